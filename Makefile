@@ -1,0 +1,33 @@
+# README's two commands: `make report` and `make test`. Both create .venv on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SCENARIO ?= data/scenario.yaml
+
+.PHONY: venv report plan test bench clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## report: render the default budget plan from the embedded data
+report: $(STAMP)
+	$(PY) -m capacity plan $(SCENARIO)
+
+## plan: print the steady-state plan of SCENARIO
+plan: $(STAMP)
+	$(PY) -m capacity plan $(SCENARIO)
+
+## test: every test
+test: $(STAMP)
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .hypothesis

@@ -1,0 +1,33 @@
+"""capacity: how many CSMs do we need, what will they cost, and why?
+
+Bottom-up Customer Success capacity planning, per segment, beside the top-down
+ARR-per-CSM ratios. The public API:
+
+>>> import capacity
+>>> scenario = capacity.load_scenario("data/scenario.yaml")   # doctest: +SKIP
+>>> result = capacity.plan(scenario)                          # doctest: +SKIP
+>>> result.to_frame()                                         # doctest: +SKIP
+"""
+
+from .book import Book, load_book
+from .exceptions import BookError, CapacityError, ReportError, ScenarioError
+from .plan import Plan, plan
+from .scenario import Scenario, load_scenario
+from .segments import assign_segments, segment_sizes
+
+__all__ = [
+    "Book",
+    "BookError",
+    "CapacityError",
+    "Plan",
+    "ReportError",
+    "Scenario",
+    "ScenarioError",
+    "assign_segments",
+    "load_book",
+    "load_scenario",
+    "plan",
+    "segment_sizes",
+]
+
+__version__ = "0.1.0"

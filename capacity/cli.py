@@ -1,0 +1,172 @@
+"""Command line: ``python -m capacity COMMAND ...``.
+
+The only place where an exception becomes an exit code: bad input prints one
+``error: FILE: WHERE: WHAT`` line on stderr and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import formatting as fmt
+from .exceptions import CapacityError
+from .files import write_text
+
+EXIT_BAD_INPUT = 2
+
+DESCRIPTION = """\
+How many CSMs do we need, what will they cost, and why?
+
+Sizes a Customer Success team bottom-up, per segment: the monthly hours of every
+touchpoint per customer (frequency x duration), one-time work smoothed across the base,
+inbound work and one-to-many programs, against the hours a CSM has for customers. It
+puts the answer beside the top-down ratios ($1M / $2M / $8M ARR per CSM).
+"""
+
+EPILOG = """\
+scenario file (YAML, version 1): csm (hours_per_week, weeks_per_year, pto_days,
+customer_time_share or internal_activities, loaded_cost_per_year), book (optional CSV or
+.xlsx path), top_down_arr_per_csm, and segments (name, min_arr, coverage, new_customer_rate,
+customers/arr without a book, touchpoints of kind recurring/inbound/one_time/program with
+minutes and per_month or per_year). See README.md.
+
+exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
+examples:
+  python -m capacity plan data/scenario.yaml
+  python -m capacity plan data/scenario.yaml --book my-accounts.csv --json
+  python -m capacity synth --accounts 1000000 --out /tmp/book.csv
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one ``error:`` line and exit 2 like bad files."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m capacity",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    p = commands.add_parser(
+        "plan",
+        help="size each segment bottom-up and compare with top-down ratios",
+        description="Print the steady-state plan: per segment hours per customer, customers per CSM, "
+        "FTE, headcount and cost; totals; and the top-down guideposts.",
+    )
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--out", type=Path, help="write the output to this file (atomically) instead of stdout")
+    p.set_defaults(run=_run_plan)
+
+    s = commands.add_parser(
+        "synth",
+        help="write a seeded synthetic book of accounts",
+        description="Write a reproducible, long-tailed synthetic book (account_id, name, arr, vertical, renewal_date).",
+    )
+    s.add_argument("--accounts", type=int, required=True, help="number of accounts")
+    s.add_argument("--seed", type=int, default=2027, help="random seed (default 2027)")
+    s.add_argument("--out", type=Path, required=True, help="CSV file to write (atomically)")
+    s.set_defaults(run=_run_synth)
+    return parser
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_text(out, text)
+
+
+def _run_plan(args: argparse.Namespace) -> None:
+    from .book import load_book
+    from .plan import plan
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    book = load_book(args.book) if args.book is not None else None
+    result = plan(scenario, book)
+    _emit(result.to_json() + "\n" if args.json else render_plan(result), args.out)
+
+
+def render_plan(result) -> str:
+    """The plan as a readable text table."""
+    cur = result.currency
+    lines = [
+        f"{result.scenario}",
+        f"A CSM's month: {result.csm.working_hours_per_month:.1f} working hours, "
+        f"{result.csm.customer_hours_per_month:.1f} for customers; "
+        f"loaded cost {fmt.money(result.csm.loaded_cost_per_year, cur)} a year",
+        "",
+    ]
+    header = ["Segment", "Coverage", "Min ARR", "Customers", "ARR", "h/cust/mo", "Program h/mo",
+              "Cust/CSM", "FTE", "CSMs", "Cost/yr", "ARR/CSM"]
+    rows = [
+        [s.name, s.coverage, fmt.money_short(s.min_arr, cur), f"{s.customers:,}", fmt.money_short(s.arr, cur),
+         f"{s.hours_per_customer_per_month:.2f}", f"{s.program_hours_per_month:.1f}", fmt.number(s.customers_per_csm),
+         f"{s.fte:.2f}", str(s.headcount), fmt.money_short(s.cost_per_year, cur), fmt.money_short(s.arr_per_csm, cur)]
+        for s in result.segments
+    ]
+    t = result.totals
+    rows.append(["Total", "", "", f"{t.customers:,}", fmt.money_short(t.arr, cur), "", "", "", f"{t.fte:.2f}",
+                 str(t.headcount), fmt.money_short(t.cost_per_year, cur), ""])
+    lines += _table(header, rows, separator_before_last=True)
+    lines += ["", f"Cost is {fmt.percent(t.cost_pct_arr)} of ARR.", "", "Top-down guideposts (one CSM per ARR):"]
+    for td in result.top_down:
+        gap = t.headcount - td.headcount
+        verdict = "the same as bottom-up" if gap == 0 else f"bottom-up needs {abs(gap)} {'more' if gap > 0 else 'fewer'}"
+        lines.append(
+            f"  {fmt.money_short(td.arr_per_csm, cur):>6} per CSM: {td.headcount:>4} CSMs, "
+            f"{fmt.money_short(td.cost_per_year, cur):>7} a year ({verdict})"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _table(header: list[str], rows: list[list[str]], separator_before_last: bool = False) -> list[str]:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    out = [line(header), rule]
+    out += [line(r) for r in (rows[:-1] if separator_before_last else rows)]
+    if separator_before_last:
+        out += [rule, line(rows[-1])]
+    return out
+
+
+def _run_synth(args: argparse.Namespace) -> None:
+    from .synth import write_synthetic_book
+
+    if args.accounts < 1:
+        raise CapacityError(f"must be at least 1 (got {args.accounts})", where="--accounts")
+    path = write_synthetic_book(args.out, args.accounts, args.seed)
+    print(f"wrote {args.accounts:,} accounts to {path}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except CapacityError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,51 @@
+"""Writing files so that a user never finds one half-written.
+
+Everything the package writes goes to a temporary file in the destination's folder and
+is renamed over the destination only when complete: an interrupted or failed run leaves
+the previous file as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["atomic_path", "write_text", "write_bytes"]
+
+
+@contextlib.contextmanager
+def atomic_path(destination: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``destination``; rename it over ``destination`` on success.
+
+    On an exception (or interrupt) the temporary file is removed and ``destination`` is
+    untouched.
+    """
+    destination = Path(destination)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    os.close(handle)
+    temporary_path = Path(temporary)
+    try:
+        yield temporary_path
+        os.chmod(temporary_path, 0o644)
+        os.replace(temporary_path, destination)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary_path.unlink()
+
+
+def write_text(destination: str | Path, text: str) -> Path:
+    """Write ``text`` (UTF-8) to ``destination`` atomically."""
+    with atomic_path(destination) as temporary:
+        temporary.write_text(text, encoding="utf-8")
+    return Path(destination)
+
+
+def write_bytes(destination: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``destination`` atomically."""
+    with atomic_path(destination) as temporary:
+        temporary.write_bytes(data)
+    return Path(destination)

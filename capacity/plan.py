@@ -1,0 +1,235 @@
+"""The steady-state plan: per segment workload, customers per CSM, FTE, headcount, cost.
+
+``plan(scenario, book)`` is the one call every view (CLI, report, what-if, walkthroughs)
+makes, so a number shown anywhere is the same number. Results are frozen dataclasses
+that convert to plain dicts (JSON) and DataFrames.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import workload
+from .book import Book, load_book
+from .scenario import Scenario, Segment, load_scenario
+from .segments import SegmentSizes, segment_sizes
+
+__all__ = ["TouchpointLoad", "SegmentPlan", "CSMCapacity", "Totals", "TopDown", "Plan", "plan", "touchpoint_loads"]
+
+
+@dataclass(frozen=True)
+class TouchpointLoad:
+    """What one touchpoint costs a segment per month.
+
+    ``hours_per_customer_per_month`` is zero for programs; ``program_hours_per_month`` is
+    zero for everything else.
+    """
+
+    name: str
+    kind: str
+    minutes: float
+    frequency_per_month: float
+    hours_per_customer_per_month: float
+    program_hours_per_month: float
+
+
+@dataclass(frozen=True)
+class CSMCapacity:
+    """One CSM's month [h/month] and yearly cost [USD/year]."""
+
+    working_hours_per_month: float
+    customer_hours_per_month: float
+    loaded_cost_per_year: float
+
+
+@dataclass(frozen=True)
+class SegmentPlan:
+    """The bottom-up answer for one segment."""
+
+    name: str
+    coverage: str
+    min_arr: float
+    customers: int
+    arr: float
+    hours_per_customer_per_month: float
+    program_hours_per_month: float
+    customers_per_csm: float  # inf when a customer needs no CSM time
+    fte: float
+    headcount: int
+    cost_per_year: float
+    arr_per_csm: float | None  # None without CSMs
+    loaded_cost_per_year: float
+    touchpoints: tuple[TouchpointLoad, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over segments; ``cost_pct_arr`` is a fraction (0.07 is 7%), None without ARR."""
+
+    customers: int
+    arr: float
+    fte: float
+    headcount: int
+    cost_per_year: float
+    cost_pct_arr: float | None
+
+
+@dataclass(frozen=True)
+class TopDown:
+    """One top-down guidepost: a CSM per ``arr_per_csm`` of ARR."""
+
+    arr_per_csm: float
+    headcount: int
+    cost_per_year: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A complete steady-state plan. ``to_dict()`` is the CLI's ``--json`` shape."""
+
+    scenario: str
+    currency: str
+    csm: CSMCapacity
+    segments: tuple[SegmentPlan, ...]
+    totals: Totals
+    top_down: tuple[TopDown, ...]
+
+    def segment(self, name: str) -> SegmentPlan:
+        """The plan of the segment called ``name``."""
+        for seg in self.segments:
+            if seg.name == name:
+                return seg
+        raise KeyError(name)
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON: infinite customers per CSM becomes None."""
+        data = asdict(self)
+        for seg in data["segments"]:
+            if not math.isfinite(seg["customers_per_csm"]):
+                seg["customers_per_csm"] = None
+        return data
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The plan as JSON text (strict: no NaN or Infinity)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per segment, indexed by segment name (touchpoints left out)."""
+        rows = [{k: v for k, v in asdict(seg).items() if k != "touchpoints"} for seg in self.segments]
+        return pd.DataFrame(rows).set_index("name")
+
+    def touchpoints_frame(self) -> pd.DataFrame:
+        """One row per segment and touchpoint, with hours and the FTE each one drives."""
+        hours = self.csm.customer_hours_per_month
+        rows = []
+        for seg in self.segments:
+            for tp in seg.touchpoints:
+                monthly = tp.hours_per_customer_per_month * seg.customers + tp.program_hours_per_month
+                rows.append({"segment": seg.name, **asdict(tp), "hours_per_month": monthly, "fte": monthly / hours})
+        return pd.DataFrame(rows)
+
+
+def touchpoint_loads(segment: Segment) -> tuple[TouchpointLoad, ...]:
+    """Hours per month of each touchpoint of a segment (see :mod:`capacity.workload`)."""
+    loads = []
+    for tp in segment.touchpoints:
+        if tp.kind == "one_time":
+            per_customer = float(workload.one_time_hours_per_month(tp.minutes, segment.new_customer_rate))
+            frequency = segment.new_customer_rate / workload.MONTHS_PER_YEAR
+        else:
+            per_customer = float(workload.activity_hours_per_month(tp.minutes, tp.frequency_per_month))
+            frequency = tp.frequency_per_month
+        program = 0.0
+        if tp.kind == "program":
+            per_customer, program = 0.0, per_customer
+        loads.append(TouchpointLoad(tp.name, tp.kind, tp.minutes, frequency, per_customer, program))
+    return tuple(loads)
+
+
+def plan(scenario: Scenario | dict | str | Path, book: Book | str | Path | None = None, *, sizes: SegmentSizes | None = None) -> Plan:
+    """Size every segment bottom-up and compare with the top-down guideposts.
+
+    Parameters
+    ----------
+    scenario : Scenario, dict or path
+        See :func:`capacity.load_scenario`.
+    book : Book or path, optional
+        The accounts; without it, the scenario's ``book`` file is read if it names one,
+        else each segment's ``customers`` and ``arr`` are used.
+    sizes : SegmentSizes, optional
+        Customers and ARR per segment already computed (what-if sliders reuse them).
+
+    Returns
+    -------
+    Plan
+    """
+    scenario = load_scenario(scenario)
+    if sizes is None:
+        if book is None and scenario.book is not None:
+            book = scenario.book
+        if book is not None and not isinstance(book, Book):
+            book = load_book(book)
+        sizes = segment_sizes(scenario, book)
+    csm = scenario.csm
+    customer_hours = csm.customer_hours_per_month
+    segments = tuple(
+        _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, csm.loaded_cost_per_year)
+        for i, seg in enumerate(scenario.segments)
+    )
+    total_arr = float(np.sum(sizes.arr))
+    total_cost = sum(s.cost_per_year for s in segments)
+    totals = Totals(
+        customers=sum(s.customers for s in segments),
+        arr=total_arr,
+        fte=float(sum(s.fte for s in segments)),
+        headcount=sum(s.headcount for s in segments),
+        cost_per_year=total_cost,
+        cost_pct_arr=workload.safe_ratio(total_cost, total_arr),
+    )
+    top_down = tuple(
+        TopDown(
+            arr_per_csm=ratio,
+            headcount=(n := workload.top_down_headcount(total_arr, ratio)),
+            cost_per_year=float(workload.annual_cost(n, csm.loaded_cost_per_year)),
+        )
+        for ratio in scenario.top_down_arr_per_csm
+    )
+    return Plan(
+        scenario=scenario.name,
+        currency=scenario.currency,
+        csm=CSMCapacity(csm.working_hours_per_month, customer_hours, csm.loaded_cost_per_year),
+        segments=segments,
+        totals=totals,
+        top_down=top_down,
+    )
+
+
+def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: float, default_cost: float) -> SegmentPlan:
+    loads = touchpoint_loads(seg)
+    per_customer = float(sum(t.hours_per_customer_per_month for t in loads))
+    program = float(sum(t.program_hours_per_month for t in loads))
+    need = float(workload.fte(customers, per_customer, program, customer_hours))
+    heads = workload.headcount(need)
+    cost_each = default_cost if seg.loaded_cost_per_year is None else seg.loaded_cost_per_year
+    return SegmentPlan(
+        name=seg.name,
+        coverage=seg.coverage,
+        min_arr=seg.min_arr,
+        customers=customers,
+        arr=arr,
+        hours_per_customer_per_month=per_customer,
+        program_hours_per_month=program,
+        customers_per_csm=workload.customers_per_csm(customer_hours, per_customer),
+        fte=need,
+        headcount=heads,
+        cost_per_year=float(workload.annual_cost(heads, cost_each)),
+        arr_per_csm=workload.safe_ratio(arr, heads),
+        loaded_cost_per_year=cost_each,
+        touchpoints=loads,
+    )

@@ -1,0 +1,360 @@
+"""The scenario: what a CS leader decides (CSM time, segments, touchpoints), validated.
+
+A scenario is read from YAML (``load_scenario(path)``) or given as a dict
+(``load_scenario({...})``). The models are frozen pydantic models: once loaded, a
+scenario cannot change, and every what-if is a new scenario made with
+``scenario.model_copy(update=...)`` or :func:`with_changes`.
+
+Errors name the file and the key path, e.g.
+``scenario.yaml: segments[1].touchpoints[0].minutes: must be >= 0 (got -5)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from . import workload
+from .exceptions import ScenarioError
+
+__all__ = [
+    "Touchpoint",
+    "InternalActivity",
+    "CSMTime",
+    "Segment",
+    "Scenario",
+    "load_scenario",
+    "read_yaml",
+    "DEFAULT_TOP_DOWN_ARR_PER_CSM",
+    "RULE_OF_THUMB_CUSTOMER_SHARE",
+]
+
+#: The classic guideposts: $1M and $2M ARR per CSM (Gainsight 2014), $8M for a team
+#: that only works at-risk accounts.
+DEFAULT_TOP_DOWN_ARR_PER_CSM = (1_000_000.0, 2_000_000.0, 8_000_000.0)
+#: Two-thirds customer time, one-third company time (ChurnZero 2022).
+RULE_OF_THUMB_CUSTOMER_SHARE = 2.0 / 3.0
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+# Money above a trillion is a unit mistake (cents for dollars, an exponent), not a plan.
+Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Recurring(_Frozen):
+    """Something that happens ``per_month`` or ``per_year`` times, ``minutes`` each."""
+
+    name: Name
+    minutes: NonNegative
+    per_month: NonNegative | None = None
+    per_year: NonNegative | None = None
+
+    @property
+    def frequency_per_month(self) -> float:
+        """Occurrences per month [1/month]; zero for a one-time touchpoint."""
+        if self.per_month is not None:
+            return self.per_month
+        if self.per_year is not None:
+            return self.per_year / workload.MONTHS_PER_YEAR
+        return 0.0
+
+    def _check_one_frequency(self) -> None:
+        if (self.per_month is None) == (self.per_year is None):
+            given = "both" if self.per_month is not None else "neither"
+            raise ValueError(f"give exactly one of per_month or per_year (got {given})")
+
+
+class Touchpoint(_Recurring):
+    """One kind of CSM work on a segment.
+
+    ``kind`` is ``recurring`` (reviews, announcements: per customer), ``inbound``
+    (escalations, questions: per customer), ``one_time`` (kick-off, onboarding: per new
+    customer, no frequency) or ``program`` (one-to-many webinars, newsletters: per
+    segment, whatever its size).
+    """
+
+    kind: Literal["recurring", "one_time", "inbound", "program"]
+
+    @model_validator(mode="after")
+    def _frequency_fits_kind(self) -> "Touchpoint":
+        if self.kind == "one_time":
+            if self.per_month is not None or self.per_year is not None:
+                raise ValueError("a one_time touchpoint takes no per_month or per_year: it happens once per new customer")
+        else:
+            self._check_one_frequency()
+        return self
+
+
+class InternalActivity(_Recurring):
+    """Company work that takes a CSM's time: team meetings, email, 1:1s, training."""
+
+    @model_validator(mode="after")
+    def _one_frequency(self) -> "InternalActivity":
+        self._check_one_frequency()
+        return self
+
+
+class CSMTime(_Frozen):
+    """A CSM's working time and cost.
+
+    Give ``customer_time_share`` or ``internal_activities``, not both; with neither, the
+    two-thirds rule of thumb applies.
+    """
+
+    hours_per_week: Annotated[float, Field(gt=0, le=168, allow_inf_nan=False)] = 40.0
+    weeks_per_year: Annotated[float, Field(gt=0, le=53, allow_inf_nan=False)] = 52.0
+    pto_days: NonNegative = 25.0
+    customer_time_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    internal_activities: tuple[InternalActivity, ...] | None = None
+    loaded_cost_per_year: Money
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "CSMTime":
+        if self.customer_time_share is not None and self.internal_activities is not None:
+            raise ValueError("give customer_time_share or internal_activities, not both")
+        working_days = self.weeks_per_year * workload.WORKING_DAYS_PER_WEEK
+        if self.pto_days >= working_days:
+            raise ValueError(f"pto_days {self.pto_days:g} leaves no working time in a {working_days:g}-day working year")
+        if self.internal_activities is not None and self.customer_hours_per_month <= 0:
+            raise ValueError(
+                f"internal_activities take {self.internal_hours_per_month:.1f} h/month, "
+                f"more than the {self.working_hours_per_month:.1f} working hours a CSM has"
+            )
+        return self
+
+    @property
+    def working_hours_per_month(self) -> float:
+        """Working hours per CSM per month [h/month]."""
+        return float(workload.working_hours_per_month(self.hours_per_week, self.weeks_per_year, self.pto_days))
+
+    @property
+    def internal_hours_per_month(self) -> float:
+        """Company (non-customer) hours per CSM per month [h/month]."""
+        if self.internal_activities is None:
+            return self.working_hours_per_month * (1 - self.share)
+        return float(sum(workload.activity_hours_per_month(a.minutes, a.frequency_per_month) for a in self.internal_activities))
+
+    @property
+    def share(self) -> float:
+        """Customer time share in force: the given one, or the two-thirds rule."""
+        if self.customer_time_share is not None:
+            return self.customer_time_share
+        if self.internal_activities is not None:
+            return self.customer_hours_per_month / self.working_hours_per_month
+        return RULE_OF_THUMB_CUSTOMER_SHARE
+
+    @property
+    def customer_hours_per_month(self) -> float:
+        """Customer hours per CSM per month [h/month]."""
+        working = self.working_hours_per_month
+        if self.internal_activities is not None:
+            return float(workload.customer_hours_after_internal(working, self.internal_hours_per_month))
+        return float(workload.customer_hours_per_month(working, self.share))
+
+
+class Segment(_Frozen):
+    """A tier of the book by ARR, with its coverage model and touchpoints.
+
+    An account belongs to the segment with the largest ``min_arr`` at or below its ARR.
+    ``customers`` and ``arr`` are used only when no book of accounts is given.
+    """
+
+    name: Name
+    min_arr: Money
+    coverage: Literal["dedicated", "pooled", "digital"] = "dedicated"
+    new_customer_rate: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.0
+    customers: Annotated[int, Field(ge=0, le=1_000_000_000)] | None = None
+    arr: Money | None = None
+    loaded_cost_per_year: Money | None = Field(
+        default=None, description="Overrides csm.loaded_cost_per_year for this segment's CSMs [USD/year]."
+    )
+    touchpoints: tuple[Touchpoint, ...] = ()
+
+
+class Scenario(_Frozen):
+    """A whole capacity scenario, as in the YAML file (version 1)."""
+
+    version: Literal[1] = 1
+    name: Annotated[str, Field(max_length=200)] = "CS capacity plan"
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    csm: CSMTime
+    book: Path | None = None
+    top_down_arr_per_csm: tuple[Positive, ...] = DEFAULT_TOP_DOWN_ARR_PER_CSM
+    segments: Annotated[tuple[Segment, ...], Field(min_length=1)]
+
+    _source: Path | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _segments_consistent(self) -> "Scenario":
+        names = [s.name for s in self.segments]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"segments[{i}].name: segment name {name!r} is used twice")
+        seen: dict[float, int] = {}
+        for i, seg in enumerate(self.segments):
+            if seg.min_arr in seen:
+                raise ValueError(
+                    f"segments[{i}].min_arr: threshold {seg.min_arr:,.0f} is also segments[{seen[seg.min_arr]}]'s; "
+                    "thresholds must be distinct"
+                )
+            seen[seg.min_arr] = i
+        return self
+
+    @property
+    def source(self) -> Path | None:
+        """The YAML file this scenario was read from, if any."""
+        return self._source
+
+    @property
+    def segments_by_threshold(self) -> tuple[Segment, ...]:
+        """Segments from the lowest ``min_arr`` to the highest."""
+        return tuple(sorted(self.segments, key=lambda s: s.min_arr))
+
+
+# -- loading ------------------------------------------------------------------------
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file; errors name the file (and the line for syntax errors)."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ScenarioError("file not found", file=path) from None
+    except IsADirectoryError:
+        raise ScenarioError("is a directory, not a YAML file", file=path) from None
+    except PermissionError:
+        raise ScenarioError("permission denied", file=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=path) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise ScenarioError(f"YAML syntax error: {problem}", file=path, where=where) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"YAML error: {exc}", file=path) from None
+
+
+def load_scenario(path_or_dict: str | Path | dict | Scenario) -> Scenario:
+    """Read and validate a scenario from a YAML file or a dict.
+
+    Parameters
+    ----------
+    path_or_dict : str, Path, dict or Scenario
+        A YAML file (version 1, see README), or the same structure as a dict.
+        A relative ``book`` path is taken relative to the YAML file.
+
+    Returns
+    -------
+    Scenario
+        Frozen and validated.
+
+    Raises
+    ------
+    ScenarioError
+        On any malformed or inconsistent input, naming the file and key.
+    """
+    if isinstance(path_or_dict, Scenario):
+        return path_or_dict
+    if isinstance(path_or_dict, dict):
+        return _validate(path_or_dict, source=None)
+    path = Path(path_or_dict)
+    data = read_yaml(path)
+    if data is None:
+        raise ScenarioError("the file is empty; a scenario needs at least csm and segments", file=path)
+    if not isinstance(data, dict):
+        raise ScenarioError(f"the top level must be a mapping of keys (got {type(data).__name__})", file=path)
+    book = data.get("book")
+    if isinstance(book, str) and book.strip():
+        data = {**data, "book": str(path.parent / book)}
+    return _validate(data, source=path)
+
+
+def _validate(data: dict, source: Path | None) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise _translate(exc, source) from None
+    scenario._source = source
+    return scenario
+
+
+def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
+    """The first pydantic error as one line: key path, what is wrong, what was given."""
+    err = exc.errors(include_url=False)[0]
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    msg = err["msg"]
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        # Model-level checks name their own sub-key as "key: message".
+        head, sep, rest = msg.partition(": ")
+        if sep and " " not in head:
+            return ScenarioError(rest, file=source, where=_path(loc + (head,)) if loc else head)
+        return ScenarioError(msg, file=source, where=_path(loc) or None)
+    where = _path(loc) or None
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        known = _fields_at(loc[:-1])
+        hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        suggestion = f" (did you mean {hint[0]!r}?)" if hint else (f"; expected one of: {', '.join(known)}" if known else "")
+        return ScenarioError(f"unknown key {key!r}{suggestion}", file=source, where=where)
+    if kind == "missing":
+        return ScenarioError("missing required key", file=source, where=where)
+    given = err.get("input")
+    shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    msg = msg[0].lower() + msg[1:] if msg else msg
+    return ScenarioError(f"{msg} (got {shown})", file=source, where=where)
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif str(part).startswith("function-after[") or str(part) in {"tuple[...]", "list[...]"}:
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _fields_at(loc: tuple) -> list[str]:
+    """Field names of the model found at ``loc`` below :class:`Scenario` (for did-you-mean)."""
+    model: Any = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        model = _inner_model(field.annotation)
+    return list(getattr(model, "model_fields", {}).keys())
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+

@@ -1,0 +1,85 @@
+"""The command line as a user runs it: output, JSON, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from capacity import load_scenario, plan
+from capacity.cli import main
+
+from .conftest import DEFAULT_SCENARIO, ROOT, write
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "capacity", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_plan_json_equals_api():
+    done = run("plan", str(DEFAULT_SCENARIO), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(plan(load_scenario(DEFAULT_SCENARIO)).to_json())
+
+
+def test_plan_table_shows_segments_totals_and_guideposts(capsys):
+    assert main(["plan", str(DEFAULT_SCENARIO)]) == 0
+    out = capsys.readouterr().out
+    result = plan(DEFAULT_SCENARIO)
+    for seg in result.segments:
+        assert seg.name in out
+    total_line = next(line for line in out.splitlines() if line.startswith("Total"))
+    assert f" {result.totals.headcount} " in total_line
+    assert "$1M per CSM:   56 CSMs" in out
+
+
+def test_bad_input_is_one_error_line_exit_2(tmp_path):
+    path = write(tmp_path / "s.yaml", "csm: {loaded_cost_per_year: 1, customer_time_share: 1.5}\nsegments: []\n")
+    done = run("plan", str(path))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {path}: csm.customer_time_share: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_book_flag_file(tmp_path):
+    done = run("plan", str(DEFAULT_SCENARIO), "--book", str(tmp_path / "none.csv"))
+    assert (done.returncode, done.stderr.strip()) == (2, f"error: {tmp_path / 'none.csv'}: file not found")
+
+
+def test_usage_error_is_one_line():
+    done = run("plan")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and len(done.stderr.splitlines()) == 1
+
+
+def test_help_documents_commands():
+    done = run("--help")
+    assert done.returncode == 0
+    for word in ("plan", "synth", "scenario file", "exit codes"):
+        assert word in done.stdout
+
+
+def test_out_writes_file_atomically(tmp_path):
+    out = tmp_path / "plan.json"
+    assert main(["plan", str(DEFAULT_SCENARIO), "--json", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["totals"]["headcount"] == plan(DEFAULT_SCENARIO).totals.headcount
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_synth_is_seeded(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["synth", "--accounts", "500", "--seed", "3", "--out", str(a)]) == 0
+    assert main(["synth", "--accounts", "500", "--seed", "3", "--out", str(b)]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    from capacity import load_book
+
+    assert len(load_book(a)) == 500
+
+
+@pytest.mark.parametrize("accounts", ["0", "-3"])
+def test_synth_rejects_bad_count(tmp_path, accounts, capsys):
+    assert main(["synth", "--accounts", accounts, "--out", str(tmp_path / "x.csv")]) == 2
+    assert capsys.readouterr().err.startswith("error: --accounts: must be at least 1")

@@ -1,0 +1,155 @@
+"""The plan: hand-worked numbers, the JSON shape, and the invariants (hypothesis)."""
+
+import json
+import math
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from capacity import load_book, load_scenario, plan
+
+from .conftest import DEFAULT_BOOK, DEFAULT_SCENARIO
+
+CUSTOMER_HOURS = 0.6667 * 1880 / 12  # 104.4497 h a month
+
+
+def test_worked_example_by_hand(example):
+    result = plan(example)
+    seg = result.segments[0]
+    # recurring 1 + 0.6667, inbound 1, one-time 3 h x 0.25 / 12 = 0.0625
+    assert seg.hours_per_customer_per_month == pytest.approx(1 + 2 / 3 + 1 + 0.0625)
+    assert seg.program_hours_per_month == pytest.approx(1.5)
+    assert seg.customers_per_csm == pytest.approx(CUSTOMER_HOURS / 2.7291667, rel=1e-6)
+    assert seg.fte == pytest.approx((40 * 2.7291667 + 1.5) / CUSTOMER_HOURS, rel=1e-6)
+    assert seg.headcount == 2
+    assert seg.cost_per_year == 300000
+    assert seg.arr_per_csm == 4000000
+    assert result.totals.cost_pct_arr == pytest.approx(300000 / 8000000)
+    assert [(t.arr_per_csm, t.headcount, t.cost_per_year) for t in result.top_down] == [
+        (1e6, 8, 1.2e6), (2e6, 4, 6e5), (8e6, 1, 1.5e5)]
+
+
+def test_touchpoint_breakdown_adds_up(example):
+    result = plan(example)
+    frame = result.touchpoints_frame()
+    assert frame["fte"].sum() == pytest.approx(result.totals.fte)
+    assert list(frame["name"]) == ["Success plan review", "Business review", "Kick-off", "Escalations", "Webinar"]
+
+
+def test_strategic_account_needs_more_than_one_csm(example):
+    example["segments"][0]["touchpoints"][0]["minutes"] = 60 * 150
+    example["segments"][0]["customers"] = 1
+    seg = plan(example).segments[0]
+    assert seg.customers_per_csm < 1
+    assert seg.headcount == 2
+
+
+def test_unbounded_portfolio_is_json_null(example):
+    example["segments"][0]["touchpoints"] = [{"name": "Webinar", "kind": "program", "minutes": 90, "per_month": 1}]
+    result = plan(example)
+    assert math.isinf(result.segments[0].customers_per_csm)
+    assert result.to_dict()["segments"][0]["customers_per_csm"] is None
+    assert json.loads(result.to_json())["segments"][0]["customers_per_csm"] is None
+
+
+def test_json_shape():
+    data = plan(load_scenario(DEFAULT_SCENARIO)).to_dict()
+    assert {"scenario", "csm", "segments", "totals", "top_down"} <= set(data)
+    assert set(data["csm"]) == {"working_hours_per_month", "customer_hours_per_month", "loaded_cost_per_year"}
+    assert {"name", "coverage", "min_arr", "customers", "arr", "hours_per_customer_per_month",
+            "program_hours_per_month", "customers_per_csm", "fte", "headcount", "cost_per_year",
+            "arr_per_csm"} <= set(data["segments"][0])
+    assert set(data["totals"]) == {"customers", "arr", "fte", "headcount", "cost_per_year", "cost_pct_arr"}
+    assert set(data["top_down"][0]) == {"arr_per_csm", "headcount", "cost_per_year"}
+
+
+def test_book_overrides_scenario_counts(example):
+    import pandas as pd
+    from capacity import Book
+
+    example["segments"][0]["min_arr"] = 0
+    book = Book.from_frame(pd.DataFrame({"account_id": ["a", "b"], "arr": [1000.0, 2000.0]}))
+    seg = plan(example, book).segments[0]
+    assert (seg.customers, seg.arr) == (2, 3000.0)
+
+
+def test_default_plan_totals_are_sums_and_frame_matches():
+    result = plan(DEFAULT_SCENARIO, load_book(DEFAULT_BOOK))
+    frame = result.to_frame()
+    assert list(frame.index) == ["Enterprise", "Mid-Market", "SMB", "Long tail"]
+    assert frame["headcount"].sum() == result.totals.headcount
+    assert frame["cost_per_year"].sum() == result.totals.cost_per_year
+    assert frame["customers"].sum() == result.totals.customers == 3000
+    assert frame["arr"].sum() == pytest.approx(result.totals.arr)
+
+
+# -- invariants ------------------------------------------------------------------------
+
+positive = st.floats(min_value=0.0, max_value=600.0, allow_nan=False)
+touchpoint = st.fixed_dictionaries({
+    "name": st.just("t"),
+    "kind": st.sampled_from(["recurring", "inbound", "program"]),
+    "minutes": positive,
+    "per_month": st.floats(min_value=0.0, max_value=30.0),
+})
+segment = st.fixed_dictionaries({
+    "customers": st.integers(min_value=0, max_value=50_000),
+    "arr": st.floats(min_value=0, max_value=1e9),
+    "new_customer_rate": st.floats(min_value=0, max_value=2),
+    "touchpoints": st.lists(touchpoint, min_size=1, max_size=5),
+})
+
+
+def _scenario(segments, share=2 / 3, hours_per_week=40.0):
+    return {
+        "csm": {"customer_time_share": share, "hours_per_week": hours_per_week, "loaded_cost_per_year": 100000},
+        "segments": [dict(s, name=f"S{i}", min_arr=i * 1000,
+                          touchpoints=s["touchpoints"] + [{"name": "k", "kind": "one_time", "minutes": 60}])
+                     for i, s in enumerate(segments)],
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(segment, min_size=1, max_size=4), st.data())
+def test_more_touchpoint_time_never_needs_fewer_csms(segments, data):
+    base = _scenario(segments)
+    i = data.draw(st.integers(0, len(segments) - 1))
+    j = data.draw(st.integers(0, len(segments[i]["touchpoints"]) - 1))
+    field = data.draw(st.sampled_from(["minutes", "per_month"]))
+    more = json.loads(json.dumps(base))
+    more["segments"][i]["touchpoints"][j][field] += data.draw(st.floats(min_value=0.01, max_value=100))
+    before, after = plan(base), plan(more)
+    assert after.segments[i].fte >= before.segments[i].fte
+    assert after.totals.headcount >= before.totals.headcount
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(segment, min_size=1, max_size=4), st.floats(0.05, 1.0), st.floats(0.05, 1.0))
+def test_more_customer_time_never_needs_more_csms(segments, share_a, share_b):
+    low, high = sorted((share_a, share_b))
+    assert plan(_scenario(segments, share=high)).totals.fte <= plan(_scenario(segments, share=low)).totals.fte + 1e-9
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(segment, min_size=1, max_size=4), st.floats(0, 2), st.floats(0, 2))
+def test_more_new_customers_never_need_fewer_csms(segments, rate_a, rate_b):
+    low, high = sorted((rate_a, rate_b))
+    with_low = [dict(s, new_customer_rate=low) for s in segments]
+    with_high = [dict(s, new_customer_rate=high) for s in segments]
+    assert plan(_scenario(with_high)).totals.fte >= plan(_scenario(with_low)).totals.fte - 1e-9
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(segment, min_size=1, max_size=4))
+def test_totals_are_sums_and_headcount_is_ceil(segments):
+    result = plan(_scenario(segments))
+    assert result.totals.headcount == sum(s.headcount for s in result.segments)
+    assert result.totals.fte == pytest.approx(sum(s.fte for s in result.segments))
+    assert result.totals.cost_per_year == sum(s.cost_per_year for s in result.segments)
+    assert result.totals.customers == sum(s.customers for s in result.segments)
+    for s in result.segments:
+        assert s.headcount == max(0, math.ceil(s.fte - 1e-9))
+    assume(result.totals.arr > 0)
+    assert result.totals.cost_pct_arr == pytest.approx(result.totals.cost_per_year / result.totals.arr)
+    assert json.loads(result.to_json()) == json.loads(json.dumps(result.to_dict()))
