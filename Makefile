@@ -29,5 +29,9 @@ plan: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+## bench: every performance budget, one PASS/FAIL line each (not part of `make test`)
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
 clean:
 	rm -rf $(VENV) reports .pytest_cache .hypothesis

@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`: one line per budget, figure vs budget, PASS/FAIL."""
