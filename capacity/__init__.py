@@ -10,7 +10,7 @@ ARR-per-CSM ratios. The public API:
 """
 
 from .book import Book, load_book
-from .exceptions import BookError, CapacityError, ReportError, ScenarioError
+from .exceptions import BookError, CapacityError, OutputError, ReportError, ScenarioError
 from .plan import Plan, plan
 from .scenario import Scenario, load_scenario
 from .segments import assign_segments, segment_sizes
@@ -19,6 +19,7 @@ __all__ = [
     "Book",
     "BookError",
     "CapacityError",
+    "OutputError",
     "Plan",
     "ReportError",
     "Scenario",

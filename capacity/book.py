@@ -14,7 +14,9 @@ what-if sliders instant on a million accounts.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import datetime
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -173,10 +175,26 @@ def load_book(path: str | Path) -> Book:
         raise BookError("is a directory, not a book of accounts (CSV or .xlsx)", file=path)
     if path.suffix.lower() in _EXCEL_SUFFIXES:
         return Book.from_frame(_read_excel(path), source=path)
+    _refuse_other_formats(path)
     return _read_csv(path)
 
 
 # -- reading -----------------------------------------------------------------------
+
+
+def _refuse_other_formats(path: Path) -> None:
+    """Refuse files that are not text before a CSV parser makes something of them."""
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(8)
+    except OSError as exc:
+        raise BookError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
+    if magic.startswith(b"\xd0\xcf\x11\xe0") or path.suffix.lower() == ".xls":
+        raise BookError("is an old Excel (.xls) workbook; save it as .xlsx or as CSV UTF-8", file=path)
+    if magic.startswith(b"PK\x03\x04"):
+        raise BookError(
+            "is a zip or Excel (.xlsx) file, not CSV text; give an Excel workbook the .xlsx extension", file=path
+        )
 
 
 def _read_csv(path: Path) -> Book:
@@ -212,25 +230,101 @@ def _csv_header(path: Path) -> list[str]:
         text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
-            raise BookError(f"not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV", file=path) from None
+            raise _not_utf8(path, head, exc.start) from None
         text = head[: exc.start].decode("utf-8-sig")
     first_line = text.splitlines()[0] if text.splitlines() else ""
     if first_line.count(";") > first_line.count(",") and first_line.count(";") >= 1:
+        # Refused, not guessed: in a semicolon file "1.234" may be 1234 or 1.234.
         raise BookError(
-            "looks semicolon-separated; export it comma-separated (decimal commas would be misread)", file=path
+            "the header is separated by semicolons; export the file comma-separated, with a dot for decimals "
+            "(\"CSV UTF-8\" in Excel), so that no decimal comma is misread",
+            file=path,
+            where="row 1",
         )
     if "\t" in first_line and "," not in first_line:
-        raise BookError("looks tab-separated; export it comma-separated", file=path)
-    return next(csv.reader([first_line]))
+        raise BookError(
+            "the header is separated by tabs; export the file comma-separated (\"CSV UTF-8\" in Excel)",
+            file=path,
+            where="row 1",
+        )
+    header = next(csv.reader([first_line]))
+    if not {_canonical(c) for c in header} >= set(REQUIRED_COLUMNS):
+        _refuse_header_below(list(csv.reader(text.splitlines()[:_HEADER_SEARCH_ROWS])), path)
+    return header
+
+
+_HEADER_SEARCH_ROWS = 20
+
+
+def _refuse_header_below(rows: list, path: Path) -> None:
+    """Say so when the header is a few rows down (a title or notes above it), instead of "missing column"."""
+    for number, row in enumerate(rows[1:], start=2):
+        if {_canonical(c) for c in row if c is not None} >= set(REQUIRED_COLUMNS):
+            raise BookError(
+                f"the header (account_id, arr) is on row {number}, not row 1; "
+                f"delete the {number - 1} row{'s' if number > 2 else ''} above it",
+                file=path,
+            )
+
+
+def _not_utf8(path: Path, data: bytes, position: int, offset: int = 0, row: int | None = None) -> BookError:
+    """A non-UTF-8 byte at ``position`` of ``data``: which row, which byte, and what to do."""
+    row = data[:position].count(b"\n") + 1 if row is None else row
+    return BookError(
+        f"not UTF-8 text (byte {offset + position}, 0x{data[position]:02x}); export the file as CSV UTF-8",
+        file=path,
+        where=f"row {row}",
+    )
+
+
+def _first_non_utf8(path: Path) -> BookError | None:
+    """Find the first byte that is not UTF-8 in a file of any size, with its row."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, rows = 0, 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                # The decoder may hold up to 3 bytes of the previous chunk; good enough for a message.
+                start = max(exc.start, 0)
+                return _not_utf8(path, chunk, start, offset, rows + chunk[:start].count(b"\n") + 1)
+            offset += len(chunk)
+            rows += chunk.count(b"\n")
+    return None
+
+
+def _refuse_ragged_rows(path: Path, width: int) -> None:
+    """Refuse a row with more filled cells than the header has names.
+
+    Without this, pandas takes the extra first cells as an index when every row has one
+    too many ("A,1200,50" with a decimal comma), and reads the wrong columns without a word.
+    Fewer cells are fine: exports leave trailing blank cells out.
+    """
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for number, row in enumerate(reader, start=2):
+            if len(row) > width and any(cell.strip() for cell in row[width:]):
+                raise BookError(
+                    f"has {len(row)} cells but the header has {width} columns; put quotes around a value "
+                    "that holds a comma (\"Acme, Inc.\") and write ARR without a decimal comma",
+                    file=path,
+                    where=f"row {number}",
+                )
 
 
 def _read_csv_with_pandas(path: Path) -> pd.DataFrame:
     try:
+        _refuse_ragged_rows(path, len(_csv_header(path)))
         return pd.read_csv(
-            path, dtype=str, encoding="utf-8-sig", skipinitialspace=True, keep_default_na=False, na_values=[""]
+            path, dtype=str, encoding="utf-8-sig", skipinitialspace=True, keep_default_na=False, na_values=[""],
+            index_col=False,
         )
-    except UnicodeDecodeError as exc:
-        raise BookError(f"not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV", file=path) from None
+    except UnicodeDecodeError:
+        raise (_first_non_utf8(path) or BookError("not UTF-8 text; export the file as CSV UTF-8", file=path)) from None
+    except csv.Error as exc:
+        raise BookError(f"cannot parse CSV: {_first_line(exc)}", file=path) from None
     except pd.errors.EmptyDataError:
         raise BookError("the file is empty; a book needs a header with account_id and arr, and rows", file=path) from None
     except pd.errors.ParserError as exc:
@@ -243,18 +337,25 @@ def _read_excel(path: Path) -> pd.DataFrame:
     try:
         workbook = openpyxl.load_workbook(path, read_only=False, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a corrupt file
-        raise BookError(f"cannot open as an Excel workbook: {_first_line(exc)}", file=path) from None
+        raise BookError(
+            f"cannot open as an Excel workbook ({_first_line(exc)}); save it from Excel as .xlsx, "
+            "or give a CSV file a .csv name",
+            file=path,
+        ) from None
     sheet = workbook.worksheets[0]
     for merged in sheet.merged_cells.ranges:
         if merged.min_row == 1:
             raise BookError(
                 f"merged header cells {merged.coord} on sheet {sheet.title!r}; unmerge them so each column has one name",
                 file=path,
+                where="row 1",
             )
     rows = list(sheet.iter_rows(values_only=True))
     if not rows or all(cell is None for cell in rows[0]):
         raise BookError(f"sheet {sheet.title!r} is empty; a book needs a header row with account_id and arr", file=path)
     header = ["" if cell is None else str(cell) for cell in rows[0]]
+    if not {_canonical(c) for c in header} >= set(REQUIRED_COLUMNS):
+        _refuse_header_below(rows[:_HEADER_SEARCH_ROWS], path)
     body = [row for row in rows[1:] if any(cell is not None and str(cell).strip() != "" for cell in row)]
     frame = pd.DataFrame(body, columns=header, dtype=object)
     for column in frame.columns:
@@ -267,6 +368,11 @@ def _excel_text(value) -> object:
     # Excel stores 00123 typed as a number as 123.0; a whole float is shown without ".0".
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    # A date cell is a datetime at midnight: the date is what the user typed.
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time(0):
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
     return None if value is None else str(value)
 
 
@@ -290,18 +396,75 @@ def _canonical_names(columns, source: Path | None) -> list[str]:
             raise BookError(f"missing required column {wanted!r} (columns found: {shown})", file=source)
     for wanted in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
         if names.count(wanted) > 1:
-            raise BookError(f"column {wanted!r} appears {names.count(wanted)} times", file=source)
+            shown = ", ".join(repr(str(c)) for c, name in zip(columns, names) if name == wanted)
+            raise BookError(f"{names.count(wanted)} columns are read as {wanted!r} ({shown}); keep one",
+                            file=source, where="row 1")
     return names
 
 
 def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int, source: Path | None) -> Book:
+    columns, rows = _without_trailing_blank_rows(columns, rows)
     if rows == 0:
         raise BookError("no accounts: the file has a header but no rows", file=source)
+    _refuse_total_row(columns, rows, source)
     ids = _account_ids(columns["account_id"], source)
     arr_cents = _arr_cents(columns["arr"], ids, source)
     kept = {name: columns[name] for name in _TEXT_COLUMNS if name in columns}
     kept["account_id"] = ids
     return Book(table=pa.table(kept), arr_cents=arr_cents, source=source)
+
+
+def _blank_at(column, position: int) -> bool:
+    value = column[position].as_py()
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _without_trailing_blank_rows(columns: dict, rows: int) -> tuple[dict, int]:
+    """Drop rows at the end with every known cell blank (spreadsheets leave ",,," lines behind)."""
+    kept = rows
+    while kept > 0 and all(_blank_at(column, kept - 1) for column in columns.values()):
+        kept -= 1
+    if kept == rows:
+        return columns, rows
+    return {name: column.slice(0, kept) for name, column in columns.items()}, kept
+
+
+# "Total", "Grand total", "Totals", "Sum", "Subtotal": what a spreadsheet's last row is called.
+_TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*)?totals?\b|^\s*sum\s*$", re.IGNORECASE)
+
+
+def _refuse_total_row(columns: dict, rows: int, source: Path | None) -> None:
+    """Refuse a last row that totals the others: it would count the book's ARR twice.
+
+    A last row is a total when its account_id says so ("Total", "Grand total"), or when
+    its account_id is blank and its ARR equals the sum of the rows above (to 0.5%).
+    Only the last row is looked at, so this costs nothing on a good book.
+    """
+    if rows < 2:
+        return
+    label = columns["account_id"][rows - 1].as_py()
+    label = "" if label is None else str(label).strip()
+    if label and not _TOTAL_LABEL.match(label):
+        return
+    try:
+        cents = _arr_cents(columns["arr"], _as_text(columns["account_id"]), source)
+    except BookError:
+        cents = None
+    where = _row(rows - 1, label)
+    if cents is not None:
+        above, last = int(cents[:-1].sum()), int(cents[-1])
+        if abs(last - above) <= 0.005 * above:
+            raise BookError(
+                f"looks like a total row: its arr {last / 100:,.2f} is the sum of the {rows - 1:,} rows above; "
+                "delete it so that ARR is not counted twice",
+                file=source,
+                where=where,
+            )
+    if label:
+        raise BookError(
+            f"looks like a total row (account_id {label!r}); delete it so that ARR is not counted twice", file=source,
+            where=_row(rows - 1),
+        )
 
 
 def _verticals(column, rows: int) -> pd.Categorical:
@@ -340,7 +503,8 @@ def _account_ids(column, source: Path | None) -> pa.Array:
         ids = pc.utf8_trim_whitespace(ids)
         offsets, lengths = _string_layout(ids)
     if (lengths == 0).any():
-        raise BookError("account_id is blank", file=source, where=_row(int(np.argmax(lengths == 0))))
+        raise BookError("account_id is blank; every account needs one", file=source,
+                        where=_row(int(np.argmax(lengths == 0))))
     duplicate = _first_duplicate(ids, offsets, lengths)
     if duplicate is not None:
         first, second = duplicate
@@ -426,7 +590,7 @@ def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
 
 def _arr_problem(text: str, value: float) -> str:
     if text == "":
-        return "arr is blank"
+        return "arr is blank; give 0 for an account without revenue"
     if np.isnan(value):
         if text.lower() in {"nan", "n/a", "na", "none", "null", "-", "#n/a"}:
             return f"arr {text!r} is not a number; give 0 for an account without revenue"

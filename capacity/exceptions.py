@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["CapacityError", "ScenarioError", "BookError", "ReportError"]
+__all__ = ["CapacityError", "ScenarioError", "BookError", "ReportError", "OutputError"]
 
 
 class CapacityError(ValueError):
@@ -52,3 +52,7 @@ class BookError(CapacityError):
 
 class ReportError(CapacityError):
     """A report cannot be rendered, for example because of a bad parameter."""
+
+
+class OutputError(CapacityError):
+    """A result cannot be written where the user asked (a folder, no permission, a full disk)."""

@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .exceptions import OutputError
+
 __all__ = ["atomic_path", "write_text", "write_bytes"]
 
 
@@ -24,17 +26,36 @@ def atomic_path(destination: str | Path) -> Iterator[Path]:
     untouched.
     """
     destination = Path(destination)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    if destination.is_dir():
+        raise OutputError("is a folder; give a file name to write to", file=destination)
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError("cannot write the file: part of its folder path is a file, not a folder",
+                          file=destination) from None
+    except OSError as exc:
+        raise _cannot_write(destination, exc) from None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=destination.parent)
+    except OSError as exc:
+        raise _cannot_write(destination, exc) from None
     os.close(handle)
     temporary_path = Path(temporary)
     try:
         yield temporary_path
         os.chmod(temporary_path, 0o644)
         os.replace(temporary_path, destination)
+    except OSError as exc:
+        # A full disk or a vanished folder mid-write: the user's old file is untouched either way.
+        raise _cannot_write(destination, exc) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary_path.unlink()
+
+
+def _cannot_write(destination: Path, exc: OSError) -> OutputError:
+    return OutputError(f"cannot write the file: {exc.strerror or exc}; the previous file, if any, is unchanged",
+                       file=destination)
 
 
 def write_text(destination: str | Path, text: str) -> Path:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import workload
 from .book import Book, load_book
+from .exceptions import ScenarioError
 from .scenario import Scenario, Segment, load_scenario
 from .segments import SegmentSizes, segment_sizes
 
@@ -173,6 +174,12 @@ def plan(scenario: Scenario | dict | str | Path, book: Book | str | Path | None 
     if sizes is None:
         if book is None and scenario.book is not None:
             book = scenario.book
+            if not book.exists():
+                raise ScenarioError(
+                    f"book file not found: {book} (a relative path is read from the scenario's folder)",
+                    file=scenario.source,
+                    where="book",
+                )
         if book is not None and not isinstance(book, Book):
             book = load_book(book)
         sizes = segment_sizes(scenario, book)

@@ -124,11 +124,15 @@ class CSMTime(_Frozen):
             raise ValueError("give customer_time_share or internal_activities, not both")
         working_days = self.weeks_per_year * workload.WORKING_DAYS_PER_WEEK
         if self.pto_days >= working_days:
-            raise ValueError(f"pto_days {self.pto_days:g} leaves no working time in a {working_days:g}-day working year")
+            raise ValueError(
+                f"pto_days: {self.pto_days:g} days off leave no working time in a {working_days:g}-day working year "
+                "(weeks_per_year x 5)"
+            )
         if self.internal_activities is not None and self.customer_hours_per_month <= 0:
             raise ValueError(
-                f"internal_activities take {self.internal_hours_per_month:.1f} h/month, "
-                f"more than the {self.working_hours_per_month:.1f} working hours a CSM has"
+                f"internal_activities: they take {self.internal_hours_per_month:.1f} h/month, "
+                f"as much as or more than the {self.working_hours_per_month:.1f} working hours a CSM has; "
+                "no time is left for customers"
             )
         return self
 
@@ -238,16 +242,55 @@ def read_yaml(path: str | Path) -> Any:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", file=path) from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(
+            f"not UTF-8 text (byte {exc.start}, 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            file=path,
+            where=f"line {line}",
+        ) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        mark = exc.problem_mark
+        raise ScenarioError(exc.problem, file=path, where=f"line {mark.line + 1}, column {mark.column + 1}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.problem and exc.context and exc.context_mark and mark and exc.context_mark.line != mark.line:
+            # "expected ',' or ']'" is found a line late; say where the unclosed thing began.
+            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+        if "'\\t'" in problem:
+            problem += "; indent with spaces, not tabs"
         raise ScenarioError(f"YAML syntax error: {problem}", file=path, where=where) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"YAML error: {exc}", file=path) from None
+
+
+class _DuplicateKey(yaml.MarkedYAMLError):
+    pass
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, except that a key given twice is an error, not "the last one wins"."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Node] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node)
+                except TypeError:  # an unhashable key: the base class says so
+                    continue
+                if first is not key_node:
+                    raise _DuplicateKey(
+                        problem=f"key {key!r} is given twice (first on line {first.start_mark.line + 1}); keep one",
+                        problem_mark=key_node.start_mark,
+                    )
+        return super().construct_mapping(node, deep=deep)
 
 
 def load_scenario(path_or_dict: str | Path | dict | Scenario) -> Scenario:
@@ -295,8 +338,13 @@ def _validate(data: dict, source: Path | None) -> Scenario:
 
 
 def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
-    """The first pydantic error as one line: key path, what is wrong, what was given."""
-    err = exc.errors(include_url=False)[0]
+    """The first pydantic error as one line: key path, what is wrong, what was given.
+
+    An unknown key is reported before a missing one: a misspelt key makes both, and
+    "did you mean" is the useful half.
+    """
+    errors = exc.errors(include_url=False)
+    err = min(errors, key=lambda e: e["type"] == "missing")
     loc = tuple(err["loc"])
     kind = err["type"]
     msg = err["msg"]
@@ -317,11 +365,79 @@ def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
     if kind == "missing":
         return ScenarioError("missing required key", file=source, where=where)
     given = err.get("input")
-    shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+    if isinstance(given, dict):
+        shown = "a mapping of keys"
+    elif isinstance(given, (list, tuple)):
+        shown = f"a list of {len(given)}" if given else "an empty list"
+    else:
+        shown = repr(given)
     if len(shown) > 60:
         shown = shown[:57] + "..."
-    msg = msg[0].lower() + msg[1:] if msg else msg
-    return ScenarioError(f"{msg} (got {shown})", file=source, where=where)
+    text = f"{_plain(kind, err.get('ctx') or {}, msg)} (got {shown})"
+    hint = _HINTS.get(str(loc[-1])) if loc and kind in _HINTED else None
+    if kind == "string_type" and isinstance(given, (int, float, bool)):
+        hint = "put it in quotes"
+    return ScenarioError(f"{text}; {hint}" if hint else text, file=source, where=where)
+
+
+def _number(value: Any) -> str:
+    value = float(value)
+    return f"{value:,.0f}" if value.is_integer() else f"{value:g}"
+
+
+# pydantic's wording ("input should be a valid number, unable to parse string as a number")
+# in a CS leader's words.
+_PLAIN = {
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "finite_number": "must be a finite number",
+    "string_type": "must be text",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "tuple_type": "must be a list, one '- ' item per line",
+    "list_type": "must be a list, one '- ' item per line",
+    "model_type": "must be a mapping of keys",
+    "model_attributes_type": "must be a mapping of keys",
+    "dict_type": "must be a mapping of keys",
+    "path_type": "must be a file path",
+    "string_pattern_mismatch": "is not in the expected form",
+}
+
+
+def _plain(kind: str, ctx: dict, msg: str) -> str:
+    if kind == "greater_than":
+        return f"must be more than {_number(ctx['gt'])}"
+    if kind == "greater_than_equal":
+        return f"must be {_number(ctx['ge'])} or more"
+    if kind == "less_than":
+        return f"must be less than {_number(ctx['lt'])}"
+    if kind == "less_than_equal":
+        return f"must be {_number(ctx['le'])} or less"
+    if kind == "literal_error":
+        return f"must be one of {ctx['expected']}"
+    if kind == "too_short":
+        return f"needs at least {ctx['min_length']} item{'s' if ctx['min_length'] != 1 else ''}"
+    if kind == "string_too_short":
+        return "must not be blank"
+    if kind == "string_too_long":
+        return f"must be at most {ctx['max_length']} characters"
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    return msg[0].lower() + msg[1:] if msg else msg
+
+
+# What a key means, for the errors where knowing it is the fix.
+_HINTS = {
+    "customer_time_share": "it is the share of a CSM's working time spent with customers, "
+    "a number above 0 and at most 1, e.g. 0.6667 for two-thirds",
+    "currency": "a three-letter currency code such as USD or EUR",
+    "pto_days": "it is working days off a year: holidays, vacation and sick days",
+}
+_HINTED = {"float_parsing", "float_type", "greater_than", "less_than_equal", "greater_than_equal",
+           "string_pattern_mismatch"}
 
 
 def _path(loc: tuple) -> str:

@@ -65,7 +65,7 @@ def _error(path) -> str:
         ("account_id,revenue\nA,10\n", "missing required column 'arr'"),
         ("account_id,arr\n", "no accounts: the file has a header but no rows"),
         ("", "the file is empty"),
-        ("account_id;arr\nA;10\n", "looks semicolon-separated"),
+        ("account_id;arr\nA;10\n", "row 1: the header is separated by semicolons"),
     ],
 )
 def test_bad_books_name_the_row(tmp_path, body, expected):

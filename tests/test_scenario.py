@@ -61,23 +61,23 @@ def _error(data, tmp_path=None) -> str:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda d: d["csm"].update(customer_time_share=0), "csm.customer_time_share: input should be greater than 0"),
-        (lambda d: d["csm"].update(customer_time_share=1.5), "csm.customer_time_share: input should be less than or equal to 1"),
-        (lambda d: d["csm"].update(customer_time_share="two-thirds"), "csm.customer_time_share: input should be a valid number"),
-        (lambda d: d["csm"].update(pto_days=-1), "csm.pto_days: input should be greater than or equal to 0"),
-        (lambda d: d["csm"].update(pto_days=300), "csm: pto_days 300 leaves no working time"),
-        (lambda d: d["segments"][0]["touchpoints"][0].update(minutes=-5), "segments[0].touchpoints[0].minutes: input should be greater than or equal to 0 (got -5)"),
+        (lambda d: d["csm"].update(customer_time_share=0), "csm.customer_time_share: must be more than 0 (got 0); it is the share"),
+        (lambda d: d["csm"].update(customer_time_share=1.5), "csm.customer_time_share: must be 1 or less (got 1.5)"),
+        (lambda d: d["csm"].update(customer_time_share="two-thirds"), "csm.customer_time_share: must be a number (got 'two-thirds')"),
+        (lambda d: d["csm"].update(pto_days=-1), "csm.pto_days: must be 0 or more (got -1)"),
+        (lambda d: d["csm"].update(pto_days=300), "csm.pto_days: 300 days off leave no working time in a 260-day working year"),
+        (lambda d: d["segments"][0]["touchpoints"][0].update(minutes=-5), "segments[0].touchpoints[0].minutes: must be 0 or more (got -5)"),
         (lambda d: d["segments"][0]["touchpoints"][0].update(per_year=12), "segments[0].touchpoints[0]: give exactly one of per_month or per_year (got both)"),
         (lambda d: d["segments"][0]["touchpoints"][2].update(per_month=1), "segments[0].touchpoints[2]: a one_time touchpoint takes no per_month"),
-        (lambda d: d["segments"][0]["touchpoints"][0].update(kind="weekly"), "segments[0].touchpoints[0].kind: input should be 'recurring', 'one_time', 'inbound' or 'program'"),
+        (lambda d: d["segments"][0]["touchpoints"][0].update(kind="weekly"), "segments[0].touchpoints[0].kind: must be one of 'recurring', 'one_time', 'inbound' or 'program' (got 'weekly')"),
         (lambda d: d["segments"][0]["touchpoints"][0].update(minuts=5), "segments[0].touchpoints[0].minuts: unknown key 'minuts' (did you mean 'minutes'?)"),
         (lambda d: d["csm"].pop("loaded_cost_per_year"), "csm.loaded_cost_per_year: missing required key"),
         (lambda d: d.pop("segments"), "segments: missing required key"),
         (lambda d: d["segments"].append(dict(d["segments"][0], name="Copy")), "segments[1].min_arr: threshold 100,000 is also segments[0]'s"),
         (lambda d: d["segments"].append(dict(d["segments"][0], min_arr=5)), "segments[1].name: segment name 'Enterprise' is used twice"),
         (lambda d: d["csm"].update(internal_activities=[{"name": "x", "minutes": 60, "per_month": 1}]), "csm: give customer_time_share or internal_activities, not both"),
-        (lambda d: d.update(top_down_arr_per_csm=[0]), "top_down_arr_per_csm[0]: input should be greater than 0"),
-        (lambda d: d["segments"][0].update(arr=float("nan")), "segments[0].arr: input should be a finite number"),
+        (lambda d: d.update(top_down_arr_per_csm=[0]), "top_down_arr_per_csm[0]: must be more than 0 (got 0)"),
+        (lambda d: d["segments"][0].update(arr=float("nan")), "segments[0].arr: must be a finite number (got nan)"),
     ],
 )
 def test_bad_scenarios_name_the_key(example, edit, expected):
@@ -88,7 +88,7 @@ def test_bad_scenarios_name_the_key(example, edit, expected):
 def test_internal_work_beyond_working_hours(example):
     del example["csm"]["customer_time_share"]
     example["csm"]["internal_activities"] = [{"name": "Meetings", "minutes": 600, "per_month": 20}]
-    assert "csm: internal_activities take 200.0 h/month, more than the 156.7 working hours" in _error(example)
+    assert "csm.internal_activities: they take 200.0 h/month, as much as or more than the 156.7 working hours" in _error(example)
 
 
 def test_yaml_syntax_error_names_line(tmp_path):
