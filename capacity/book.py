@@ -217,6 +217,7 @@ def _read_csv(path: Path) -> Book:
         # pyarrow is strict (ragged rows, newlines inside quotes): pandas reads what it can
         # and says where it cannot.
         return Book.from_frame(_read_csv_with_pandas(path), source=path)
+    _refuse_values_without_header(table, header, path)
     columns = {name: table.column(i) for i, name in enumerate(names) if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
     return _book_from_columns(columns, table.num_rows, path)
 
@@ -232,7 +233,8 @@ def _csv_header(path: Path) -> list[str]:
         if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
             raise _not_utf8(path, head, exc.start) from None
         text = head[: exc.start].decode("utf-8-sig")
-    first_line = text.splitlines()[0] if text.splitlines() else ""
+    lines = _LINE_BREAK.split(text)
+    first_line = lines[0]
     if first_line.count(";") > first_line.count(",") and first_line.count(";") >= 1:
         # Refused, not guessed: in a semicolon file "1.234" may be 1234 or 1.234.
         raise BookError(
@@ -249,11 +251,34 @@ def _csv_header(path: Path) -> list[str]:
         )
     header = next(csv.reader([first_line]))
     if not {_canonical(c) for c in header} >= set(REQUIRED_COLUMNS):
-        _refuse_header_below(list(csv.reader(text.splitlines()[:_HEADER_SEARCH_ROWS])), path)
+        _refuse_header_below(list(csv.reader(lines[:_HEADER_SEARCH_ROWS])), path)
     return header
 
 
 _HEADER_SEARCH_ROWS = 20
+# The line breaks of CSV (and of pyarrow's reader): not str.splitlines(), which also breaks at \f, \x1c, \u2028...
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _refuse_values_without_header(table: pa.Table, header: list[str], path: Path) -> None:
+    """Refuse values in a column whose header cell is blank, or a header pyarrow read otherwise.
+
+    A trailing comma on the header line makes a nameless column; if rows put values
+    there, an unquoted comma has shifted them ("$1,200.50" read as "$1" and "200.50").
+    """
+    if table.num_columns != len(header):
+        raise BookError(f"the header has {len(header)} names but the rows have {table.num_columns} cells",
+                        file=path, where="row 1")
+    for index, name in enumerate(header):
+        column = table.column(index)
+        if name.strip() == "" and column.null_count < len(column):
+            position = int(np.argmax(~column.is_null().to_numpy(zero_copy_only=False)))
+            raise BookError(
+                f"column {index + 1} has no name in the header but holds {column[position].as_py()!r}; name the "
+                "column, or put quotes around a value that holds a comma (\"$1,200.50\")",
+                file=path,
+                where=_row(position),
+            )
 
 
 def _refuse_header_below(rows: list, path: Path) -> None:
@@ -294,13 +319,17 @@ def _first_non_utf8(path: Path) -> BookError | None:
     return None
 
 
-def _refuse_ragged_rows(path: Path, width: int) -> None:
+def _refuse_ragged_rows(path: Path, width: int) -> None:  
     """Refuse a row with more filled cells than the header has names.
 
     Without this, pandas takes the extra first cells as an index when every row has one
     too many ("A,1200,50" with a decimal comma), and reads the wrong columns without a word.
-    Fewer cells are fine: exports leave trailing blank cells out.
+    Fewer cells are fine: exports leave trailing blank cells out. Cells under a blank
+    header name count as extra.
     """
+    header = _csv_header(path)
+    while width > 0 and header[width - 1].strip() == "":
+        width -= 1
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         next(reader, None)
@@ -429,8 +458,9 @@ def _without_trailing_blank_rows(columns: dict, rows: int) -> tuple[dict, int]:
     return {name: column.slice(0, kept) for name, column in columns.items()}, kept
 
 
-# "Total", "Grand total", "Totals", "Sum", "Subtotal": what a spreadsheet's last row is called.
-_TOTAL_LABEL = re.compile(r"^\s*(grand\s+|sub\s*)?totals?\b|^\s*sum\s*$", re.IGNORECASE)
+# "Total", "Grand total", "Totals:", "Sum", "Subtotal": what a spreadsheet's last row is called.
+# The whole cell, so that an account called "Total Wine" is not taken for one.
+_TOTAL_LABEL = re.compile(r"^\s*((grand\s+|sub\s*)?totals?|sum)\s*:?\s*$", re.IGNORECASE)
 
 
 def _refuse_total_row(columns: dict, rows: int, source: Path | None) -> None:
@@ -575,8 +605,10 @@ def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
         shown = None
     else:
         raw = pc.utf8_trim_whitespace(_as_text(column))
-        cleaned = pc.replace_substring(pc.replace_substring_regex(raw, _CURRENCY, ""), ",", "")
+        amount = pc.replace_substring_regex(raw, _CURRENCY, "")
+        cleaned = pc.replace_substring(amount, ",", "")
         values = pd.to_numeric(pd.Series(cleaned, dtype="string"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        values[_misplaced_commas(amount)] = np.nan
         shown = raw
     blank = column.is_null().to_numpy(zero_copy_only=False)
     bad = blank | ~np.isfinite(values) | (values < 0) | (values > MAX_PLAUSIBLE_ARR)
@@ -588,6 +620,21 @@ def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
     return np.round(values * 100).astype(np.int64)
 
 
+# A comma in an amount is a thousands separator only between groups of three digits.
+_THOUSANDS = r"^[-+]?\d{1,3}(,\d{3})*(\.\d*)?$"
+
+
+def _misplaced_commas(amount: pa.Array) -> np.ndarray:
+    """True where a comma cannot be a thousands separator ("1200,50", "1.234,50").
+
+    Dropping such a comma would read a decimal comma as a factor of 100 or more, so
+    these amounts are refused rather than guessed.
+    """
+    has_comma = pc.match_substring(amount, ",")
+    grouped = pc.match_substring_regex(amount, _THOUSANDS)
+    return pc.and_(has_comma, pc.invert(grouped)).to_numpy(zero_copy_only=False)
+
+
 def _arr_problem(text: str, value: float) -> str:
     if text == "":
         return "arr is blank; give 0 for an account without revenue"
@@ -596,6 +643,9 @@ def _arr_problem(text: str, value: float) -> str:
             return f"arr {text!r} is not a number; give 0 for an account without revenue"
         if re.fullmatch(r"\(.*\)", text):
             return f"arr {text!r} is negative (accounting parentheses); ARR must be 0 or more"
+        if "," in text and re.fullmatch(r"\D{0,3}\s*[-+]?[\d.,\s]*\d[\d.,\s]*", text):
+            return f"arr {text!r} has a comma that is not a thousands separator; write amounts with a dot " \
+                   "for decimals, e.g. 1200.50"
         if re.search(r"\d\s*[kKmMbB]$", text):
             return f"arr {text!r} uses a suffix; write the full amount, e.g. 1200 for 1.2k"
         return f"arr {text!r} is not a number"

@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capacity import Book, BookError, load_book
 from capacity.book import UNASSIGNED_VERTICAL
@@ -105,3 +107,117 @@ def test_duplicate_found_among_many_ids(tmp_path):
     with pytest.raises(BookError, match=rf"row 5002: duplicate account_id '{ids[1234]}', first seen on row 1236"):
         Book.from_frame(frame)
     assert len(Book.from_frame(frame.iloc[:-1])) == 5000
+
+
+# -- what real exports look like -------------------------------------------------------
+
+
+def test_excel_as_a_crm_exports_it(tmp_path):
+    """Ids typed as numbers, dates as dates, ARR as text with a currency sign, padded
+    header names, and formatted but empty rows and columns after the table."""
+    import datetime
+
+    import openpyxl
+
+    path = tmp_path / "export.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append([" Account ID ", "Name", "ARR", "Renewal Date", "Vertical"])
+    sheet.append([123, "Acme, Inc.", "$1,200.50", datetime.datetime(2027, 3, 31), "Retail"])
+    sheet.append(["0042", "Beta", 2500, datetime.datetime(2027, 1, 15), None])
+    sheet.append([7.0, "Gamma", 99.999, None, " Retail "])
+    sheet["H10"].number_format = "0.00"  # formatting far below and right: openpyxl reads it as blank cells
+    sheet["H10"].value = None
+    sheet.append([])
+    workbook.save(path)
+    book = load_book(path)
+    assert list(book.accounts["account_id"]) == ["123", "0042", "7"]
+    assert list(book.arr_cents) == [120050, 250000, 10000]
+    assert list(book.accounts["renewal_date"]) == ["2027-03-31", "2027-01-15", ""]
+    assert list(book.accounts["vertical"]) == ["Retail", UNASSIGNED_VERTICAL, "Retail"]
+    assert list(book.accounts["name"]) == ["Acme, Inc.", "Beta", "Gamma"]
+
+
+def test_csv_as_spreadsheets_save_it(tmp_path):
+    """Padded ids and cells, a quoted name holding a comma and a line break, a trailing
+    comma on every row, and blank ",," rows left at the end."""
+    path = tmp_path / "b.csv"
+    path.write_bytes(
+        b'account_id,name,arr,\r\n'
+        b'" 0042 ","Acme, Inc.\r\nEMEA"," $1,200.50 ",\r\n'
+        b'0043,Beta,"$12,500.00",\r\n'
+        b',,,\r\n,,,\r\n'
+    )
+    book = load_book(path)
+    assert list(book.accounts["account_id"]) == ["0042", "0043"]
+    assert list(book.accounts["name"]) == ["Acme, Inc.\r\nEMEA", "Beta"]
+    assert list(book.arr_cents) == [120050, 1250000]
+
+
+def test_total_rows_are_refused_but_look_alikes_load(tmp_path):
+    named = write(tmp_path / "named.csv", "account_id,arr\nA,10\nB,20\nGrand Total:,30\n")
+    assert _error(named).endswith("row 4 (account_id 'Grand Total:'): looks like a total row: its arr 30.00 is "
+                                  "the sum of the 2 rows above; delete it so that ARR is not counted twice")
+    # An account called "Total Wine" is an account; a blank id that is not a total is just a blank id.
+    book = load_book(write(tmp_path / "wine.csv", "account_id,arr\nA,10\nB,20\nTotal Wine,30\n"))
+    assert book.total_arr == 60
+    assert _error(write(tmp_path / "blank.csv", "account_id,arr\nA,10\nB,20\n,31\n")).endswith(
+        "row 4: account_id is blank; every account needs one")
+
+
+def test_rows_with_too_many_cells_are_refused_not_shifted(tmp_path):
+    # pandas alone reads this as index A, B with account_id 1200 and arr 50: every column wrong.
+    path = write(tmp_path / "b.csv", "account_id,arr\nA,1200,50\nB,300,00\n")
+    assert _error(path).endswith("row 2: has 3 cells but the header has 2 columns; put quotes around a value that "
+                                 "holds a comma (\"Acme, Inc.\") and write ARR without a decimal comma")
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    # A trailing comma on the header makes a nameless column, which would take "200.50".
+    ("account_id,arr,\nA,$1,200.50\nB,$2,300.00\n",
+     "row 2: column 3 has no name in the header but holds 200.5; name the column, or put quotes"),
+    # The same through the slower reader (a quoted line break sends the file there).
+    ('account_id,name,arr,\n"0042","Acme\nEMEA", $1,200.50 ,\n', "row 2: has 5 cells but the header has 3 columns"),
+])
+def test_values_under_a_nameless_column_are_refused(tmp_path, body, expected):
+    assert expected in _error(write(tmp_path / "b.csv", body))
+
+
+@pytest.mark.parametrize("amount", ["1200,50", "1.234,50", "12,34,567", "1,2"])
+def test_decimal_commas_are_refused_not_multiplied(tmp_path, amount):
+    path = write(tmp_path / "b.csv", f'account_id,arr\nA,"{amount}"\n')
+    assert f"arr {amount!r} has a comma that is not a thousands separator" in _error(path)
+
+
+def test_not_utf8_past_the_first_block_names_its_row(tmp_path):
+    rows = "".join(f"{i},Name {i},{i}\n" for i in range(1, 5001))
+    path = tmp_path / "late.csv"
+    path.write_bytes(("account_id,name,arr\n" + rows).encode() + "5001,Caf\xe9,10\n".encode("latin-1"))
+    assert _error(path) == f"{path}: row 5002: not UTF-8 text (byte {len(rows) + 28}, 0xe9); export the file as CSV UTF-8"
+
+
+def test_other_formats_are_named(tmp_path):
+    xlsx_as_csv = tmp_path / "book.csv"
+    pd.DataFrame({"account_id": ["a"], "arr": [1.0]}).to_excel(tmp_path / "real.xlsx", index=False)
+    xlsx_as_csv.write_bytes((tmp_path / "real.xlsx").read_bytes())
+    assert "is a zip or Excel (.xlsx) file, not CSV text" in _error(xlsx_as_csv)
+
+
+# -- ARR as exports write it: exact to the cent ------------------------------------------
+
+
+
+def _export_style(cents: int, style: int) -> str:
+    whole, part = divmod(cents, 100)  # exact: no float on the way to the text
+    return [f"{whole}.{part:02d}", f"${whole:,}.{part:02d}", f" {whole}.{part:02d} ", f"USD {whole:,}.{part:02d}",
+            f" ${whole:,}.{part:02d} ", f"{whole:,}"][style] if style < 5 or part == 0 else f"{whole}.{part:02d}"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10**13), st.integers(0, 5)), min_size=1, max_size=40))
+def test_export_styled_arr_reads_to_the_cent(tmp_path_factory, amounts):
+    path = tmp_path_factory.mktemp("arr") / "b.csv"
+    path.write_text("account_id,arr\n" + "".join(f'{i:05d},"{_export_style(c, style)}"\n' for i, (c, style) in enumerate(amounts)))
+    book = load_book(path)
+    assert list(book.arr_cents) == [c for c, _ in amounts]
+    assert list(book.accounts["account_id"]) == [f"{i:05d}" for i in range(len(amounts))]
