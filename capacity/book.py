@@ -357,7 +357,19 @@ def _read_csv_with_pandas(path: Path) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise BookError("the file is empty; a book needs a header with account_id and arr, and rows", file=path) from None
     except pd.errors.ParserError as exc:
-        raise BookError(f"cannot parse CSV: {_first_line(exc)}", file=path) from None
+        raise _parser_problem(exc, path) from None
+
+
+def _parser_problem(exc: Exception, path: Path) -> BookError:
+    text = _first_line(exc)
+    unclosed = re.search(r"EOF inside string starting at row (\d+)", text)
+    if unclosed:  # pandas counts rows from 0, the header included
+        return BookError(
+            "a quote (\") opened in this row is never closed; close it, or remove it if it is part of a name",
+            file=path,
+            where=f"row {int(unclosed.group(1)) + 1}",
+        )
+    return BookError(f"cannot parse CSV: {text}", file=path)
 
 
 def _read_excel(path: Path) -> pd.DataFrame:

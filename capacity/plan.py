@@ -185,6 +185,7 @@ def plan(scenario: Scenario | dict | str | Path, book: Book | str | Path | None 
         sizes = segment_sizes(scenario, book)
     csm = scenario.csm
     customer_hours = csm.customer_hours_per_month
+    _check_staffable(scenario, sizes, customer_hours)
     segments = tuple(
         _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, csm.loaded_cost_per_year)
         for i, seg in enumerate(scenario.segments)
@@ -240,3 +241,24 @@ def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: floa
         loaded_cost_per_year=cost_each,
         touchpoints=loads,
     )
+
+
+#: More CSMs than this in one segment is a unit mistake (minutes for hours, a frequency
+#: per year typed per month), not a plan; it also keeps every figure finite.
+MAX_PLAUSIBLE_FTE = 1e9
+
+
+def _check_staffable(scenario: Scenario, sizes: SegmentSizes, customer_hours: float) -> None:
+    """Refuse a scenario whose workload no team could staff, before it overflows into inf."""
+    for i, seg in enumerate(scenario.segments):
+        loads = touchpoint_loads(seg)
+        per_customer = sum(t.hours_per_customer_per_month for t in loads)
+        program = sum(t.program_hours_per_month for t in loads)
+        need = float(workload.fte(int(sizes.customers[i]), per_customer, program, customer_hours))
+        if not math.isfinite(need) or need > MAX_PLAUSIBLE_FTE:
+            raise ScenarioError(
+                f"the segment's workload needs {need:.3g} CSMs, more than any team could be; check the touchpoints' "
+                "minutes, per_month and per_year, and the CSM's hours and customer_time_share",
+                file=scenario.source,
+                where=f"segments[{i}]",
+            )

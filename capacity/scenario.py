@@ -55,9 +55,10 @@ class _Recurring(_Frozen):
     """Something that happens ``per_month`` or ``per_year`` times, ``minutes`` each."""
 
     name: Name
-    minutes: NonNegative
-    per_month: NonNegative | None = None
-    per_year: NonNegative | None = None
+    # Bounds far above any real touchpoint (1,600 h each; hourly, all month long) that keep sums finite.
+    minutes: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+    per_month: Annotated[float, Field(ge=0, le=1_000, allow_inf_nan=False)] | None = None
+    per_year: Annotated[float, Field(ge=0, le=12_000, allow_inf_nan=False)] | None = None
 
     @property
     def frequency_per_month(self) -> float:
@@ -263,8 +264,13 @@ def read_yaml(path: str | Path) -> Any:
         if "'\\t'" in problem:
             problem += "; indent with spaces, not tabs"
         raise ScenarioError(f"YAML syntax error: {problem}", file=path, where=where) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise ScenarioError(
+            f"character U+{exc.character:04X} is not allowed in YAML; delete it", file=path, where=f"line {line}"
+        ) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"YAML error: {exc}", file=path) from None
+        raise ScenarioError(f"YAML error: {' '.join(str(exc).split())}", file=path) from None
 
 
 class _DuplicateKey(yaml.MarkedYAMLError):
