@@ -347,10 +347,11 @@ def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
     """The first pydantic error as one line: key path, what is wrong, what was given.
 
     An unknown key is reported before a missing one: a misspelt key makes both, and
-    "did you mean" is the useful half.
+    "did you mean" is the useful half. A list "too short after validation" only echoes
+    a bad item in it, so the item's own error comes first.
     """
     errors = exc.errors(include_url=False)
-    err = min(errors, key=lambda e: e["type"] == "missing")
+    err = min(errors, key=_rank)
     loc = tuple(err["loc"])
     kind = err["type"]
     msg = err["msg"]
@@ -384,6 +385,16 @@ def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
     if kind == "string_type" and isinstance(given, (int, float, bool)):
         hint = "put it in quotes"
     return ScenarioError(f"{text}; {hint}" if hint else text, file=source, where=where)
+
+
+def _rank(err: dict) -> int:
+    if err["type"] == "extra_forbidden":
+        return 0
+    if err["type"] == "missing":
+        return 2
+    if err["type"] == "too_short" and "after validation" in err["msg"]:
+        return 3
+    return 1
 
 
 def _number(value: Any) -> str:

@@ -87,52 +87,84 @@ def test_default_plan_totals_are_sums_and_frame_matches():
 # -- invariants ------------------------------------------------------------------------
 
 positive = st.floats(min_value=0.0, max_value=600.0, allow_nan=False)
-touchpoint = st.fixed_dictionaries({
-    "name": st.just("t"),
-    "kind": st.sampled_from(["recurring", "inbound", "program"]),
-    "minutes": positive,
-    "per_month": st.floats(min_value=0.0, max_value=30.0),
-})
+_recurring = st.fixed_dictionaries(
+    {"name": st.just("t"), "kind": st.sampled_from(["recurring", "inbound", "program"]), "minutes": positive},
+).flatmap(lambda tp: st.sampled_from(["per_month", "per_year"]).flatmap(
+    lambda key: st.floats(min_value=0.0, max_value=30.0 if key == "per_month" else 360.0).map(
+        lambda f: {**tp, key: f})))
+_one_time = st.fixed_dictionaries({"name": st.just("o"), "kind": st.just("one_time"), "minutes": positive})
+touchpoint = st.one_of(_recurring, _recurring, _one_time)
 segment = st.fixed_dictionaries({
     "customers": st.integers(min_value=0, max_value=50_000),
     "arr": st.floats(min_value=0, max_value=1e9),
     "new_customer_rate": st.floats(min_value=0, max_value=2),
     "touchpoints": st.lists(touchpoint, min_size=1, max_size=5),
 })
+segments_strategy = st.lists(segment, min_size=1, max_size=4)
 
 
-def _scenario(segments, share=2 / 3, hours_per_week=40.0):
+def _scenario(segments, share=2 / 3, hours_per_week=40.0, **csm):
     return {
-        "csm": {"customer_time_share": share, "hours_per_week": hours_per_week, "loaded_cost_per_year": 100000},
+        "csm": {"customer_time_share": share, "hours_per_week": hours_per_week, "loaded_cost_per_year": 100000, **csm},
         "segments": [dict(s, name=f"S{i}", min_arr=i * 1000,
                           touchpoints=s["touchpoints"] + [{"name": "k", "kind": "one_time", "minutes": 60}])
                      for i, s in enumerate(segments)],
     }
 
 
+def _copy(data):
+    return json.loads(json.dumps(data))
+
+
 @settings(max_examples=150, deadline=None)
-@given(st.lists(segment, min_size=1, max_size=4), st.data())
+@given(segments_strategy, st.data())
 def test_more_touchpoint_time_never_needs_fewer_csms(segments, data):
+    """Monotone in every touchpoint's minutes and frequency (per month or per year), of every kind."""
     base = _scenario(segments)
     i = data.draw(st.integers(0, len(segments) - 1))
-    j = data.draw(st.integers(0, len(segments[i]["touchpoints"]) - 1))
-    field = data.draw(st.sampled_from(["minutes", "per_month"]))
-    more = json.loads(json.dumps(base))
+    touchpoints = base["segments"][i]["touchpoints"]
+    j = data.draw(st.integers(0, len(touchpoints) - 1))
+    field = data.draw(st.sampled_from([k for k in ("minutes", "per_month", "per_year") if k in touchpoints[j]]))
+    more = _copy(base)
     more["segments"][i]["touchpoints"][j][field] += data.draw(st.floats(min_value=0.01, max_value=100))
     before, after = plan(base), plan(more)
     assert after.segments[i].fte >= before.segments[i].fte
+    assert after.segments[i].headcount >= before.segments[i].headcount
     assert after.totals.headcount >= before.totals.headcount
+    others = [k for k in range(len(segments)) if k != i]
+    assert [after.segments[k].fte for k in others] == [before.segments[k].fte for k in others]
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(segment, min_size=1, max_size=4), st.floats(0.05, 1.0), st.floats(0.05, 1.0))
+@given(segments_strategy, st.floats(0.05, 1.0), st.floats(0.05, 1.0))
 def test_more_customer_time_never_needs_more_csms(segments, share_a, share_b):
     low, high = sorted((share_a, share_b))
     assert plan(_scenario(segments, share=high)).totals.fte <= plan(_scenario(segments, share=low)).totals.fte + 1e-9
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(segment, min_size=1, max_size=4), st.floats(0, 2), st.floats(0, 2))
+@given(segments_strategy, st.floats(5, 80), st.floats(5, 80))
+def test_longer_weeks_never_need_more_csms(segments, hours_a, hours_b):
+    """Antitone in hours_per_week, segment by segment, in FTE and in headcount."""
+    short, long = (plan(_scenario(segments, hours_per_week=h)) for h in sorted((hours_a, hours_b)))
+    for a, b in zip(long.segments, short.segments):
+        assert a.fte <= b.fte + 1e-9
+        assert a.headcount <= b.headcount
+
+
+@settings(max_examples=100, deadline=None)
+@given(segments_strategy, st.floats(0, 60), st.floats(0, 60), st.floats(40, 52), st.floats(40, 52))
+def test_more_time_off_never_needs_fewer_csms(segments, pto_a, pto_b, weeks_a, weeks_b):
+    """Monotone in pto_days, antitone in weeks_per_year."""
+    low, high = sorted((pto_a, pto_b))
+    assert plan(_scenario(segments, pto_days=high)).totals.fte >= plan(_scenario(segments, pto_days=low)).totals.fte - 1e-9
+    few, many = sorted((weeks_a, weeks_b))
+    assert (plan(_scenario(segments, weeks_per_year=many)).totals.fte
+            <= plan(_scenario(segments, weeks_per_year=few)).totals.fte + 1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(segments_strategy, st.floats(0, 2), st.floats(0, 2))
 def test_more_new_customers_never_need_fewer_csms(segments, rate_a, rate_b):
     low, high = sorted((rate_a, rate_b))
     with_low = [dict(s, new_customer_rate=low) for s in segments]
@@ -140,8 +172,17 @@ def test_more_new_customers_never_need_fewer_csms(segments, rate_a, rate_b):
     assert plan(_scenario(with_high)).totals.fte >= plan(_scenario(with_low)).totals.fte - 1e-9
 
 
+def _as_json_types(value):
+    """What JSON gives back for a Python value: tuples become lists."""
+    if isinstance(value, dict):
+        return {k: _as_json_types(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_json_types(v) for v in value]
+    return value
+
+
 @settings(max_examples=100, deadline=None)
-@given(st.lists(segment, min_size=1, max_size=4))
+@given(segments_strategy)
 def test_totals_are_sums_and_headcount_is_ceil(segments):
     result = plan(_scenario(segments))
     assert result.totals.headcount == sum(s.headcount for s in result.segments)
@@ -150,10 +191,48 @@ def test_totals_are_sums_and_headcount_is_ceil(segments):
     assert result.totals.customers == sum(s.customers for s in result.segments)
     for s in result.segments:
         assert s.headcount == max(0, math.ceil(s.fte - 1e-9))
+        assert s.headcount >= s.fte - 1e-9 and (s.headcount == 0 or s.headcount - 1 < s.fte + 1e-9)
     assume(result.totals.arr > 0)
-    ratio = result.totals.cost_per_year / result.totals.arr
-    if math.isfinite(ratio):
-        assert result.totals.cost_pct_arr == pytest.approx(ratio)
+    assert result.totals.cost_pct_arr == pytest.approx(result.totals.cost_per_year / result.totals.arr)
+
+
+@settings(max_examples=100, deadline=None)
+@given(segments_strategy, st.booleans())
+def test_json_round_trips_exactly(segments, unbounded):
+    """Every number comes back from the JSON bit for bit; an unbounded portfolio is null."""
+    if unbounded:  # a segment with programs only: no per-customer time, infinite customers per CSM
+        segments = [dict(segments[0], new_customer_rate=0.0,
+                         touchpoints=[{"name": "p", "kind": "program", "minutes": 60, "per_month": 1}]), *segments[1:]]
+        data = _scenario(segments)
+        data["segments"][0]["touchpoints"] = data["segments"][0]["touchpoints"][:1]
     else:
-        assert result.totals.cost_pct_arr is None
-    assert json.loads(result.to_json()) == json.loads(json.dumps(result.to_dict()))
+        data = _scenario(segments)
+    result = plan(data)
+    text = result.to_json()
+    assert json.loads(text) == _as_json_types(result.to_dict())
+    assert json.loads(result.to_json(indent=None)) == json.loads(text)
+    if unbounded:
+        assert json.loads(text)["segments"][0]["customers_per_csm"] is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 10**10), min_size=1, max_size=300), st.lists(st.integers(1, 10**8), max_size=3, unique=True))
+def test_plan_on_a_book_counts_every_account_once(arr_cents, thresholds):
+    """Bottom-up on a book: customers add up to the book, ARR to the cent, top-down from the same ARR."""
+    import numpy as np
+    import pandas as pd
+
+    from capacity import Book
+
+    book = Book.from_frame(pd.DataFrame({"account_id": [f"{i:06d}" for i in range(len(arr_cents))],
+                                         "arr": np.array(arr_cents) / 100}))
+    scenario = {
+        "csm": {"loaded_cost_per_year": 100000},
+        "segments": [{"name": f"S{i}", "min_arr": m, "touchpoints": [
+            {"name": "r", "kind": "recurring", "minutes": 30, "per_month": 1}]} for i, m in enumerate([0, *thresholds])],
+    }
+    result = plan(scenario, book)
+    assert result.totals.customers == len(arr_cents)
+    assert round(result.totals.arr * 100) == sum(arr_cents)
+    for guide in result.top_down:
+        assert guide.headcount == math.ceil(sum(arr_cents) / 100 / guide.arr_per_csm - 1e-9)

@@ -1,12 +1,18 @@
 """Loading and validating scenarios: good files load, bad ones name the key."""
 
+import copy
+
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from capacity import ScenarioError, load_scenario
+from capacity.exceptions import CapacityError
 from capacity.scenario import RULE_OF_THUMB_CUSTOMER_SHARE
 
-from .conftest import DEFAULT_SCENARIO, write
+from .conftest import DEFAULT_SCENARIO, EXAMPLE, write
 
 
 def test_default_scenario_loads_and_resolves_book_beside_it():
@@ -113,3 +119,67 @@ def test_errors_name_the_file(tmp_path, example):
     example["csm"]["pto_days"] = -3
     path = write(tmp_path / "bad.yaml", yaml.safe_dump(example))
     assert _error(path).startswith(f"{path}: csm.pto_days: ")
+
+
+# -- invariants ------------------------------------------------------------------------
+
+_touchpoint = st.one_of(
+    st.builds(lambda m, f, k: {"name": "r", "kind": k, "minutes": m, "per_month": f},
+              st.floats(0, 600), st.floats(0, 30), st.sampled_from(["recurring", "inbound", "program"])),
+    st.builds(lambda m, f: {"name": "y", "kind": "recurring", "minutes": m, "per_year": f}, st.floats(0, 600), st.floats(0, 52)),
+    st.builds(lambda m: {"name": "o", "kind": "one_time", "minutes": m}, st.floats(0, 6000)),
+)
+scenarios = st.builds(
+    lambda csm, segs, ratios: {"name": "Random", "csm": csm, "top_down_arr_per_csm": ratios, "segments": [
+        {**s, "name": f"S{i}", "min_arr": i * 5000} for i, s in enumerate(segs)]},
+    st.fixed_dictionaries({
+        "hours_per_week": st.floats(10, 60), "weeks_per_year": st.floats(40, 53), "pto_days": st.floats(0, 40),
+        "customer_time_share": st.floats(0.05, 1), "loaded_cost_per_year": st.floats(0, 1e6)}),
+    st.lists(st.fixed_dictionaries({
+        "coverage": st.sampled_from(["dedicated", "pooled", "digital"]),
+        "new_customer_rate": st.floats(0, 10), "customers": st.integers(0, 10**6), "arr": st.floats(0, 1e10),
+        "touchpoints": st.lists(_touchpoint, max_size=4)}), min_size=1, max_size=4),
+    st.lists(st.floats(1e5, 1e8), min_size=1, max_size=3),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scenarios)
+def test_yaml_round_trip_is_the_same_scenario(tmp_path, data):
+    """A scenario written back to YAML reads as the same scenario, to the last bit of every float."""
+    scenario = load_scenario(data)
+    path = tmp_path / "round.yaml"
+    path.write_text(yaml.safe_dump(scenario.model_dump(mode="json", exclude={"book"})), encoding="utf-8")
+    again = load_scenario(path)
+    assert again.source == path and scenario.source is None
+    assert again.model_dump() == scenario.model_dump()
+
+
+_keys = [("csm", "hours_per_week"), ("csm", "pto_days"), ("csm", "customer_time_share"), ("csm", "weeks_per_year"),
+         ("csm", "loaded_cost_per_year"), ("segments", 0, "min_arr"), ("segments", 0, "coverage"),
+         ("segments", 0, "customers"), ("segments", 0, "touchpoints", 0, "minutes"),
+         ("segments", 0, "touchpoints", 0, "per_month"), ("segments", 0, "touchpoints", 0, "kind"),
+         ("segments", 0, "touchpoints", 2), ("segments", 0), ("segments",), ("csm",), ("name",), ("currency",),
+         ("top_down_arr_per_csm",), ("segments", 0, "new_customer_rate")]
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=20), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_keys), _values)
+def test_any_value_anywhere_loads_or_names_its_key(key, value):
+    """Whatever a user types for a key, the answer is a scenario or one line naming that key."""
+    data = copy.deepcopy(EXAMPLE)
+    target = data
+    for part in key[:-1]:
+        target = target[part]
+    target[key[-1]] = value
+    try:
+        load_scenario(data)
+    except CapacityError as exc:
+        message = str(exc)
+        assert "\n" not in message
+        # The key itself, or the block holding it when a check spans keys ("csm: give ... not both").
+        parent = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in key[:-1]).lstrip(".") or str(key[0])
+        assert message.startswith(parent), message

@@ -92,3 +92,31 @@ def test_segments_partition_the_book(arr_cents, thresholds):
         upper = min([x for x in mins if x > m], default=np.inf)
         inside = [c for c in arr_cents if m * 100 <= c < upper * 100]
         assert sizes.customers[i] == len(inside) == int(np.sum(labels == f"S{i}"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    accounts=st.lists(st.tuples(cents, st.sampled_from(["Retail", "Health", " Retail ", ""])), min_size=1, max_size=150),
+    thresholds=st.lists(st.integers(min_value=1, max_value=10**9), min_size=0, max_size=4, unique=True),
+    moved=st.lists(st.integers(min_value=1, max_value=10**9), min_size=4, max_size=4, unique=True),
+)
+def test_partition_holds_per_vertical_and_for_moved_thresholds(accounts, thresholds, moved):
+    """What-if thresholds and vertical pools partition the same book: every account once, ARR to the cent."""
+    mins = [0] + thresholds
+    scenario = load_scenario({
+        "csm": {"loaded_cost_per_year": 1},
+        "segments": [{"name": f"S{i}", "min_arr": m} for i, m in enumerate(mins)],
+    })
+    book = _book(np.array([c for c, _ in accounts]) / 100, [v for _, v in accounts])
+    override = [0] + moved[: len(thresholds)]
+    total = segment_sizes(scenario, book, min_arr=override)
+    per_vertical = sizes_by_vertical(scenario, book, min_arr=override)
+    labels = assign_segments(scenario, book, min_arr=override)
+    assert set(per_vertical) <= {"Retail", "Health", "Unassigned"}
+    np.testing.assert_array_equal(sum(v.customers for v in per_vertical.values()), total.customers)
+    assert round(sum(v.arr.sum() for v in per_vertical.values()) * 100) == sum(c for c, _ in accounts)
+    assert total.customers.sum() == len(accounts)
+    for i, name in enumerate(total.names):
+        in_segment = labels == name
+        assert int(in_segment.sum()) == total.customers[i]
+        assert int(book.arr_cents[in_segment].sum()) == round(total.arr[i] * 100)
