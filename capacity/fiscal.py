@@ -236,12 +236,13 @@ def utilization(demand_fte, capacity_fte):
     Returns
     -------
     float or array
-        Utilization [-]: 0 without demand, ``inf`` with demand and no capacity.
+        Utilization [-]: 0 without demand (below 1e-9 FTE, the headcount rounding's
+        tolerance), ``inf`` with demand and no capacity.
     """
     demand = np.asarray(demand_fte, dtype=float)
     capacity = np.asarray(capacity_fte, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        u = np.where(demand > 0, np.where(capacity > 0, demand / np.where(capacity > 0, capacity, 1.0), np.inf), 0.0)
+        u = np.where(demand > _TOLERANCE, np.where(capacity > 0, demand / np.where(capacity > 0, capacity, 1.0), np.inf), 0.0)
     return u if u.ndim else float(u)
 
 
@@ -431,6 +432,7 @@ class _Inputs:
 
     names: tuple[str, ...]
     customers0: np.ndarray
+    arr0: np.ndarray
     arr_per_customer: np.ndarray
     hours_per_customer: np.ndarray  # recurring + inbound
     hours_per_new_customer: np.ndarray  # one-time
@@ -493,7 +495,8 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
     mgr_cost = monthly_cost(mgrs, fiscal.manager_loaded_cost_per_year or 0.0, factor[None, :])
     used = utilization(demand[:, :months], staffed["capacity"])
     held = used <= fiscal.target_utilization + _TOLERANCE
-    arr = customers * inputs.arr_per_customer[:, None]
+    # A segment given ARR but no customers (scenario without a book) keeps its ARR: nobody to churn.
+    arr = np.where(inputs.customers0[:, None] > 0, customers * inputs.arr_per_customer[:, None], inputs.arr0[:, None])
 
     rows = tuple(
         FiscalRow(
@@ -588,6 +591,7 @@ def _inputs(scenario: Scenario, steady: Plan, horizon: int) -> _Inputs:
     return _Inputs(
         names=names,
         customers0=customers0,
+        arr0=arr0,
         arr_per_customer=np.divide(arr0, customers0, out=np.zeros_like(arr0), where=customers0 > 0),
         hours_per_customer=np.array(per_customer, dtype=float),
         hours_per_new_customer=np.array(per_new, dtype=float),
