@@ -300,7 +300,8 @@ def annual_cost(headcount_value, loaded_cost_per_year):
 
 
 def safe_ratio(numerator: float, denominator: float) -> float | None:
-    """``numerator / denominator``, or None when the denominator is zero (JSON null)."""
+    """``numerator / denominator``, or None when the denominator is zero or the ratio overflows (JSON null)."""
     if denominator == 0 or not math.isfinite(denominator):
         return None
-    return numerator / denominator
+    ratio = numerator / denominator
+    return ratio if math.isfinite(ratio) else None
