@@ -142,6 +142,14 @@ def render_plan(result) -> str:
     rows.append(["Total", "", "", f"{t.customers:,}", fmt.money_short(t.arr, cur), "", "", "", f"{t.fte:.2f}",
                  str(t.headcount), fmt.money_short(t.cost_per_year, cur), ""])
     lines += _table(header, rows, separator_before_last=True)
+    for s in result.segments:
+        if s.pools:
+            whole = s.headcount - s.pool_split_extra_headcount
+            lines += ["", f"{s.name} is sized in vertical pools, each rounded up: {s.headcount} CSMs against "
+                          f"{whole} for one team ({s.pool_split_extra_headcount:+d})."]
+            pool_rows = [[p.vertical, f"{p.customers:,}", fmt.money_short(p.arr, cur), f"{p.fte:.2f}", str(p.headcount),
+                          fmt.money_short(p.cost_per_year, cur)] for p in s.pools]
+            lines += ["  " + line for line in _table(["Pool", "Customers", "ARR", "FTE", "CSMs", "Cost/yr"], pool_rows, left=1)]
     lines += ["", f"Cost is {fmt.percent(t.cost_pct_arr)} of ARR.", "", "Top-down guideposts (one CSM per ARR):"]
     for td in result.top_down:
         gap = t.headcount - td.headcount
@@ -194,7 +202,7 @@ def _fiscal_rows(frame, cur: str, target: float) -> list[list[str]]:
     """Month rows, then a "Year" row: flows summed, stocks (customers, ARR, CSMs, managers) at year end."""
     rows = []
     for r in frame.itertuples(index=False):
-        held = r.utilization <= target + 1e-9
+        held = r.target_held
         rows.append([r.month, f"{r.customers:,.0f}", f"{r.new_customers:,.0f}", fmt.money_short(r.arr, cur),
                      f"{r.demand_fte:.2f}", str(r.headcount), f"{r.ramped_capacity_fte:.2f}", fmt.percent(r.utilization, 0),
                      "held" if held else "ABOVE", str(r.requisitions_opened), str(r.hires_started), str(r.leavers),
@@ -226,6 +234,15 @@ def render_fiscal(result) -> str:
         lines += ["", name]
         lines += _table(_FISCAL_HEADER, _fiscal_rows(frame[frame["segment"] == name], cur, target),
                         separator_before_last=True, left=1)
+        pools = result.pools_frame()
+        for pool, months in pools[pools["segment"] == name].groupby("pool", sort=False):
+            above = months.loc[~months["target_held"], "month"].tolist()
+            lines.append(
+                f"  {pool} pool: {months['headcount'].iat[0]} -> {months['headcount'].iat[-1]} CSMs, "
+                f"{int(months['hires_started'].sum())} starts, worst utilization "
+                f"{fmt.percent(months['utilization'].max(), 0)}, "
+                + (f"above target in {len(above)} months" if above else "target held all year")
+            )
     lines += ["", "All segments"]
     lines += _table(_FISCAL_HEADER, _fiscal_rows(result.totals_frame(), cur, target), separator_before_last=True, left=1)
     s = result.summary

@@ -53,6 +53,7 @@ from .scenario import Scenario, load_scenario, month_index, month_label
 
 __all__ = [
     "FiscalRow",
+    "FiscalPoolRow",
     "FiscalSummary",
     "FiscalPlan",
     "fiscal_plan",
@@ -334,6 +335,8 @@ class FiscalRow:
     headcount: int
     ramped_capacity_fte: float
     utilization: float  # inf with demand and no capacity
+    #: The highest utilization of the segment's vertical pools (its utilization when not pooled).
+    worst_pool_utilization: float
     target_held: bool
     hires_started: int
     requisitions_opened: int
@@ -343,6 +346,24 @@ class FiscalRow:
     csm_cost: float
     manager_cost: float
     cost: float
+
+
+@dataclass(frozen=True)
+class FiscalPoolRow:
+    """One vertical pool of a segment (``pool_by: vertical``) in one month: hired for on its own."""
+
+    month: str
+    segment: str
+    pool: str
+    customers: float
+    demand_fte: float
+    headcount: int
+    ramped_capacity_fte: float
+    utilization: float
+    target_held: bool
+    hires_started: int
+    requisitions_opened: int
+    leavers: int
 
 
 @dataclass(frozen=True)
@@ -383,11 +404,17 @@ class FiscalPlan:
     attrition_per_year: float
     rows: tuple[FiscalRow, ...]
     summary: FiscalSummary
+    #: Month rows of each vertical pool, for segments with ``pool_by: vertical`` (their sums are the segment rows).
+    pool_rows: tuple[FiscalPoolRow, ...] = ()
     settings: dict = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per month and segment, months in order, segments in scenario order."""
-        return pd.DataFrame([asdict(r) for r in self.rows], columns=[f for f in FiscalRow.__dataclass_fields__])
+        return pd.DataFrame([asdict(r) for r in self.rows], columns=list(FiscalRow.__dataclass_fields__))
+
+    def pools_frame(self) -> pd.DataFrame:
+        """One row per month and vertical pool of the segments pooled by vertical (empty otherwise)."""
+        return pd.DataFrame([asdict(r) for r in self.pool_rows], columns=list(FiscalPoolRow.__dataclass_fields__))
 
     def totals_frame(self) -> pd.DataFrame:
         """One row per month, summed over segments (utilization is total demand / total capacity)."""
@@ -397,6 +424,7 @@ class FiscalPlan:
                   "leavers", "managers", "csm_cost", "manager_cost", "cost"]
         totals = frame.groupby("month", sort=False)[summed].sum().reset_index()
         totals["utilization"] = utilization(totals["demand_fte"].to_numpy(), totals["ramped_capacity_fte"].to_numpy())
+        totals["target_held"] = frame.groupby("month", sort=False)["target_held"].all().to_numpy()
         return totals
 
     def segment_frame(self, name: str) -> pd.DataFrame:
@@ -409,9 +437,10 @@ class FiscalPlan:
     def to_dict(self) -> dict:
         """Plain data for JSON: an infinite utilization (demand, no capacity) becomes None."""
         data = asdict(self)
-        for row in data["rows"]:
-            if not math.isfinite(row["utilization"]):
-                row["utilization"] = None
+        for row in data["rows"] + data["pool_rows"]:
+            for key in ("utilization", "worst_pool_utilization"):
+                if key in row and not math.isfinite(row[key]):
+                    row[key] = None
         worst = data["summary"]["worst_utilization"]
         for name, value in worst.items():
             if not math.isfinite(value):
@@ -481,8 +510,21 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
         customers, inputs.hours_per_customer[:, None], inputs.new, inputs.hours_per_new_customer[:, None],
         inputs.program_hours[:, None], steady.csm.customer_hours_per_month,
     )
-    staffed = _staff(demand, inputs.starting, fiscal.attrition_per_year, fiscal.target_utilization, lead, ramp, months, hire=True)
-    unhired = _staff(demand, inputs.starting, fiscal.attrition_per_year, fiscal.target_utilization, lead, ramp, months, hire=False)
+    units = _units(scenario, steady, inputs)
+    unit_demand = demand[units.owner] * units.share[:, None]
+    target = fiscal.target_utilization
+    staffed_units = _staff(unit_demand, units.starting, fiscal.attrition_per_year, target, lead, ramp, months, hire=True)
+    unhired_units = _staff(unit_demand, units.starting, fiscal.attrition_per_year, target, lead, ramp, months, hire=False)
+    # Segment rows sum their pools; a segment holds the target only when every pool does.
+    owner = np.zeros((len(inputs.names), len(units.labels)))
+    owner[units.owner, np.arange(len(units.labels))] = 1.0
+    staffed = {key: (owner @ value).astype(value.dtype) for key, value in staffed_units.items()}
+    unit_used = utilization(unit_demand[:, :months], staffed_units["capacity"])
+    unit_held = unit_used <= target + _TOLERANCE
+    worst_pool = np.full((len(inputs.names), months), -np.inf)
+    np.maximum.at(worst_pool, units.owner, unit_used)
+    held = worst_pool <= target + _TOLERANCE
+    unhired_breach = utilization(unit_demand[:, :months], unhired_units["capacity"]) > target + _TOLERANCE
 
     labels = fiscal.month_labels
     first = month_index(fiscal.start)
@@ -494,7 +536,6 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
     csm_cost = monthly_cost(heads, inputs.csm_cost[:, None], factor[None, :])
     mgr_cost = monthly_cost(mgrs, fiscal.manager_loaded_cost_per_year or 0.0, factor[None, :])
     used = utilization(demand[:, :months], staffed["capacity"])
-    held = used <= fiscal.target_utilization + _TOLERANCE
     # A segment given ARR but no customers (scenario without a book) keeps its ARR: nobody to churn.
     arr = np.where(inputs.customers0[:, None] > 0, customers * inputs.arr_per_customer[:, None], inputs.arr0[:, None])
 
@@ -503,17 +544,31 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
             month=labels[m], segment=name, customers=float(customers[s, m]), new_customers=float(inputs.new[s, m]),
             churned_customers=float(churned[s, m]), arr=float(arr[s, m]), demand_fte=float(demand[s, m]),
             headcount=int(heads[s, m]), ramped_capacity_fte=float(staffed["capacity"][s, m]),
-            utilization=float(used[s, m]), target_held=bool(held[s, m]), hires_started=int(staffed["started"][s, m]),
-            requisitions_opened=int(staffed["requisitions"][s, m]), backfill_requisitions=int(staffed["backfills"][s, m]),
-            leavers=int(staffed["leavers"][s, m]), managers=int(mgrs[s, m]), csm_cost=float(csm_cost[s, m]),
-            manager_cost=float(mgr_cost[s, m]), cost=float(csm_cost[s, m] + mgr_cost[s, m]),
+            utilization=float(used[s, m]), worst_pool_utilization=float(worst_pool[s, m]), target_held=bool(held[s, m]),
+            hires_started=int(staffed["started"][s, m]), requisitions_opened=int(staffed["requisitions"][s, m]),
+            backfill_requisitions=int(staffed["backfills"][s, m]), leavers=int(staffed["leavers"][s, m]),
+            managers=int(mgrs[s, m]), csm_cost=float(csm_cost[s, m]), manager_cost=float(mgr_cost[s, m]),
+            cost=float(csm_cost[s, m] + mgr_cost[s, m]),
         )
         for m in range(months)
         for s, name in enumerate(inputs.names)
     )
-    unhired_used = utilization(demand[:, :months], unhired["capacity"])
-    warnings = _warnings(inputs.names, labels, first, demand[:, :months], staffed, used, held, fiscal.target_utilization, lead, ramp)
-    notes = inputs.notes + _pool_notes(scenario, steady)
+    pool_rows = tuple(
+        FiscalPoolRow(
+            month=labels[m], segment=inputs.names[units.owner[u]], pool=units.pools[u],
+            customers=float(customers[units.owner[u], m] * units.share[u]), demand_fte=float(unit_demand[u, m]),
+            headcount=int(staffed_units["headcount"][u, m]), ramped_capacity_fte=float(staffed_units["capacity"][u, m]),
+            utilization=float(unit_used[u, m]), target_held=bool(unit_held[u, m]),
+            hires_started=int(staffed_units["started"][u, m]), requisitions_opened=int(staffed_units["requisitions"][u, m]),
+            leavers=int(staffed_units["leavers"][u, m]),
+        )
+        for m in range(months)
+        for u in range(len(units.labels))
+        if units.pools[u] is not None
+    )
+    warnings = _warnings(units.labels, labels, first, unit_demand[:, :months], staffed_units, unit_used, unit_held,
+                         target, lead, ramp)
+    notes = inputs.notes + units.notes
     total_cost = float(csm_cost.sum() + mgr_cost.sum())
     ending_arr = float(arr[:, months - 1].sum())
     summary = FiscalSummary(
@@ -522,7 +577,7 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
         hires_total=int(staffed["started"].sum()),
         requisitions_total=int(staffed["requisitions"].sum()),
         leavers_total=int(staffed["leavers"].sum()),
-        starting_headcount={n: int(inputs.starting[s]) for s, n in enumerate(inputs.names)},
+        starting_headcount={n: int(owner[s] @ units.starting) for s, n in enumerate(inputs.names)},
         year_end_headcount=int(heads[:, -1].sum()),
         year_end_headcount_by_segment={n: int(heads[s, -1]) for s, n in enumerate(inputs.names)},
         year_end_managers=int(mgrs[:, -1].sum()),
@@ -530,9 +585,9 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
         cost_by_segment={n: float(csm_cost[s].sum() + mgr_cost[s].sum()) for s, n in enumerate(inputs.names)},
         ending_arr=ending_arr,
         cost_pct_ending_arr=workload.safe_ratio(total_cost, ending_arr),
-        worst_utilization={n: float(used[s].max()) for s, n in enumerate(inputs.names)},
+        worst_utilization={n: float(worst_pool[s].max()) for s, n in enumerate(inputs.names)},
         first_breach={
-            n: next((labels[m] for m in range(months) if unhired_used[s, m] > fiscal.target_utilization + _TOLERANCE), None)
+            n: next((labels[m] for m in range(months) if unhired_breach[units.owner == s, m].any()), None)
             for s, n in enumerate(inputs.names)
         },
         warnings=warnings,
@@ -548,6 +603,7 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
         ramp_months=fiscal.ramp_months,
         attrition_per_year=fiscal.attrition_per_year,
         rows=rows,
+        pool_rows=pool_rows,
         summary=summary,
         settings=fiscal.model_dump(mode="json"),
     )
@@ -725,10 +781,47 @@ def _pct(value: float) -> str:
     return "no capacity" if not math.isfinite(value) else f"{value:.0%}"
 
 
-def _pool_notes(scenario: Scenario, steady: Plan) -> tuple[str, ...]:
-    return tuple(
-        f"{sp.name} is split into vertical pools in the steady-state plan "
-        f"({sp.pool_split_extra_headcount:+d} CSM against one team); the fiscal plan hires for it as one team."
-        for seg, sp in zip(scenario.segments, steady.segments)
-        if seg.pool_by == "vertical" and sp.pools
-    )
+@dataclass(frozen=True)
+class _Units:
+    """What is staffed: each segment, or each vertical pool of a segment pooled by vertical."""
+
+    owner: np.ndarray  # segment index of each unit
+    share: np.ndarray  # the unit's share of its segment's customers (and demand)
+    pools: tuple[str | None, ...]  # pool name, None for a whole segment
+    labels: tuple[str, ...]  # "Mid-Market" or "Mid-Market (Healthcare pool)"
+    starting: np.ndarray
+    notes: tuple[str, ...]
+
+
+def _units(scenario: Scenario, steady: Plan, inputs: _Inputs) -> _Units:
+    owner, share, pools, labels, starting, notes = [], [], [], [], [], []
+    given = scenario.fiscal_year.starting_headcount
+    for s, (seg, sp) in enumerate(zip(scenario.segments, steady.segments)):
+        if not sp.pools:
+            owner.append(s), share.append(1.0), pools.append(None), labels.append(seg.name)
+            starting.append(int(inputs.starting[s]))
+            continue
+        steady_heads = [p.headcount for p in sp.pools]
+        heads = _allocate(given[seg.name], steady_heads) if seg.name in given else steady_heads
+        for pool, n in zip(sp.pools, heads):
+            owner.append(s), pools.append(pool.vertical), labels.append(f"{seg.name} ({pool.vertical} pool)")
+            share.append(float(workload.pool_share(pool.customers, sp.customers)))
+            starting.append(n)
+        split = ", ".join(f"{p.vertical} {n}" for p, n in zip(sp.pools, heads))
+        notes.append(
+            f"{seg.name} is staffed in vertical pools ({split} at the start), each hired for and rounded up on its own; "
+            f"the steady-state split costs {sp.pool_split_extra_headcount:+d} CSM against one team."
+        )
+    return _Units(np.array(owner), np.array(share), tuple(pools), tuple(labels),
+                  np.array(starting, dtype=np.int64), tuple(notes))
+
+
+def _allocate(total: int, weights: list[int]) -> list[int]:
+    """``total`` people across pools in proportion to ``weights`` (largest remainder; equal shares without weights)."""
+    w = np.asarray(weights, dtype=float)
+    w = w if w.sum() > 0 else np.ones_like(w)
+    exact = total * w / w.sum()
+    out = np.floor(exact).astype(int)
+    for i in np.argsort(-(exact - out), kind="stable")[: total - out.sum()]:
+        out[i] += 1
+    return out.tolist()

@@ -449,3 +449,67 @@ def test_cli_without_fiscal_year(tmp_path, example, capsys):
     assert main(["fiscal", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {path}: fiscal_year: missing") and len(err.splitlines()) == 1
+
+
+# -- vertical pools in the fiscal year ----------------------------------------------------
+
+
+def _pool_book():
+    import pandas as pd
+    from capacity import Book
+
+    verticals = ["Healthcare"] * 150 + ["Retail"] * 60 + ["Technology"] * 10
+    return Book.from_frame(pd.DataFrame({"account_id": [str(i) for i in range(220)], "arr": 1000.0,
+                                         "vertical": verticals}))
+
+
+def _pooled_tiny(**fiscal):
+    data = tiny(segment={"pool_by": "vertical", "customers": None, "arr": None}, **fiscal)
+    del data["segments"][0]["customers"], data["segments"][0]["arr"]
+    return data
+
+
+def test_pools_are_hired_for_separately_and_add_up_to_the_segment():
+    # 220 customers at 1 h: Healthcare 150/104 = 1.44 -> 2, Retail 0.58 -> 1, Technology 0.10 -> 1 (steady: 4, not 3)
+    data = _pooled_tiny(starting_headcount={})
+    result = fiscal_plan(data, _pool_book())
+    steady = plan(data, _pool_book()).segments[0]
+    assert [p.headcount for p in steady.pools] == [2, 1, 1]
+    assert result.summary.starting_headcount == {"Core": 4}
+    pools = result.pools_frame()
+    assert list(pools["pool"].unique()) == ["Healthcare", "Retail", "Technology"]
+    first = pools[pools["month"] == "2027-02"]
+    assert list(first["customers"]) == pytest.approx([150, 60, 10])
+    assert list(first["demand_fte"]) == pytest.approx([150 / 104, 60 / 104, 10 / 104])
+    core = result.segment_frame("Core")
+    for column_name in ("headcount", "hires_started", "requisitions_opened", "leavers"):
+        assert list(pools.groupby("month", sort=False)[column_name].sum()) == list(core[column_name])
+    assert list(core["headcount"]) == [4] * 12  # no growth: the steady-state pools all year
+    assert list(core["worst_pool_utilization"]) == pytest.approx([150 / 104 / 2] * 12)
+    assert any("staffed in vertical pools" in n for n in result.summary.notes)
+
+
+def test_explicit_starting_headcount_is_split_across_pools_by_their_steady_state_size():
+    result = fiscal_plan(_pooled_tiny(starting_headcount={"Core": 3}, hiring_lead_time_months=2,
+                                      target_utilization=1.0), _pool_book())
+    first = result.pools_frame().query("month == '2027-02'")
+    # 3 across steady-state weights 2:1:1 = 1.5, 0.75, 0.75: floors 1, 0, 0, then the two largest remainders
+    assert list(first["headcount"]) == [1, 1, 1]
+    assert result.summary.starting_headcount == {"Core": 3}
+    # Healthcare: 150 customers on 1 CSM is 144%: the segment is not held although 220 / 312 h would be
+    core = result.segment_frame("Core")
+    assert core["utilization"].iloc[0] == pytest.approx(220 / 104 / 3)
+    assert core["worst_pool_utilization"].iloc[0] == pytest.approx(150 / 104)
+    assert not core["target_held"].iloc[0]
+    assert any(w.startswith("Core (Healthcare pool): utilization is above the 100% target") for w in result.summary.warnings)
+
+
+def test_a_dedicated_pool_costs_more_over_the_year_than_one_team():
+    from .conftest import DATA
+
+    mixed = fiscal_plan(DEFAULT_SCENARIO)
+    split = fiscal_plan(DATA / "scenario-healthcare-pool.yaml")
+    assert split.summary.total_cost >= mixed.summary.total_cost
+    assert split.to_frame()["demand_fte"].tolist() == pytest.approx(mixed.to_frame()["demand_fte"].tolist())
+    assert set(split.pools_frame()["pool"]) == {"Healthcare", "Other verticals"}
+    assert mixed.pools_frame().empty
