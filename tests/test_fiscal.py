@@ -513,3 +513,24 @@ def test_a_dedicated_pool_costs_more_over_the_year_than_one_team():
     assert split.to_frame()["demand_fte"].tolist() == pytest.approx(mixed.to_frame()["demand_fte"].tolist())
     assert set(split.pools_frame()["pool"]) == {"Healthcare", "Other verticals"}
     assert mixed.pools_frame().empty
+
+
+def test_readme_states_the_default_fiscal_summary():
+    import capacity
+    from capacity import formatting as fmt
+
+    from .conftest import ROOT
+
+    year = capacity.fiscal_plan(DEFAULT_SCENARIO)
+    s = year.summary
+    frame = year.to_frame()
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    expected = (
+        f"{sum(s.starting_headcount.values())} CSMs today against a steady-state need of "
+        f"{capacity.plan(DEFAULT_SCENARIO).totals.headcount} and an 85% target), the year hires {s.hires_total} CSMs "
+        f"({s.requisitions_total} requisitions, {frame['backfill_requisitions'].sum()} of them backfills for "
+        f"{s.leavers_total} leavers), ends with {s.year_end_headcount} CSMs and {s.year_end_managers} managers, and costs "
+        f"${s.total_cost / 1e6:.2f}M, {fmt.percent(s.cost_pct_ending_arr)} of the ending ARR of "
+        f"{fmt.money_short(s.ending_arr)}."
+    )
+    assert expected in readme
