@@ -300,8 +300,13 @@ def annual_cost(headcount_value, loaded_cost_per_year):
 
 
 def safe_ratio(numerator: float, denominator: float) -> float | None:
-    """``numerator / denominator``, or None when the denominator is zero or the ratio overflows (JSON null)."""
+    """``numerator / denominator``, or None (JSON null) when it is undefined or overflows.
+
+    A zero denominator gives None, and so does one so small that the ratio is infinite
+    (an ARR of 1e-320 dollars is no basis for a percentage).
+    """
     if denominator == 0 or not math.isfinite(denominator):
         return None
-    ratio = numerator / denominator
-    return ratio if math.isfinite(ratio) else None
+    with np.errstate(over="ignore"):
+        ratio = np.divide(float(numerator), float(denominator))
+    return float(ratio) if math.isfinite(ratio) else None
