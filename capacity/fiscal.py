@@ -93,8 +93,8 @@ def monthly_rate(annual_rate):
 
     Examples
     --------
-    >>> round(monthly_rate(0.19) , 6)  # 0.81 ** (1/12) = 0.9 ** (1/6)
-    0.017406
+    >>> round(float(monthly_rate(0.19)), 6)  # 1 - 0.81 ** (1/12) = 1 - 0.9 ** (1/6)
+    0.017407
     """
     return 1.0 - np.power(1.0 - np.asarray(annual_rate, dtype=float), 1.0 / workload.MONTHS_PER_YEAR)
 

@@ -162,7 +162,7 @@ def one_time_hours_per_new_customer(minutes):
 
     Examples
     --------
-    >>> one_time_hours_per_new_customer(180)
+    >>> float(one_time_hours_per_new_customer(180))
     3.0
     """
     return np.divide(minutes, 60.0)
