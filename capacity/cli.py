@@ -202,10 +202,14 @@ def _fiscal_rows(frame, cur: str, target: float) -> list[list[str]]:
     """Month rows, then a "Year" row: flows summed, stocks (customers, ARR, CSMs, managers) at year end."""
     rows = []
     for r in frame.itertuples(index=False):
-        held = r.target_held
+        above = getattr(r, "segments_above_target", None)
+        if above is None:
+            verdict = "held" if r.target_held else "ABOVE"
+        else:
+            verdict = "held" if above == 0 else f"{above} above"
         rows.append([r.month, f"{r.customers:,.0f}", f"{r.new_customers:,.0f}", fmt.money_short(r.arr, cur),
                      f"{r.demand_fte:.2f}", str(r.headcount), f"{r.ramped_capacity_fte:.2f}", fmt.percent(r.utilization, 0),
-                     "held" if held else "ABOVE", str(r.requisitions_opened), str(r.hires_started), str(r.leavers),
+                     verdict, str(r.requisitions_opened), str(r.hires_started), str(r.leavers),
                      str(r.managers), fmt.money(r.cost, cur)])
     last = frame.iloc[-1]
     rows.append(["Year", f"{last.customers:,.0f}", f"{frame.new_customers.sum():,.0f}", fmt.money_short(last.arr, cur),
@@ -226,7 +230,9 @@ def render_fiscal(result) -> str:
         f"Hiring: {result.hiring_lead_time_months}-month lead time, {result.ramp_months}-month ramp, "
         f"{fmt.percent(result.attrition_per_year, 0)} attrition a year (leavers backfilled), "
         f"target utilization {fmt.percent(target, 0)}; "
-        + (f"one manager per {span} CSMs." if span else "no managers counted."),
+        + (f"one manager per {span} CSMs "
+           + ("in each segment." if settings.get("manager_scope") == "segment" else "across the team.")
+           if span else "no managers counted."),
         "Customers and ARR are month-end; Year row: flows summed, customers/ARR/CSMs/managers at year end.",
     ]
     frame = result.to_frame()

@@ -30,7 +30,9 @@ Conventions (month 0 is ``fiscal_year.start``; every count is for one segment):
   Demand after the year end (for the last months' look-ahead) continues the year's
   arrivals and churn, the new-customer schedule repeating from its first month.
   The plan never lays anyone off.
-- **Managers**: each segment's CSMs have ``ceil(CSMs / csms_per_manager)`` managers.
+- **Managers**: ``ceil(all CSMs / csms_per_manager)`` for the whole team, shown against
+  segments in whole managers by their share of CSMs (``manager_scope: team``, the default);
+  or ``ceil(CSMs / csms_per_manager)`` per segment (``manager_scope: segment``).
 - **Cost** per month: people on staff x loaded cost per year / 12, times ``1 + rate`` from
   the salary increase's month on.
 """
@@ -65,6 +67,7 @@ __all__ = [
     "requisitions_needed",
     "utilization",
     "managers_needed",
+    "allocate_managers",
     "raise_factor",
     "monthly_cost",
 ]
@@ -275,6 +278,47 @@ def managers_needed(csms, csms_per_manager):
     return out if out.ndim else int(out)
 
 
+def allocate_managers(csms, csms_per_manager):
+    r"""One management team for all segments: its managers, shown against segments by their CSMs.
+
+    .. math:: M = \lceil \textstyle\sum_s N_s / span \rceil, \quad M_s \approx M \frac{N_s}{\sum_s N_s}
+
+    The total is :func:`managers_needed` of all CSMs; it is split in whole managers by the
+    largest-remainder method, so the segment rows add up to the total exactly (ties go to
+    the earlier segment).
+
+    Parameters
+    ----------
+    csms : array of int, shape (segments,) or (segments, months)
+        CSMs per segment [people].
+    csms_per_manager : int or None
+        Span of control [CSMs per manager]; None counts no managers.
+
+    Returns
+    -------
+    array of int, same shape
+        Managers per segment [people].
+
+    Examples
+    --------
+    >>> allocate_managers([9, 1], 8).tolist()  # ceil(10 / 8) = 2: 1.8 and 0.2 -> 2 and 0
+    [2, 0]
+    """
+    csms = np.asarray(csms, dtype=np.int64)
+    column = csms.ndim == 1
+    n = csms[:, None] if column else csms
+    total = np.asarray(managers_needed(n.sum(axis=0), csms_per_manager))
+    sums = n.sum(axis=0)
+    exact = total * n / np.where(sums > 0, sums, 1)
+    base = np.floor(exact + _TOLERANCE).astype(np.int64)
+    left = total - base.sum(axis=0)
+    order = np.argsort(-(exact - base), axis=0, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(n.shape[0])[:, None].repeat(n.shape[1], axis=1), axis=0)
+    out = base + (rank < left)
+    return out[:, 0] if column else out
+
+
 def raise_factor(month, raise_month, rate):
     r"""Multiplier on loaded costs: :math:`1 + r` from the raise's month on, 1 before.
 
@@ -417,14 +461,20 @@ class FiscalPlan:
         return pd.DataFrame([asdict(r) for r in self.pool_rows], columns=list(FiscalPoolRow.__dataclass_fields__))
 
     def totals_frame(self) -> pd.DataFrame:
-        """One row per month, summed over segments (utilization is total demand / total capacity)."""
+        """One row per month, summed over segments.
+
+        ``utilization`` is total demand over total ramped capacity; ``target_held`` is True
+        only when every segment (and pool) holds it, ``segments_above_target`` counts those that don't.
+        """
         frame = self.to_frame()
         summed = ["customers", "new_customers", "churned_customers", "arr", "demand_fte", "headcount",
                   "ramped_capacity_fte", "hires_started", "requisitions_opened", "backfill_requisitions",
                   "leavers", "managers", "csm_cost", "manager_cost", "cost"]
         totals = frame.groupby("month", sort=False)[summed].sum().reset_index()
         totals["utilization"] = utilization(totals["demand_fte"].to_numpy(), totals["ramped_capacity_fte"].to_numpy())
-        totals["target_held"] = frame.groupby("month", sort=False)["target_held"].all().to_numpy()
+        above = (~frame["target_held"]).groupby(frame["month"], sort=False).sum()
+        totals["segments_above_target"] = above.to_numpy().astype(int)
+        totals["target_held"] = totals["segments_above_target"] == 0
         return totals
 
     def segment_frame(self, name: str) -> pd.DataFrame:
@@ -532,7 +582,10 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
     rate = 0.0 if fiscal.salary_increase is None else fiscal.salary_increase.rate
     factor = raise_factor(np.arange(first, first + months), raise_at, rate)  # (months,)
     heads = staffed["headcount"]
-    mgrs = managers_needed(heads, fiscal.csms_per_manager)
+    if fiscal.manager_scope == "team":
+        mgrs = allocate_managers(heads, fiscal.csms_per_manager)
+    else:
+        mgrs = managers_needed(heads, fiscal.csms_per_manager)
     csm_cost = monthly_cost(heads, inputs.csm_cost[:, None], factor[None, :])
     mgr_cost = monthly_cost(mgrs, fiscal.manager_loaded_cost_per_year or 0.0, factor[None, :])
     used = utilization(demand[:, :months], staffed["capacity"])

@@ -279,6 +279,11 @@ class FiscalYear(_Frozen):
     attrition_per_year: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
     target_utilization: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.85
     csms_per_manager: Annotated[int, Field(ge=1, le=1000)] | None = None
+    manager_scope: Literal["team", "segment"] = Field(
+        default="team",
+        description="team: ceil(all CSMs / span) managers, shown against segments in proportion to their CSMs; "
+        "segment: each segment's CSMs have their own ceil(CSMs / span) managers.",
+    )
     manager_loaded_cost_per_year: Money | None = None
     salary_increase: SalaryIncrease | None = None
 

@@ -24,6 +24,7 @@ from capacity.fiscal import (
     monthly_demand_fte,
     monthly_rate,
     ramp_factor,
+    allocate_managers,
     raise_factor,
     realised_leavers,
     requisitions_needed,
@@ -81,6 +82,12 @@ def test_formulas_by_hand():
     assert requisitions_needed(1.0, 1.0, 1 / 3 + 2 / 3) == 0  # ramp fractions add up to a whole CSM
     assert utilization(0.0, 0.0) == 0.0 and math.isinf(utilization(1.0, 0.0)) and utilization(3.0, 4.0) == 0.75
     assert managers_needed(9, 8) == 2 and managers_needed(16, 8) == 2 and managers_needed(5, None) == 0
+    # ceil(10 / 8) = 2 managers; 9/10 x 2 = 1.8 and 0.2: floors 1, 0, the larger remainder gets the second
+    assert allocate_managers([9, 1], 8).tolist() == [2, 0]
+    # months in columns: 3 + 3 + 3 = 9 CSMs -> 2 managers (0.67 each: ties to the earlier segments)
+    assert allocate_managers(np.array([[3, 8], [3, 0], [3, 0]]), 8).tolist() == [[1, 1], [1, 0], [0, 0]]
+    assert allocate_managers([0, 0], 8).tolist() == [0, 0]
+    assert allocate_managers([4, 4], None).tolist() == [0, 0]
     assert raise_factor(np.array([5, 6, 7]), 6, 0.03).tolist() == [1.0, 1.03, 1.03]
     assert monthly_cost(9, 120_000, 1.03) == pytest.approx(9 * 10_000 * 1.03)
 
@@ -188,6 +195,20 @@ def test_managers_counted_and_costed_with_salary_increase():
     assert column(result, "manager_cost")[0] == pytest.approx(30_000)
     assert result.summary.total_cost == pytest.approx(base * 2 + base * 1.03 * 10)
     assert result.summary.year_end_managers == 2
+
+
+def test_manager_scope_team_or_segment():
+    two = tiny(customers=0, starting_headcount={"Core": 9, "Digital": 1}, csms_per_manager=8,
+               manager_loaded_cost_per_year=180_000)
+    two["segments"].append(dict(two["segments"][0], name="Digital", min_arr=1000))
+    team = fiscal_plan(two)
+    assert column(team, "managers", "Core")[0] == 2 and column(team, "managers", "Digital")[0] == 0
+    assert team.summary.year_end_managers == 2  # ceil(10 / 8)
+    two["fiscal_year"]["manager_scope"] = "segment"
+    per_segment = fiscal_plan(two)
+    assert column(per_segment, "managers", "Digital")[0] == 1  # ceil(1 / 8)
+    assert per_segment.summary.year_end_managers == 3
+    assert per_segment.summary.total_cost - team.summary.total_cost == pytest.approx(180_000)
 
 
 def test_first_breach_without_hires():
