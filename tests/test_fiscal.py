@@ -517,3 +517,37 @@ def test_readme_states_the_default_fiscal_summary():
         f"{fmt.money_short(s.ending_arr)}."
     )
     assert expected in readme
+
+
+def test_cli_bad_fiscal_key_is_one_line(tmp_path, capsys):
+    import yaml
+
+    data = tiny(starting_headcount={"Corr": 1})
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    assert main(["fiscal", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"error: {path}: fiscal_year.starting_headcount.Corr: unknown segment 'Corr' "
+                   "(did you mean 'Core'?)\n")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dictionaries(st.sampled_from(["A", "B", "C"]), st.integers(1, 300), min_size=1),
+       st.floats(0, 60), st.floats(0, 0.4), hiring)
+def test_pool_rows_add_up_to_segment_rows(counts, new, churn, fiscal):
+    import pandas as pd
+    from capacity import Book
+
+    verticals = [v for v, n in counts.items() for _ in range(n)]
+    book = Book.from_frame(pd.DataFrame({"account_id": [str(i) for i in range(len(verticals))], "arr": 1000.0,
+                                         "vertical": verticals}))
+    data = _pooled_tiny(**fiscal)
+    data["segments"][0].update(new_customers_per_month=new, churn_per_year=churn)
+    result = fiscal_plan(data, book)
+    pools = result.pools_frame()
+    core = result.segment_frame("Core")
+    for name in ("customers", "demand_fte", "ramped_capacity_fte"):
+        assert np.allclose(pools.groupby("month", sort=False)[name].sum().to_numpy(), core[name].to_numpy())
+    for name in ("headcount", "hires_started", "requisitions_opened", "leavers"):
+        assert (pools.groupby("month", sort=False)[name].sum().to_numpy() == core[name].to_numpy()).all()
+    assert (core["target_held"] == pools.groupby("month", sort=False)["target_held"].all().to_numpy()).all()
