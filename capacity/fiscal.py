@@ -21,6 +21,8 @@ Conventions (month 0 is ``fiscal_year.start``; every count is for one segment):
   rate); the realised leavers are whole people: cumulative leavers are the cumulative
   expected leavers rounded to the nearest person. Leavers are the longest-serving CSMs
   (fully ramped), and every leaver is backfilled by a requisition opened the month they go.
+  A segment split into vertical pools rounds its leavers as one team (each goes to the
+  pool that has lost the fewest against its expectation), so pooling hides no attrition.
 - **Hiring rule**: in month ``t`` the plan looks at month ``p = t + lead_time + ramp - 1``,
   the first month a requisition opened now is fully productive, and opens as many
   requisitions as it takes for ramped capacity (today's team, hires started, requisitions
@@ -563,8 +565,10 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
     units = _units(scenario, steady, inputs)
     unit_demand = demand[units.owner] * units.share[:, None]
     target = fiscal.target_utilization
-    staffed_units = _staff(unit_demand, units.starting, fiscal.attrition_per_year, target, lead, ramp, months, hire=True)
-    unhired_units = _staff(unit_demand, units.starting, fiscal.attrition_per_year, target, lead, ramp, months, hire=False)
+    staffed_units = _staff(unit_demand, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
+                           hire=True, owner=units.owner)
+    unhired_units = _staff(unit_demand, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
+                           hire=False, owner=units.owner)
     # Segment rows sum their pools; a segment holds the target only when every pool does.
     owner = np.zeros((len(inputs.names), len(units.labels)))
     owner[units.owner, np.arange(len(units.labels))] = 1.0
@@ -727,30 +731,34 @@ def _customers(inputs: _Inputs, horizon: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _staff(demand: np.ndarray, starting: np.ndarray, attrition: float, target: float, lead: int, ramp: int,
-           months: int, *, hire: bool) -> dict[str, np.ndarray]:
-    """Month by month staffing of every segment: leavers, backfills, requisitions, hires, capacity.
+           months: int, *, hire: bool, owner: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Month by month staffing of every unit (segment or pool): leavers, backfills, requisitions, hires, capacity.
 
-    ``joined[s, k]`` counts CSMs (and open requisitions) of segment ``s`` who start in month
-    ``k``; ``tenured[s]`` the starting team still on staff. ``weights[p, k]`` is the ramp
-    share in month ``p`` of someone who started in month ``k``.
+    ``joined[u, k]`` counts CSMs (and open requisitions) of unit ``u`` who start in month
+    ``k``; ``tenured[u]`` the starting team still on staff. ``weights[p, k]`` is the ramp
+    share in month ``p`` of someone who started in month ``k``. ``owner[u]`` is the
+    segment of unit ``u``: leavers are rounded per segment (see :func:`_leavers`).
     """
-    segments, horizon = demand.shape
+    units, horizon = demand.shape
+    owner = np.arange(units) if owner is None else owner
     k = np.arange(horizon)
     weights = ramp_factor(k[:, None] - k[None, :] + 1, ramp)
     tenured = starting.astype(np.int64).copy()
-    joined = np.zeros((segments, horizon), dtype=np.int64)
+    joined = np.zeros((units, horizon), dtype=np.int64)
     rate = float(monthly_rate(attrition))
-    expected = np.zeros(segments)
-    out = {key: np.zeros((segments, months), dtype=np.int64)
+    expected = np.zeros(units)
+    gone = np.zeros(units, dtype=np.int64)
+    out = {key: np.zeros((units, months), dtype=np.int64)
            for key in ("headcount", "started", "requisitions", "backfills", "leavers")}
-    out["capacity"] = np.zeros((segments, months))
+    out["capacity"] = np.zeros((units, months))
     on_staff = tenured.copy()
     for t in range(months):
         before = expected.copy()
         expected = expected + on_staff * rate
-        leavers = np.minimum(realised_leavers(before, expected), on_staff)
-        for s in np.flatnonzero(leavers):
-            _remove_longest_serving(tenured, joined, s, int(leavers[s]), t)
+        leavers = _leavers(before, expected, gone, on_staff, owner)
+        gone += leavers
+        for u in np.flatnonzero(leavers):
+            _remove_longest_serving(tenured, joined, u, int(leavers[u]), t)
         backfills = leavers if hire else np.zeros_like(leavers)
         joined[:, t + lead] += backfills
         growth = np.zeros_like(leavers)
@@ -767,6 +775,29 @@ def _staff(demand: np.ndarray, starting: np.ndarray, attrition: float, target: f
         out["headcount"][:, t] = on_staff
         out["capacity"][:, t] = tenured + joined @ weights[t]
     return out
+
+
+def _leavers(before: np.ndarray, after: np.ndarray, gone: np.ndarray, on_staff: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """This month's whole leavers per unit, rounded per segment so that pooling loses no attrition.
+
+    A segment's leavers are :func:`realised_leavers` of its units' summed expectations
+    (rounding per pool would let a two-person pool never lose anyone); each goes to the
+    unit that has lost the fewest against its own expectation, among those with staff.
+    """
+    if len(np.unique(owner)) == len(owner):
+        return np.minimum(realised_leavers(before, after), on_staff)
+    segments = int(owner.max()) + 1
+    due = realised_leavers(np.bincount(owner, before, segments), np.bincount(owner, after, segments))
+    leavers = np.zeros_like(on_staff)
+    for s in np.flatnonzero(due):
+        members = np.flatnonzero(owner == s)
+        for _ in range(int(due[s])):
+            staffed = members[on_staff[members] - leavers[members] > 0]
+            if staffed.size == 0:
+                break
+            owed = after[staffed] - gone[staffed] - leavers[staffed]
+            leavers[staffed[int(np.argmax(owed))]] += 1
+    return leavers
 
 
 def _remove_longest_serving(tenured: np.ndarray, joined: np.ndarray, s: int, count: int, month: int) -> None:

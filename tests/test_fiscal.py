@@ -487,6 +487,17 @@ def test_explicit_starting_headcount_is_split_across_pools_by_their_steady_state
     assert any(w.startswith("Core (Healthcare pool): utilization is above the 100% target") for w in result.summary.warnings)
 
 
+def test_pooled_segment_rounds_leavers_as_one_team():
+    # 4 CSMs in pools of 2, 1, 1 at 10% a month: 0.4 expected in month 0 (nobody), 0.8 by month 1 (one
+    # leaver, from Healthcare: 0.4 expected of its 2 against 0.2 of each single). Rounded per pool,
+    # nobody would leave before month 2.
+    result = fiscal_plan(_pooled_tiny(starting_headcount={}, hiring_lead_time_months=2,
+                                      attrition_per_year=1 - 0.9**12), _pool_book())
+    assert column(result, "leavers")[:2] == [0, 1]
+    month1 = result.pools_frame().query("month == '2027-03'")
+    assert list(month1["leavers"]) == [1, 0, 0]
+
+
 def test_a_dedicated_pool_costs_more_over_the_year_than_one_team():
     from .conftest import DATA
 
