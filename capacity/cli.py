@@ -266,6 +266,10 @@ def render_fiscal(result) -> str:
         f"{fmt.money_short(s.ending_arr, cur)}",
         f"  First month above the {fmt.percent(target, 0)} target with no new hires: {breaches}",
     ]
+    short = {n: k for n, k in s.day_one_shortfall.items() if k}
+    if short:
+        lines.append("  Ramped CSMs missing on day one to hold the target until hiring can: "
+                     + ", ".join(f"{n} {k}" for n, k in short.items()) + f" ({sum(short.values())} in all)")
     if s.warnings:
         lines += ["", "Warnings"] + [f"  - {w}" for w in s.warnings]
     if s.notes:

@@ -430,6 +430,9 @@ class FiscalSummary:
     ending_arr: float
     cost_pct_ending_arr: float | None
     worst_utilization: dict[str, float]
+    #: Extra ramped CSMs on the first day that would hold the target in the months hiring in the
+    #: year cannot reach (lead time + ramp - 1 months), without counting on the year's hires.
+    day_one_shortfall: dict[str, int]
     #: The first month each segment would run above the target if nobody were hired.
     first_breach: dict[str, str | None]
     warnings: tuple[str, ...]
@@ -623,8 +626,9 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
         for u in range(len(units.labels))
         if units.pools[u] is not None
     )
-    warnings = _warnings(units.labels, labels, first, unit_demand[:, :months], staffed_units, unit_used, unit_held,
-                         target, lead, ramp)
+    shortfall = _day_one_shortfall(unit_demand[:, :months], unit_held, unhired_units["capacity"], target,
+                                   lead + ramp - 1)
+    warnings = _warnings(units.labels, labels, first, staffed_units, unit_used, unit_held, shortfall, target, lead, ramp)
     notes = inputs.notes + units.notes
     total_cost = float(csm_cost.sum() + mgr_cost.sum())
     ending_arr = float(arr[:, months - 1].sum())
@@ -643,6 +647,7 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
         ending_arr=ending_arr,
         cost_pct_ending_arr=workload.safe_ratio(total_cost, ending_arr),
         worst_utilization={n: float(worst_pool[s].max()) for s, n in enumerate(inputs.names)},
+        day_one_shortfall={n: int(shortfall[units.owner == s].sum()) for s, n in enumerate(inputs.names)},
         first_breach={
             n: next((labels[m] for m in range(months) if unhired_breach[units.owner == s, m].any()), None)
             for s, n in enumerate(inputs.names)
@@ -831,7 +836,24 @@ def _span(labels: tuple[str, ...], first: int, last: int) -> str:
     return labels[first] if first == last else f"{labels[first]} to {labels[last]}"
 
 
-def _warnings(names, labels, first_month, demand, staffed, used, held, target, lead, ramp) -> tuple[str, ...]:
+def _day_one_shortfall(demand: np.ndarray, held: np.ndarray, unhired_capacity: np.ndarray, target: float,
+                       fixable_from: int) -> np.ndarray:
+    """Extra ramped CSMs per unit on the first day that hold the target in the months hiring cannot reach.
+
+    Counted against the team without this year's hires (a bigger team would open fewer of
+    them), so the figure is enough on its own; zero where the plan holds those months.
+    """
+    early = min(fixable_from, demand.shape[1])
+    out = np.zeros(demand.shape[0], dtype=np.int64)
+    if early == 0:
+        return out
+    gap = np.max(demand[:, :early] / target - unhired_capacity[:, :early], axis=1)
+    breached = (~held[:, :early]).any(axis=1)
+    out[breached] = np.maximum(1, np.ceil(gap[breached] - _TOLERANCE)).astype(np.int64)
+    return out
+
+
+def _warnings(names, labels, first_month, staffed, used, held, shortfall, target, lead, ramp) -> tuple[str, ...]:
     """Plain English for every run of months above the target, and what would have held it."""
     fixable_from = lead + ramp - 1  # the first month a requisition opened in the year is fully productive
     out = []
@@ -844,14 +866,13 @@ def _warnings(names, labels, first_month, demand, staffed, used, held, target, l
             head = (f"{name}: utilization is above the {target:.0%} target in {_span(labels, a, b)} "
                     f"(peak {_pct(used[s, peak])} in {labels[peak]})")
             if a < fixable_from:
-                short = float(np.max(demand[s, a : b + 1] / target - staffed["capacity"][s, a : b + 1]))
-                extra = max(1, math.ceil(short - _TOLERANCE))
-                by = month_label(first_month + a - fixable_from)
+                extra = int(shortfall[s])
                 out.append(
                     f"{head}. Hiring in the year cannot hold it there: a requisition opened in {labels[0]} starts "
                     f"after the {lead}-month lead time and is fully productive only after the {ramp}-month ramp, "
-                    f"in {month_label(first_month + fixable_from)}. Holding the target from {labels[a]} needs "
-                    f"{extra} more ramped CSM{'s' if extra > 1 else ''} on day one: requisitions opened by {by}."
+                    f"in {month_label(first_month + fixable_from)}. Holding the target until then needs "
+                    f"{extra} more ramped CSM{'s' if extra > 1 else ''} on day one, without counting on this "
+                    f"year's hires: requisitions opened by {month_label(first_month - fixable_from)}."
                 )
             else:
                 window = staffed["leavers"][s, max(0, a - fixable_from) : b + 1].sum()

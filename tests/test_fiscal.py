@@ -108,7 +108,21 @@ def test_ramp_arithmetic():
     (warning,) = result.summary.warnings
     assert warning.startswith("Core: utilization is above the 100% target in 2027-02 to 2027-03 (peak 300% in 2027-02)")
     # fully productive in month 3 of the ramp: a requisition two months before the year would have held it
-    assert "1 more ramped CSM on day one: requisitions opened by 2026-12" in warning
+    assert "1 more ramped CSM on day one, without counting on this year's hires: requisitions opened by 2026-12" in warning
+    assert result.summary.day_one_shortfall == {"Core": 1}
+
+
+def test_day_one_advice_does_not_count_on_hires_a_bigger_team_would_not_open():
+    # 2.5 FTE, nobody on staff, a 3-month ramp: the plan's 3 hires give 1 and 2 FTE in the first two
+    # months. With 2 more on day one the rule would open only 1 hire (2 + 1/3 < 2.5), so the advice is 3.
+    result = fiscal_plan(tiny(customers=260, starting_headcount={"Core": 0}, ramp_months=3))
+    assert column(result, "ramped_capacity_fte")[:3] == pytest.approx([1, 2, 3])
+    assert result.summary.day_one_shortfall == {"Core": 3}
+    with_two = fiscal_plan(tiny(customers=260, starting_headcount={"Core": 2}, ramp_months=3))
+    assert column(with_two, "ramped_capacity_fte")[0] == pytest.approx(2 + 1 / 3)
+    assert not column(with_two, "target_held")[0]
+    with_three = fiscal_plan(tiny(customers=260, starting_headcount={"Core": 3}, ramp_months=3))
+    assert all(column(with_three, "target_held"))
 
 
 def test_lead_time_delays_starts_and_capacity():
@@ -360,12 +374,18 @@ def test_more_growth_never_lowers_cost(segments, fiscal, data):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(growing, min_size=1, max_size=3), hiring)
 def test_target_held_once_hiring_can_reach_it_without_attrition(segments, fiscal):
+    """And the day-one advice, taken, holds it in the months before."""
     fiscal = dict(fiscal, attrition_per_year=0)
     result = fiscal_plan(_scenario(segments, **fiscal))
     first = fiscal["hiring_lead_time_months"] + max(fiscal["ramp_months"], 1) - 1
     frame = result.to_frame()
     late = frame[frame["month"].isin(result.months[first:])]
     assert late["target_held"].all()
+    advised = {f"S{i}": result.summary.starting_headcount[f"S{i}"] + result.summary.day_one_shortfall[f"S{i}"]
+               for i in range(len(segments))}
+    followed = fiscal_plan(_scenario(segments, **dict(fiscal, starting_headcount=advised)))
+    assert followed.to_frame()["target_held"].all()
+    assert followed.summary.warnings == ()
 
 
 # -- the command line -------------------------------------------------------------------
