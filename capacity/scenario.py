@@ -51,6 +51,8 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 # Money above a trillion is a unit mistake (cents for dollars, an exponent), not a plan.
 Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+# A hundred million new customers a month is past any real business and keeps the fiscal simulation finite.
+NewCustomers = Annotated[float, Field(ge=0, le=100_000_000, allow_inf_nan=False)]
 
 
 class _KeyedError(ValueError):
@@ -230,7 +232,7 @@ class Segment(_Frozen):
         default=None, description="Overrides csm.loaded_cost_per_year for this segment's CSMs [USD/year]."
     )
     touchpoints: tuple[Touchpoint, ...] = ()
-    new_customers_per_month: NonNegative | tuple[NonNegative, ...] | None = Field(
+    new_customers_per_month: NewCustomers | tuple[NewCustomers, ...] | None = Field(
         default=None,
         description="Fiscal plan: new customers arriving each month, one number or one per month of the "
         "fiscal year [customers/month]. Default: customers x new_customer_rate / 12.",
@@ -489,7 +491,7 @@ def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
     "did you mean" is the useful half. A list "too short after validation" only echoes
     a bad item in it, so the item's own error comes first.
     """
-    errors = exc.errors(include_url=False)
+    errors = _matching_union_member(exc.errors(include_url=False))
     err = min(errors, key=_rank)
     loc = tuple(err["loc"])
     kind = err["type"]
@@ -528,6 +530,33 @@ def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
     if kind == "string_type" and isinstance(given, (int, float, bool)):
         hint = "put it in quotes"
     return ScenarioError(f"{text}; {hint}" if hint else text, file=source, where=where)
+
+
+_TYPE_TAGS = {"float", "int", "str", "bool", "none", "list", "tuple", "dict"}
+
+
+def _is_tag(part: Any) -> bool:
+    """A step of pydantic's error location that names a type (a union member), not a key."""
+    text = str(part)
+    return not isinstance(part, int) and (
+        "[" in text or text.startswith(("constrained-", "function-")) or text in _TYPE_TAGS
+    )
+
+
+def _matching_union_member(errors: list[dict]) -> list[dict]:
+    """For a key that takes one of several shapes (a number or a list), keep the errors of
+    the shape the user wrote: the member whose errors go deepest into the value."""
+    def head(loc: tuple) -> tuple:
+        for i, part in enumerate(loc):
+            if _is_tag(part) and not str(part).startswith("function-"):
+                return loc[:i]
+        return loc
+
+    deepest: dict[tuple, int] = {}
+    for err in errors:
+        key = head(tuple(err["loc"]))
+        deepest[key] = max(deepest.get(key, 0), len(err["loc"]))
+    return [e for e in errors if len(e["loc"]) == deepest[head(tuple(e["loc"]))]]
 
 
 def _rank(err: dict) -> int:
@@ -605,7 +634,7 @@ def _path(loc: tuple) -> str:
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif str(part).startswith("function-after[") or str(part) in {"tuple[...]", "list[...]"}:
+        elif _is_tag(part):
             continue
         else:
             out += ("." if out else "") + str(part)
