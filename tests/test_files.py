@@ -1,0 +1,135 @@
+"""Atomic writes: a failed, interrupted or killed run never leaves a half-written file."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from capacity import OutputError
+from capacity.files import atomic_path, write_bytes, write_text
+
+from .conftest import DEFAULT_SCENARIO, ROOT
+
+
+def _names(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def test_write_replaces_whole_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "report.json"
+    write_text(target, "old")
+    write_text(target, "new ✓")
+    assert target.read_text(encoding="utf-8") == "new ✓"
+    write_bytes(target, b"\x00\x01")
+    assert target.read_bytes() == b"\x00\x01"
+    assert _names(tmp_path) == ["report.json"]
+    assert oct(target.stat().st_mode & 0o777) == "0o644"
+
+
+@pytest.mark.parametrize("failure", [RuntimeError("renderer crashed"), KeyboardInterrupt()])
+def test_failure_mid_write_keeps_the_old_file(tmp_path, failure):
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(b"the previous report")
+    with pytest.raises(type(failure)):
+        with atomic_path(target) as temporary:
+            temporary.write_bytes(b"half a repo")
+            assert temporary.parent == target.parent  # same folder: the rename cannot cross file systems
+            raise failure
+    assert target.read_bytes() == b"the previous report"
+    assert _names(tmp_path) == ["plan.xlsx"]
+
+
+def test_new_folders_are_made(tmp_path):
+    target = tmp_path / "reports" / "2027" / "plan.csv"
+    write_text(target, "a,b\n")
+    assert target.read_text() == "a,b\n"
+
+
+def test_unwritable_destinations_are_one_clear_error(tmp_path):
+    (tmp_path / "a-folder").mkdir()
+    with pytest.raises(OutputError) as info:
+        write_text(tmp_path / "a-folder", "x")
+    assert str(info.value) == f"{tmp_path / 'a-folder'}: is a folder; give a file name to write to"
+    (tmp_path / "a-file").write_text("keep me")
+    with pytest.raises(OutputError) as info:
+        write_text(tmp_path / "a-file" / "plan.json", "x")
+    assert str(info.value).endswith("plan.json: cannot write the file: part of its folder path is a file, not a folder")
+    assert (tmp_path / "a-file").read_text() == "keep me"
+
+
+def test_cli_out_to_a_folder_is_exit_2(tmp_path, capsys):
+    from capacity.cli import main
+
+    assert main(["plan", str(DEFAULT_SCENARIO), "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}: is a folder; give a file name to write to\n"
+
+
+# -- killed runs -----------------------------------------------------------------------------
+
+
+def _start(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "capacity", *args], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _temporaries(folder: Path, name: str) -> list[Path]:
+    return [p for p in folder.iterdir() if p.name.startswith(f".{name}.") and p.name.endswith(".part")]
+
+
+def test_killed_while_writing_a_book_keeps_the_previous_one(tmp_path):
+    """SIGKILL while the new file is being written (its temporary exists and is filling up)."""
+    target = tmp_path / "book.csv"
+    previous = b"account_id,arr\n0001,100\n"
+    target.write_bytes(previous)
+    process = _start("synth", "--accounts", "600000", "--out", str(target))
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            partial = _temporaries(tmp_path, "book.csv")
+            if partial and partial[0].stat().st_size > 0:
+                break
+            time.sleep(0.002)
+        assert process.poll() is None, "synth finished before it could be killed mid-write"
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+    assert process.returncode == -signal.SIGKILL
+    partial = _temporaries(tmp_path, "book.csv")
+    assert partial and partial[0].stat().st_size > 0  # the kill did land mid-write
+    assert target.read_bytes() == previous
+    # A SIGKILL cannot be cleaned up after; the half-written temporary is hidden and never the target.
+    assert _names(tmp_path) == sorted([partial[0].name, "book.csv"])
+
+
+def test_killed_at_random_moments_the_plan_is_old_or_whole(tmp_path):
+    """Kill `plan --json --out` at seeded random moments: the file is the old one or the whole new one."""
+    target = tmp_path / "plan.json"
+    previous = b'{"previous": true}\n'
+    new = subprocess.run([sys.executable, "-m", "capacity", "plan", str(DEFAULT_SCENARIO), "--json"], cwd=ROOT,
+                         capture_output=True, check=True).stdout
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "capacity", "plan", str(DEFAULT_SCENARIO), "--json", "--out",
+                    str(tmp_path / "timing.json")], cwd=ROOT, check=True)
+    duration = time.monotonic() - started
+    rng = random.Random(2027)
+    for _ in range(6):
+        target.write_bytes(previous)
+        process = _start("plan", str(DEFAULT_SCENARIO), "--json", "--out", str(target))
+        time.sleep(rng.uniform(0.3, 1.1) * duration)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        written = target.read_bytes()
+        assert written in (previous, new)
+        json.loads(written)
+        for leftover in _temporaries(tmp_path, "plan.json"):
+            os.unlink(leftover)
+    assert _names(tmp_path) == ["plan.json", "timing.json"]
