@@ -468,7 +468,13 @@ def load_scenario(path_or_dict: str | Path | dict | Scenario) -> Scenario:
     if data is None:
         raise ScenarioError("the file is empty; a scenario needs at least csm and segments", file=path)
     if not isinstance(data, dict):
-        raise ScenarioError(f"the top level must be a mapping of keys (got {type(data).__name__})", file=path)
+        got = {"str": "text", "list": "a list", "int": "a number", "float": "a number"}.get(
+            type(data).__name__, type(data).__name__)
+        raise ScenarioError(
+            f"the top level must be a mapping of keys such as csm: and segments: (got {got}); "
+            "is this the scenario YAML file?",
+            file=path,
+        )
     book = data.get("book")
     if isinstance(book, str) and book.strip():
         data = {**data, "book": str(path.parent / book)}
