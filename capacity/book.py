@@ -127,7 +127,7 @@ class Book:
 
     def row_of(self, position: int) -> str:
         """How a user finds account ``position`` (0-based, file order): its row and id."""
-        return _row(position, self.table.column("account_id")[position].as_py())
+        return _row(position, self.table.column("account_id")[position].as_py(), self.source)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, source: str | Path | None = None) -> "Book":
@@ -279,7 +279,7 @@ def _refuse_values_without_header(table: pa.Table, header: list[str], path: Path
                 f"column {index + 1} has no name in the header but holds {column[position].as_py()!r}; name the "
                 "column, or put quotes around a value that holds a comma (\"$1,200.50\")",
                 file=path,
-                where=_row(position),
+                where=_row(position, source=path),
             )
 
 
@@ -494,7 +494,7 @@ def _refuse_total_row(columns: dict, rows: int, source: Path | None) -> None:
         cents = _arr_cents(columns["arr"], _as_text(columns["account_id"]), source)
     except BookError:
         cents = None
-    where = _row(rows - 1, label)
+    where = _row(rows - 1, label, source)
     if cents is not None:
         above, last = int(cents[:-1].sum()), int(cents[-1])
         if abs(last - above) <= 0.005 * above:
@@ -507,7 +507,7 @@ def _refuse_total_row(columns: dict, rows: int, source: Path | None) -> None:
     if label:
         raise BookError(
             f"looks like a total row (account_id {label!r}); delete it so that ARR is not counted twice", file=source,
-            where=_row(rows - 1),
+            where=_row(rows - 1, source=source),
         )
 
 
@@ -531,11 +531,43 @@ def _as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     return pc.fill_null(pc.cast(column, pa.string()), "")
 
 
-def _row(position: int, account_id: str | None = None) -> str:
-    row = f"row {position + _FIRST_DATA_ROW}"
+def _row(position: int, account_id: str | None = None, source: Path | None = None) -> str:
+    row = f"row {_source_row(source, position)}"
     if account_id:
         row += f" (account_id {account_id!r})"
     return row
+
+
+def _source_row(source: Path | None, position: int) -> int:
+    """The spreadsheet row of account ``position`` (0-based), counting the blank rows the readers skip.
+
+    Only called to word an error, so it may read the file again.
+    """
+    simple = position + _FIRST_DATA_ROW
+    if source is None or not source.is_file():
+        return simple
+    try:
+        if source.suffix.lower() in _EXCEL_SUFFIXES:
+            import openpyxl
+
+            sheet = openpyxl.load_workbook(source, read_only=True, data_only=True).worksheets[0]
+            rows = sheet.iter_rows(values_only=True)
+            filled = (i == 0 or any(c is not None and str(c).strip() != "" for c in row) for i, row in enumerate(rows))
+            return _nth_filled(filled, position + 1, simple)
+        with source.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
+            return _nth_filled((bool(record) for record in csv.reader(handle)), position + 1, simple)
+    except (OSError, csv.Error, ValueError, KeyError):  # the message falls back to the plain count
+        return simple
+
+
+def _nth_filled(filled, n: int, default: int) -> int:
+    """The 1-based number of the ``n``-th (0-based) True in ``filled``."""
+    seen = -1
+    for number, is_filled in enumerate(filled, start=1):
+        seen += is_filled
+        if is_filled and seen == n:
+            return number
+    return default
 
 
 def _account_ids(column, source: Path | None) -> pa.Array:
@@ -548,12 +580,13 @@ def _account_ids(column, source: Path | None) -> pa.Array:
         offsets, lengths = _string_layout(ids)
     if (lengths == 0).any():
         raise BookError("account_id is blank; every account needs one", file=source,
-                        where=_row(int(np.argmax(lengths == 0))))
+                        where=_row(int(np.argmax(lengths == 0)), source=source))
     duplicate = _first_duplicate(ids, offsets, lengths)
     if duplicate is not None:
         first, second = duplicate
         value = ids[second].as_py()
-        raise BookError(f"duplicate account_id {value!r}, first seen on {_row(first)}", file=source, where=_row(second))
+        raise BookError(f"duplicate account_id {value!r}, first seen on {_row(first, source=source)}", file=source,
+                        where=_row(second, source=source))
     return ids
 
 
@@ -629,7 +662,7 @@ def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
     if bad.any():
         position = int(np.argmax(bad))
         text = "" if blank[position] else (f"{values[position]:.15g}" if shown is None else shown[position].as_py())
-        where = _row(position, ids[position].as_py()) + ", column arr"
+        where = _row(position, ids[position].as_py(), source) + ", column arr"
         raise BookError(_arr_problem(text, values[position]), file=source, where=where)
     return np.round(values * 100).astype(np.int64)
 

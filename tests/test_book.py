@@ -221,3 +221,18 @@ def test_export_styled_arr_reads_to_the_cent(tmp_path_factory, amounts):
     book = load_book(path)
     assert list(book.arr_cents) == [c for c, _ in amounts]
     assert list(book.accounts["account_id"]) == [f"{i:05d}" for i in range(len(amounts))]
+
+
+def test_row_numbers_count_the_blank_rows_readers_skip(tmp_path):
+    """The row a message names is the row the user sees in the file, blank rows included."""
+    import openpyxl
+
+    csv_path = write(tmp_path / "b.csv", "account_id,arr\n\nA,1\n\nB,x\n")
+    assert _error(csv_path) == f"{csv_path}: row 5 (account_id 'B'), column arr: arr 'x' is not a number"
+    duplicate = write(tmp_path / "d.csv", "account_id,arr\nA,1\n\n\nA,2\n")
+    assert _error(duplicate) == f"{duplicate}: row 5: duplicate account_id 'A', first seen on row 2"
+    workbook = openpyxl.Workbook()
+    for row in [["account_id", "arr"], ["A", 1], [], [None, " "], ["B", "x"]]:
+        workbook.active.append(row)
+    workbook.save(tmp_path / "b.xlsx")
+    assert _error(tmp_path / "b.xlsx").endswith("row 5 (account_id 'B'), column arr: arr 'x' is not a number")
