@@ -321,7 +321,7 @@ def _first_non_utf8(path: Path) -> BookError | None:
     return None
 
 
-def _refuse_ragged_rows(path: Path, width: int) -> None:  
+def _refuse_ragged_rows(path: Path) -> None:
     """Refuse a row with more filled cells than the header has names.
 
     Without this, pandas takes the extra first cells as an index when every row has one
@@ -330,6 +330,7 @@ def _refuse_ragged_rows(path: Path, width: int) -> None:
     header name count as extra.
     """
     header = _csv_header(path)
+    width = len(header)
     while width > 0 and header[width - 1].strip() == "":
         width -= 1
     with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -347,7 +348,7 @@ def _refuse_ragged_rows(path: Path, width: int) -> None:
 
 def _read_csv_with_pandas(path: Path) -> pd.DataFrame:
     try:
-        _refuse_ragged_rows(path, len(_csv_header(path)))
+        _refuse_ragged_rows(path)
         return pd.read_csv(
             path, dtype=str, encoding="utf-8-sig", skipinitialspace=True, keep_default_na=False, na_values=[""],
             index_col=False,

@@ -193,7 +193,8 @@ def test_not_utf8_past_the_first_block_names_its_row(tmp_path):
     rows = "".join(f"{i},Name {i},{i}\n" for i in range(1, 5001))
     path = tmp_path / "late.csv"
     path.write_bytes(("account_id,name,arr\n" + rows).encode() + "5001,Caf\xe9,10\n".encode("latin-1"))
-    assert _error(path) == f"{path}: row 5002: not UTF-8 text (byte {len(rows) + 28}, 0xe9); export the file as CSV UTF-8"
+    expected = f"row 5002: not UTF-8 text (byte {len(rows) + 28}, 0xe9); export the file as CSV UTF-8"
+    assert _error(path) == f"{path}: {expected}"
 
 
 def test_other_formats_are_named(tmp_path):
@@ -217,7 +218,8 @@ def _export_style(cents: int, style: int) -> str:
 @given(st.lists(st.tuples(st.integers(0, 10**13), st.integers(0, 5)), min_size=1, max_size=40))
 def test_export_styled_arr_reads_to_the_cent(tmp_path_factory, amounts):
     path = tmp_path_factory.mktemp("arr") / "b.csv"
-    path.write_text("account_id,arr\n" + "".join(f'{i:05d},"{_export_style(c, style)}"\n' for i, (c, style) in enumerate(amounts)))
+    rows = "".join(f'{i:05d},"{_export_style(c, style)}"\n' for i, (c, style) in enumerate(amounts))
+    path.write_text("account_id,arr\n" + rows)
     book = load_book(path)
     assert list(book.arr_cents) == [c for c, _ in amounts]
     assert list(book.accounts["account_id"]) == [f"{i:05d}" for i in range(len(amounts))]

@@ -96,8 +96,8 @@ def _odd_numbers(rng: random.Random, data: bytes) -> bytes:
 def _random_unicode(rng: random.Random, data: bytes) -> bytes:
     text = data.decode("utf-8")
     at = rng.randrange(len(text) + 1)
-    noise = "".join(chr(rng.choice([rng.randrange(32, 127), rng.randrange(0x80, 0x3000), rng.randrange(0x1F300, 0x1F600)]))
-                    for _ in range(rng.randint(1, 20)))
+    ranges = [(32, 127), (0x80, 0x3000), (0x1F300, 0x1F600)]  # ASCII, accents to CJK, emoji
+    noise = "".join(chr(rng.randrange(*rng.choice(ranges))) for _ in range(rng.randint(1, 20)))
     return (text[:at] + noise + text[at:]).encode("utf-8")
 
 
@@ -167,7 +167,8 @@ def test_corrupted_scenarios_give_a_plan_or_one_error_line(kind, tmp_path, capsy
         path.write_bytes(corrupt(rng, original))
         for command in ("plan", "fiscal"):  # the default scenario has a fiscal_year block to corrupt too
             code, out, err, caught = _run([command, str(path), "--json"], capsys)
-            _assert_clean_outcome(code, out, err, caught, f"{command}: scenario corruption {kind!r}, seed {seed} ({path})")
+            replay = f"{command}: scenario corruption {kind!r}, seed {seed} ({path})"
+            _assert_clean_outcome(code, out, err, caught, replay)
 
 
 def test_the_fuzzer_reaches_both_outcomes(tmp_path, capsys):

@@ -157,7 +157,8 @@ def test_longer_weeks_never_need_more_csms(segments, hours_a, hours_b):
 def test_more_time_off_never_needs_fewer_csms(segments, pto_a, pto_b, weeks_a, weeks_b):
     """Monotone in pto_days, antitone in weeks_per_year."""
     low, high = sorted((pto_a, pto_b))
-    assert plan(_scenario(segments, pto_days=high)).totals.fte >= plan(_scenario(segments, pto_days=low)).totals.fte - 1e-9
+    more_off, less_off = plan(_scenario(segments, pto_days=high)), plan(_scenario(segments, pto_days=low))
+    assert more_off.totals.fte >= less_off.totals.fte - 1e-9
     few, many = sorted((weeks_a, weeks_b))
     assert (plan(_scenario(segments, weeks_per_year=many)).totals.fte
             <= plan(_scenario(segments, weeks_per_year=few)).totals.fte + 1e-9)
@@ -216,7 +217,8 @@ def test_json_round_trips_exactly(segments, unbounded):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 10**10), min_size=1, max_size=300), st.lists(st.integers(1, 10**8), max_size=3, unique=True))
+@given(st.lists(st.integers(0, 10**10), min_size=1, max_size=300),
+       st.lists(st.integers(1, 10**8), max_size=3, unique=True))
 def test_plan_on_a_book_counts_every_account_once(arr_cents, thresholds):
     """Bottom-up on a book: customers add up to the book, ARR to the cent, top-down from the same ARR."""
     import numpy as np
@@ -226,10 +228,10 @@ def test_plan_on_a_book_counts_every_account_once(arr_cents, thresholds):
 
     book = Book.from_frame(pd.DataFrame({"account_id": [f"{i:06d}" for i in range(len(arr_cents))],
                                          "arr": np.array(arr_cents) / 100}))
+    review = {"name": "r", "kind": "recurring", "minutes": 30, "per_month": 1}
     scenario = {
         "csm": {"loaded_cost_per_year": 100000},
-        "segments": [{"name": f"S{i}", "min_arr": m, "touchpoints": [
-            {"name": "r", "kind": "recurring", "minutes": 30, "per_month": 1}]} for i, m in enumerate([0, *thresholds])],
+        "segments": [{"name": f"S{i}", "min_arr": m, "touchpoints": [review]} for i, m in enumerate([0, *thresholds])],
     }
     result = plan(scenario, book)
     assert result.totals.customers == len(arr_cents)

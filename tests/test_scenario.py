@@ -127,7 +127,8 @@ def test_errors_name_the_file(tmp_path, example):
 _touchpoint = st.one_of(
     st.builds(lambda m, f, k: {"name": "r", "kind": k, "minutes": m, "per_month": f},
               st.floats(0, 600), st.floats(0, 30), st.sampled_from(["recurring", "inbound", "program"])),
-    st.builds(lambda m, f: {"name": "y", "kind": "recurring", "minutes": m, "per_year": f}, st.floats(0, 600), st.floats(0, 52)),
+    st.builds(lambda m, f: {"name": "y", "kind": "recurring", "minutes": m, "per_year": f},
+              st.floats(0, 600), st.floats(0, 52)),
     st.builds(lambda m: {"name": "o", "kind": "one_time", "minutes": m}, st.floats(0, 6000)),
 )
 scenarios = st.builds(
@@ -164,7 +165,8 @@ _keys = [("csm", "hours_per_week"), ("csm", "pto_days"), ("csm", "customer_time_
          ("top_down_arr_per_csm",), ("segments", 0, "new_customer_rate")]
 _values = st.one_of(
     st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=True, allow_infinity=True),
-    st.text(max_size=20), st.lists(st.integers(), max_size=3), st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
+    st.text(max_size=20), st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2))
 
 
 @settings(max_examples=300, deadline=None)

@@ -96,7 +96,8 @@ def test_segments_partition_the_book(arr_cents, thresholds):
 
 @settings(max_examples=100, deadline=None)
 @given(
-    accounts=st.lists(st.tuples(cents, st.sampled_from(["Retail", "Health", " Retail ", ""])), min_size=1, max_size=150),
+    accounts=st.lists(st.tuples(cents, st.sampled_from(["Retail", "Health", " Retail ", ""])), min_size=1,
+                      max_size=150),
     thresholds=st.lists(st.integers(min_value=1, max_value=10**9), min_size=0, max_size=4, unique=True),
     moved=st.lists(st.integers(min_value=1, max_value=10**9), min_size=4, max_size=4, unique=True),
 )
