@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -110,26 +109,28 @@ def test_killed_while_writing_a_book_keeps_the_previous_one(tmp_path):
     assert _names(tmp_path) == sorted([partial[0].name, "book.csv"])
 
 
-def test_killed_at_random_moments_the_plan_is_old_or_whole(tmp_path):
-    """Kill `plan --json --out` at seeded random moments: the file is the old one or the whole new one."""
-    target = tmp_path / "plan.json"
-    previous = b'{"previous": true}\n'
-    new = subprocess.run([sys.executable, "-m", "capacity", "plan", str(DEFAULT_SCENARIO), "--json"], cwd=ROOT,
-                         capture_output=True, check=True).stdout
+@pytest.mark.parametrize(("name", "command"), [
+    ("plan.json", ["plan", str(DEFAULT_SCENARIO), "--json", "--out"]),
+    ("fiscal.csv", ["fiscal", str(DEFAULT_SCENARIO), "--csv"]),
+])
+def test_killed_at_random_moments_the_output_is_old_or_whole(tmp_path, name, command):
+    """Kill a run at seeded random moments around its writing: the file is the old one or the whole new one."""
+    target = tmp_path / name
+    previous = b"the previous output\n"
+    reference = tmp_path / f"reference-{name}"
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "capacity", "plan", str(DEFAULT_SCENARIO), "--json", "--out",
-                    str(tmp_path / "timing.json")], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-m", "capacity", *command, str(reference)], cwd=ROOT, check=True,
+                   capture_output=True)
     duration = time.monotonic() - started
-    rng = random.Random(2027)
-    for _ in range(6):
+    new = reference.read_bytes()
+    rng = random.Random(f"kill-{name}")
+    for _ in range(5):
         target.write_bytes(previous)
-        process = _start("plan", str(DEFAULT_SCENARIO), "--json", "--out", str(target))
+        process = _start(*command, str(target))
         time.sleep(rng.uniform(0.3, 1.1) * duration)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        written = target.read_bytes()
-        assert written in (previous, new)
-        json.loads(written)
-        for leftover in _temporaries(tmp_path, "plan.json"):
+        assert target.read_bytes() in (previous, new)
+        for leftover in _temporaries(tmp_path, name):
             os.unlink(leftover)
-    assert _names(tmp_path) == ["plan.json", "timing.json"]
+    assert _names(tmp_path) == sorted([name, reference.name])
