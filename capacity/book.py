@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -437,13 +438,23 @@ def _canonical_names(columns, source: Path | None) -> list[str]:
     for wanted in REQUIRED_COLUMNS:
         if wanted not in names:
             shown = ", ".join(repr(str(c)) for c in list(columns)[:8])
-            raise BookError(f"missing required column {wanted!r} (columns found: {shown})", file=source)
+            raise BookError(f"missing required column {wanted!r} (columns found: {shown}){_rename_hint(wanted, columns)}",
+                            file=source)
     for wanted in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
         if names.count(wanted) > 1:
             shown = ", ".join(repr(str(c)) for c, name in zip(columns, names) if name == wanted)
             raise BookError(f"{names.count(wanted)} columns are read as {wanted!r} ({shown}); keep one",
                             file=source, where="row 1")
     return names
+
+
+def _rename_hint(wanted: str, columns) -> str:
+    """"; rename 'ARR (USD)' to arr" when a column looks like the missing one."""
+    squashed = {str(c): _canonical(c).replace("_", "") for c in columns}
+    target = wanted.replace("_", "")
+    like = [c for c, name in squashed.items()
+            if name.startswith(target) or difflib.SequenceMatcher(None, target, name).ratio() >= 0.8]
+    return f"; if {like[0]!r} holds it, rename that column to {wanted}" if like else ""
 
 
 def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int, source: Path | None) -> Book:

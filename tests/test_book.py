@@ -238,3 +238,15 @@ def test_row_numbers_count_the_blank_rows_readers_skip(tmp_path):
         workbook.active.append(row)
     workbook.save(tmp_path / "b.xlsx")
     assert _error(tmp_path / "b.xlsx").endswith("row 5 (account_id 'B'), column arr: arr 'x' is not a number")
+
+
+@pytest.mark.parametrize(("header", "hint"), [
+    ("Account ID,ARR (USD)", "; if 'ARR (USD)' holds it, rename that column to arr"),
+    ("AccountID,ARR", "; if 'AccountID' holds it, rename that column to account_id"),
+    ("account_id,Annual Revenue", ""),
+])
+def test_missing_column_suggests_a_look_alike(tmp_path, header, hint):
+    path = write(tmp_path / "b.csv", f"{header}\n1,2\n")
+    found = ", ".join(repr(c) for c in header.split(","))
+    wanted = "account_id" if "AccountID" in header else "arr"
+    assert _error(path) == f"{path}: missing required column {wanted!r} (columns found: {found}){hint}"
