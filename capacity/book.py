@@ -158,7 +158,8 @@ def load_book(path: str | Path) -> Book:
     ----------
     path : str or Path
         A comma-separated file (UTF-8, with or without a byte-order mark, any line ends)
-        or an Excel workbook whose first sheet holds the table.
+        or an Excel workbook whose first sheet holds the table (or, behind a cover sheet, the
+        one sheet whose first row names account_id and arr).
 
     Returns
     -------
@@ -387,7 +388,7 @@ def _read_excel(path: Path) -> pd.DataFrame:
             "or give a CSV file a .csv name",
             file=path,
         ) from None
-    sheet = workbook.worksheets[0]
+    sheet = _book_sheet(workbook, path)
     for merged in sheet.merged_cells.ranges:
         if merged.min_row == 1:
             raise BookError(
@@ -407,6 +408,24 @@ def _read_excel(path: Path) -> pd.DataFrame:
         if _canonical(column) in _TEXT_COLUMNS:
             frame[column] = frame[column].map(_excel_text)
     return frame
+
+
+def _has_book_header(sheet) -> bool:
+    first = next(sheet.iter_rows(values_only=True, max_row=1), ())
+    return {_canonical(c) for c in first if c is not None} >= set(REQUIRED_COLUMNS)
+
+
+def _book_sheet(workbook, path: Path):
+    """The first sheet, unless another one alone has the account_id and arr header (a cover sheet first)."""
+    first = workbook.worksheets[0]
+    if _has_book_header(first):
+        return first
+    others = [sheet for sheet in workbook.worksheets[1:] if _has_book_header(sheet)]
+    if len(others) > 1:
+        names = " and ".join(repr(sheet.title) for sheet in others)
+        raise BookError(f"sheets {names} both have an account_id and arr header; keep the book on the first sheet",
+                        file=path)
+    return others[0] if others else first
 
 
 def _excel_text(value) -> object:
@@ -562,13 +581,13 @@ def _source_row(source: Path | None, position: int) -> int:
         if source.suffix.lower() in _EXCEL_SUFFIXES:
             import openpyxl
 
-            sheet = openpyxl.load_workbook(source, read_only=True, data_only=True).worksheets[0]
+            sheet = _book_sheet(openpyxl.load_workbook(source, read_only=True, data_only=True), source)
             rows = sheet.iter_rows(values_only=True)
             filled = (i == 0 or any(c is not None and str(c).strip() != "" for c in row) for i, row in enumerate(rows))
             return _nth_filled(filled, position + 1, simple)
         with source.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             return _nth_filled((bool(record) for record in csv.reader(handle)), position + 1, simple)
-    except (OSError, csv.Error, ValueError, KeyError):  # the message falls back to the plain count
+    except (OSError, csv.Error, ValueError, KeyError, BookError):  # the message falls back to the plain count
         return simple
 
 

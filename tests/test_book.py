@@ -250,3 +250,25 @@ def test_missing_column_suggests_a_look_alike(tmp_path, header, hint):
     found = ", ".join(repr(c) for c in header.split(","))
     wanted = "account_id" if "AccountID" in header else "arr"
     assert _error(path) == f"{path}: missing required column {wanted!r} (columns found: {found}){hint}"
+
+
+def test_excel_book_behind_a_cover_sheet(tmp_path):
+    """An export whose first sheet is a summary: the one sheet with the header is the book."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "Summary"
+    workbook.active.append(["Exported", "2026-11-01"])
+    accounts = workbook.create_sheet("Accounts")
+    for row in [["account_id", "arr"], ["A", 10], [], ["B", "x"]]:
+        accounts.append(row)
+    workbook.save(tmp_path / "cover.xlsx")
+    assert _error(tmp_path / "cover.xlsx").endswith("row 4 (account_id 'B'), column arr: arr 'x' is not a number")
+    accounts["B4"] = 20
+    workbook.create_sheet("Notes").append(["Notes"])
+    workbook.save(tmp_path / "cover.xlsx")
+    assert load_book(tmp_path / "cover.xlsx").total_arr == 30
+    workbook.copy_worksheet(accounts).title = "Accounts (2)"
+    workbook.save(tmp_path / "two.xlsx")
+    assert _error(tmp_path / "two.xlsx").endswith(
+        "sheets 'Accounts' and 'Accounts (2)' both have an account_id and arr header; keep the book on the first sheet")
