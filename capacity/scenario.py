@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import re
 import typing
 from pathlib import Path
@@ -97,6 +98,17 @@ def month_label(index: int) -> str:
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_booleans_for_numbers(cls, data: Any) -> Any:
+        # YAML reads yes/no/on/off as true/false, and pydantic would take them as 1 and 0.
+        if isinstance(data, dict):
+            for key in _numeric_fields(cls):
+                if isinstance(data.get(key), bool):
+                    raise ValueError(f"{key}: must be a number (got {str(data[key]).lower()}); "
+                                     "in YAML yes/no, on/off and true/false are not numbers")
+        return data
 
 
 class _Recurring(_Frozen):
@@ -575,6 +587,17 @@ def _rank(err: dict) -> int:
     return 1
 
 
+@functools.cache
+def _numeric_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    return tuple(name for name, field in model.model_fields.items() if _is_numeric(field.annotation))
+
+
+def _is_numeric(annotation: Any) -> bool:
+    if annotation in (float, int):
+        return True
+    return any(_is_numeric(arg) for arg in typing.get_args(annotation) if not isinstance(arg, (str, int, float)))
+
+
 def _number(value: Any) -> str:
     value = float(value)
     return f"{value:,.0f}" if value.is_integer() else f"{value:g}"
@@ -612,7 +635,8 @@ def _plain(kind: str, ctx: dict, msg: str) -> str:
     if kind == "less_than_equal":
         return f"must be {_number(ctx['le'])} or less"
     if kind == "literal_error":
-        return f"must be one of {ctx['expected']}"
+        expected = str(ctx["expected"])
+        return f"must be one of {expected}" if " or " in expected else f"must be {expected}"
     if kind == "too_short":
         return f"needs at least {ctx['min_length']} item{'s' if ctx['min_length'] != 1 else ''}"
     if kind == "string_too_short":
@@ -628,7 +652,7 @@ def _plain(kind: str, ctx: dict, msg: str) -> str:
 _HINTS = {
     "customer_time_share": "it is the share of a CSM's working time spent with customers, "
     "a number above 0 and at most 1, e.g. 0.6667 for two-thirds",
-    "currency": "a three-letter currency code such as USD or EUR",
+    "currency": "write a three-letter code in capitals, such as USD or EUR",
     "pto_days": "it is working days off a year: holidays, vacation and sick days",
 }
 _HINTED = {"float_parsing", "float_type", "greater_than", "less_than_equal", "greater_than_equal",
