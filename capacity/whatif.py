@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 import html
@@ -40,7 +41,7 @@ from plotly.subplots import make_subplots
 from . import workload
 from .book import Book, load_book
 from .exceptions import ScenarioError
-from .formatting import money_short, number, percent
+from .formatting import money, money_short, percent
 from .plan import Plan, plan
 from .scenario import Scenario, load_scenario
 from .segments import segment_sizes, threshold_cents
@@ -60,8 +61,8 @@ __all__ = [
     "COST",
 ]
 
-#: Points a curve is drawn with across a slider's range.
-CURVE_POINTS = 61
+#: Threshold slider steps within a decade of ARR: roughly even on a log scale, round in dollars.
+_MANTISSAS = (1.0, 1.1, 1.2, 1.3, 1.5, 1.6, 1.8, 2.0, 2.2, 2.5, 2.8, 3.0, 3.5, 4.0, 4.5, 5.0, 5.5, 6.0, 7.0, 7.5, 8.0, 9.0)
 #: Histogram bins per decade of ARR in the book chart.
 BINS_PER_DECADE = 20
 #: The lowest a threshold slider goes [USD/year]: below it every account is in one tier anyway.
@@ -257,23 +258,52 @@ class Workbench:
         unit = "month" if tp.per_month is not None else "year"
         return f"{tp.name} (per {unit})"
 
-    def slider_range(self, lever: Lever, levers: Levers | None = None) -> tuple[float, float]:
-        """The range a slider offers; for a threshold, the room between its neighbours."""
-        levers = self.base if levers is None else levers
+    def slider_values(self, lever: Lever) -> np.ndarray:
+        """Every value a slider offers, ascending, the scenario's own value among them.
+
+        Sliders pick from these exact values (a selection slider), so opening the workbook
+        never nudges a value to a step grid: a threshold of 25,000 stays 25,000. Thresholds
+        share one log-ish grid (1, 1.1, 1.2 ... 9 x 10^k, from $100 up) plus the scenario's.
+        """
         base = self.base.value(lever, self.scenario)
         if lever.kind == "split":
-            return (0.2, 1.0)
-        if lever.kind == "cost":
-            return (0.0, max(400_000.0, 2 * base))
-        if lever.kind == "frequency":
+            grid = np.round(np.arange(20, 101) / 100, 2)
+        elif lever.kind == "cost":
+            grid = np.arange(25_000, max(400_000.0, 2 * base) + 1, 5_000, dtype=float)
+        elif lever.kind == "frequency":
             tp = self.scenario.segments[_segment_index(self.scenario, lever.segment)].touchpoints[lever.touchpoint]
-            floor = 4.0 if tp.per_month is not None else 12.0
-            return (0.0, max(floor, 4 * base))
+            high = max(4.0 if tp.per_month is not None else 12.0, 4 * base)
+            step = 0.25 if high <= 8 else 1.0 if high <= 80 else 5.0
+            grid = np.round(np.arange(0, high + step / 2, step), 2)
+        elif lever.kind == "threshold":
+            return self._threshold_grid
+        else:
+            raise ValueError(f"unknown lever kind {lever.kind!r}")
+        return np.unique(np.append(grid, base))
+
+    def slider_options(self, lever: Lever) -> list[tuple[str, float]]:
+        """The slider's values with the readout text of each: ("67%", 0.67), ("$25,000", 25000.0)."""
+        return [(_option_label(lever, float(v), self.scenario.currency), float(v)) for v in self.slider_values(lever)]
+
+    @cached_property
+    def _threshold_grid(self) -> np.ndarray:
+        top = float(self.sorted.cents[-1]) / 100 if self.has_book else 0.0
+        top = max([top, MIN_THRESHOLD * 10] + [float(m) for m in self.base.min_arr])
+        decades = range(round(math.log10(MIN_THRESHOLD)), math.ceil(math.log10(top * 1.0001)) + 1)
+        grid = [round(m * 10**d) for d in decades for m in _MANTISSAS]
+        grid = [g for g in grid if MIN_THRESHOLD <= g <= 10 ** decades[-1]]
+        mins = [self.base.min_arr[i] for i in self.order[1:]]
+        return np.unique(np.array(grid + mins, dtype=float))
+
+    def slider_range(self, lever: Lever, levers: Levers | None = None) -> tuple[float, float]:
+        """The range a slider covers; for a threshold, the room between its neighbours."""
         if lever.kind == "threshold":
-            return self._threshold_bounds(lever, levers)
-        raise ValueError(f"unknown lever kind {lever.kind!r}")
+            return self._threshold_bounds(lever, self.base if levers is None else levers)
+        values = self.slider_values(lever)
+        return (float(values[0]), float(values[-1]))
 
     def _threshold_bounds(self, lever: Lever, levers: Levers) -> tuple[float, float]:
+        """Lowest and highest value strictly between the neighbouring thresholds [USD/year]."""
         index = _segment_index(self.scenario, lever.segment)
         rank = int(np.flatnonzero(self.order == index)[0])
         below = levers.min_arr[self.order[rank - 1]]
@@ -281,14 +311,27 @@ class Workbench:
         if rank + 1 < len(self.order):
             high = levers.min_arr[self.order[rank + 1]] - THRESHOLD_GAP
         else:
-            top = float(self.sorted.cents[-1]) / 100 if self.has_book else levers.min_arr[index]
-            high = 10 ** math.ceil(math.log10(max(top, levers.min_arr[index], low) * 1.0001))
+            high = float(self._threshold_grid[-1])
         return (low, max(high, low))
 
-    def clamp_threshold(self, lever: Lever, value: float, levers: Levers) -> float:
-        """``value`` kept strictly between the neighbouring thresholds (so tiers keep their order)."""
+    def threshold_values(self, lever: Lever, levers: Levers) -> np.ndarray:
+        """The slider's values that keep ``lever`` between its neighbours (and its current value)."""
         low, high = self._threshold_bounds(lever, levers)
-        return float(min(max(value, low), high))
+        grid = self._threshold_grid
+        inside = grid[(grid >= low) & (grid <= high)]
+        return np.unique(np.append(inside, levers.value(lever, self.scenario)))
+
+    def clamp_threshold(self, lever: Lever, value: float, levers: Levers) -> float:
+        """The slider value nearest ``value`` that stays strictly between the neighbouring
+        thresholds (so tiers keep their order); the current value if none does."""
+        low, high = self._threshold_bounds(lever, levers)
+        if low <= value <= high:
+            return float(value)
+        grid = self._threshold_grid
+        inside = grid[(grid >= low) & (grid <= high)]
+        if len(inside) == 0:
+            return float(levers.value(lever, self.scenario))
+        return float(inside[np.argmin(np.abs(np.log(inside) - math.log(max(value, MIN_THRESHOLD))))])
 
     # -- the plan ----------------------------------------------------------------------
 
@@ -332,23 +375,19 @@ class Workbench:
 
     # -- curves ------------------------------------------------------------------------
 
-    def curve(self, lever: Lever, levers: Levers, values=None, points: int = CURVE_POINTS) -> Curve:
+    def curve(self, lever: Lever, levers: Levers, values=None) -> Curve:
         """Headcount, cost and portfolio sizes across ``values`` of ``lever``, others held.
 
         Vectorised over the values with :mod:`capacity.workload`; equals
-        :meth:`recompute` at each value (tests check it). ``values`` defaults to
-        ``points`` values across the slider's range (log-spaced for thresholds).
+        :meth:`recompute` at each value (tests check it). ``values`` defaults to the
+        slider's values (for a threshold, those between its neighbours).
 
         Returns
         -------
         Curve
         """
         if values is None:
-            low, high = self.slider_range(lever, levers)
-            if lever.kind == "threshold":
-                values = np.geomspace(low, high, points)
-            else:
-                values = np.linspace(low, high, points)
+            values = self.threshold_values(lever, levers) if lever.kind == "threshold" else self.slider_values(lever)
         values = np.asarray(values, dtype=float)
         scenario = self.scenario_for(levers)
         k = len(values)
@@ -565,6 +604,15 @@ def lever_css_class(bench: Workbench, lever: Lever) -> str:
     return f"capacity-lever-frequency-{index}-{lever.touchpoint}"
 
 
+def _option_label(lever: Lever, value: float, currency: str) -> str:
+    """How a slider's readout shows a value: "67%", "2.5", "$25,000"."""
+    if lever.kind == "split":
+        return f"{value:.0%}" if round(value * 100, 6).is_integer() else f"{value:.2%}"
+    if lever.kind in ("cost", "threshold"):
+        return money(value, currency)
+    return f"{value:g}"
+
+
 def _finite_or_none(values: np.ndarray) -> list:
     return [float(v) if math.isfinite(v) else None for v in values]
 
@@ -606,7 +654,7 @@ class Workbook(widgets.VBox):
         split = self._slider(SPLIT)
         cost = self._slider(COST)
         thresholds = [self._slider(lever) for lever in reversed(bench.threshold_levers())]
-        self.reset_button = widgets.Button(description="Reset to scenario", icon="undo")
+        self.reset_button = widgets.Button(description="Reset to scenario", icon="undo", layout=widgets.Layout(width="180px"))
         self.reset_button.add_class("capacity-reset")
         self.reset_button.on_click(lambda _button: self.reset())
         self.note = widgets.HTML("")
@@ -643,27 +691,12 @@ class Workbook(widgets.VBox):
 
     # -- building ----------------------------------------------------------------------
 
-    def _slider(self, lever: Lever) -> widgets.Widget:
+    def _slider(self, lever: Lever) -> widgets.SelectionSlider:
         bench = self.bench
-        low, high = bench.slider_range(lever)
-        value = bench.base.value(lever, bench.scenario)
-        common = dict(
-            description=bench.label(lever), continuous_update=True,
-            style={"description_width": "230px"}, layout=widgets.Layout(width="470px"),
+        slider = widgets.SelectionSlider(
+            options=bench.slider_options(lever), value=bench.base.value(lever, bench.scenario), description=bench.label(lever),
+            continuous_update=True, style={"description_width": "230px"}, layout=widgets.Layout(width="470px"),
         )
-        if lever.kind == "threshold":
-            top = math.log10(bench.slider_range(Lever("threshold", bench.names[bench.order[-1]]))[1])
-            slider = widgets.FloatLogSlider(
-                value=value, base=10, min=math.log10(MIN_THRESHOLD), max=top, step=0.01, readout_format=",.0f", **common
-            )
-        elif lever.kind == "split":
-            slider = widgets.FloatSlider(value=value, min=low, max=high, step=0.01, readout_format=".2f", **common)
-        elif lever.kind == "cost":
-            slider = widgets.FloatSlider(value=value, min=low, max=high, step=5000, readout_format=",.0f", **common)
-        else:
-            tp = bench.scenario.segments[_segment_index(bench.scenario, lever.segment)].touchpoints[lever.touchpoint]
-            step = 0.25 if tp.per_month is not None else 1.0
-            slider = widgets.FloatSlider(value=value, min=low, max=high, step=step, readout_format=".2f", **common)
         slider.add_class("capacity-lever")
         slider.add_class(lever_css_class(bench, lever))
         slider.observe(lambda change, lever=lever: self._moved(lever, change["new"]), names="value")
