@@ -392,3 +392,28 @@ def test_notebook_runs_headless_with_papermill(tmp_path):
     nb = nbformat.read(out, as_version=4)
     outputs = nb.cells[-1].outputs
     assert outputs and "application/vnd.jupyter.widget-view+json" in outputs[0]["data"]
+
+
+def test_every_slider_offers_the_scenario_value_exactly(workbook):
+    bench = workbook.bench
+    assert workbook.levers == bench.base
+    for lever, slider in workbook.sliders.items():
+        values = [v for _, v in slider.options]
+        assert values == sorted(values)
+        assert bench.base.value(lever, bench.scenario) in values
+        assert slider.value == bench.base.value(lever, bench.scenario)
+
+
+def test_slider_readouts(bench):
+    split = dict(bench.slider_options(SPLIT))
+    assert split["66.67%"] == 0.6667 and split["50%"] == 0.5
+    thresholds = dict(bench.slider_options(Lever("threshold", "Mid-Market")))
+    assert thresholds["$25,000"] == 25_000 and thresholds["$100"] == 100
+    review = dict(bench.slider_options(enterprise_review()))
+    assert review["1"] == 1.0 and review["1.25"] == 1.25
+
+
+def test_threshold_curve_stays_between_neighbours(bench):
+    curve = bench.curve(Lever("threshold", "Mid-Market"), bench.base)
+    assert curve.values.min() > 5_000 and curve.values.max() < 100_000
+    assert 25_000 in curve.values
