@@ -5,13 +5,16 @@ required; ``name``, ``vertical`` and ``renewal_date`` optional. Column names are
 matched loosely ("Account ID", "ARR" work). ARR may be written as exports write it
 ("$12,500.00", " 12500 "). Account ids stay text, so leading zeros survive.
 
-A :class:`Book` keeps ARR in integer cents, sorted once, with cumulative sums, so
-segment counts and ARR for any thresholds are two binary searches, not a scan: this is
-what keeps the what-if sliders instant on a million accounts.
+Reading and validating stay in Arrow columns (no Python object per account), so a
+million-row book loads in about the time pandas takes to parse it. A :class:`Book`
+keeps ARR in integer cents, sorted once, with cumulative sums, so segment counts and
+ARR for any thresholds are two binary searches, not a scan: this is what keeps the
+what-if sliders instant on a million accounts.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,18 +22,24 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from .exceptions import BookError
 
-__all__ = ["Book", "load_book", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "MAX_PLAUSIBLE_ARR", "UNASSIGNED_VERTICAL"]
+__all__ = ["Book", "SortedARR", "load_book", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "MAX_PLAUSIBLE_ARR",
+           "UNASSIGNED_VERTICAL"]
 
 REQUIRED_COLUMNS = ("account_id", "arr")
 OPTIONAL_COLUMNS = ("name", "vertical", "renewal_date")
+_TEXT_COLUMNS = ("account_id", "name", "vertical", "renewal_date")
 #: One account above a trillion a year is a unit or export mistake, not a customer.
 MAX_PLAUSIBLE_ARR = 1e12
 #: The vertical given to accounts whose ``vertical`` cell is blank.
 UNASSIGNED_VERTICAL = "Unassigned"
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+_VERTICAL_TYPE = pa.dictionary(pa.int32(), pa.string())
 _FIRST_DATA_ROW = 2  # spreadsheet numbering: the header is row 1
 
 
@@ -51,7 +60,7 @@ class SortedARR:
     def between(self, lower_bounds_cents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Count and ARR (cents) in ``[b_k, b_{k+1})`` for ascending bounds; the last bin is open.
 
-        Accounts below ``b_0`` are not counted; see :meth:`Book.below`.
+        Accounts below ``b_0`` are not counted; :func:`capacity.segments.segment_sizes` refuses them.
         """
         edges = np.searchsorted(self.cents, lower_bounds_cents, side="left")
         edges = np.append(edges, len(self.cents))
@@ -66,21 +75,34 @@ class Book:
 
     Attributes
     ----------
-    accounts : pandas.DataFrame
-        One row per account in file order: ``account_id`` (str), ``arr`` (float, USD/year),
-        ``vertical`` (str), and ``name`` / ``renewal_date`` when the file has them.
+    table : pyarrow.Table
+        The validated text columns in file order: ``account_id`` (trimmed), and ``name``,
+        ``renewal_date`` and ``vertical`` (as read) when the file has them.
     arr_cents : numpy.ndarray
         ARR per account in integer cents, in file order.
     source : Path or None
         The file the book was read from.
     """
 
-    accounts: pd.DataFrame
+    table: pa.Table
     arr_cents: np.ndarray
     source: Path | None = None
 
     def __len__(self) -> int:
         return len(self.arr_cents)
+
+    @cached_property
+    def accounts(self) -> pd.DataFrame:
+        """One row per account in file order: ``account_id`` (str), ``arr`` (float, USD/year),
+        ``vertical`` (categorical, blank as "Unassigned"), and ``name`` / ``renewal_date`` when given.
+
+        Built on first use: sizing a plan needs only the ARR, so a load does not pay for it.
+        """
+        frame = self.table.drop_columns([c for c in ("vertical",) if c in self.table.column_names]).to_pandas()
+        frame.insert(1, "arr", self.arr_cents / 100)
+        vertical = self.table.column("vertical") if "vertical" in self.table.column_names else None
+        frame["vertical"] = _verticals(vertical, len(self))
+        return frame
 
     @property
     def total_arr(self) -> float:
@@ -103,12 +125,11 @@ class Book:
 
     def row_of(self, position: int) -> str:
         """How a user finds account ``position`` (0-based, file order): its row and id."""
-        account_id = self.accounts["account_id"].iat[position]
-        return f"row {position + _FIRST_DATA_ROW} (account_id {account_id!r})"
+        return _row(position, self.table.column("account_id")[position].as_py())
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, source: str | Path | None = None) -> "Book":
-        """Validate a table of accounts (as read from a file, or built in code).
+        """Validate a table of accounts (as read from Excel, or built in code).
 
         Raises
         ------
@@ -116,18 +137,15 @@ class Book:
             Naming the row and column of the first problem.
         """
         source = None if source is None else Path(source)
-        frame = _normalise_columns(frame, source)
-        if len(frame) == 0:
-            raise BookError("no accounts: the file has a header but no rows", file=source)
-        ids = _account_ids(frame["account_id"], source)
-        arr_cents = _arr_cents(frame["arr"], ids, source)
-        accounts = pd.DataFrame({"account_id": ids, "arr": arr_cents / 100})
-        for column in ("name", "renewal_date"):
-            if column in frame:
-                accounts[column] = _text(frame[column])
-        vertical = _text(frame["vertical"]) if "vertical" in frame else pd.Series("", index=frame.index, dtype=object)
-        accounts["vertical"] = vertical.where(vertical != "", UNASSIGNED_VERTICAL).to_numpy(dtype=object)
-        return cls(accounts=accounts, arr_cents=arr_cents, source=source)
+        names = _canonical_names(frame.columns, source)
+        columns = {}
+        for column, name in zip(frame.columns, names):
+            values = frame[column]
+            if name == "arr" and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+                columns[name] = pa.array(values.to_numpy(dtype=float, na_value=np.nan), type=pa.float64(), from_pandas=True)
+            elif name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
+                columns[name] = pa.array(values.astype("string").fillna(""), type=pa.string())
+        return _book_from_columns(columns, len(frame), source)
 
 
 def load_book(path: str | Path) -> Book:
@@ -154,42 +172,63 @@ def load_book(path: str | Path) -> Book:
     if path.is_dir():
         raise BookError("is a directory, not a book of accounts (CSV or .xlsx)", file=path)
     if path.suffix.lower() in _EXCEL_SUFFIXES:
-        frame = _read_excel(path)
-    else:
-        frame = _read_csv(path)
-    return Book.from_frame(frame, source=path)
+        return Book.from_frame(_read_excel(path), source=path)
+    return _read_csv(path)
 
 
 # -- reading -----------------------------------------------------------------------
 
 
-# "N/A" or "null" in an ARR cell is a user's note, not a number: report it, don't read it as missing.
-_ONLY_BLANK_IS_MISSING = {"keep_default_na": False, "na_values": [""]}
+def _read_csv(path: Path) -> Book:
+    header = _csv_header(path)
+    names = _canonical_names(header, path)
+    # Text columns are declared as text so that ids keep their leading zeros; only a blank
+    # cell is missing: "N/A" in an ARR cell is a user's note, to be reported, not skipped.
+    # A vertical has a handful of values: reading it dictionary-encoded leaves only those to clean.
+    types = {raw: _VERTICAL_TYPE if name == "vertical" else pa.string()
+             for raw, name in zip(header, names) if name in _TEXT_COLUMNS}
+    convert = pacsv.ConvertOptions(
+        column_types=types,
+        null_values=[""],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    try:
+        table = pacsv.read_csv(path, convert_options=convert)
+    except pa.ArrowInvalid:
+        # pyarrow is strict (ragged rows, newlines inside quotes): pandas reads what it can
+        # and says where it cannot.
+        return Book.from_frame(_read_csv_with_pandas(path), source=path)
+    columns = {name: table.column(i) for i, name in enumerate(names) if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
+    return _book_from_columns(columns, table.num_rows, path)
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    head = path.read_bytes()[:65536]
+def _csv_header(path: Path) -> list[str]:
+    with path.open("rb") as handle:
+        head = handle.read(65536)
     if not head.strip():
         raise BookError("the file is empty; a book needs a header with account_id and arr, and rows", file=path)
     try:
-        first_line = head.decode("utf-8-sig").splitlines()[0]
+        text = head.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BookError(f"not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV", file=path) from None
+        if exc.start < len(head) - 4:  # not merely a character cut at the end of the sample
+            raise BookError(f"not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV", file=path) from None
+        text = head[: exc.start].decode("utf-8-sig")
+    first_line = text.splitlines()[0] if text.splitlines() else ""
     if first_line.count(";") > first_line.count(",") and first_line.count(";") >= 1:
         raise BookError(
             "looks semicolon-separated; export it comma-separated (decimal commas would be misread)", file=path
         )
     if "\t" in first_line and "," not in first_line:
         raise BookError("looks tab-separated; export it comma-separated", file=path)
-    text_columns = {c: "string" for c in ("account_id", "name", "vertical", "renewal_date")}
+    return next(csv.reader([first_line]))
+
+
+def _read_csv_with_pandas(path: Path) -> pd.DataFrame:
     try:
-        try:
-            return pd.read_csv(path, dtype=text_columns, engine="pyarrow", encoding="utf-8", **_ONLY_BLANK_IS_MISSING)
-        except (ValueError, TypeError, pd.errors.ParserError):
-            # pyarrow is strict about ragged rows and odd quoting; the C parser says where.
-            return pd.read_csv(
-                path, dtype=text_columns, encoding="utf-8-sig", skipinitialspace=True, **_ONLY_BLANK_IS_MISSING
-            )
+        return pd.read_csv(
+            path, dtype=str, encoding="utf-8-sig", skipinitialspace=True, keep_default_na=False, na_values=[""]
+        )
     except UnicodeDecodeError as exc:
         raise BookError(f"not UTF-8 text (byte {exc.start}); export the file as UTF-8 CSV", file=path) from None
     except pd.errors.EmptyDataError:
@@ -219,7 +258,7 @@ def _read_excel(path: Path) -> pd.DataFrame:
     body = [row for row in rows[1:] if any(cell is not None and str(cell).strip() != "" for cell in row)]
     frame = pd.DataFrame(body, columns=header, dtype=object)
     for column in frame.columns:
-        if _canonical(column) in ("account_id", "name", "vertical", "renewal_date"):
+        if _canonical(column) in _TEXT_COLUMNS:
             frame[column] = frame[column].map(_excel_text)
     return frame
 
@@ -243,71 +282,151 @@ def _canonical(column: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(column).strip().lstrip("\ufeff").lower())
 
 
-def _normalise_columns(frame: pd.DataFrame, source: Path | None) -> pd.DataFrame:
-    names = [_canonical(c) for c in frame.columns]
+def _canonical_names(columns, source: Path | None) -> list[str]:
+    names = [_canonical(c) for c in columns]
     for wanted in REQUIRED_COLUMNS:
         if wanted not in names:
-            shown = ", ".join(repr(str(c)) for c in frame.columns[:8])
+            shown = ", ".join(repr(str(c)) for c in list(columns)[:8])
             raise BookError(f"missing required column {wanted!r} (columns found: {shown})", file=source)
     for wanted in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
         if names.count(wanted) > 1:
             raise BookError(f"column {wanted!r} appears {names.count(wanted)} times", file=source)
-    frame = frame.copy(deep=False)
-    frame.columns = names
-    return frame
+    return names
 
 
-def _text(column: pd.Series) -> pd.Series:
-    return column.astype("string").fillna("").str.strip().astype(object)
+def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int, source: Path | None) -> Book:
+    if rows == 0:
+        raise BookError("no accounts: the file has a header but no rows", file=source)
+    ids = _account_ids(columns["account_id"], source)
+    arr_cents = _arr_cents(columns["arr"], ids, source)
+    kept = {name: columns[name] for name in _TEXT_COLUMNS if name in columns}
+    kept["account_id"] = ids
+    return Book(table=pa.table(kept), arr_cents=arr_cents, source=source)
 
 
-def _row(position: int, ids: np.ndarray | None = None) -> str:
+def _verticals(column, rows: int) -> pd.Categorical:
+    """Verticals as a categorical: trimmed, blank as :data:`UNASSIGNED_VERTICAL`."""
+    if column is None:
+        return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), categories=[UNASSIGNED_VERTICAL])
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(_as_text(column))
+    column = (column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])).unify_dictionaries()
+    labels = pc.utf8_trim_whitespace(pc.fill_null(column.chunk(0).dictionary, "")).to_numpy(zero_copy_only=False)
+    labels = np.where(labels == "", UNASSIGNED_VERTICAL, labels).astype(object)
+    categories, relabel = np.unique(labels, return_inverse=True)  # trimming may merge " Retail" and "Retail"
+    codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks])
+    return pd.Categorical.from_codes(relabel[codes], categories=categories)
+
+
+def _as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return pc.fill_null(column, "")
+    return pc.fill_null(pc.cast(column, pa.string()), "")
+
+
+def _row(position: int, account_id: str | None = None) -> str:
     row = f"row {position + _FIRST_DATA_ROW}"
-    if ids is not None and ids[position]:
-        row += f" (account_id {ids[position]!r})"
+    if account_id:
+        row += f" (account_id {account_id!r})"
     return row
 
 
-def _account_ids(column: pd.Series, source: Path | None) -> np.ndarray:
-    ids = _text(column).to_numpy(dtype=object)
-    blank = np.flatnonzero(ids == "")
-    if len(blank):
-        raise BookError("account_id is blank", file=source, where=_row(int(blank[0])))
-    duplicated = pd.Series(ids).duplicated(keep="first").to_numpy()
-    if duplicated.any():
-        second = int(np.argmax(duplicated))
-        first = int(np.flatnonzero(ids[:second] == ids[second])[0])
-        raise BookError(
-            f"duplicate account_id {ids[second]!r}, first seen on {_row(first)}", file=source, where=_row(second)
-        )
+def _account_ids(column, source: Path | None) -> pa.Array:
+    ids = _as_text(column)
+    if isinstance(ids, pa.ChunkedArray):
+        ids = ids.combine_chunks()
+    offsets, lengths = _string_layout(ids)
+    if _may_have_padding(ids, offsets, lengths):
+        ids = pc.utf8_trim_whitespace(ids)
+        offsets, lengths = _string_layout(ids)
+    if (lengths == 0).any():
+        raise BookError("account_id is blank", file=source, where=_row(int(np.argmax(lengths == 0))))
+    duplicate = _first_duplicate(ids, offsets, lengths)
+    if duplicate is not None:
+        first, second = duplicate
+        value = ids[second].as_py()
+        raise BookError(f"duplicate account_id {value!r}, first seen on {_row(first)}", file=source, where=_row(second))
     return ids
 
 
-_CURRENCY = re.compile(r"^\s*([$€£¥]|USD|EUR|GBP)?\s*")
+def _string_layout(strings: pa.StringArray) -> tuple[np.ndarray, np.ndarray]:
+    """The offsets (n + 1) and lengths (n) of an Arrow string array, without copying it."""
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int32, count=len(strings) + 1, offset=strings.offset * 4)
+    return offsets, np.diff(offsets)
 
 
-def _arr_cents(column: pd.Series, ids: np.ndarray, source: Path | None) -> np.ndarray:
-    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        raw = None
+def _may_have_padding(strings: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> bool:
+    """True if any string may start or end with whitespace (ASCII, or a non-ASCII byte such as a NBSP).
+
+    Looking at two bytes per string is much cheaper than trimming a million strings that need none.
+    """
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)
+    filled = lengths > 0
+    edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+    return bool(((edges <= 0x20) | (edges >= 0x80)).any())
+
+
+def _first_duplicate(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> tuple[int, int] | None:
+    """Positions (first, second) of the earliest repeated id in file order, or None.
+
+    Hashing a million strings through Python or pandas takes longer than parsing the
+    file. Instead each id's bytes are packed into 64-bit words and mixed into one hash in
+    numpy; equal hashes are only candidates, checked exactly, so the answer is exact.
+    """
+    data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    width = -(-int(lengths.max()) // 8) * 8
+    padded = np.zeros((len(ids), width), dtype=np.uint8)
+    if lengths.min() == lengths.max():
+        padded[:, : lengths[0]] = data.reshape(len(ids), -1)
     else:
-        raw = column.astype("string").str.strip()
-        cleaned = raw.str.replace(_CURRENCY, "", regex=True).str.replace(",", "", regex=False).str.strip()
-        values = pd.to_numeric(cleaned, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    bad = ~np.isfinite(values) | (values < 0) | (values > MAX_PLAUSIBLE_ARR)
+        padded[np.arange(width) < lengths[:, None]] = data
+    words = padded.view(np.uint64)
+    digest = lengths.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(words.shape[1]):
+            digest = (digest ^ words[:, k]) * np.uint64(0x100000001B3)
+            digest ^= digest >> np.uint64(29)
+    ordered = np.sort(digest)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return None
+    clashing = np.intersect1d(digest, ordered[1:][ordered[1:] == ordered[:-1]])
+    candidates = np.flatnonzero(np.isin(digest, clashing))  # ascending: file order
+    seen: dict[str, int] = {}
+    for position in candidates:
+        value = ids[int(position)].as_py()
+        if value in seen:
+            return seen[value], int(position)
+        seen[value] = int(position)
+    return None
+
+
+_CURRENCY = r"^\s*([$€£¥]|USD|EUR|GBP)?\s*"
+
+
+def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        shown = None
+    else:
+        raw = pc.utf8_trim_whitespace(_as_text(column))
+        cleaned = pc.replace_substring(pc.replace_substring_regex(raw, _CURRENCY, ""), ",", "")
+        values = pd.to_numeric(pd.Series(cleaned, dtype="string"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        shown = raw
+    blank = column.is_null().to_numpy(zero_copy_only=False)
+    bad = blank | ~np.isfinite(values) | (values < 0) | (values > MAX_PLAUSIBLE_ARR)
     if bad.any():
         position = int(np.argmax(bad))
-        shown = column.iloc[position] if raw is None else raw.iloc[position]
-        raise BookError(_arr_problem(shown, values[position]), file=source, where=_row(position, ids) + ", column arr")
+        text = "" if blank[position] else (f"{values[position]:.15g}" if shown is None else shown[position].as_py())
+        where = _row(position, ids[position].as_py()) + ", column arr"
+        raise BookError(_arr_problem(text, values[position]), file=source, where=where)
     return np.round(values * 100).astype(np.int64)
 
 
-def _arr_problem(shown, value: float) -> str:
-    if shown is None or shown is pd.NA or (isinstance(shown, str) and shown == "") or (
-        isinstance(shown, float) and np.isnan(shown) and not isinstance(shown, str)
-    ):
+def _arr_problem(text: str, value: float) -> str:
+    if text == "":
         return "arr is blank"
-    text = str(shown)
     if np.isnan(value):
         if text.lower() in {"nan", "n/a", "na", "none", "null", "-", "#n/a"}:
             return f"arr {text!r} is not a number; give 0 for an account without revenue"

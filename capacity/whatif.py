@@ -217,6 +217,7 @@ class Workbench:
             ),
         )
         self.working_hours = scenario.csm.working_hours_per_month
+        self.pooled = any(s.pool_by == "vertical" for s in scenario.segments)
         self.names = tuple(s.name for s in scenario.segments)
         # Segments from the lowest threshold up: the lowest one's threshold is not a lever.
         self.order = np.argsort([s.min_arr for s in scenario.segments], kind="stable")
@@ -224,6 +225,8 @@ class Workbench:
             self.sorted = book.sorted  # sorted once, with cumulative sums
             self._edges = _histogram_edges(self.sorted.cents)
             self._edge_index = np.searchsorted(self.sorted.cents, self._edges, side="left")
+            if self.pooled:
+                book.by_vertical  # noqa: B018  (sorted once per vertical, here rather than on a slider move)
         self.base_plan = self.recompute(self.base)
 
     # -- levers ----------------------------------------------------------------------
@@ -371,7 +374,8 @@ class Workbench:
         segment sizes from binary searches in the precomputed sorted ARR."""
         scenario = self.scenario_for(levers)
         sizes = segment_sizes(scenario, self.book, min_arr=levers.min_arr if self.has_book else None)
-        return plan(scenario, sizes=sizes)
+        # The book object (never its file) lets vertical pools count customers per vertical.
+        return plan(scenario, self.book, sizes=sizes)
 
     # -- curves ------------------------------------------------------------------------
 
@@ -389,6 +393,8 @@ class Workbench:
         if values is None:
             values = self.threshold_values(lever, levers) if lever.kind == "threshold" else self.slider_values(lever)
         values = np.asarray(values, dtype=float)
+        if self.pooled:
+            return self._pointwise_curve(lever, levers, values)
         scenario = self.scenario_for(levers)
         k = len(values)
         n_seg = len(scenario.segments)
@@ -430,6 +436,19 @@ class Workbench:
             cost_per_year=cost.sum(axis=0),
             segment_headcount=heads,
             customers_per_csm=workload.customers_per_csm(customer_hours, per_customer),
+        )
+
+    def _pointwise_curve(self, lever: Lever, levers: Levers, values: np.ndarray) -> Curve:
+        """The curve by one :meth:`recompute` per value: vertical pools round up per pool,
+        which the vectorised sum per segment does not model."""
+        plans = [self.recompute(levers.with_value(lever, v, self.scenario)) for v in values]
+        return Curve(
+            lever=lever,
+            values=values,
+            headcount=np.array([p.totals.headcount for p in plans], dtype=np.int64),
+            cost_per_year=np.array([p.totals.cost_per_year for p in plans]),
+            segment_headcount=np.array([[s.headcount for s in p.segments] for p in plans], dtype=np.int64).T,
+            customers_per_csm=np.array([[s.customers_per_csm for s in p.segments] for p in plans]).T,
         )
 
     def _touchpoint_hours(self, s: int, levers: Levers, lever: Lever, values: np.ndarray) -> tuple[list, list]:

@@ -88,3 +88,20 @@ def test_from_frame_builds_the_same_book():
     np.testing.assert_array_equal(book.sorted.cents, [100, 200, 300])
     np.testing.assert_array_equal(book.sorted.cum, [0, 100, 300, 600])
     assert book.source is None
+
+
+def test_padded_and_non_ascii_ids_are_trimmed(tmp_path):
+    path = write(tmp_path / "b.csv", "account_id,arr,vertical\n 007 ,10, Retail\n\u00a0008\u00a0,20,Retail \n009,30,\n")
+    book = load_book(path)
+    assert list(book.accounts["account_id"]) == ["007", "008", "009"]
+    assert list(book.accounts["vertical"]) == ["Retail", "Retail", UNASSIGNED_VERTICAL]
+
+
+def test_duplicate_found_among_many_ids(tmp_path):
+    # Ids of mixed lengths take the general path of the duplicate search.
+    ids = [f"{i:0{1 + i % 9}d}" for i in range(5000)]
+    ids.append(ids[1234])
+    frame = pd.DataFrame({"account_id": ids, "arr": 1.0})
+    with pytest.raises(BookError, match=rf"row 5002: duplicate account_id '{ids[1234]}', first seen on row 1236"):
+        Book.from_frame(frame)
+    assert len(Book.from_frame(frame.iloc[:-1])) == 5000

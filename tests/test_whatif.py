@@ -417,3 +417,21 @@ def test_threshold_curve_stays_between_neighbours(bench):
     curve = bench.curve(Lever("threshold", "Mid-Market"), bench.base)
     assert curve.values.min() > 5_000 and curve.values.max() < 100_000
     assert 25_000 in curve.values
+
+
+def test_vertical_pools_follow_the_levers(default_book):
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    data["book"] = str(DEFAULT_BOOK)
+    data["segments"][2]["pool_by"] = "vertical"  # SMB: one pool per vertical
+    scenario = load_scenario(data)
+    bench = Workbench(scenario, default_book)
+    assert bench.base_plan.segment("SMB").pools
+    lever = Lever("threshold", "SMB")
+    levers = bench.base.with_value(lever, 8_000, scenario)
+    assert bench.recompute(levers) == capacity.plan(bench.scenario_for(levers), default_book)
+    curve = bench.curve(lever, levers)
+    for k in range(0, len(curve.values), 5):
+        point = bench.recompute(levers.with_value(lever, curve.values[k], scenario))
+        assert curve.headcount[k] == point.totals.headcount

@@ -85,3 +85,7 @@ def test_formulas_accept_arrays():
 def test_safe_ratio():
     assert workload.safe_ratio(1.0, 4.0) == 0.25
     assert workload.safe_ratio(1.0, 0) is None
+
+
+def test_safe_ratio_overflow_is_none():
+    assert workload.safe_ratio(150000.0, 5e-324) is None
