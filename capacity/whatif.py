@@ -10,7 +10,10 @@ Two layers, so the numbers can be tested without a browser:
   levers applied); :meth:`Workbench.curve` sizes the team across a slider's whole range,
   vectorised, with the formulas of :mod:`capacity.workload`.
 * the widgets (:func:`build_workbook`, :func:`open_workbook`): ipywidgets sliders wired to
-  the model, plotly ``FigureWidget`` charts updated in place. Callbacks do no I/O.
+  the model, plotly ``FigureWidget`` charts updated in place. Callbacks do no I/O. Sliders
+  are selection sliders over exact values (:meth:`Workbench.slider_values`): a float or log
+  slider snaps its starting value to its step grid in the browser and sends it back, which
+  would quietly move a 25,000 threshold to 25,119 the moment the workbook opens.
 
 How each lever maps onto the scenario:
 
@@ -26,13 +29,13 @@ How each lever maps onto the scenario:
 
 from __future__ import annotations
 
+import html
 import math
 import os
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-import html
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
@@ -59,6 +62,8 @@ __all__ = [
     "Workbook",
     "SPLIT",
     "COST",
+    "segment_table_html",
+    "lever_css_class",
 ]
 
 #: Threshold slider steps within a decade of ARR: roughly even on a log scale, round in dollars.
@@ -559,8 +564,8 @@ def segment_table_html(result: Plan) -> str:
     """Headcount and cost per segment as a small HTML table (with a total row)."""
     cur = result.currency
     rows = "".join(
-        f"<tr><td>{_escape(s.name)}</td><td>{s.customers:,}</td><td>{money_short(s.arr, cur)}</td>"
-        f"<td>{_escape(_customers_per_csm_text(s.customers_per_csm).removesuffix(' customers per CSM'))}</td>"
+        f"<tr><td>{html.escape(s.name)}</td><td>{s.customers:,}</td><td>{money_short(s.arr, cur)}</td>"
+        f"<td>{html.escape(_customers_per_csm_text(s.customers_per_csm).removesuffix(' customers per CSM'))}</td>"
         f"<td>{s.headcount:,}</td><td>{money_short(s.cost_per_year, cur)}</td></tr>"
         for s in result.segments
     )
@@ -574,10 +579,6 @@ def segment_table_html(result: Plan) -> str:
         "<th>CSMs</th><th>Cost a year</th></tr>"
     )
     return f"<table class='capacity-table'>{head}{rows}{total}</table>"
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # -- paths ----------------------------------------------------------------------------
@@ -795,9 +796,10 @@ class Workbook(widgets.VBox):
         if lever.kind == "threshold":
             kept = bench.clamp_threshold(lever, value, self.levers)
             if kept != value:
+                cur = bench.scenario.currency
                 low, high = bench.slider_range(lever, self.levers)
                 note = (f"{lever.segment}'s threshold stays between its neighbours "
-                        f"({money_short(low)} to {money_short(high)}); held at {money_short(kept)}.")
+                        f"({money_short(low, cur)} to {money_short(high, cur)}); held at {money_short(kept, cur)}.")
                 self._set_quietly(self.sliders[lever], kept)
                 value = kept
         self.note.value = html.escape(note)

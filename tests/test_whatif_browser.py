@@ -235,6 +235,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             handle.focus()
             for _ in range(4):  # four steps of 0.25: from once a month to twice
                 page.keyboard.press("ArrowRight")
+            pressed = time.monotonic()
             readout = page.locator(f"{slider_css} .widget-readout")
             page.wait_for_function(
                 "(sel) => document.querySelector(sel).innerText.trim() !== '1'",
@@ -255,6 +256,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
                 ARTIFACTS.mkdir(exist_ok=True)
                 page.locator(".capacity-workbook").screenshot(path=str(ARTIFACTS / "what-if.png"))
             assert summary.inner_text().strip() == expected
+            print(f"summary updated {time.monotonic() - pressed:.2f} s after the last key press")
 
             curve = bench.curve(lever, levers)
             page.wait_for_function(
