@@ -279,7 +279,7 @@ def _segments_and_book(params: dict) -> dict[str, list[float]]:
     four = capacity.load_scenario({**raw, "book": None, "segments": list(segments.values())})
     human = [segments[name] for name in segments if segments[name]["coverage"] != "digital"]
     human[-1] = {**human[-1], "min_arr": 0}  # without the digital tier, the lowest human tier takes every account
-    three = capacity.load_scenario({**raw, "book": None, "segments": human})
+    three = capacity.load_scenario({**raw, "book": None, "fiscal_year": None, "segments": human})
     with_digital, without_digital = capacity.plan(four, book), capacity.plan(three, book)
     sizes = capacity.segment_sizes(four, book)
     return {
