@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 import capacity
+from capacity import fiscal
 from capacity.plan import touchpoint_loads
 from capacity.scenario import read_yaml
 
@@ -186,6 +187,9 @@ def test_notebook_metadata_and_stored_outputs(path):
     counts = [cell.execution_count for cell in _code_cells(nb)]
     assert counts == list(range(1, len(counts) + 1)), f"{path.name}: not run top to bottom once ({counts})"
     for cell in _code_cells(nb):
+        assert "execution" not in cell.metadata, (
+            f"{path.name} cell {cell.get('id')}: execution timings stored (re-run with record_timing=False)"
+        )
         for output in cell.outputs:
             where = f"{path.name} cell {cell.get('id')}"
             assert output.output_type != "error", f"{where}: stored error"
@@ -294,9 +298,41 @@ def _segments_and_book(params: dict) -> dict[str, list[float]]:
     }
 
 
+def _fiscal_year(params: dict) -> dict[str, list[float]]:
+    """Walkthrough 3: the sample scenario's fiscal year with the parameters' hiring levers."""
+    raw = read_yaml(WALKTHROUGHS / params["SCENARIO"])
+    levers = {
+        "hiring_lead_time_months": params["HIRING_LEAD_TIME_MONTHS"],
+        "ramp_months": params["RAMP_MONTHS"],
+        "attrition_per_year": params["ATTRITION_PER_YEAR"],
+    }
+    scenario = capacity.load_scenario(
+        {**raw, "book": str(WALKTHROUGHS / params["BOOK"]), "fiscal_year": {**raw["fiscal_year"], **levers}}
+    )
+    steady = capacity.plan(scenario)
+    year = capacity.fiscal_plan(scenario)
+    mid_market = year.segment_frame("Mid-Market")
+    totals = year.totals_frame()
+    summary = year.summary
+    frame = year.to_frame()
+    return {
+        "scenario": [*scenario.fiscal_year.starting_headcount.values(), *(s.headcount for s in steady.segments),
+                     *(100 * seg.churn_per_year for seg in scenario.segments)],
+        "churn": [100 * float(fiscal.monthly_rate(_segment(scenario, "Mid-Market").churn_per_year)), mid_market["customers"].iloc[0]],
+        "ramp": [float(fiscal.ramp_factor(k, params["RAMP_MONTHS"])) for k in (1, 2, 3, 4)],
+        "attrition": [100 * float(fiscal.monthly_rate(params["ATTRITION_PER_YEAR"]))],
+        "year": [*totals["headcount"], *totals["requisitions_opened"], *totals["cost"], *totals["demand_fte"]],
+        "requisitions": list(frame["requisitions_opened"]),
+        "summary": [summary.hires_total, summary.requisitions_total, summary.leavers_total, summary.year_end_headcount,
+                    summary.year_end_managers, summary.total_cost, 100 * summary.cost_pct_ending_arr,
+                    summary.ending_arr / 1e6],
+    }
+
+
 EXPECTED = {
     "01-bottom-up-one-segment.ipynb": _one_segment,
     "02-segments-and-the-book.ipynb": _segments_and_book,
+    "03-budgeting-the-fiscal-year.ipynb": _fiscal_year,
 }
 
 
@@ -331,3 +367,7 @@ def test_number_matching_is_strict():
     assert _shown(38.2697, "customers per CSM: 38.3")
     assert _shown(38.2697, "customers per CSM: 38")  # written whole, 38 stands for 37.5 to 38.5
     assert not _shown(38.2697, "customers per CSM: 37")
+
+
+def _segment(scenario, name: str):
+    return next(seg for seg in scenario.segments if seg.name == name)
