@@ -42,7 +42,7 @@ def working_hours_per_month(hours_per_week, weeks_per_year, pto_days):
 
     Examples
     --------
-    >>> working_hours_per_month(40, 52, 25)  # (2080 - 200) / 12
+    >>> float(working_hours_per_month(40, 52, 25))  # (2080 - 200) / 12
     156.66666666666666
     """
     hours_per_day = np.divide(hours_per_week, WORKING_DAYS_PER_WEEK)
@@ -135,7 +135,7 @@ def one_time_hours_per_month(minutes, new_customer_rate):
 
     Examples
     --------
-    >>> one_time_hours_per_month(180, 0.25)  # 3 h x 0.25 / 12
+    >>> float(one_time_hours_per_month(180, 0.25))  # 3 h x 0.25 / 12
     0.0625
     """
     return np.multiply(minutes, new_customer_rate) / 60.0 / MONTHS_PER_YEAR
