@@ -51,7 +51,12 @@ def _ids(paths) -> list[str]:
 
 def test_the_walkthroughs_are_there():
     names = [p.name for p in NOTEBOOKS]
-    assert names[:2] == ["01-bottom-up-one-segment.ipynb", "02-segments-and-the-book.ipynb"], names
+    assert names == [
+        "01-bottom-up-one-segment.ipynb",
+        "02-segments-and-the-book.ipynb",
+        "03-budgeting-the-fiscal-year.ipynb",
+        "04-vertical-pools.ipynb",
+    ]
 
 
 # -- thinness -------------------------------------------------------------------------------
@@ -329,10 +334,39 @@ def _fiscal_year(params: dict) -> dict[str, list[float]]:
     }
 
 
+def _vertical_pools(params: dict) -> dict[str, list[float]]:
+    """Walkthrough 4: the parameters' segment as one mixed team, with its own pools, and one pool per vertical."""
+    raw = read_yaml(WALKTHROUGHS / params["SCENARIO"])
+    book = capacity.load_book(WALKTHROUGHS / params["BOOK"])
+    name = params["SEGMENT"]
+
+    def variant(**pooling) -> capacity.Scenario:
+        segments = [{**seg, **pooling} if seg["name"] == name else seg for seg in raw["segments"]]
+        return capacity.load_scenario({**raw, "book": None, "segments": segments})
+
+    mixed_scenario = variant()
+    pooled_scenario = variant(pool_by="vertical", pool_verticals=params["OWN_POOLS"])
+    team = capacity.plan(mixed_scenario, book).segment(name)
+    split = capacity.plan(pooled_scenario, book).segment(name)
+    by_vertical = capacity.plan(variant(pool_by="vertical"), book).segment(name)
+    extra_cost = split.pool_split_extra_headcount * split.loaded_cost_per_year
+    years = [capacity.fiscal_plan(s, book).summary for s in (mixed_scenario, pooled_scenario)]
+    return {
+        "mixed": [team.customers, team.fte, team.headcount, team.cost_per_year],
+        "pools": [v for pool in split.pools for v in (pool.customers, pool.arr, pool.fte, pool.headcount, pool.cost_per_year)],
+        "extra": [team.headcount, team.cost_per_year, split.headcount, split.cost_per_year,
+                  split.pool_split_extra_headcount, extra_cost, 100 * extra_cost / split.arr],
+        "utilization": [v for pool in split.pools for v in (pool.fte, pool.headcount, 100 * pool.fte / pool.headcount)],
+        "every": [len(by_vertical.pools), by_vertical.headcount, by_vertical.pool_split_extra_headcount],
+        "year": [v for summary in years for v in (summary.year_end_headcount, summary.total_cost)],
+    }
+
+
 EXPECTED = {
     "01-bottom-up-one-segment.ipynb": _one_segment,
     "02-segments-and-the-book.ipynb": _segments_and_book,
     "03-budgeting-the-fiscal-year.ipynb": _fiscal_year,
+    "04-vertical-pools.ipynb": _vertical_pools,
 }
 
 
