@@ -252,6 +252,10 @@ def _parameters(nb) -> dict:
     return namespace
 
 
+def _segment(scenario, name: str):
+    return next(seg for seg in scenario.segments if seg.name == name)
+
+
 def _one_segment(params: dict) -> dict[str, list[float]]:
     """Walkthrough 1: what each check cell must show, computed by capacity from the parameters."""
     scenario = capacity.load_scenario({"name": "check", "csm": params["CSM"], "segments": [params["SEGMENT"]]})
@@ -402,6 +406,3 @@ def test_number_matching_is_strict():
     assert _shown(38.2697, "customers per CSM: 38")  # written whole, 38 stands for 37.5 to 38.5
     assert not _shown(38.2697, "customers per CSM: 37")
 
-
-def _segment(scenario, name: str):
-    return next(seg for seg in scenario.segments if seg.name == name)
