@@ -406,3 +406,14 @@ def test_number_matching_is_strict():
     assert _shown(38.2697, "customers per CSM: 38")  # written whole, 38 stands for 37.5 to 38.5
     assert not _shown(38.2697, "customers per CSM: 37")
 
+
+
+def test_nbval_still_builds_kernels_through_the_name_the_conftest_swaps():
+    """notebooks/walkthroughs/conftest.py gives nbval's kernels IPC sockets by replacing
+    ``nbval.kernel.KernelManager``; if nbval stops using that name, say so instead of silently
+    going back to TCP ports."""
+    import inspect
+
+    import nbval.kernel
+
+    assert "KernelManager(" in inspect.getsource(nbval.kernel.start_new_kernel)
