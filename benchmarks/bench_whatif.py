@@ -7,7 +7,7 @@ import numpy as np
 from capacity import load_scenario
 from capacity.whatif import SPLIT, Lever, Workbench, build_workbook
 
-from .bench_plan import DEFAULT_SCENARIO, _book
+from .books import DEFAULT_SCENARIO, in_memory_book
 from .harness import Measurement, budget, median_seconds
 
 THRESHOLD = Lever("threshold", "Mid-Market")
@@ -35,7 +35,7 @@ def _recompute_budget(lever: Lever, smoke: bool, note_sizes: bool) -> Measuremen
     sizes = (2_000,) if smoke else (10_000, 100_000, 1_000_000)
     medians = {}
     for accounts in sizes:
-        bench = Workbench(scenario, _book(accounts))  # sorts the book once, as opening the workbook does
+        bench = Workbench(scenario, in_memory_book(accounts))  # sorts the book once, as opening the workbook does
         medians[accounts] = _recompute_ms(bench, lever)
     note = f"{sizes[-1]:,} accounts"
     if note_sizes:
@@ -64,7 +64,7 @@ def full_callback(smoke: bool) -> Measurement:
     FigureWidget traces updated in place (no browser attached: the drawing itself is the
     browser's and is not timed here)."""
     accounts = 2_000 if smoke else 100_000
-    workbook = build_workbook(load_scenario(DEFAULT_SCENARIO), _book(accounts))
+    workbook = build_workbook(load_scenario(DEFAULT_SCENARIO), in_memory_book(accounts))
     moves = []
     for lever in (THRESHOLD, FREQUENCY, SPLIT):
         values = _values(workbook.bench, lever)
