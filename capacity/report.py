@@ -231,6 +231,9 @@ def execute_and_convert(
             executed = papermill.execute_notebook(
                 str(notebook), None, parameters=parameters, kernel_name=KERNEL_NAME, cwd=scratch,
                 progress_bar=progress_bar, log_output=False, config=config,
+                # The kernel shares our stderr; its log lines ("KeyboardInterrupt caught" on a normal
+                # shutdown) are noise on the one-line-per-step output. Cell errors still come back.
+                extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
             )
         except NoSuchKernel:
             raise ReportError(f"no Jupyter kernel named {KERNEL_NAME!r}: install ipykernel in this Python "

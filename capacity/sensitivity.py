@@ -37,7 +37,8 @@ class Driver:
     """One estimated number of a scenario.
 
     ``segment`` and ``touchpoint`` are indexes into ``scenario.segments`` and its
-    ``touchpoints`` (None where they do not apply); ``value`` is the number as the
+    ``touchpoints`` (None where they do not apply); ``field`` is a frequency's key
+    (``per_month`` or ``per_year``); ``value`` is the number as the
     scenario has it, in the unit of ``parameter`` (times per month or per year, minutes,
     share of working time, days a year, share of customers new a year, USD of ARR).
     """
@@ -47,6 +48,7 @@ class Driver:
     value: float
     segment: int | None = None
     touchpoint: int | None = None
+    field: str = ""
 
     @property
     def key(self) -> str:
@@ -59,7 +61,7 @@ class Driver:
             return f"segments[{self.segment}].new_customer_rate"
         if self.parameter == "threshold":
             return f"segments[{self.segment}].min_arr"
-        return f"segments[{self.segment}].touchpoints[{self.touchpoint}].{self.parameter}"
+        return f"segments[{self.segment}].touchpoints[{self.touchpoint}].{self.field or self.parameter}"
 
 
 @dataclass(frozen=True)
@@ -165,9 +167,9 @@ def drivers(scenario: Scenario, *, with_thresholds: bool = True) -> tuple[Driver
     for s, seg in enumerate(scenario.segments):
         for t, tp in enumerate(seg.touchpoints):
             if tp.kind != "one_time":
-                frequency = tp.per_month if tp.per_month is not None else tp.per_year
+                key = "per_month" if tp.per_month is not None else "per_year"
                 unit = "a month" if tp.per_month is not None else "a year"
-                out.append(Driver("frequency", f"{seg.name}: {tp.name}, times {unit}", float(frequency), s, t))
+                out.append(Driver("frequency", f"{seg.name}: {tp.name}, times {unit}", float(getattr(tp, key)), s, t, key))
             out.append(Driver("minutes", f"{seg.name}: {tp.name}, minutes", float(tp.minutes), s, t))
     out.append(Driver("time_split", "Share of CSM time on customers", float(scenario.csm.share)))
     out.append(Driver("pto_days", "PTO days a year", float(scenario.csm.pto_days)))
