@@ -32,7 +32,7 @@ from .sensitivity import Sensitivity, tornado
 
 __all__ = ["PARAMETERS", "check_parameters", "Table", "RowKindTable", "Chart", "Html", "BudgetReport", "build"]
 
-Kind = Literal["text", "count", "money", "percent", "decimal", "hours", "share"]
+Kind = Literal["text", "count", "number", "money", "percent", "decimal", "hours", "share"]
 
 #: The notebook's parameters that ``-p NAME VALUE`` may set, with what each takes.
 #: ``scenario_path`` and ``book_path`` are set by the command's SCENARIO and --book.
@@ -110,7 +110,8 @@ def _esc(text: object) -> str:
 class Table:
     """A table of numbers and how to show each column.
 
-    ``kinds`` maps a column to ``count`` (whole numbers), ``money`` (in ``currency``),
+    ``kinds`` maps a column to ``count`` (whole numbers), ``number`` (as given, up to two
+    decimals: an input such as 60 minutes or 0.25 a year), ``money`` (in ``currency``),
     ``percent`` (a fraction shown as %), ``share`` (a fraction shown as %, one decimal),
     ``decimal`` (one or two decimals), ``hours`` (two decimals) or ``text``.
     ``total_row`` marks the last row as a total.
@@ -148,6 +149,8 @@ class Table:
             return fmt.percent(number)
         if kind == "hours":
             return f"{number:,.2f}"
+        if kind == "number":
+            return f"{number:,.2f}".rstrip("0").rstrip(".")
         return f"{number:,.2f}" if abs(number) < 100 else f"{number:,.1f}"
 
     def to_html(self) -> Html:
@@ -425,7 +428,7 @@ class BudgetReport:
                 f / fte_by_segment[s] if fte_by_segment[s] else None for f, s in zip(frame["fte"], frame["segment"])
             ],
         })
-        kinds: dict[str, Kind] = {"Minutes": "decimal", "Times a month": "hours", "Hours per customer a month": "hours",
+        kinds: dict[str, Kind] = {"Minutes": "number", "Times a month": "hours", "Hours per customer a month": "hours",
                                   "Hours a month, whole segment": "decimal", "FTE": "hours", "Share of segment FTE": "share"}
         return Table("Touchpoints", out, kinds, self.currency,
                      note="Times a month of a one-time touchpoint is the share of customers that are new in a month; "
@@ -444,7 +447,9 @@ class BudgetReport:
                 traces.append({"type": "bar", "orientation": "h", "y": names, "x": values, "name": label,
                                "marker": {"color": color},
                                "hovertemplate": "%{y}: %{x:.2f} FTE<extra>" + label + "</extra>"})
-        layout = _layout(80 + 45 * len(names), barmode="stack", legend={"orientation": "h", "y": -0.3, "traceorder": "normal"},
+        layout = _layout(100 + 45 * len(names), barmode="stack", margin={"t": 36},
+                         legend={"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
+                                 "traceorder": "normal"},
                          xaxis={"title": {"text": "Full-time CSMs"}})
         return Chart("workload", tuple(traces), layout)
 
@@ -529,18 +534,24 @@ class BudgetReport:
 
     # -- section 4: sensitivity -------------------------------------------------------
 
-    def sensitivity_table(self, n: int | None = None) -> Table:
-        """Section 4: headcount and cost with each driver 20% down and up, largest swing first."""
+    def sensitivity_table(self, n: int | None = None, *, with_fte: bool = True) -> Table:
+        """Section 4: headcount and cost with each driver 20% down and up, largest swing first.
+
+        ``n`` keeps the first rows; ``with_fte`` adds the unrounded FTE at both ends.
+        """
         s = self.sensitivity
         pct = f"{s.change:.0%}"
         impacts = s.impacts if n is None else s.impacts[:n]
-        rows = [{"Driver": i.driver.label, "Value": i.driver.value, f"Value −{pct}": i.low_value,
-                 f"Value +{pct}": i.high_value, f"CSMs at −{pct}": i.low_headcount, "CSMs as planned": s.base_headcount,
-                 f"CSMs at +{pct}": i.high_headcount, f"Cost at −{pct}": i.low_cost, f"Cost at +{pct}": i.high_cost,
-                 f"FTE at −{pct}": i.low_fte, f"FTE at +{pct}": i.high_fte}
-                for i in impacts]
+        rows = []
+        for i in impacts:
+            row = {"Driver": i.driver.label, "Value": i.driver.value, f"Value −{pct}": i.low_value,
+                   f"Value +{pct}": i.high_value, f"CSMs at −{pct}": i.low_headcount, "CSMs as planned": s.base_headcount,
+                   f"CSMs at +{pct}": i.high_headcount, f"Cost at −{pct}": i.low_cost, f"Cost at +{pct}": i.high_cost}
+            if with_fte:
+                row.update({f"FTE at −{pct}": i.low_fte, "FTE as planned": s.base_fte, f"FTE at +{pct}": i.high_fte})
+            rows.append(row)
         frame = pd.DataFrame(rows)
-        kinds: dict[str, Kind] = {c: "decimal" for c in frame.columns if c.startswith("Value")}
+        kinds: dict[str, Kind] = {c: "number" for c in frame.columns if c.startswith("Value")}
         kinds.update({c: "count" for c in frame.columns if c.startswith("CSMs")})
         kinds.update({c: "money" for c in frame.columns if c.startswith("Cost")})
         kinds.update({c: "decimal" for c in frame.columns if c.startswith("FTE")})
@@ -569,7 +580,9 @@ class BudgetReport:
             })
         widest = max((abs(v - base) for i in impacts for v in (i.low_headcount, i.high_headcount)), default=1)
         layout = _layout(
-            90 + 30 * len(labels), barmode="overlay", legend={"orientation": "h", "y": -0.12},
+            90 + 30 * len(labels), barmode="overlay",
+            legend={"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom"},
+            margin={"t": 36},
             xaxis={"title": {"text": f"CSMs needed (as planned: {base})"}, "range": [base - widest - 0.5, base + widest + 0.5],
                    **({"dtick": 1} if widest <= 6 else {})},
             shapes=[{"type": "line", "x0": base, "x1": base, "y0": 0, "y1": 1, "yref": "paper",
@@ -583,14 +596,14 @@ class BudgetReport:
         """Section 6: a CSM's time and cost, as given and as derived."""
         c = self.scenario.csm
         rows = [
-            ("Hours a week", c.hours_per_week, "h/week", "decimal"),
-            ("Weeks a year", c.weeks_per_year, "weeks/year", "decimal"),
-            ("Paid time off", c.pto_days, "working days/year", "decimal"),
+            ("Hours a week", c.hours_per_week, "h/week", "number"),
+            ("Weeks a year", c.weeks_per_year, "weeks/year", "number"),
+            ("Paid time off", c.pto_days, "working days/year", "number"),
         ]
         if c.internal_activities is not None:
             for a in c.internal_activities:
                 per = (f"{a.per_month:g} a month" if a.per_month is not None else f"{a.per_year:g} a year")
-                rows.append((f"Internal: {a.name} ({per})", a.minutes, "minutes each", "decimal"))
+                rows.append((f"Internal: {a.name} ({per})", a.minutes, "minutes each", "number"))
         else:
             rows.append(("Share of time on customers" + ("" if c.customer_time_share is not None else " (rule of thumb)"),
                          c.share, "share", "share"))
@@ -626,8 +639,8 @@ class BudgetReport:
             for s in self.scenario.segments for tp in s.touchpoints
         ]
         frame = pd.DataFrame(rows, columns=["Segment", "Touchpoint", "Kind", "Minutes", "Times a month", "Times a year"])
-        return Table("Touchpoint inputs", frame, {"Minutes": "decimal", "Times a month": "decimal",
-                                                  "Times a year": "decimal"}, self.currency)
+        return Table("Touchpoint inputs", frame, {"Minutes": "number", "Times a month": "number",
+                                                  "Times a year": "number"}, self.currency)
 
     def other_inputs_table(self) -> Table:
         """Section 6: where the data came from, the guideposts and the report's parameters."""
