@@ -7,10 +7,12 @@ ARR-per-CSM ratios. The public API:
 >>> scenario = capacity.load_scenario("data/scenario.yaml")   # doctest: +SKIP
 >>> result = capacity.plan(scenario)                          # doctest: +SKIP
 >>> result.to_frame()                                         # doctest: +SKIP
+>>> year = capacity.fiscal_plan(scenario)                     # doctest: +SKIP
 """
 
 from .book import Book, load_book
 from .exceptions import BookError, CapacityError, ReportError, ScenarioError
+from .fiscal import FiscalPlan, fiscal_plan
 from .plan import Plan, plan
 from .scenario import Scenario, load_scenario
 from .segments import assign_segments, segment_sizes
@@ -19,11 +21,13 @@ __all__ = [
     "Book",
     "BookError",
     "CapacityError",
+    "FiscalPlan",
     "Plan",
     "ReportError",
     "Scenario",
     "ScenarioError",
     "assign_segments",
+    "fiscal_plan",
     "load_book",
     "load_scenario",
     "plan",

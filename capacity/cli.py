@@ -31,13 +31,20 @@ scenario file (YAML, version 1): csm (hours_per_week, weeks_per_year, pto_days,
 customer_time_share or internal_activities, loaded_cost_per_year), book (optional CSV or
 .xlsx path), top_down_arr_per_csm, and segments (name, min_arr, coverage, new_customer_rate,
 customers/arr without a book, touchpoints of kind recurring/inbound/one_time/program with
-minutes and per_month or per_year). See README.md.
+minutes and per_month or per_year). For the fiscal-year plan: a fiscal_year block (start
+YYYY-MM, months, starting_headcount per segment, hiring_lead_time_months, ramp_months,
+attrition_per_year, target_utilization, csms_per_manager, manager_loaded_cost_per_year,
+salary_increase) and per segment new_customers_per_month (a number or one per month) and
+churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [...]) is
+sized per vertical pool. See README.md.
 
 exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
 examples:
   python -m capacity plan data/scenario.yaml
   python -m capacity plan data/scenario.yaml --book my-accounts.csv --json
   python -m capacity report data/scenario.yaml --out reports -p current_headcount 15
+  python -m capacity fiscal data/scenario.yaml
+  python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
   python -m capacity synth --accounts 1000000 --out /tmp/book.csv
 """
 
@@ -92,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
                    dest="parameters", help="set a report parameter (repeatable)")
     r.set_defaults(run=_run_report)
 
+    f = commands.add_parser(
+        "fiscal",
+        help="plan the fiscal year month by month: demand, hiring, ramp, attrition, managers, cost",
+        description="Print the fiscal-year plan of a scenario with a fiscal_year block: per segment and month "
+        "customers, ARR, demand, CSMs, ramped capacity, utilization, requisitions, starts, leavers, managers "
+        "and cost; the months summed over segments; the year's summary and warnings.",
+    )
+    f.add_argument("scenario", type=Path, help="scenario YAML file with a fiscal_year block")
+    f.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    output = f.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
+    f.set_defaults(run=_run_fiscal)
+
     s = commands.add_parser(
         "synth",
         help="write a seeded synthetic book of accounts",
@@ -144,6 +165,14 @@ def render_plan(result) -> str:
     rows.append(["Total", "", "", f"{t.customers:,}", fmt.money_short(t.arr, cur), "", "", "", f"{t.fte:.2f}",
                  str(t.headcount), fmt.money_short(t.cost_per_year, cur), ""])
     lines += _table(header, rows, separator_before_last=True)
+    for s in result.segments:
+        if s.pools:
+            whole = s.headcount - s.pool_split_extra_headcount
+            lines += ["", f"{s.name} is sized in vertical pools, each rounded up: {s.headcount} CSMs against "
+                          f"{whole} for one team ({s.pool_split_extra_headcount:+d})."]
+            pool_rows = [[p.vertical, f"{p.customers:,}", fmt.money_short(p.arr, cur), f"{p.fte:.2f}", str(p.headcount),
+                          fmt.money_short(p.cost_per_year, cur)] for p in s.pools]
+            lines += ["  " + line for line in _table(["Pool", "Customers", "ARR", "FTE", "CSMs", "Cost/yr"], pool_rows, left=1)]
     lines += ["", f"Cost is {fmt.percent(t.cost_pct_arr)} of ARR.", "", "Top-down guideposts (one CSM per ARR):"]
     for td in result.top_down:
         gap = t.headcount - td.headcount
@@ -155,11 +184,12 @@ def render_plan(result) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _table(header: list[str], rows: list[list[str]], separator_before_last: bool = False) -> list[str]:
+def _table(header: list[str], rows: list[list[str]], separator_before_last: bool = False, left: int = 2) -> list[str]:
+    """Text columns: the first ``left`` left-aligned, the rest right-aligned."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     out = [line(header), rule]
@@ -186,6 +216,107 @@ def _shown(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def _run_fiscal(args: argparse.Namespace) -> None:
+    from .book import load_book
+    from .fiscal import fiscal_plan
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    book = load_book(args.book) if args.book is not None else None
+    result = fiscal_plan(scenario, book)
+    if args.csv is not None:
+        write_text(args.csv, result.to_frame().to_csv(index=False))
+        print(f"wrote {len(result.rows)} rows ({len(result.months)} months x {len(result.segments)} segments) "
+              f"to {args.csv}", file=sys.stderr)
+    elif args.json:
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        sys.stdout.write(render_fiscal(result))
+
+
+_FISCAL_HEADER = ["Month", "Customers", "New", "ARR", "Demand FTE", "CSMs", "Ramped FTE", "Util", "Target",
+                  "Reqs", "Starts", "Leavers", "Mgrs", "Cost"]
+
+
+def _fiscal_rows(frame, cur: str, target: float) -> list[list[str]]:
+    """Month rows, then a "Year" row: flows summed, stocks (customers, ARR, CSMs, managers) at year end."""
+    rows = []
+    for r in frame.itertuples(index=False):
+        above = getattr(r, "segments_above_target", None)
+        if above is None:
+            verdict = "held" if r.target_held else "ABOVE"
+        else:
+            verdict = "held" if above == 0 else f"{above} above"
+        rows.append([r.month, f"{r.customers:,.0f}", f"{r.new_customers:,.0f}", fmt.money_short(r.arr, cur),
+                     f"{r.demand_fte:.2f}", str(r.headcount), f"{r.ramped_capacity_fte:.2f}", fmt.percent(r.utilization, 0),
+                     verdict, str(r.requisitions_opened), str(r.hires_started), str(r.leavers),
+                     str(r.managers), fmt.money(r.cost, cur)])
+    last = frame.iloc[-1]
+    rows.append(["Year", f"{last.customers:,.0f}", f"{frame.new_customers.sum():,.0f}", fmt.money_short(last.arr, cur),
+                 "", str(int(last.headcount)), "", "", "", str(int(frame.requisitions_opened.sum())),
+                 str(int(frame.hires_started.sum())), str(int(frame.leavers.sum())), str(int(last.managers)),
+                 fmt.money(frame.cost.sum(), cur)])
+    return rows
+
+
+def render_fiscal(result) -> str:
+    """The fiscal-year plan as readable text: a table per segment, the months summed, the summary."""
+    cur = result.currency
+    target = result.target_utilization
+    settings = result.settings
+    span = settings.get("csms_per_manager")
+    lines = [
+        f"{result.scenario}: fiscal year {result.months[0]} to {result.months[-1]}",
+        f"Hiring: {result.hiring_lead_time_months}-month lead time, {result.ramp_months}-month ramp, "
+        f"{fmt.percent(result.attrition_per_year, 0)} attrition a year (leavers backfilled), "
+        f"target utilization {fmt.percent(target, 0)}; "
+        + (f"one manager per {span} CSMs "
+           + ("in each segment." if settings.get("manager_scope") == "segment" else "across the team.")
+           if span else "no managers counted."),
+        "Customers and ARR are month-end; Year row: flows summed, customers/ARR/CSMs/managers at year end.",
+    ]
+    frame = result.to_frame()
+    for name in result.segments:
+        lines += ["", name]
+        lines += _table(_FISCAL_HEADER, _fiscal_rows(frame[frame["segment"] == name], cur, target),
+                        separator_before_last=True, left=1)
+        pools = result.pools_frame()
+        for pool, months in pools[pools["segment"] == name].groupby("pool", sort=False):
+            above = months.loc[~months["target_held"], "month"].tolist()
+            lines.append(
+                f"  {pool} pool: {months['headcount'].iat[0]} -> {months['headcount'].iat[-1]} CSMs, "
+                f"{int(months['hires_started'].sum())} starts, worst utilization "
+                f"{fmt.percent(months['utilization'].max(), 0)}, "
+                + (f"above target in {len(above)} months" if above else "target held all year")
+            )
+    lines += ["", "All segments"]
+    lines += _table(_FISCAL_HEADER, _fiscal_rows(result.totals_frame(), cur, target), separator_before_last=True, left=1)
+    s = result.summary
+    hires = ", ".join(f"{m} {n}" for m, n in s.hires_by_month.items() if n) or "none"
+    by_segment = ", ".join(f"{n} {h}" for n, h in s.year_end_headcount_by_segment.items())
+    breaches = ", ".join(f"{n} {m or 'never'}" for n, m in s.first_breach.items())
+    lines += [
+        "",
+        "Summary",
+        f"  Hires starting: {s.hires_total} ({hires}); requisitions opened: {s.requisitions_total}; "
+        f"leavers: {s.leavers_total}",
+        f"  Year-end headcount: {s.year_end_headcount} CSMs ({by_segment}) and {s.year_end_managers} managers "
+        f"(started with {sum(s.starting_headcount.values())} CSMs)",
+        f"  Total cost: {fmt.money(s.total_cost, cur)}, {fmt.percent(s.cost_pct_ending_arr)} of ending ARR "
+        f"{fmt.money_short(s.ending_arr, cur)}",
+        f"  First month above the {fmt.percent(target, 0)} target with no new hires: {breaches}",
+    ]
+    short = {n: k for n, k in s.day_one_shortfall.items() if k}
+    if short:
+        lines.append("  Ramped CSMs missing on day one to hold the target until hiring can: "
+                     + ", ".join(f"{n} {k}" for n, k in short.items()) + f" ({sum(short.values())} in all)")
+    if s.warnings:
+        lines += ["", "Warnings"] + [f"  - {w}" for w in s.warnings]
+    if s.notes:
+        lines += ["", "Notes"] + [f"  - {n}" for n in s.notes]
+    return "\n".join(lines) + "\n"
 
 
 def _run_synth(args: argparse.Namespace) -> None:

@@ -7,6 +7,8 @@ that convert to plain dicts (JSON) and DataFrames.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -16,11 +18,18 @@ import numpy as np
 import pandas as pd
 
 from . import workload
-from .book import Book, load_book
+from .book import UNASSIGNED_VERTICAL, Book, load_book
+from .exceptions import ScenarioError
 from .scenario import Scenario, Segment, load_scenario
-from .segments import SegmentSizes, segment_sizes
+from .segments import SegmentSizes, segment_sizes, sizes_by_vertical
 
-__all__ = ["TouchpointLoad", "SegmentPlan", "CSMCapacity", "Totals", "TopDown", "Plan", "plan", "touchpoint_loads"]
+__all__ = [
+    "TouchpointLoad", "PoolPlan", "SegmentPlan", "CSMCapacity", "Totals", "TopDown", "Plan", "plan",
+    "touchpoint_loads", "MIXED_POOL",
+]
+
+#: The name of the pool that holds every vertical not listed in ``pool_verticals``.
+MIXED_POOL = "Other verticals"
 
 
 @dataclass(frozen=True)
@@ -37,6 +46,25 @@ class TouchpointLoad:
     frequency_per_month: float
     hours_per_customer_per_month: float
     program_hours_per_month: float
+
+
+@dataclass(frozen=True)
+class PoolPlan:
+    """One vertical pool of a segment sized with ``pool_by: vertical``.
+
+    ``vertical`` names the pool: a vertical, or :data:`MIXED_POOL` for the verticals
+    that share one mixed pool (listed in ``verticals``). ``fte`` carries the pool's share
+    of the segment's program hours (its share of customers), so pool FTEs add up to the
+    segment's FTE and the split costs only the rounding up of each pool.
+    """
+
+    vertical: str
+    verticals: tuple[str, ...]
+    customers: int
+    arr: float
+    fte: float
+    headcount: int
+    cost_per_year: float
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,10 @@ class SegmentPlan:
     arr_per_csm: float | None  # None without CSMs
     loaded_cost_per_year: float
     touchpoints: tuple[TouchpointLoad, ...]
+    #: Vertical pools (``pool_by: vertical``); empty for one unsplit team.
+    pools: tuple[PoolPlan, ...] = ()
+    #: CSMs the split into pools costs against one unsplit team: sum of ceil(pool FTE) - ceil(FTE).
+    pool_split_extra_headcount: int = 0
 
 
 @dataclass(frozen=True)
@@ -121,8 +153,19 @@ class Plan:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment, indexed by segment name (touchpoints left out)."""
-        rows = [{k: v for k, v in asdict(seg).items() if k != "touchpoints"} for seg in self.segments]
+        rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools"}} for seg in self.segments]
         return pd.DataFrame(rows).set_index("name")
+
+    def pools_frame(self) -> pd.DataFrame:
+        """One row per vertical pool of the segments sized with ``pool_by: vertical``."""
+        rows = [
+            {"segment": seg.name, **{k: v for k, v in asdict(pool).items() if k != "verticals"},
+             "verticals": ", ".join(pool.verticals)}
+            for seg in self.segments
+            for pool in seg.pools
+        ]
+        columns = ["segment", "vertical", "verticals", "customers", "arr", "fte", "headcount", "cost_per_year"]
+        return pd.DataFrame(rows, columns=columns)
 
     def touchpoints_frame(self) -> pd.DataFrame:
         """One row per segment and touchpoint, with hours and the FTE each one drives."""
@@ -152,7 +195,13 @@ def touchpoint_loads(segment: Segment) -> tuple[TouchpointLoad, ...]:
     return tuple(loads)
 
 
-def plan(scenario: Scenario | dict | str | Path, book: Book | str | Path | None = None, *, sizes: SegmentSizes | None = None) -> Plan:
+def plan(
+    scenario: Scenario | dict | str | Path,
+    book: Book | str | Path | None = None,
+    *,
+    sizes: SegmentSizes | None = None,
+    vertical_sizes: dict[str, SegmentSizes] | None = None,
+) -> Plan:
     """Size every segment bottom-up and compare with the top-down guideposts.
 
     Parameters
@@ -164,24 +213,42 @@ def plan(scenario: Scenario | dict | str | Path, book: Book | str | Path | None 
         else each segment's ``customers`` and ``arr`` are used.
     sizes : SegmentSizes, optional
         Customers and ARR per segment already computed (what-if sliders reuse them).
+    vertical_sizes : dict of SegmentSizes, optional
+        The same per vertical (:func:`capacity.segments.sizes_by_vertical`), for segments
+        with ``pool_by: vertical``; computed from the book when not given.
 
     Returns
     -------
     Plan
+
+    Raises
+    ------
+    ScenarioError
+        When a segment pools by vertical without a book to count verticals in, or names
+        a vertical the book does not have.
     """
     scenario = load_scenario(scenario)
-    if sizes is None:
+    pooled = any(seg.pool_by == "vertical" for seg in scenario.segments)
+    if sizes is None or (pooled and vertical_sizes is None):
         if book is None and scenario.book is not None:
             book = scenario.book
         if book is not None and not isinstance(book, Book):
             book = load_book(book)
+    if sizes is None:
         sizes = segment_sizes(scenario, book)
+    if pooled and vertical_sizes is None:
+        vertical_sizes = _vertical_sizes(scenario, book)
     csm = scenario.csm
     customer_hours = csm.customer_hours_per_month
     segments = tuple(
         _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, csm.loaded_cost_per_year)
         for i, seg in enumerate(scenario.segments)
     )
+    if pooled:
+        segments = tuple(
+            _split_into_pools(scenario, i, sp, vertical_sizes, customer_hours) if sp_seg.pool_by == "vertical" else sp
+            for i, (sp, sp_seg) in enumerate(zip(segments, scenario.segments))
+        )
     total_arr = float(np.sum(sizes.arr))
     total_cost = sum(s.cost_per_year for s in segments)
     totals = Totals(
@@ -232,4 +299,69 @@ def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: floa
         arr_per_csm=workload.safe_ratio(arr, heads),
         loaded_cost_per_year=cost_each,
         touchpoints=loads,
+    )
+
+
+def _vertical_sizes(scenario: Scenario, book: Book | None) -> dict[str, SegmentSizes]:
+    first = next(i for i, seg in enumerate(scenario.segments) if seg.pool_by == "vertical")
+    where = f"segments[{first}].pool_by"
+    if book is None:
+        raise ScenarioError(
+            "pool_by: vertical needs a book of accounts with a vertical column to count customers per vertical",
+            file=scenario.source, where=where,
+        )
+    by_vertical = sizes_by_vertical(scenario, book)
+    if set(by_vertical) == {UNASSIGNED_VERTICAL}:
+        raise ScenarioError(
+            f"pool_by: vertical, but the book {'' if book.source is None else str(book.source) + ' '}has no verticals "
+            "(every account is Unassigned); add a vertical column",
+            file=scenario.source, where=where,
+        )
+    return by_vertical
+
+
+def _pool_groups(scenario: Scenario, index: int, known: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(pool name, its verticals) for segment ``index``: one per vertical, or the listed ones and a mixed pool."""
+    seg = scenario.segments[index]
+    if seg.pool_verticals is None:
+        return [(v, (v,)) for v in known]
+    for j, vertical in enumerate(seg.pool_verticals):
+        if vertical not in known:
+            hint = difflib.get_close_matches(vertical, known, n=1, cutoff=0.6)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; the book's verticals are: {', '.join(known)}"
+            raise ScenarioError(
+                f"vertical {vertical!r} is not in the book{suggestion}",
+                file=scenario.source, where=f"segments[{index}].pool_verticals[{j}]",
+            )
+    rest = tuple(v for v in known if v not in seg.pool_verticals)
+    groups = [(v, (v,)) for v in seg.pool_verticals]
+    return groups + ([(MIXED_POOL, rest)] if rest else [])
+
+
+def _split_into_pools(
+    scenario: Scenario, index: int, whole: SegmentPlan, vertical_sizes: dict[str, SegmentSizes], customer_hours: float
+) -> SegmentPlan:
+    """The segment's plan with CSMs sized per pool, each pool rounded up on its own."""
+    if whole.customers == 0:
+        return whole  # nothing to split; programs alone stay one team
+    known = sorted(vertical_sizes)
+    pools = []
+    for name, verticals in _pool_groups(scenario, index, known):
+        customers = int(sum(int(vertical_sizes[v].customers[index]) for v in verticals))
+        if customers == 0 and name not in (scenario.segments[index].pool_verticals or ()):
+            continue  # a vertical with no account in this segment needs no pool
+        arr = float(sum(float(vertical_sizes[v].arr[index]) for v in verticals))
+        program = whole.program_hours_per_month * workload.pool_share(customers, whole.customers)
+        need = float(workload.fte(customers, whole.hours_per_customer_per_month, program, customer_hours))
+        heads = workload.headcount(need)
+        pools.append(PoolPlan(name, verticals, customers, arr, need, heads,
+                              float(workload.annual_cost(heads, whole.loaded_cost_per_year))))
+    heads = sum(p.headcount for p in pools)
+    return dataclasses.replace(
+        whole,
+        headcount=heads,
+        cost_per_year=float(sum(p.cost_per_year for p in pools)),
+        arr_per_csm=workload.safe_ratio(whole.arr, heads),
+        pools=tuple(pools),
+        pool_split_extra_headcount=heads - whole.headcount,
     )

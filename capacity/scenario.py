@@ -11,13 +11,15 @@ Errors name the file and the key path, e.g.
 
 from __future__ import annotations
 
+import datetime
 import difflib
+import re
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from . import workload
 from .exceptions import ScenarioError
@@ -27,7 +29,11 @@ __all__ = [
     "InternalActivity",
     "CSMTime",
     "Segment",
+    "SalaryIncrease",
+    "FiscalYear",
     "Scenario",
+    "month_index",
+    "month_label",
     "load_scenario",
     "read_yaml",
     "DEFAULT_TOP_DOWN_ARR_PER_CSM",
@@ -45,6 +51,46 @@ Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 # Money above a trillion is a unit mistake (cents for dollars, an exponent), not a plan.
 Money = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _KeyedError(ValueError):
+    """A check that names its own key path (which may hold spaces, such as a segment name)."""
+
+    def __init__(self, where: str, message: str):
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}")
+
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def _as_month(value: Any) -> Any:
+    """A month as ``"YYYY-MM"``: YAML gives ``2027-02`` as text; a date on the 1st is accepted too."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        if value.day != 1:
+            raise ValueError(f"give a month as YYYY-MM (got the date {value.isoformat()})")
+        return f"{value.year:04d}-{value.month:02d}"
+    if isinstance(value, str) and _MONTH.match(value.strip()):
+        return value.strip()
+    raise ValueError(f"give a month as YYYY-MM, e.g. 2027-02 (got {value!r})")
+
+
+#: A calendar month, ``"YYYY-MM"``.
+Month = Annotated[str, BeforeValidator(_as_month)]
+
+
+def month_index(month: str) -> int:
+    """Months since year 0 of a ``"YYYY-MM"`` month, so months subtract: ``month_index(b) - month_index(a)``."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def month_label(index: int) -> str:
+    """The ``"YYYY-MM"`` month of :func:`month_index` ``index``."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 class _Frozen(BaseModel):
@@ -179,6 +225,81 @@ class Segment(_Frozen):
         default=None, description="Overrides csm.loaded_cost_per_year for this segment's CSMs [USD/year]."
     )
     touchpoints: tuple[Touchpoint, ...] = ()
+    new_customers_per_month: NonNegative | tuple[NonNegative, ...] | None = Field(
+        default=None,
+        description="Fiscal plan: new customers arriving each month, one number or one per month of the "
+        "fiscal year [customers/month]. Default: customers x new_customer_rate / 12.",
+    )
+    churn_per_year: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
+        default=0.0, description="Fiscal plan: logo churn, share of customers lost in a year [1/year]."
+    )
+    pool_by: Literal["vertical"] | None = Field(
+        default=None, description="Size this segment's CSMs per vertical of the book, each pool rounded up."
+    )
+    pool_verticals: tuple[Name, ...] | None = Field(
+        default=None,
+        description="With pool_by: vertical, only these verticals get a pool of their own; "
+        "the others share one mixed pool. Default: every vertical its own pool.",
+    )
+
+    @model_validator(mode="after")
+    def _pools_consistent(self) -> "Segment":
+        if self.pool_verticals is not None:
+            if self.pool_by != "vertical":
+                raise ValueError("pool_verticals: needs pool_by: vertical")
+            if len(set(self.pool_verticals)) != len(self.pool_verticals):
+                raise ValueError("pool_verticals: a vertical is listed twice")
+            if not self.pool_verticals:
+                raise ValueError("pool_verticals: list at least one vertical, or leave it out for one pool per vertical")
+        return self
+
+
+class SalaryIncrease(_Frozen):
+    """A raise on every loaded cost (CSMs and managers) from ``month`` on."""
+
+    month: Month
+    rate: Annotated[float, Field(ge=-0.5, le=1, allow_inf_nan=False)]
+
+
+class FiscalYear(_Frozen):
+    """The fiscal-year plan's inputs: the months, today's team, and how hiring works.
+
+    Counts are people, times are months, rates are shares per year, money is USD a year.
+    """
+
+    start: Month
+    months: Annotated[int, Field(ge=1, le=60)] = 12
+    starting_headcount: dict[Name, Annotated[int, Field(ge=0, le=1_000_000)]] = Field(
+        default_factory=dict,
+        description="CSMs on staff, fully ramped, when the year starts, per segment; a segment left out "
+        "starts with its steady-state headcount.",
+    )
+    hiring_lead_time_months: Annotated[int, Field(ge=0, le=24)] = 2
+    ramp_months: Annotated[int, Field(ge=0, le=24)] = 3
+    attrition_per_year: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.0
+    target_utilization: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.85
+    csms_per_manager: Annotated[int, Field(ge=1, le=1000)] | None = None
+    manager_scope: Literal["team", "segment"] = Field(
+        default="team",
+        description="team: ceil(all CSMs / span) managers, shown against segments in proportion to their CSMs; "
+        "segment: each segment's CSMs have their own ceil(CSMs / span) managers.",
+    )
+    manager_loaded_cost_per_year: Money | None = None
+    salary_increase: SalaryIncrease | None = None
+
+    @model_validator(mode="after")
+    def _managers_costed(self) -> "FiscalYear":
+        if self.csms_per_manager is not None and self.manager_loaded_cost_per_year is None:
+            raise ValueError("manager_loaded_cost_per_year: missing; managers are costed (give it with csms_per_manager)")
+        if self.csms_per_manager is None and self.manager_loaded_cost_per_year is not None:
+            raise ValueError("csms_per_manager: missing; managers are counted by span of control")
+        return self
+
+    @property
+    def month_labels(self) -> tuple[str, ...]:
+        """The fiscal year's months, ``"YYYY-MM"``."""
+        first = month_index(self.start)
+        return tuple(month_label(first + k) for k in range(self.months))
 
 
 class Scenario(_Frozen):
@@ -191,6 +312,7 @@ class Scenario(_Frozen):
     book: Path | None = None
     top_down_arr_per_csm: tuple[Positive, ...] = DEFAULT_TOP_DOWN_ARR_PER_CSM
     segments: Annotated[tuple[Segment, ...], Field(min_length=1)]
+    fiscal_year: FiscalYear | None = None
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -208,7 +330,24 @@ class Scenario(_Frozen):
                     "thresholds must be distinct"
                 )
             seen[seg.min_arr] = i
+        if self.fiscal_year is not None:
+            self._fiscal_consistent(names)
         return self
+
+    def _fiscal_consistent(self, names: list[str]) -> None:
+        fiscal = self.fiscal_year
+        for name in fiscal.starting_headcount:
+            if name not in names:
+                hint = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; segments are: {', '.join(names)}"
+                raise _KeyedError(f"fiscal_year.starting_headcount.{name}", f"unknown segment {name!r}{suggestion}")
+        for i, seg in enumerate(self.segments):
+            monthly = seg.new_customers_per_month
+            if isinstance(monthly, tuple) and len(monthly) != fiscal.months:
+                raise _KeyedError(
+                    f"segments[{i}].new_customers_per_month",
+                    f"a list needs exactly {fiscal.months} numbers, one per month of fiscal_year (got {len(monthly)})",
+                )
 
     @property
     def source(self) -> Path | None:
@@ -301,6 +440,10 @@ def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
     kind = err["type"]
     msg = err["msg"]
     if kind == "value_error":
+        keyed = (err.get("ctx") or {}).get("error")
+        if isinstance(keyed, _KeyedError):
+            prefix = _path(loc)
+            return ScenarioError(keyed.message, file=source, where=f"{prefix}.{keyed.where}" if prefix else keyed.where)
         msg = msg.removeprefix("Value error, ")
         # Model-level checks name their own sub-key as "key: message".
         head, sep, rest = msg.partition(": ")

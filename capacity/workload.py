@@ -42,7 +42,7 @@ def working_hours_per_month(hours_per_week, weeks_per_year, pto_days):
 
     Examples
     --------
-    >>> working_hours_per_month(40, 52, 25)  # (2080 - 200) / 12
+    >>> float(working_hours_per_month(40, 52, 25))  # (2080 - 200) / 12
     156.66666666666666
     """
     hours_per_day = np.divide(hours_per_week, WORKING_DAYS_PER_WEEK)
@@ -135,10 +135,63 @@ def one_time_hours_per_month(minutes, new_customer_rate):
 
     Examples
     --------
-    >>> one_time_hours_per_month(180, 0.25)  # 3 h x 0.25 / 12
+    >>> float(one_time_hours_per_month(180, 0.25))  # 3 h x 0.25 / 12
     0.0625
     """
     return np.multiply(minutes, new_customer_rate) / 60.0 / MONTHS_PER_YEAR
+
+
+def one_time_hours_per_new_customer(minutes):
+    r"""A one-time touchpoint (kick-off, onboarding) for one new customer, in the month it arrives.
+
+    .. math:: h = \frac{m}{60}
+
+    The fiscal-year plan charges one-time work to the month customers arrive, where the
+    steady-state plan smooths it (:func:`one_time_hours_per_month`); over a year with
+    ``new_customer_rate`` of the base arriving, both give the same hours.
+
+    Parameters
+    ----------
+    minutes : float or array
+        Duration of the touchpoint, once per new customer [min].
+
+    Returns
+    -------
+    float or array
+        Hours per new customer [h/new customer].
+
+    Examples
+    --------
+    >>> float(one_time_hours_per_new_customer(180))
+    3.0
+    """
+    return np.divide(minutes, 60.0)
+
+
+def pool_share(customers_in_pool, customers_in_segment):
+    r"""A pool's share of its segment's one-to-many program hours: its share of customers.
+
+    .. math:: s_v = N_v / N
+
+    Programs (webinars, newsletters) run once for the segment, so splitting it into
+    vertical pools divides the hours, not multiplies them. A segment without customers
+    gives every pool a zero share.
+
+    Parameters
+    ----------
+    customers_in_pool : int or array
+        Customers of the segment in the pool's verticals [customers].
+    customers_in_segment : int or array
+        Customers of the whole segment [customers].
+
+    Returns
+    -------
+    float or array
+        Share in [0, 1] [-].
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(np.asarray(customers_in_segment) > 0, np.divide(customers_in_pool, np.maximum(customers_in_segment, 1)), 0.0)
+    return share if share.ndim else float(share)
 
 
 def customers_per_csm(customer_hours, hours_per_customer):

@@ -83,3 +83,32 @@ def test_synth_is_seeded(tmp_path):
 def test_synth_rejects_bad_count(tmp_path, accounts, capsys):
     assert main(["synth", "--accounts", accounts, "--out", str(tmp_path / "x.csv")]) == 2
     assert capsys.readouterr().err.startswith("error: --accounts: must be at least 1")
+
+
+def test_help_documents_fiscal_and_pools():
+    done = run("--help")
+    for word in ("fiscal", "fiscal_year", "pool_by: vertical", "--csv"):
+        assert word in done.stdout
+    done = run("fiscal", "--help")
+    assert done.returncode == 0 and "--json" in done.stdout and "--csv OUT" in done.stdout
+
+
+def test_plan_table_shows_vertical_pools(capsys):
+    from .conftest import DATA
+
+    path = DATA / "scenario-healthcare-pool.yaml"
+    assert main(["plan", str(path)]) == 0
+    out = capsys.readouterr().out
+    seg = plan(path).segment("Mid-Market")
+    whole = seg.headcount - seg.pool_split_extra_headcount
+    assert (f"Mid-Market is sized in vertical pools, each rounded up: {seg.headcount} CSMs against {whole} "
+            f"for one team ({seg.pool_split_extra_headcount:+d})") in out
+    for pool in seg.pools:
+        line = next(line for line in out.splitlines() if line.strip().startswith(pool.vertical))
+        assert f" {pool.customers:,} " in line and line.split()[-2] == str(pool.headcount)
+
+
+def test_fiscal_json_and_csv_are_exclusive(tmp_path):
+    done = run("fiscal", str(DEFAULT_SCENARIO), "--json", "--csv", str(tmp_path / "x.csv"))
+    assert done.returncode == 2 and "not allowed with argument" in done.stderr
+    assert not (tmp_path / "x.csv").exists()

@@ -157,3 +157,132 @@ def test_totals_are_sums_and_headcount_is_ceil(segments):
     else:
         assert result.totals.cost_pct_arr is None
     assert json.loads(result.to_json()) == json.loads(json.dumps(result.to_dict()))
+
+
+# -- vertical pools ----------------------------------------------------------------------
+
+POOL_HOURS = 104.0  # 40 h x 52 weeks, no PTO, 0.6 for customers: 2080 / 12 x 0.6
+
+
+def _pooled(pool_verticals=None, customers=None):
+    seg = {"name": "Core", "min_arr": 0, "pool_by": "vertical", "touchpoints": [
+        {"name": "Review", "kind": "recurring", "minutes": 60, "per_month": 1},
+        {"name": "Webinar", "kind": "program", "minutes": 624, "per_month": 1}]}  # 10.4 h a month
+    if pool_verticals is not None:
+        seg["pool_verticals"] = pool_verticals
+    if customers is not None:
+        seg.update(customers=customers, arr=customers * 1000.0)
+    return {"csm": {"hours_per_week": 40, "weeks_per_year": 52, "pto_days": 0, "customer_time_share": 0.6,
+                    "loaded_cost_per_year": 120_000}, "segments": [seg]}
+
+
+def _vertical_book(counts: dict[str, int]):
+    import pandas as pd
+    from capacity import Book
+
+    verticals = [v for v, n in counts.items() for _ in range(n)]
+    return Book.from_frame(pd.DataFrame({"account_id": [str(i) for i in range(len(verticals))],
+                                         "arr": 1000.0, "vertical": verticals}))
+
+
+POOL_BOOK = {"Healthcare": 150, "Retail": 60, "Technology": 10}
+
+
+def test_pool_per_vertical_by_hand():
+    result = plan(_pooled(), _vertical_book(POOL_BOOK))
+    seg = result.segments[0]
+    # one team: (220 x 1 h + 10.4 h) / 104 = 2.215 FTE -> 3 CSMs
+    assert seg.fte == pytest.approx(230.4 / 104)
+    pools = {p.vertical: p for p in seg.pools}
+    assert list(pools) == ["Healthcare", "Retail", "Technology"]
+    # each pool carries its customers' share of the program hours
+    assert pools["Healthcare"].fte == pytest.approx((150 + 10.4 * 150 / 220) / 104)  # 1.51 -> 2
+    assert pools["Retail"].fte == pytest.approx((60 + 10.4 * 60 / 220) / 104)  # 0.60 -> 1
+    assert pools["Technology"].fte == pytest.approx((10 + 10.4 * 10 / 220) / 104)  # 0.10 -> 1
+    assert [p.headcount for p in seg.pools] == [2, 1, 1]
+    assert sum(p.fte for p in seg.pools) == pytest.approx(seg.fte)
+    assert (seg.headcount, seg.pool_split_extra_headcount) == (4, 1)
+    assert seg.cost_per_year == 4 * 120_000 == result.totals.cost_per_year
+    assert pools["Healthcare"].customers == 150 and pools["Healthcare"].arr == 150_000
+
+
+def test_one_pool_split_out_from_a_mixed_pool():
+    result = plan(_pooled(["Healthcare"]), _vertical_book(POOL_BOOK))
+    seg = result.segments[0]
+    assert [(p.vertical, p.verticals, p.customers, p.headcount) for p in seg.pools] == [
+        ("Healthcare", ("Healthcare",), 150, 2),
+        ("Other verticals", ("Retail", "Technology"), 70, 1),  # (70 + 3.31) / 104 = 0.70 -> 1
+    ]
+    assert seg.pool_split_extra_headcount == 0
+    frame = result.pools_frame()
+    assert list(frame["vertical"]) == ["Healthcare", "Other verticals"]
+    assert frame["headcount"].sum() == seg.headcount
+    data = result.to_dict()["segments"][0]
+    assert data["pool_split_extra_headcount"] == 0 and list(data["pools"][1]["verticals"]) == ["Retail", "Technology"]
+
+
+def test_unpooled_segments_have_no_pools():
+    seg = plan(DEFAULT_SCENARIO).segments[0]
+    assert (seg.pools, seg.pool_split_extra_headcount) == ((), 0)
+    assert plan(DEFAULT_SCENARIO).pools_frame().empty
+
+
+@pytest.mark.parametrize(
+    ("data", "book", "expected"),
+    [
+        (_pooled(customers=10), None, "segments[0].pool_by: pool_by: vertical needs a book of accounts"),
+        (_pooled(["Helthcare"]), POOL_BOOK, "segments[0].pool_verticals[0]: vertical 'Helthcare' is not in the book "
+                                            "(did you mean 'Healthcare'?)"),
+        (_pooled(), {"": 3}, "has no verticals (every account is Unassigned)"),
+    ],
+)
+def test_pool_errors_name_the_key(data, book, expected):
+    from capacity import ScenarioError
+
+    with pytest.raises(ScenarioError) as info:
+        plan(data, None if book is None else _vertical_book(book))
+    assert expected in str(info.value)
+
+
+def test_pool_verticals_needs_pool_by():
+    from capacity import ScenarioError
+
+    data = _pooled(["Healthcare"])
+    del data["segments"][0]["pool_by"]
+    with pytest.raises(ScenarioError, match=r"segments\[0\].pool_verticals: needs pool_by: vertical"):
+        load_scenario(data)
+
+
+def test_healthcare_pool_scenario_is_the_default_with_one_change():
+    import yaml
+
+    from .conftest import DATA
+
+    default = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    pooled = yaml.safe_load((DATA / "scenario-healthcare-pool.yaml").read_text())
+    mid = pooled["segments"][1]
+    assert (mid.pop("pool_by"), mid.pop("pool_verticals")) == ("vertical", ["Healthcare"])
+    assert pooled.pop("name") != default.pop("name")
+    assert pooled == default
+    split = plan(DATA / "scenario-healthcare-pool.yaml").segment("Mid-Market")
+    whole = plan(DEFAULT_SCENARIO).segment("Mid-Market")
+    assert split.fte == pytest.approx(whole.fte)
+    assert split.headcount == whole.headcount + split.pool_split_extra_headcount
+    assert [p.vertical for p in split.pools] == ["Healthcare", "Other verticals"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.sampled_from(["A", "B", "C", "D"]), st.integers(0, 400), min_size=1),
+       st.floats(0, 600), st.floats(0, 2000), st.booleans())
+def test_pools_add_up_and_split_costs_at_most_one_csm_per_pool(counts, minutes, program_minutes, split_one):
+    present = sorted(v for v, n in counts.items() if n)
+    assume(present)
+    data = _pooled([present[0]] if split_one else None)
+    data["segments"][0]["touchpoints"][0]["minutes"] = minutes
+    data["segments"][0]["touchpoints"][1]["minutes"] = program_minutes
+    seg = plan(data, _vertical_book(counts)).segments[0]
+    whole = math.ceil(seg.fte - 1e-9)
+    assert sum(p.fte for p in seg.pools) == pytest.approx(seg.fte)
+    assert sum(p.customers for p in seg.pools) == seg.customers
+    assert seg.headcount == sum(p.headcount for p in seg.pools)
+    assert 0 <= seg.pool_split_extra_headcount == seg.headcount - whole < max(len(seg.pools), 1)

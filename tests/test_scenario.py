@@ -7,6 +7,7 @@ from capacity import ScenarioError, load_scenario
 from capacity.scenario import RULE_OF_THUMB_CUSTOMER_SHARE
 
 from .conftest import DEFAULT_SCENARIO, write
+from .test_fiscal import tiny
 
 
 def test_default_scenario_loads_and_resolves_book_beside_it():
@@ -113,3 +114,43 @@ def test_errors_name_the_file(tmp_path, example):
     example["csm"]["pto_days"] = -3
     path = write(tmp_path / "bad.yaml", yaml.safe_dump(example))
     assert _error(path).startswith(f"{path}: csm.pto_days: ")
+
+
+# -- the fiscal_year block and the segment keys it adds ----------------------------------------
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda d: d["fiscal_year"].update(starting_headcount={"Cor": 2}),
+         "fiscal_year.starting_headcount.Cor: unknown segment 'Cor' (did you mean 'Core'?)"),
+        (lambda d: d["fiscal_year"].update(start="Feb 2027"), "fiscal_year.start: give a month as YYYY-MM"),
+        (lambda d: d["fiscal_year"].update(start="2027-13"), "fiscal_year.start: give a month as YYYY-MM"),
+        (lambda d: d["segments"][0].update(new_customers_per_month=[1, 2, 3]),
+         "segments[0].new_customers_per_month: a list needs exactly 12 numbers, one per month of fiscal_year (got 3)"),
+        (lambda d: d["segments"][0].update(churn_per_year=1.2), "segments[0].churn_per_year: input should be less than 1"),
+        (lambda d: d["fiscal_year"].update(target_utilization=0), "fiscal_year.target_utilization: input should be greater than 0"),
+        (lambda d: d["fiscal_year"].update(csms_per_manager=8),
+         "fiscal_year.manager_loaded_cost_per_year: missing; managers are costed"),
+        (lambda d: d["fiscal_year"].update(hiring_lead_time_months=-1),
+         "fiscal_year.hiring_lead_time_months: input should be greater than or equal to 0"),
+        (lambda d: d["fiscal_year"].update(salary_increase={"month": "2027-04"}), "fiscal_year.salary_increase.rate: missing"),
+        (lambda d: d["fiscal_year"].update(atrition_per_year=0.1),
+         "fiscal_year.atrition_per_year: unknown key 'atrition_per_year' (did you mean 'attrition_per_year'?)"),
+    ],
+)
+def test_bad_fiscal_inputs_name_the_key(edit, expected):
+    data = tiny()
+    edit(data)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(data)
+    assert expected in str(info.value)
+
+
+def test_yaml_dates_as_months(tmp_path):
+    import datetime
+
+    data = tiny(start=datetime.date(2027, 2, 1))
+    assert load_scenario(data).fiscal_year.start == "2027-02"
+    data = tiny(start=datetime.date(2027, 2, 15))
+    with pytest.raises(ScenarioError, match="got the date 2027-02-15"):
+        load_scenario(data)
