@@ -284,26 +284,53 @@ class BudgetReport:
 
     # -- headline numbers -------------------------------------------------------------
 
+    @property
+    def todays_headcount(self) -> int | None:
+        """CSMs on the team today: the ``current_headcount`` parameter, else the fiscal plan's start."""
+        if self.current_headcount is not None:
+            return self.current_headcount
+        if self.fiscal is not None:
+            return int(sum(self.fiscal.summary.starting_headcount.values()))
+        return None
+
     def kpis(self) -> dict[str, dict]:
-        """The headline numbers: key -> {value, text, label}. Every one comes from ``self.plan``."""
+        """The steady-state headline numbers: key -> {value, text, label}, all from ``self.plan``."""
         t = self.plan.totals
+        arr_per_csm = t.arr / t.headcount if t.headcount else None
         out: dict[str, dict] = {
             "headcount": {"value": t.headcount, "text": f"{t.headcount:,}", "label": "CSMs needed now"},
             "cost_per_year": {"value": t.cost_per_year, "text": self.money(t.cost_per_year), "label": "Cost a year"},
             "cost_pct_arr": {"value": t.cost_pct_arr, "text": fmt.percent(t.cost_pct_arr), "label": "Cost as a share of ARR"},
-            "arr_per_csm": {
-                "value": (arr_per_csm := (t.arr / t.headcount if t.headcount else None)),
-                "text": self.money(arr_per_csm),
-                "label": "ARR per CSM",
-            },
+            "arr_per_csm": {"value": arr_per_csm, "text": self.money(arr_per_csm), "label": "ARR per CSM"},
         }
-        if self.current_headcount is not None:
-            gap = t.headcount - self.current_headcount
-            out["current_headcount"] = {"value": self.current_headcount, "text": f"{self.current_headcount:,}",
-                                        "label": "CSMs today"}
-            out["hires_now"] = {"value": gap, "text": f"{gap:+,}" if gap else "0",
-                                "label": "Hires to reach it" if gap >= 0 else "More than needed"}
+        today = self.todays_headcount
+        if today is not None:
+            gap = t.headcount - today
+            out["current_headcount"] = {"value": today, "text": f"{today:,}", "label": "CSMs today"}
+            out["hires_now"] = {"value": gap, "text": f"{abs(gap):,}",
+                                "label": "CSMs short of the need" if gap >= 0 else "CSMs above the need"}
         return out
+
+    def fiscal_kpis(self) -> dict[str, dict]:
+        """The fiscal year's headline numbers (empty without a fiscal year), all from ``self.fiscal``."""
+        if self.fiscal is None:
+            return {}
+        s = self.fiscal.summary
+        return {
+            "year_end_headcount": {"value": s.year_end_headcount, "text": f"{s.year_end_headcount:,}",
+                                   "label": f"CSMs at year end ({self.fiscal.months[-1]})"},
+            "hires": {"value": s.hires_total, "text": f"{s.hires_total:,}", "label": "CSMs starting in the year"},
+            "fiscal_cost": {"value": s.total_cost, "text": self.money(s.total_cost),
+                            "label": "Cost in the year, managers included"},
+            "fiscal_cost_pct": {"value": s.cost_pct_ending_arr, "text": fmt.percent(s.cost_pct_ending_arr),
+                                "label": "Of ARR at year end"},
+        }
+
+    @property
+    def fiscal_span(self) -> str:
+        """The fiscal year's months, e.g. "2027-02 to 2028-01"."""
+        months = self.fiscal.months
+        return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
 
     def _kpi_span(self, key: str, info: dict) -> str:
         value = "" if info["value"] is None else repr(float(info["value"]) if isinstance(info["value"], float) else info["value"])
@@ -323,13 +350,19 @@ class BudgetReport:
 
     def summary_html(self) -> Html:
         """Section 1: headline numbers as cards, then the story in a few sentences."""
-        cards = "".join(
-            f'<div class="kpi-card"><div class="kpi-value">{self._kpi_span(key, info)}</div>'
-            f'<div class="kpi-label">{_esc(info["label"])}</div></div>'
-            for key, info in self.kpis().items()
+        rows = [("The team the book needs today (steady state)", self.kpis())]
+        if self.fiscal is not None:
+            rows.append((f"The fiscal year, {self.fiscal_span}", self.fiscal_kpis()))
+        grids = "".join(
+            (f'<p class="kpi-caption">{_esc(caption)}</p>' if len(rows) > 1 else "")
+            + '<div class="kpi-grid">'
+            + "".join(f'<div class="kpi-card"><div class="kpi-value">{self._kpi_span(key, info)}</div>'
+                      f'<div class="kpi-label">{_esc(info["label"])}</div></div>' for key, info in kpis.items())
+            + "</div>"
+            for caption, kpis in rows
         )
         sentences = "".join(f"<li>{s}</li>" for s in self.summary_sentences())
-        return Html(f'<div class="kpi-grid">{cards}</div><ul class="summary">{sentences}</ul>')
+        return Html(f'{grids}<ul class="summary">{sentences}</ul>')
 
     def summary_sentences(self) -> list[str]:
         """The executive summary as HTML sentences, numbers from the plan."""
@@ -340,15 +373,31 @@ class BudgetReport:
             f"rounded up per segment), costing <b>{_esc(self.money(t.cost_per_year))} a year</b>, "
             f"{_esc(fmt.percent(t.cost_pct_arr))} of ARR."
         ]
-        if self.current_headcount is not None:
-            gap = t.headcount - self.current_headcount
+        today = self.todays_headcount
+        if today is not None:
+            gap = t.headcount - today
             if gap > 0:
-                out.append(f"The team has {self.current_headcount} CSMs today: <b>{gap} to hire</b> to cover the book "
-                           "as planned.")
+                out.append(f"The team has {today} CSMs today: <b>{gap} short</b> of what the book needs now.")
             elif gap < 0:
-                out.append(f"The team has {self.current_headcount} CSMs today, <b>{-gap} more than this plan needs</b>.")
+                out.append(f"The team has {today} CSMs today, <b>{-gap} more than the book needs now</b>.")
             else:
-                out.append(f"The team has {self.current_headcount} CSMs today: exactly what this plan needs.")
+                out.append(f"The team has {today} CSMs today: exactly what the book needs now.")
+        if self.fiscal is not None:
+            fs = self.fiscal.summary
+            end = self.fiscal.to_frame()
+            end = end[end["month"] == self.fiscal.months[-1]]
+            out.append(
+                f"Over the fiscal year ({_esc(self.fiscal_span)}) the book grows to {end['customers'].sum():,.0f} customers "
+                f"and {_esc(self.money(fs.ending_arr))} of ARR. Hiring ahead of that growth, "
+                f"<b>{fs.hires_total} CSMs start</b> ({fs.requisitions_total} requisitions, {fs.leavers_total} leavers "
+                f"backfilled), ending the year at <b>{fs.year_end_headcount} CSMs</b>"
+                + (f" and {fs.year_end_managers} managers" if fs.year_end_managers else "")
+                + f", for <b>{_esc(self.money(fs.total_cost))} in the year</b> "
+                f"({_esc(fmt.percent(fs.cost_pct_ending_arr))} of year-end ARR)."
+            )
+            if fs.warnings:
+                out.append(f"{len(fs.warnings)} stretch{'es' if len(fs.warnings) != 1 else ''} of the year run the "
+                           "team above its target utilization; section 5 says where and why.")
         by_size = sorted(p.segments, key=lambda s: s.headcount, reverse=True)
         biggest = by_size[0]
         out.append(
@@ -379,9 +428,20 @@ class BudgetReport:
             ("ARR", t.arr, f"{self.currency}/year", "money"),
             ("ARR per CSM", t.arr / t.headcount if t.headcount else None, f"{self.currency}/year", "money"),
         ]
-        if self.current_headcount is not None:
-            rows += [("CSMs today", self.current_headcount, "people", "count"),
-                     ("Hires to reach the plan", t.headcount - self.current_headcount, "people", "count")]
+        today = self.todays_headcount
+        if today is not None:
+            rows += [("CSMs today", today, "people", "count"),
+                     ("CSMs short of the need today (negative: above it)", t.headcount - today, "people", "count")]
+        if self.fiscal is not None:
+            fs = self.fiscal.summary
+            rows += [(f"Fiscal year {self.fiscal_span}: CSMs at year end", fs.year_end_headcount, "people", "count"),
+                     ("Fiscal year: managers at year end", fs.year_end_managers, "people", "count"),
+                     ("Fiscal year: CSMs starting", fs.hires_total, "people", "count"),
+                     ("Fiscal year: requisitions opened", fs.requisitions_total, "requisitions", "count"),
+                     ("Fiscal year: leavers", fs.leavers_total, "people", "count"),
+                     ("Fiscal year: cost, managers included", fs.total_cost, self.currency, "money"),
+                     ("Fiscal year: ARR at year end", fs.ending_arr, f"{self.currency}/year", "money"),
+                     ("Fiscal year: cost as a share of ARR at year end", fs.cost_pct_ending_arr, "share", "percent")]
         for td in self.plan.top_down:
             rows.append((f"Top-down at {fmt.money_short(td.arr_per_csm, self.currency)} ARR per CSM", td.headcount,
                          "people", "count"))
@@ -590,6 +650,168 @@ class BudgetReport:
         )
         return Chart("tornado", tuple(traces), layout)
 
+    # -- section 5: the fiscal year ----------------------------------------------------
+
+    def fiscal_intro_html(self) -> Html:
+        """Section 5: how the year is planned, or why there is no fiscal year in this report."""
+        if self.fiscal is None:
+            return Html('<p class="note">This scenario has no <code>fiscal_year</code> block, so the report shows the '
+                        "steady state only. Add one (start month, today's team per segment, hiring lead time, ramp, "
+                        "attrition, target utilization) to plan the year month by month.</p>")
+        f = self.fiscal
+        fy = self.scenario.fiscal_year
+        managers = (f" One manager per {fy.csms_per_manager} CSMs "
+                    f"({'across the team' if fy.manager_scope == 'team' else 'in each segment'}) at "
+                    f"{_esc(fmt.money(fy.manager_loaded_cost_per_year, self.currency))} a year."
+                    if fy.csms_per_manager else "")
+        raise_ = (f" Loaded costs rise {fy.salary_increase.rate:.0%} from {fy.salary_increase.month}."
+                  if fy.salary_increase else "")
+        return Html(
+            f"<p>The year runs {_esc(self.fiscal_span)}, starting from today's "
+            f"{sum(f.summary.starting_headcount.values())} CSMs. Each month the book grows by its new customers "
+            f"and loses its churn; a requisition takes {f.hiring_lead_time_months} months to fill and a new CSM "
+            f"{f.ramp_months} months to ramp to full capacity; {f.attrition_per_year:.0%} of CSMs leave in a year "
+            f"and are backfilled. The plan hires to keep demand within {f.target_utilization:.0%} of ramped "
+            f"capacity.{managers}{raise_}</p>"
+        )
+
+    def fiscal_capacity_chart(self) -> Chart:
+        """Section 5: demand against ramped capacity and the target line, month by month, all segments."""
+        totals = self.fiscal.totals_frame()
+        months = list(totals["month"])
+        target = self.fiscal.target_utilization
+        line = {"type": "scatter", "mode": "lines+markers", "x": months}
+        traces = [
+            {"type": "bar", "x": months, "y": [int(v) for v in totals["headcount"]], "name": "CSMs on staff",
+             "marker": {"color": "#dbeafe"}, "hovertemplate": "%{x}: %{y} CSMs<extra></extra>"},
+            {**line, "y": [float(v) for v in totals["ramped_capacity_fte"]], "name": "Ramped capacity (FTE)",
+             "line": {"color": _COLORS["accent"], "width": 3},
+             "hovertemplate": "%{x}: %{y:.1f} FTE of capacity<extra></extra>"},
+            {**line, "y": [float(v) * target for v in totals["ramped_capacity_fte"]],
+             "name": f"Capacity at the {target:.0%} target", "line": {"color": _COLORS["accent"], "dash": "dot"},
+             "hovertemplate": "%{x}: %{y:.1f} FTE<extra></extra>"},
+            {**line, "y": [float(v) for v in totals["demand_fte"]], "name": "Demand (FTE)",
+             "line": {"color": _COLORS["high"], "width": 3},
+             "hovertemplate": "%{x}: %{y:.1f} FTE of work<extra></extra>"},
+        ]
+        layout = _layout(340, margin={"t": 36}, barmode="overlay",
+                         legend={"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom"},
+                         xaxis={"type": "category"}, yaxis={"autorange": True, "title": {"text": "FTE / CSMs"}})
+        return Chart("fiscal-capacity", tuple(traces), layout)
+
+    def fiscal_cost_chart(self) -> Chart:
+        """Section 5: CSMs starting each month, and the cost curve (monthly and cumulative)."""
+        totals = self.fiscal.totals_frame()
+        months = list(totals["month"])
+        cumulative = totals["cost"].cumsum()
+        traces = [
+            {"type": "bar", "x": months, "y": [float(v) for v in totals["cost"]],
+             "name": "Cost in the month (+n: CSMs starting that month)",
+             "marker": {"color": "#9ca3af"}, "hovertemplate": "%{x}: %{y:$,.0f}<extra></extra>"},
+            {"type": "scatter", "mode": "lines", "x": months, "y": [float(v) for v in cumulative], "yaxis": "y2",
+             "name": "Cost so far in the year", "line": {"color": _COLORS["ink"], "width": 3},
+             "hovertemplate": "%{x}: %{y:$,.0f} so far<extra></extra>"},
+            {"type": "scatter", "mode": "text", "x": months, "y": [float(v) for v in totals["cost"]],
+             "text": [f"+{int(h)}" if h else "" for h in totals["hires_started"]], "textposition": "top center",
+             "name": "CSMs starting", "textfont": {"color": _COLORS["accent"], "size": 14}, "showlegend": False,
+             "cliponaxis": False,
+             "hovertemplate": "%{x}: %{text} CSMs start<extra></extra>"},
+        ]
+        symbol = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}.get(self.currency, "")
+        money_axis = {"tickprefix": symbol, "tickformat": "~s", "tickmode": "auto", "nticks": 6}
+        layout = _layout(320, margin={"t": 36, "r": 80}, showlegend=True,
+                         legend={"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom"},
+                         xaxis={"type": "category"},
+                         yaxis={"autorange": False, "range": [0, float(totals["cost"].max()) * 1.15],
+                                "title": {"text": "In the month"}, **money_axis},
+                         yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
+                                 "title": {"text": "So far in the year"}, **money_axis})
+        if not symbol:
+            for axis in ("yaxis", "yaxis2"):
+                layout[axis]["ticksuffix"] = f" {self.currency}"
+        for trace in traces:
+            trace["hovertemplate"] = trace["hovertemplate"].replace("$", symbol)
+        return Chart("fiscal-cost", tuple(traces), layout)
+
+    def fiscal_months_table(self) -> Table:
+        """Section 5: the year month by month, all segments, with a year row."""
+        totals = self.fiscal.totals_frame()
+        frame = pd.DataFrame({
+            "Month": totals["month"], "Customers": totals["customers"], "ARR": totals["arr"],
+            "Demand (FTE)": totals["demand_fte"], "CSMs": totals["headcount"],
+            "Ramped capacity (FTE)": totals["ramped_capacity_fte"], "Utilization": totals["utilization"],
+            "Requisitions opened": totals["requisitions_opened"], "CSMs starting": totals["hires_started"],
+            "Leavers": totals["leavers"], "Managers": totals["managers"], "Cost": totals["cost"],
+        })
+        last = frame.iloc[-1]
+        year = {"Month": "Year", "Customers": last["Customers"], "ARR": last["ARR"], "Demand (FTE)": None,
+                "CSMs": last["CSMs"], "Ramped capacity (FTE)": None, "Utilization": None,
+                "Requisitions opened": frame["Requisitions opened"].sum(), "CSMs starting": frame["CSMs starting"].sum(),
+                "Leavers": frame["Leavers"].sum(), "Managers": last["Managers"], "Cost": frame["Cost"].sum()}
+        frame = pd.concat([frame, pd.DataFrame([year])], ignore_index=True)
+        kinds: dict[str, Kind] = {"Customers": "count", "ARR": "money", "Demand (FTE)": "decimal", "CSMs": "count",
+                                  "Ramped capacity (FTE)": "decimal", "Utilization": "percent",
+                                  "Requisitions opened": "count", "CSMs starting": "count", "Leavers": "count",
+                                  "Managers": "count", "Cost": "money"}
+        return Table("Fiscal months", frame, kinds, self.currency, total_row=True,
+                     note="Customers, ARR, CSMs and managers are at month end (the year row: at year end); "
+                          "requisitions, starts, leavers and cost are summed over the year.")
+
+    def fiscal_segments_table(self) -> Table:
+        """Section 5: the year per segment: start, end, hires, leavers, worst month, cost."""
+        s = self.fiscal.summary
+        rows = []
+        for name in self.fiscal.segments:
+            frame = self.fiscal.segment_frame(name)
+            rows.append({
+                "Segment": name, "CSMs at start": s.starting_headcount.get(name, 0),
+                "CSMs at year end": s.year_end_headcount_by_segment.get(name, 0),
+                "CSMs starting": int(frame["hires_started"].sum()), "Leavers": int(frame["leavers"].sum()),
+                "Highest utilization": s.worst_utilization.get(name),
+                "First month above target without hiring": s.first_breach.get(name) or "never",
+                "Ramped CSMs missing on day one": s.day_one_shortfall.get(name, 0),
+                "Cost in the year": s.cost_by_segment.get(name, 0.0),
+            })
+        kinds: dict[str, Kind] = {"CSMs at start": "count", "CSMs at year end": "count", "CSMs starting": "count",
+                                  "Leavers": "count", "Highest utilization": "percent",
+                                  "Ramped CSMs missing on day one": "count", "Cost in the year": "money"}
+        return Table("Fiscal segments", pd.DataFrame(rows), kinds, self.currency,
+                     note="Cost includes each segment's share of the managers.")
+
+    def fiscal_rows_table(self) -> Table:
+        """The fiscal plan's rows, one per month and segment (the Excel "Fiscal by segment" sheet)."""
+        frame = self.fiscal.to_frame()
+        names = {"month": "Month", "segment": "Segment", "customers": "Customers", "new_customers": "New customers",
+                 "churned_customers": "Churned customers", "arr": "ARR", "demand_fte": "Demand (FTE)",
+                 "headcount": "CSMs", "ramped_capacity_fte": "Ramped capacity (FTE)", "utilization": "Utilization",
+                 "worst_pool_utilization": "Highest pool utilization", "target_held": "Target held",
+                 "hires_started": "CSMs starting", "requisitions_opened": "Requisitions opened",
+                 "backfill_requisitions": "Backfill requisitions", "leavers": "Leavers", "managers": "Managers",
+                 "csm_cost": "CSM cost", "manager_cost": "Manager cost", "cost": "Cost"}
+        frame = frame.rename(columns=names)
+        kinds: dict[str, Kind] = {"Customers": "decimal", "New customers": "decimal", "Churned customers": "decimal",
+                                  "ARR": "money", "Demand (FTE)": "decimal", "CSMs": "count",
+                                  "Ramped capacity (FTE)": "decimal", "Utilization": "percent",
+                                  "Highest pool utilization": "percent", "CSMs starting": "count",
+                                  "Requisitions opened": "count", "Backfill requisitions": "count", "Leavers": "count",
+                                  "Managers": "count", "CSM cost": "money", "Manager cost": "money", "Cost": "money"}
+        return Table("Fiscal by segment", frame, kinds, self.currency)
+
+    def fiscal_warnings_html(self) -> Html:
+        """Section 5: the fiscal plan's warnings, in plain English (nothing when the year holds its target)."""
+        if self.fiscal is None or not self.fiscal.summary.warnings:
+            return Html('<p class="note">Every segment stays within its target utilization all year.</p>'
+                        if self.fiscal is not None else "")
+        items = "".join(f"<li>{_esc(w)}</li>" for w in self.fiscal.summary.warnings)
+        return Html(f'<h3>Where the year runs hot</h3><ul class="warnings">{items}</ul>')
+
+    def fiscal_section(self) -> list:
+        """Section 5, everything in order (only the explanation without a fiscal year)."""
+        if self.fiscal is None:
+            return [self.fiscal_intro_html()]
+        return [self.fiscal_intro_html(), self.fiscal_capacity_chart(), self.fiscal_cost_chart(),
+                self.fiscal_months_table(), self.fiscal_segments_table(), self.fiscal_warnings_html()]
+
     # -- section 6: assumptions -------------------------------------------------------
 
     def csm_inputs_table(self) -> Table:
@@ -626,10 +848,44 @@ class BudgetReport:
             if self.book_source is None:
                 row["Customers (given)"] = s.customers
                 row["ARR (given)"] = s.arr
+            if any(seg.pool_by for seg in self.scenario.segments):
+                row["Pooled by"] = s.pool_by or ""
+            if self.fiscal is not None:
+                monthly = s.new_customers_per_month
+                row["New customers a month (fiscal)"] = (
+                    "from the rate" if monthly is None else
+                    ", ".join(f"{v:g}" for v in monthly) if isinstance(monthly, tuple) else f"{monthly:g}")
+                row["Churn a year (fiscal)"] = s.churn_per_year
             rows.append(row)
         kinds: dict[str, Kind] = {"Min ARR": "money", "New customers a year (share)": "share",
-                                  "Loaded cost per CSM": "money", "Customers (given)": "count", "ARR (given)": "money"}
+                                  "Loaded cost per CSM": "money", "Customers (given)": "count", "ARR (given)": "money",
+                                  "Churn a year (fiscal)": "share"}
         return Table("Segment inputs", pd.DataFrame(rows), kinds, self.currency)
+
+    def fiscal_inputs_table(self) -> Table | None:
+        """Section 6: the fiscal_year block as given (None without one)."""
+        fy = self.scenario.fiscal_year
+        if fy is None:
+            return None
+        rows = [("First month", fy.start, "", "text"), ("Months", fy.months, "months", "count")]
+        rows += [(f"CSMs at the start: {name}", n, "people", "count") for name, n in fy.starting_headcount.items()]
+        rows += [("Hiring lead time", fy.hiring_lead_time_months, "months", "count"),
+                 ("Ramp to full capacity", fy.ramp_months, "months", "count"),
+                 ("Attrition", fy.attrition_per_year, "share a year", "share"),
+                 ("Target utilization", fy.target_utilization, "share of ramped capacity", "share")]
+        if fy.csms_per_manager is not None:
+            rows += [("CSMs per manager", fy.csms_per_manager, f"people ({fy.manager_scope})", "count"),
+                     ("Loaded cost per manager", fy.manager_loaded_cost_per_year, f"{self.currency}/year", "money")]
+        if fy.salary_increase is not None:
+            rows.append((f"Salary increase from {fy.salary_increase.month}", fy.salary_increase.rate, "share", "share"))
+        frame = pd.DataFrame([r[:3] for r in rows], columns=["Input", "Value", "Unit"])
+        return RowKindTable("Fiscal inputs", frame, {"Value": "text"}, self.currency, row_kinds=tuple(r[3] for r in rows))
+
+    def inputs_tables(self) -> list[Table]:
+        """Section 6, every inputs table in order."""
+        tables = [self.csm_inputs_table(), self.segment_inputs_table(), self.touchpoint_inputs_table(),
+                  self.fiscal_inputs_table(), self.other_inputs_table()]
+        return [t for t in tables if t is not None]
 
     def touchpoint_inputs_table(self) -> Table:
         """Section 6: every touchpoint exactly as the scenario gives it."""
@@ -691,6 +947,36 @@ class BudgetReport:
                     rows.append(("Touchpoint", s.name, tp.name, "per_year", tp.per_year, "times/year"))
         for r in self.scenario.top_down_arr_per_csm:
             rows.append(("Top-down", "", "", "arr_per_csm", r, f"{cur}/year"))
+        for s in self.scenario.segments:
+            if s.pool_by is not None:
+                rows.append(("Segment", s.name, "", "pool_by", s.pool_by, ""))
+                if s.pool_verticals is not None:
+                    rows.append(("Segment", s.name, "", "pool_verticals", ", ".join(s.pool_verticals), ""))
+            if self.scenario.fiscal_year is not None:
+                monthly = s.new_customers_per_month
+                if isinstance(monthly, tuple):
+                    rows += [("Fiscal segment", s.name, month, "new_customers_per_month", v, "customers/month")
+                             for month, v in zip(self.scenario.fiscal_year.month_labels, monthly)]
+                elif monthly is not None:
+                    rows.append(("Fiscal segment", s.name, "", "new_customers_per_month", monthly, "customers/month"))
+                rows.append(("Fiscal segment", s.name, "", "churn_per_year", s.churn_per_year, "share/year"))
+        fy = self.scenario.fiscal_year
+        if fy is not None:
+            rows += [("Fiscal year", "", "", "start", fy.start, "month"),
+                     ("Fiscal year", "", "", "months", fy.months, "months")]
+            rows += [("Fiscal year", name, "", "starting_headcount", n, "people") for name, n in fy.starting_headcount.items()]
+            rows += [("Fiscal year", "", "", "hiring_lead_time_months", fy.hiring_lead_time_months, "months"),
+                     ("Fiscal year", "", "", "ramp_months", fy.ramp_months, "months"),
+                     ("Fiscal year", "", "", "attrition_per_year", fy.attrition_per_year, "share/year"),
+                     ("Fiscal year", "", "", "target_utilization", fy.target_utilization, "share")]
+            if fy.csms_per_manager is not None:
+                rows += [("Fiscal year", "", "", "csms_per_manager", fy.csms_per_manager, "people"),
+                         ("Fiscal year", "", "", "manager_scope", fy.manager_scope, ""),
+                         ("Fiscal year", "", "", "manager_loaded_cost_per_year", fy.manager_loaded_cost_per_year,
+                          f"{cur}/year")]
+            if fy.salary_increase is not None:
+                rows += [("Fiscal year", "", "", "salary_increase.month", fy.salary_increase.month, "month"),
+                         ("Fiscal year", "", "", "salary_increase.rate", fy.salary_increase.rate, "share")]
         if self.book_source is not None:
             rows.append(("Book", "", str(self.book_source.name), "accounts", self.book_accounts, "accounts"))
         for name, value in self.parameters.items():
@@ -753,5 +1039,9 @@ def build(scenario_path: str | Path | Scenario | dict, book_path: str | Path | N
 
 
 def _fiscal_plan(scenario: Scenario, book: Book | None):
-    """The fiscal-year plan when the package has it and the scenario sets a fiscal year; else None."""
-    return None
+    """The fiscal-year plan when the scenario has a ``fiscal_year`` block; else None."""
+    if scenario.fiscal_year is None:
+        return None
+    from .fiscal import fiscal_plan
+
+    return fiscal_plan(scenario, book)

@@ -1,7 +1,7 @@
 """The budget report as an Excel workbook, for finance to take the numbers into their model.
 
 One sheet per table of the report (:mod:`capacity.sections`), the inputs on their own
-sheet. Cells hold numbers, not text: each column has a number format (money in the
+sheet; the fiscal-year sheets only when the scenario has a fiscal year. Cells hold numbers, not text: each column has a number format (money in the
 plan's currency, percentages, counts), the header row is bold and frozen, and columns
 are wide enough to read.
 """
@@ -16,8 +16,9 @@ from .sections import BudgetReport, Kind, Table
 
 __all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
 
-#: Sheet names in workbook order.
-SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Inputs")
+#: Sheet names in workbook order (the two fiscal sheets only with a fiscal year).
+SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
+          "Inputs")
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -49,7 +50,8 @@ def _tables(report: BudgetReport) -> list[tuple[str, Table]]:
         ("Top-down", report.top_down_table()),
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
-    ]
+    ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
+         if report.fiscal is not None else [])
 
 
 def write_workbook(report: BudgetReport, path: str | Path) -> Path:

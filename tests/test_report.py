@@ -19,9 +19,10 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from capacity import ReportError, load_scenario, plan
+from capacity import ReportError, fiscal_plan, load_scenario, plan
 from capacity import formatting as fmt
 from capacity.report import NOTEBOOK, parse_parameters, render
+from capacity.workbook import SHEETS
 
 from .conftest import DEFAULT_SCENARIO, ROOT
 
@@ -124,6 +125,26 @@ def test_headline_numbers_in_the_page_are_the_plan(request, which):
         assert f"top-down says {td.headcount} CSMs" in text or f"agrees with bottom-up on {td.headcount} CSMs" in text
 
 
+def test_fiscal_headline_numbers_in_the_page_are_the_fiscal_plan(request):
+    text, _ = html_of(request, "default")
+    expected = fiscal_plan(load_scenario(DEFAULT_SCENARIO)).summary
+    found = kpis(text)
+    assert int(found["year_end_headcount"][0]) == expected.year_end_headcount
+    assert found["year_end_headcount"][1] == str(expected.year_end_headcount)
+    assert int(found["hires"][0]) == expected.hires_total
+    assert float(found["fiscal_cost"][0]) == expected.total_cost
+    assert float(found["fiscal_cost_pct"][0]) == expected.cost_pct_ending_arr
+    shown = html.unescape(text)
+    for warning in expected.warnings:
+        assert warning in shown
+
+
+def test_the_fixture_without_a_fiscal_year_says_so(request):
+    text, _ = html_of(request, "fixture")
+    assert "no <code>fiscal_year</code> block" in text
+    assert "year_end_headcount" not in text
+
+
 def test_todays_headcount_is_compared(request):
     text, expected = html_of(request, "default")
     found = kpis(text)
@@ -158,7 +179,8 @@ def test_plotly_js_is_embedded_once_and_the_charts_use_it(request, which):
     assert text.count(get_plotlyjs()) == 1
     assert text.index(get_plotlyjs()) < text.index("Plotly.newPlot(")
     charts = [a.get("id") for tag, a in Page(text).tags if tag == "div" and "plotly-graph-div" in a.get("class", "")]
-    assert charts == ["chart-workload", "chart-top-down", "chart-tornado"]
+    fiscal = ["chart-fiscal-capacity", "chart-fiscal-cost"] if which == "default" else []
+    assert charts == ["chart-workload", "chart-top-down", "chart-tornado", *fiscal]
     assert all(f'Plotly.newPlot("{c}"' in text for c in charts)
 
 
@@ -168,7 +190,7 @@ def test_code_is_hidden_and_sections_are_in_order(request):
     assert "jp-InputArea-editor" not in text and "hl-ipython3" not in text
     headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
     numbers = [h.split(".")[0] for h in headings]
-    assert numbers == sorted(numbers) and {"1", "2", "3", "4", "6"} <= set(numbers), headings
+    assert numbers == ["1", "2", "3", "4", "5", "6"], headings
 
 
 def test_the_executed_notebook_ran_cleanly(default_run):
@@ -189,7 +211,19 @@ def test_the_workbook_beside_the_page_is_the_plan(default_run):
     values = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert values["CSMs needed now (steady state)"] == expected.headcount
     assert values["Cost a year"] == expected.cost_per_year
-    assert "Inputs" in book.sheetnames
+    assert book.sheetnames == list(SHEETS)
+    fiscal = fiscal_plan(load_scenario(DEFAULT_SCENARIO))
+    months = {r[0]: r for r in book["Fiscal"].iter_rows(min_row=2, values_only=True)}
+    header = [c.value for c in book["Fiscal"][1]]
+    assert months["Year"][header.index("Cost")] == pytest.approx(fiscal.summary.total_cost)
+    assert months["Year"][header.index("CSMs")] == fiscal.summary.year_end_headcount
+    rows = list(book["Fiscal by segment"].iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(fiscal.months) * len(fiscal.segments)
+
+
+def test_the_fixture_workbook_has_no_fiscal_sheets(fixture_run):
+    _, _, second = fixture_run
+    assert load_workbook(second.workbook).sheetnames == [s for s in SHEETS if not s.startswith("Fiscal")]
 
 
 def test_a_second_run_replaces_the_report(fixture_run):

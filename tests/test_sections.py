@@ -9,7 +9,7 @@ import re
 import plotly.graph_objects as go
 import pytest
 
-from capacity import ReportError, ScenarioError, load_scenario, plan
+from capacity import ReportError, ScenarioError, fiscal_plan, load_scenario, plan
 from capacity import formatting as fmt
 from capacity.sections import PARAMETERS, Table, build, check_parameters
 
@@ -73,7 +73,7 @@ def test_summary_table_matches_the_plan(default_report):
     values = dict(zip(default_report.summary_table().frame["Measure"], default_report.summary_table().frame["Value"]))
     assert values["CSMs needed now (steady state)"] == totals.headcount
     assert values["Cost a year"] == totals.cost_per_year
-    assert values["Hires to reach the plan"] == totals.headcount - 15
+    assert values["CSMs short of the need today (negative: above it)"] == totals.headcount - 15
     assert values["Top-down at $2M ARR per CSM"] == next(td.headcount for td in default_report.plan.top_down
                                                          if td.arr_per_csm == 2_000_000)
 
@@ -162,3 +162,72 @@ def test_inputs_list_every_touchpoint(default_report):
 def test_bad_inputs_raise_the_usual_errors(tmp_path):
     with pytest.raises(ScenarioError, match="file not found"):
         build(tmp_path / "missing.yaml")
+
+
+def test_fiscal_headline_numbers_are_the_fiscal_plan(default_report):
+    expected = fiscal_plan(load_scenario(DEFAULT_SCENARIO)).summary
+    found = kpi_values(default_report.summary_html())
+    assert int(found["year_end_headcount"][0]) == expected.year_end_headcount
+    assert int(found["hires"][0]) == expected.hires_total
+    assert float(found["fiscal_cost"][0]) == expected.total_cost
+    assert found["fiscal_cost"][1] == fmt.money_short(expected.total_cost)
+    assert float(found["fiscal_cost_pct"][0]) == expected.cost_pct_ending_arr
+
+
+def test_todays_headcount_defaults_to_the_fiscal_plans_start():
+    report = build(DEFAULT_SCENARIO)
+    start = sum(fiscal_plan(load_scenario(DEFAULT_SCENARIO)).summary.starting_headcount.values())
+    found = kpi_values(report.summary_html())
+    assert int(found["current_headcount"][0]) == start
+    assert int(found["hires_now"][0]) == report.plan.totals.headcount - start
+
+
+def test_fiscal_months_table_adds_up(default_report):
+    fiscal = default_report.fiscal
+    table = default_report.fiscal_months_table().frame
+    totals = fiscal.totals_frame()
+    assert list(table["Month"]) == list(fiscal.months) + ["Year"]
+    year = table.iloc[-1]
+    assert year["Cost"] == pytest.approx(fiscal.summary.total_cost)
+    assert year["CSMs starting"] == fiscal.summary.hires_total
+    assert year["CSMs"] == fiscal.summary.year_end_headcount
+    assert list(table["CSMs"][:-1]) == list(totals["headcount"])
+    segments = default_report.fiscal_segments_table().frame.set_index("Segment")
+    assert segments["CSMs at year end"].to_dict() == fiscal.summary.year_end_headcount_by_segment
+    assert segments["Cost in the year"].sum() == pytest.approx(fiscal.summary.total_cost)
+
+
+def test_fiscal_charts_follow_the_months(default_report):
+    fiscal = default_report.fiscal
+    capacity_chart, cost_chart = default_report.fiscal_capacity_chart(), default_report.fiscal_cost_chart()
+    for chart in (capacity_chart, cost_chart):
+        go.Figure(chart.figure)
+    totals = fiscal.totals_frame()
+    demand = next(t for t in capacity_chart.data if t["name"] == "Demand (FTE)")
+    assert demand["x"] == list(fiscal.months) and demand["y"] == pytest.approx(list(totals["demand_fte"]))
+    so_far = next(t for t in cost_chart.data if t["name"] == "Cost so far in the year")
+    assert so_far["y"][-1] == pytest.approx(fiscal.summary.total_cost)
+    starts = next(t for t in cost_chart.data if t["name"] == "CSMs starting")
+    assert starts["text"] == [f"+{n}" if n else "" for n in fiscal.summary.hires_by_month.values()]
+
+
+def test_without_a_fiscal_year_section_5_says_so():
+    report = build(FIXTURE)
+    assert report.fiscal is None and report.fiscal_kpis() == {}
+    (only,) = report.fiscal_section()
+    assert "no <code>fiscal_year</code> block" in only
+    assert "year_end_headcount" not in report.summary_html()
+
+
+def test_fiscal_inputs_are_listed(default_report):
+    fy = default_report.scenario.fiscal_year
+    inputs = default_report.inputs_frame()
+    fiscal = inputs[inputs["Section"] == "Fiscal year"].set_index("Parameter")
+    assert fiscal.loc["start", "Value"] == fy.start
+    assert fiscal.loc["attrition_per_year", "Value"] == fy.attrition_per_year
+    starting = inputs[(inputs["Section"] == "Fiscal year") & (inputs["Parameter"] == "starting_headcount")]
+    assert dict(zip(starting["Segment"], starting["Value"])) == fy.starting_headcount
+    churn = inputs[inputs["Parameter"] == "churn_per_year"]
+    assert list(churn["Value"]) == [s.churn_per_year for s in default_report.scenario.segments]
+    assert "Fiscal inputs" in [t.name for t in default_report.inputs_tables()]
+    assert "Fiscal inputs" not in [t.name for t in build(FIXTURE).inputs_tables()]

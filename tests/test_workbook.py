@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from openpyxl import load_workbook
 
-from capacity import load_scenario, plan
+from capacity import fiscal_plan, load_scenario, plan
 from capacity.sections import build
 from capacity.workbook import SHEETS, number_format, save_workbook
 
@@ -26,8 +26,10 @@ def default_book(tmp_path_factory):
     return load_workbook(path)
 
 
-def test_sheets_in_order(default_book):
+def test_sheets_in_order(default_book, tmp_path):
     assert default_book.sheetnames == list(SHEETS)
+    steady_only = load_workbook(save_workbook(build(FIXTURE), tmp_path / "fixture.xlsx"))
+    assert steady_only.sheetnames == [s for s in SHEETS if not s.startswith("Fiscal")]
 
 
 def test_segments_sheet_equals_the_plan(default_book):
@@ -54,6 +56,9 @@ def test_summary_sheet_equals_the_plan(default_book):
     assert values["Cost a year"] == totals.cost_per_year
     assert values["Cost as a share of ARR"] == pytest.approx(totals.cost_pct_arr)
     assert values["CSMs today"] == 15
+    fiscal = fiscal_plan(load_scenario(DEFAULT_SCENARIO)).summary
+    assert values["Fiscal year 2027-02 to 2028-01: CSMs at year end"] == fiscal.year_end_headcount
+    assert values["Fiscal year: cost, managers included"] == fiscal.total_cost
 
 
 def test_cells_are_numbers_with_formats_and_a_frozen_bold_header(default_book):
