@@ -24,13 +24,14 @@ DEFAULT_SCENARIO = ROOT / "data" / "scenario.yaml"
 
 
 def floor_notebook(folder: Path) -> Path:
-    """The report notebook with every cell but the parameters cell removed."""
+    """The report notebook with every cell but the parameters cell removed (and no preload)."""
     import nbformat
 
     from capacity.report import NOTEBOOK
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nb.cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    nb.metadata.pop("capacity", None)  # an empty notebook has nothing for the kernel to preload
     path = folder / "floor.ipynb"
     nbformat.write(nb, path)
     return path

@@ -333,3 +333,18 @@ def test_the_page_draws_its_charts_offline(default_run):
         finally:
             browser.close()
     assert [u for u in requested if not u.startswith("file:")] == []
+
+
+def test_preload_metadata_takes_module_names_only(tmp_path):
+    from capacity.report import _preload_modules
+
+    assert _preload_modules(NOTEBOOK) == ["capacity.sections"]
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["capacity"] = {"preload": ["os; import shutil"]}
+    path = tmp_path / "bad.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(ReportError, match="bad.ipynb: metadata.capacity.preload must be a list of module names"):
+        _preload_modules(path)
+    nb.metadata["capacity"] = {}
+    nbformat.write(nb, path)
+    assert _preload_modules(path) == []
