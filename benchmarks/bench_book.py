@@ -16,22 +16,10 @@ import pandas as pd
 
 from capacity import load_book, load_scenario
 from capacity.segments import segment_sizes
-from capacity.synth import write_synthetic_book
 
+from .books import DEFAULT_SCENARIO as SCENARIO
+from .books import cached_book
 from .harness import Measurement, budget
-
-CACHE = Path(".bench-cache")
-SCENARIO = "data/scenario.yaml"
-
-
-def cached_book(accounts: int, seed: int = 2027) -> Path:
-    """A synthetic book of ``accounts`` rows, generated on first use."""
-    path = CACHE / f"book-{accounts}-{seed}.csv"
-    if not path.exists():
-        write_synthetic_book(path, accounts, seed)
-    return path
-
-
 
 
 @budget("load + validate + segment a 1M-row CSV, as a multiple of bare pandas.read_csv", limit=1.5, unit="x")
