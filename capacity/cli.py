@@ -81,10 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = commands.add_parser(
         "report",
         help="render the budget report: offline HTML and an Excel workbook",
-        description="Run notebooks/budget-report.ipynb with papermill on SCENARIO and write OUT/<scenario>.html "
-        "(self-contained: opens offline), OUT/<scenario>.xlsx (one sheet per table, inputs on their own sheet) and "
-        "the executed OUT/<scenario>.ipynb. Every input is checked before anything runs; the files are replaced "
-        "only when all three are complete, so a failed run leaves the previous report as it was.",
+        description="Run notebooks/budget-report.ipynb with papermill on SCENARIO and write\n"
+        "OUT/<scenario>.html (self-contained: opens offline), OUT/<scenario>.xlsx (one sheet\n"
+        "per table, inputs on their own sheet) and the executed OUT/<scenario>.ipynb.\n"
+        "Every input is checked before anything runs; the files are replaced only when\n"
+        "all three are complete, so a failed run leaves the previous report as it was.",
         epilog="parameters (-p NAME VALUE, values read as YAML scalars):\n"
         + "\n".join(f"  {name:<18} {text}" for name, text in REPORT_PARAMETERS.items())
         + "\n\nexample:\n  python -m capacity report data/scenario.yaml -p current_headcount 15 -p fiscal_year 2027",

@@ -37,10 +37,10 @@ Kind = Literal["text", "count", "number", "money", "percent", "decimal", "hours"
 #: The notebook's parameters that ``-p NAME VALUE`` may set, with what each takes.
 #: ``scenario_path`` and ``book_path`` are set by the command's SCENARIO and --book.
 PARAMETERS: dict[str, str] = {
-    "title": "text: the report's title (default: the scenario's name)",
-    "fiscal_year": "a year such as 2027: the fiscal year the budget is for",
+    "title": "text: the report's title (default: Customer Success budget)",
+    "fiscal_year": "a year such as 2027: the fiscal year the budget is for (a label)",
     "currency": "a three-letter code such as USD or EUR (default: the scenario's)",
-    "current_headcount": "a whole number: CSMs on the team today, to compare with",
+    "current_headcount": "a whole number: CSMs today (default: the fiscal year's start)",
 }
 
 
