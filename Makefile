@@ -17,9 +17,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 venv: $(STAMP)
 
-## report: render the default budget plan from the embedded data
+## report: render the budget report of SCENARIO into reports/ (HTML, Excel, executed notebook)
 report: $(STAMP)
-	$(PY) -m capacity plan $(SCENARIO)
+	$(PY) -m capacity report $(SCENARIO) --out reports
 
 ## plan: print the steady-state plan of SCENARIO
 plan: $(STAMP)

@@ -13,6 +13,7 @@ from pathlib import Path
 from . import formatting as fmt
 from .exceptions import CapacityError
 from .files import write_text
+from .sections import PARAMETERS as REPORT_PARAMETERS
 
 EXIT_BAD_INPUT = 2
 
@@ -41,6 +42,7 @@ exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key
 examples:
   python -m capacity plan data/scenario.yaml
   python -m capacity plan data/scenario.yaml --book my-accounts.csv --json
+  python -m capacity report data/scenario.yaml --out reports -p current_headcount 15
   python -m capacity fiscal data/scenario.yaml
   python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
   python -m capacity synth --accounts 1000000 --out /tmp/book.csv
@@ -75,6 +77,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--out", type=Path, help="write the output to this file (atomically) instead of stdout")
     p.set_defaults(run=_run_plan)
+
+    r = commands.add_parser(
+        "report",
+        help="render the budget report: offline HTML and an Excel workbook",
+        description="Run notebooks/budget-report.ipynb with papermill on SCENARIO and write\n"
+        "OUT/<scenario>.html (self-contained: opens offline), OUT/<scenario>.xlsx (one sheet\n"
+        "per table, inputs on their own sheet) and the executed OUT/<scenario>.ipynb.\n"
+        "Every input is checked before anything runs; the files are replaced only when\n"
+        "all three are complete, so a failed run leaves the previous report as it was.",
+        epilog="parameters (-p NAME VALUE, values read as YAML scalars):\n"
+        + "\n".join(f"  {name:<18} {text}" for name, text in REPORT_PARAMETERS.items())
+        + "\n\nexample:\n  python -m capacity report data/scenario.yaml -p current_headcount 15 -p fiscal_year 2027",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("scenario", type=Path, help="scenario YAML file")
+    r.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    r.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    r.add_argument("--notebook", type=Path, default=None,
+                   help="run this notebook instead of notebooks/budget-report.ipynb (same parameters)")
+    r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   dest="parameters", help="set a report parameter (repeatable)")
+    r.set_defaults(run=_run_report)
 
     f = commands.add_parser(
         "fiscal",
@@ -174,6 +198,25 @@ def _table(header: list[str], rows: list[list[str]], separator_before_last: bool
     if separator_before_last:
         out += [rule, line(rows[-1])]
     return out
+
+
+def _run_report(args: argparse.Namespace) -> None:
+    from .report import echo_to_stderr, parse_parameters, render
+
+    parameters = parse_parameters(args.parameters)
+    options = {} if args.notebook is None else {"notebook": args.notebook}
+    rendered = render(args.scenario, book=args.book, out_dir=args.out, parameters=parameters, echo=echo_to_stderr,
+                      progress_bar=sys.stderr.isatty(), **options)
+    for path in (rendered.html, rendered.workbook, rendered.notebook):
+        print(_shown(path))
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _run_fiscal(args: argparse.Namespace) -> None:

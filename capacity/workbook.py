@@ -1,0 +1,97 @@
+"""The budget report as an Excel workbook, for finance to take the numbers into their model.
+
+One sheet per table of the report (:mod:`capacity.sections`), the inputs on their own
+sheet; the fiscal-year sheets only when the scenario has a fiscal year. Cells hold numbers, not text: each column has a number format (money in the
+plan's currency, percentages, counts), the header row is bold and frozen, and columns
+are wide enough to read.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .files import atomic_path
+from .sections import BudgetReport, Kind, Table
+
+__all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
+
+#: Sheet names in workbook order (the two fiscal sheets only with a fiscal year).
+SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
+          "Inputs")
+
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def number_format(kind: Kind, currency: str = "USD") -> str:
+    """The Excel number format of a column kind (see :class:`capacity.sections.Table`)."""
+    if kind == "money":
+        symbol = _SYMBOLS.get(currency)
+        return f'"{symbol}"#,##0' if symbol else f'#,##0 "{currency}"'
+    return {"count": "#,##0", "percent": "0.0%", "share": "0.0%", "hours": "0.00", "decimal": "#,##0.00"}.get(kind, "General")
+
+
+def _cell(value):
+    """A value Excel can hold: no NaN or infinity (an unbounded portfolio is left blank)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):  # numpy scalar
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _tables(report: BudgetReport) -> list[tuple[str, Table]]:
+    return [
+        ("Summary", report.summary_table()),
+        ("Segments", report.segments_table()),
+        ("Touchpoints", report.touchpoints_table()),
+        ("Top-down", report.top_down_table()),
+        ("Top-down gap", report.gap_table()),
+        ("Sensitivity", report.sensitivity_table()),
+    ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
+         if report.fiscal is not None else [])
+
+
+def write_workbook(report: BudgetReport, path: str | Path) -> Path:
+    """Write the workbook to ``path`` (not atomically: see :func:`save_workbook`)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    book.remove(book.active)
+    bold = Font(bold=True)
+    inputs = report.inputs_frame()
+    inputs_table = Table("Inputs", inputs, {}, report.currency)
+    for sheet_name, table in [*_tables(report), ("Inputs", inputs_table)]:
+        sheet = book.create_sheet(sheet_name)
+        columns = list(table.frame.columns)
+        sheet.append(columns)
+        for cell in sheet[1]:
+            cell.font = bold
+        for r, record in enumerate(table.frame.itertuples(index=False)):
+            sheet.append([_cell(v) for v in record])
+            for c, column in enumerate(columns):
+                kind = table.kind_at(r, column)
+                if kind != "text":
+                    sheet.cell(row=r + 2, column=c + 1).number_format = number_format(kind, report.currency)
+            if table.total_row and r == len(table.frame) - 1:
+                for cell in sheet[r + 2]:
+                    cell.font = bold
+        sheet.freeze_panes = "A2"
+        for c, column in enumerate(columns):
+            longest = max([len(str(column))] + [len(table.cell_text(column, v, table.kind_at(r, column)))
+                                                for r, v in enumerate(table.frame[column])])
+            sheet.column_dimensions[get_column_letter(c + 1)].width = min(max(10, longest + 2), 60)
+    book.properties.title = report.title
+    book.save(path)
+    return Path(path)
+
+
+def save_workbook(report: BudgetReport, destination: str | Path) -> Path:
+    """Write the workbook to ``destination`` atomically (a failed write leaves the old file)."""
+    with atomic_path(destination) as temporary:
+        write_workbook(report, temporary)
+    return Path(destination)
