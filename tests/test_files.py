@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -134,3 +135,50 @@ def test_killed_at_random_moments_the_output_is_old_or_whole(tmp_path, name, com
         for leftover in _temporaries(tmp_path, name):
             os.unlink(leftover)
     assert _names(tmp_path) == sorted([name, reference.name])
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (the report's Jupyter kernel), from /proc."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.append(int(status.parent.name))
+    return found
+
+
+@pytest.mark.slow
+def test_killed_report_run_keeps_the_previous_report(tmp_path):
+    """SIGKILL `python -m capacity report` while the notebook runs: the previous report stays byte for byte."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    stem = DEFAULT_SCENARIO.stem
+    previous = {f"{stem}.{ext}": f"the previous {ext} report\n".encode() for ext in ("html", "xlsx", "ipynb")}
+    for name, data in previous.items():
+        (out / name).write_bytes(data)
+    process = _start("report", str(DEFAULT_SCENARIO), "--out", str(out))
+    kernels: set[int] = set()
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and process.poll() is None and not _temporaries(out, f"{stem}.html"):
+            time.sleep(0.01)
+        # The temporaries exist from the start of rendering to the final rename: kill somewhere in between.
+        time.sleep(random.Random(2027).uniform(0.05, 0.4))
+        kernels.update(_children(process.pid))
+        assert process.poll() is None, "the report finished before it could be killed"
+        assert _temporaries(out, f"{stem}.html"), "the report was not rendering when killed"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        process.kill()
+        process.wait()
+        for pid in kernels:  # a kernel stops on its own when its parent dies; make sure
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    for name, data in previous.items():
+        assert (out / name).read_bytes() == data
+    leftovers = [p.name for p in out.iterdir() if p.name not in previous]
+    assert all(name.startswith(".") and name.endswith(".part") for name in leftovers), leftovers
