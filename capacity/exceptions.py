@@ -54,5 +54,8 @@ class ReportError(CapacityError):
     """A report cannot be rendered, for example because of a bad parameter."""
 
 
-class OutputError(CapacityError):
-    """A result cannot be written where the user asked (a folder, no permission, a full disk)."""
+class OutputError(CapacityError, OSError):
+    """A result cannot be written where the user asked (a folder, no permission, a full disk).
+
+    Also an :class:`OSError`, so code that catches a failed write as one still does.
+    """

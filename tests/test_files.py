@@ -62,6 +62,7 @@ def test_unwritable_destinations_are_one_clear_error(tmp_path):
     with pytest.raises(OutputError) as info:
         write_text(tmp_path / "a-file" / "plan.json", "x")
     assert str(info.value).endswith("plan.json: cannot write the file: part of its folder path is a file, not a folder")
+    assert isinstance(info.value, OSError)  # callers that catch a failed write as OSError still do
     assert (tmp_path / "a-file").read_text() == "keep me"
 
 
