@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -64,4 +66,15 @@ def two_tier() -> dict:
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.write_text(text, encoding=encoding)
+    return path
+
+
+def chromium_path() -> str:
+    """Debian's chromium for browser tests: a skip on a developer's machine without it, a failure in CI."""
+    path = shutil.which("chromium")
+    if path is None:
+        message = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
     return path

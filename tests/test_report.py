@@ -7,9 +7,7 @@ the CLI on the default data, ``render()`` twice on the fixture, and one failing 
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -24,7 +22,7 @@ from capacity import formatting as fmt
 from capacity.report import NOTEBOOK, parse_parameters, render
 from capacity.workbook import SHEETS
 
-from .conftest import DEFAULT_SCENARIO, ROOT
+from .conftest import DEFAULT_SCENARIO, ROOT, chromium_path
 
 pytestmark = pytest.mark.slow
 
@@ -298,19 +296,10 @@ def test_parameters_from_the_command_line_are_yaml_scalars():
 # -- the page in a browser ------------------------------------------------------------------
 
 
-def chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is missing: CI must install Debian's chromium (apt-get install chromium)")
-        pytest.skip("chromium is not installed")
-    return path
-
-
 @pytest.mark.browser
 def test_the_page_draws_its_charts_offline(default_run):
     """Open the report with every network request refused: the charts still draw."""
-    executable = chromium()
+    executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
     out, _ = default_run

@@ -31,7 +31,7 @@ import pytest
 from capacity import load_book, load_scenario
 from capacity.whatif import Lever, Workbench, lever_css_class, summary_sentence
 
-from .conftest import DEFAULT_BOOK, DEFAULT_SCENARIO, ROOT
+from .conftest import DEFAULT_BOOK, DEFAULT_SCENARIO, ROOT, chromium_path
 
 pytestmark = pytest.mark.browser
 
@@ -42,16 +42,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        message = "Debian's chromium is not installed (apt-get install chromium); .ci/run installs it"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 def _free_port() -> int:
@@ -197,7 +187,7 @@ def _plot_data(page, chart_class: str) -> list[dict]:
 def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
     from playwright.sync_api import sync_playwright
 
-    chromium = _chromium()
+    chromium = chromium_path()
     base, token, notebook = jupyterlab
     scenario = load_scenario(DEFAULT_SCENARIO)
     bench = Workbench(scenario, load_book(DEFAULT_BOOK))
