@@ -907,7 +907,7 @@ class BudgetReport:
                 ("Currency", self.currency, "text")]
         rows += [(f"Top-down guidepost {i + 1} (ARR per CSM)", r, "money")
                  for i, r in enumerate(self.scenario.top_down_arr_per_csm)]
-        rows += [(f"Sensitivity: every driver moved by ±", self.sensitivity.change, "share")]
+        rows += [("Sensitivity: every driver moved by ±", self.sensitivity.change, "share")]
         for name, value in self.parameters.items():
             if value is not None:
                 rows.append((f"Report parameter {name}", value, "text"))
