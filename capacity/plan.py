@@ -248,7 +248,7 @@ def plan(
     customer_hours = csm.customer_hours_per_month
     _check_staffable(scenario, sizes, customer_hours)
     segments = tuple(
-        _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, csm.loaded_cost_per_year)
+        _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, scenario.loaded_cost_of(seg))
         for i, seg in enumerate(scenario.segments)
     )
     if pooled:
@@ -284,13 +284,12 @@ def plan(
     )
 
 
-def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: float, default_cost: float) -> SegmentPlan:
+def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: float, cost_each: float) -> SegmentPlan:
     loads = touchpoint_loads(seg)
     per_customer = float(sum(t.hours_per_customer_per_month for t in loads))
     program = float(sum(t.program_hours_per_month for t in loads))
     need = float(workload.fte(customers, per_customer, program, customer_hours))
     heads = workload.headcount(need)
-    cost_each = default_cost if seg.loaded_cost_per_year is None else seg.loaded_cost_per_year
     return SegmentPlan(
         name=seg.name,
         coverage=seg.coverage,

@@ -378,6 +378,10 @@ class Scenario(_Frozen):
         """Segments from the lowest ``min_arr`` to the highest."""
         return tuple(sorted(self.segments, key=lambda s: s.min_arr))
 
+    def loaded_cost_of(self, segment: Segment) -> float:
+        """Loaded cost of one of ``segment``'s CSMs: its own, else ``csm.loaded_cost_per_year`` [USD/year]."""
+        return self.csm.loaded_cost_per_year if segment.loaded_cost_per_year is None else segment.loaded_cost_per_year
+
 
 # -- loading ------------------------------------------------------------------------
 

@@ -415,10 +415,7 @@ class Workbench:
             hours_pc, hours_prog = self._touchpoint_hours(s, levers, lever, values)
             per_customer[s] = _ordered_sum(hours_pc, k)
             program[s] = _ordered_sum(hours_prog, k)
-        cost_each = np.array(
-            [scenario.csm.loaded_cost_per_year if s.loaded_cost_per_year is None else s.loaded_cost_per_year
-             for s in scenario.segments]
-        )[:, None] * np.ones(k)
+        cost_each = np.array([scenario.loaded_cost_of(s) for s in scenario.segments])[:, None] * np.ones(k)
         customer_hours = np.full(k, scenario.csm.customer_hours_per_month)
         if lever.kind == "split":
             customer_hours = workload.customer_hours_per_month(self.working_hours, values)

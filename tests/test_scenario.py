@@ -226,3 +226,9 @@ def test_yaml_dates_as_months(tmp_path):
     data = tiny(start=datetime.date(2027, 2, 15))
     with pytest.raises(ScenarioError, match="got the date 2027-02-15"):
         load_scenario(data)
+
+
+def test_loaded_cost_of_a_segment_falls_back_to_the_csm(example):
+    example["segments"].append(dict(example["segments"][0], name="SMB", min_arr=0, loaded_cost_per_year=120000))
+    scenario = load_scenario(example)
+    assert [scenario.loaded_cost_of(s) for s in scenario.segments] == [150000, 120000]
