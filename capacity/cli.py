@@ -133,14 +133,15 @@ def _emit(text: str, out: Path | None) -> None:
         write_text(out, text)
 
 
-def _run_plan(args: argparse.Namespace) -> None:
-    from .book import load_book
-    from .plan import plan
-    from .scenario import load_scenario
+def _context(args: argparse.Namespace):
+    """The scenario and book a command names (SCENARIO and --book), loaded once."""
+    from .context import load_context
 
-    scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
-    result = plan(scenario, book)
+    return load_context(args.scenario, args.book)
+
+
+def _run_plan(args: argparse.Namespace) -> None:
+    result = _context(args).plan
     _emit(result.to_json() + "\n" if args.json else render_plan(result), args.out)
 
 
@@ -220,13 +221,9 @@ def _shown(path: Path) -> str:
 
 
 def _run_fiscal(args: argparse.Namespace) -> None:
-    from .book import load_book
     from .fiscal import fiscal_plan
-    from .scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
-    result = fiscal_plan(scenario, book)
+    result = fiscal_plan(_context(args))
     if args.csv is not None:
         write_text(args.csv, result.to_frame().to_csv(index=False))
         print(f"wrote {len(result.rows)} rows ({len(result.months)} months x {len(result.segments)} segments) "

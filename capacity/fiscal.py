@@ -53,7 +53,8 @@ from . import workload
 from .book import Book
 from .exceptions import ScenarioError
 from .plan import Plan, plan, touchpoint_loads
-from .scenario import Scenario, load_scenario, month_index, month_label
+from .context import Context, load_context
+from .scenario import Scenario, month_index, month_label
 
 __all__ = [
     "FiscalRow",
@@ -528,13 +529,13 @@ class _Inputs:
     notes: tuple[str, ...]
 
 
-def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path | None = None) -> FiscalPlan:
+def fiscal_plan(scenario: Context | Scenario | dict | str | Path, book: Book | str | Path | None = None) -> FiscalPlan:
     """Plan the fiscal year month by month: customers, demand, hiring, ramp, attrition, cost.
 
     Parameters
     ----------
-    scenario : Scenario, dict or path
-        A scenario with a ``fiscal_year`` block (see README, "Fiscal-year plan").
+    scenario : Context, Scenario, dict or path
+        A loaded context, or a scenario with a ``fiscal_year`` block (see README, "Fiscal-year plan").
     book : Book or path, optional
         The accounts, as for :func:`capacity.plan`.
 
@@ -547,14 +548,15 @@ def fiscal_plan(scenario: Scenario | dict | str | Path, book: Book | str | Path 
     ScenarioError
         When the scenario has no ``fiscal_year`` block.
     """
-    scenario = load_scenario(scenario)
+    context = load_context(scenario, book)
+    scenario = context.scenario
     fiscal = scenario.fiscal_year
     if fiscal is None:
         raise ScenarioError(
             "missing: the fiscal-year plan needs a fiscal_year block (start, months, starting_headcount, ...; see README)",
             file=scenario.source, where="fiscal_year",
         )
-    steady = plan(scenario, book)
+    steady = plan(context)
     lead, ramp = fiscal.hiring_lead_time_months, max(fiscal.ramp_months, 1)
     months = fiscal.months
     horizon = months + lead + ramp - 1

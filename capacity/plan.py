@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from . import workload
-from .book import UNASSIGNED_VERTICAL, Book, load_book
+from .book import UNASSIGNED_VERTICAL, Book
+from .context import Context, load_context
 from .exceptions import ScenarioError
 from .scenario import Scenario, Segment, load_scenario
 from .segments import SegmentSizes, segment_sizes, sizes_by_vertical
@@ -196,7 +197,7 @@ def touchpoint_loads(segment: Segment) -> tuple[TouchpointLoad, ...]:
 
 
 def plan(
-    scenario: Scenario | dict | str | Path,
+    scenario: Context | Scenario | dict | str | Path,
     book: Book | str | Path | None = None,
     *,
     sizes: SegmentSizes | None = None,
@@ -206,11 +207,11 @@ def plan(
 
     Parameters
     ----------
-    scenario : Scenario, dict or path
-        See :func:`capacity.load_scenario`.
+    scenario : Context, Scenario, dict or path
+        A loaded context (:func:`capacity.context.load_context`), or a scenario to load one from.
     book : Book or path, optional
         The accounts; without it, the scenario's ``book`` file is read if it names one,
-        else each segment's ``customers`` and ``arr`` are used.
+        else each segment's ``customers`` and ``arr`` are used (see :mod:`capacity.context`).
     sizes : SegmentSizes, optional
         Customers and ARR per segment already computed (what-if sliders reuse them).
     vertical_sizes : dict of SegmentSizes, optional
@@ -227,19 +228,12 @@ def plan(
         When a segment pools by vertical without a book to count verticals in, or names
         a vertical the book does not have.
     """
+    if isinstance(scenario, Context):
+        scenario, book = scenario.scenario, scenario.book if book is None else book
     scenario = load_scenario(scenario)
     pooled = any(seg.pool_by == "vertical" for seg in scenario.segments)
     if sizes is None or (pooled and vertical_sizes is None):
-        if book is None and scenario.book is not None:
-            book = scenario.book
-            if not book.exists():
-                raise ScenarioError(
-                    f"book file not found: {book} (a relative path is read from the scenario's folder)",
-                    file=scenario.source,
-                    where="book",
-                )
-        if book is not None and not isinstance(book, Book):
-            book = load_book(book)
+        book = load_context(scenario, book).book
     if sizes is None:
         sizes = segment_sizes(scenario, book)
     if pooled and vertical_sizes is None:

@@ -18,10 +18,11 @@ from typing import Literal
 import pandas as pd
 from pydantic import ValidationError
 
-from .book import Book, load_book
+from .book import Book
+from .context import Context, load_context
 from .exceptions import ScenarioError
 from .plan import Plan, plan
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario
 from .segments import segment_sizes
 
 __all__ = ["Driver", "DriverImpact", "Sensitivity", "drivers", "apply_change", "moved_value", "tornado"]
@@ -245,7 +246,7 @@ def apply_change(scenario: Scenario, driver: Driver, fraction: float) -> Scenari
     return moved
 
 
-def tornado(scenario: Scenario | dict | str, book: Book | str | None = None, *, change: float = DEFAULT_CHANGE,
+def tornado(scenario: Context | Scenario | dict | str, book: Book | str | None = None, *, change: float = DEFAULT_CHANGE,
             base: Plan | None = None) -> Sensitivity:
     """Steady-state headcount and cost with each driver moved by ``-change`` and ``+change``.
 
@@ -270,11 +271,8 @@ def tornado(scenario: Scenario | dict | str, book: Book | str | None = None, *, 
     """
     if not 0 < change < 1:
         raise ScenarioError(f"must be between 0 and 1 (got {change!r})", where="change")
-    scenario = load_scenario(scenario)
-    if book is None and scenario.book is not None:
-        book = scenario.book
-    if book is not None and not isinstance(book, Book):
-        book = load_book(book)
+    context = load_context(scenario, book)
+    scenario, book = context.scenario, context.book
     sizes = segment_sizes(scenario, book)
     base = base if base is not None else plan(scenario, sizes=sizes)
     impacts = []

@@ -42,11 +42,12 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import workload
-from .book import Book, load_book
+from .book import Book
+from .context import Context, load_context
 from .exceptions import ScenarioError
 from .formatting import money, money_short, percent
 from .plan import Plan, plan
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario
 from .segments import segment_sizes, threshold_cents
 
 __all__ = [
@@ -206,9 +207,10 @@ class Workbench:
         sizes come from the scenario and thresholds cannot move.
     """
 
-    def __init__(self, scenario: Scenario, book: Book | None = None):
-        if book is None and scenario.book is not None:
-            book = load_book(scenario.book)
+    def __init__(self, scenario: Scenario | Context, book: Book | None = None):
+        context = load_context(scenario, book)
+        scenario, book = context.scenario, context.book
+        self.context = context
         self.scenario = scenario
         self.book = book
         self.base = Levers(
@@ -909,7 +911,7 @@ def _boxed(widget: widgets.Widget, css_class: str) -> widgets.Box:
     return box
 
 
-def build_workbook(scenario: Scenario, book: Book | None = None) -> Workbook:
+def build_workbook(scenario: Scenario | Context, book: Book | None = None) -> Workbook:
     """The what-if workbook for a scenario (and book): display it in a notebook.
 
     Everything that does not depend on a slider is computed here, once.
@@ -923,6 +925,5 @@ def open_workbook(scenario_path: str | os.PathLike[str], book_path: str | os.Pat
     A relative path is looked up as :func:`resolve_path` says; ``book_path`` overrides
     the scenario's ``book``.
     """
-    scenario = load_scenario(resolve_path(scenario_path, "scenario"))
-    book = load_book(resolve_path(book_path, "book")) if book_path else None
-    return build_workbook(scenario, book)
+    context = load_context(resolve_path(scenario_path, "scenario"), resolve_path(book_path, "book") if book_path else None)
+    return build_workbook(context)
