@@ -21,10 +21,10 @@ from functools import cached_property
 import numpy as np
 
 from . import workload
-from .book import UNASSIGNED_VERTICAL, Book, SortedARR
-from .exceptions import BookError, ScenarioError
+from .book import UNASSIGNED_VERTICAL, Book
+from .exceptions import ScenarioError
 from .scenario import Scenario
-from .segments import threshold_cents
+from .segments import check_thresholds, counts_at, segment_sizes
 
 __all__ = ["Variants", "Loads", "Sizing", "variants", "touchpoint_hours", "loads", "size", "segment_counts", "MIXED_POOL",
            "pool_groups"]
@@ -147,16 +147,8 @@ def variants(scenario: Scenario, book: Book | None = None, *, customers=None, ar
     csm = scenario.csm
     touchpoints = [tp for seg in segments for tp in seg.touchpoints]
     if book is None and customers is None:
-        for i, seg in enumerate(segments):
-            for key in ("customers", "arr"):
-                if getattr(seg, key) is None:
-                    raise ScenarioError(
-                        f"missing {key}: without a book of accounts each segment needs customers and arr",
-                        file=scenario.source,
-                        where=f"segments[{i}].{key}",
-                    )
-        customers = [seg.customers for seg in segments]
-        arr = [seg.arr for seg in segments]
+        given = segment_sizes(scenario)
+        customers, arr = given.customers, given.arr
 
     def row(values, dtype=float):
         return np.array([values], dtype=dtype).reshape(1, -1)
@@ -299,41 +291,7 @@ def segment_counts(book: Book, min_arr) -> tuple[np.ndarray, np.ndarray]:
 
     Thresholds of one row must be distinct; they need not be in order.
     """
-    return _counts(book.sorted, np.atleast_2d(np.asarray(min_arr, dtype=float)))
-
-
-def _counts(arr: SortedARR, min_arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(min_arr, axis=1, kind="stable")
-    bounds = np.take_along_axis(threshold_cents(min_arr), order, axis=1)
-    edges = np.searchsorted(arr.cents, bounds, side="left")
-    edges = np.concatenate([edges, np.full((len(edges), 1), len(arr.cents))], axis=1)
-    counts_sorted = np.diff(edges, axis=1)
-    sums_sorted = np.diff(arr.cum[edges], axis=1)
-    counts, sums = np.empty_like(counts_sorted), np.empty_like(sums_sorted)
-    np.put_along_axis(counts, order, counts_sorted, axis=1)
-    np.put_along_axis(sums, order, sums_sorted, axis=1)
-    return counts.astype(np.int64), sums / 100
-
-
-def _check_thresholds(v: Variants) -> None:
-    """Refuse thresholds that meet, or leave accounts below the lowest segment."""
-    scenario, book = v.scenario, v.book
-    if (np.diff(np.sort(v.min_arr, axis=1), axis=1) <= 0).any():
-        raise ScenarioError("segment thresholds must be distinct", file=scenario.source, where="segments[].min_arr")
-    lowest = np.argmin(v.min_arr, axis=1)
-    cents = threshold_cents(v.min_arr[np.arange(len(v)), lowest])
-    below = book.sorted.cents[0] < cents
-    if below.any():
-        row = int(np.argmax(below))
-        position = int(np.argmax(book.arr_cents < cents[row]))
-        segment = scenario.segments[int(lowest[row])]
-        min_arr = float(v.min_arr[row, lowest[row]])
-        raise BookError(
-            f"arr {book.arr_cents[position] / 100:,.2f} is below every segment threshold "
-            f"(lowest: {segment.name!r} at min_arr {min_arr:,.0f}); add a segment with min_arr: 0",
-            file=book.source,
-            where=book.row_of(position),
-        )
+    return counts_at(book.sorted, np.atleast_2d(np.asarray(min_arr, dtype=float)))
 
 
 def pool_groups(scenario: Scenario, book: Book) -> list[list[tuple[str, tuple[str, ...]]]]:
@@ -396,8 +354,8 @@ def size(v: Variants) -> Sizing:
     if v.customers is not None:
         customers, arr = v.customers, v.arr
     else:
-        _check_thresholds(v)
-        customers, arr = _counts(v.book.sorted, v.min_arr)
+        check_thresholds(v.scenario, v.book, v.min_arr)
+        customers, arr = counts_at(v.book.sorted, v.min_arr)
     count, segments = customers.shape
     hours = v.customer_hours[:, None]
     fte = workload.fte(customers, load.per_customer, load.program, hours)
@@ -414,7 +372,7 @@ def size(v: Variants) -> Sizing:
     cost = workload.annual_cost(unsplit, v.cost_each)
     pooled = np.array([bool(g) for g in groups])
     if width:
-        by_vertical = {name: _counts(sorted_arr, v.min_arr) for name, sorted_arr in v.book.by_vertical.items()}
+        by_vertical = {name: counts_at(sorted_arr, v.min_arr) for name, sorted_arr in v.book.by_vertical.items()}
         for s, group in enumerate(groups):
             if not group:
                 continue

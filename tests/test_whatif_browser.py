@@ -216,7 +216,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             )
             page.wait_for_function(
                 "() => { const p = document.querySelector('.capacity-chart-cost .js-plotly-plot');"
-                " return p && p.data && p.data[0].x && p.data[0].x.length > 1; }",
+                " return !!(p && p.data && p.data.length && p.data[0].x && p.data[0].x.length > 1); }",
                 timeout=STEP_TIMEOUT_MS,
             )
             before = _plot_data(page, "capacity-chart-cost")
@@ -252,7 +252,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             curve = bench.curve(lever, levers)
             page.wait_for_function(
                 "(n) => { const p = document.querySelector('.capacity-chart-cost .js-plotly-plot');"
-                " return p.data[1].x[0] === n; }",
+                " return !!(p && p.data && p.data.length > 1 && p.data[1].x && p.data[1].x[0] === n); }",
                 arg=value,
             )
             after = _plot_data(page, "capacity-chart-cost")
