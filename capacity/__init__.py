@@ -11,6 +11,7 @@ ARR-per-CSM ratios. The public API:
 """
 
 from .book import Book, load_book
+from .context import Context, load_context
 from .exceptions import BookError, CapacityError, OutputError, ReportError, ScenarioError
 from .fiscal import FiscalPlan, fiscal_plan
 from .plan import Plan, plan
@@ -21,6 +22,7 @@ __all__ = [
     "Book",
     "BookError",
     "CapacityError",
+    "Context",
     "FiscalPlan",
     "OutputError",
     "Plan",
@@ -30,6 +32,7 @@ __all__ = [
     "assign_segments",
     "fiscal_plan",
     "load_book",
+    "load_context",
     "load_scenario",
     "plan",
     "segment_sizes",

@@ -27,7 +27,7 @@ from .sizing import size, variants
 
 __all__ = ["DriverImpact", "Sensitivity", "moved_scenario", "tornado", "DEFAULT_CHANGE"]
 
-#: The move of the issue: every driver 20% down and 20% up.
+#: The default move: every driver 20% down and 20% up.
 DEFAULT_CHANGE = 0.20
 
 
