@@ -86,10 +86,10 @@ def _vertical_pools(scenario: Scenario, result: Plan) -> str | None:
     if not pooled:
         return None
     one_team = result.totals.headcount - sum(sp.pool_split_extra_headcount for sp in pooled)
-    each = ", ".join(f"{sp.name} {sp.headcount - sp.pool_split_extra_headcount} as one team against "
-                     f"{sp.headcount} in vertical pools" for sp in pooled)
-    return (f"vertical pools (pool_by: vertical) are not modelled: these formulas size each segment as one team "
-            f"({each}), {one_team} CSMs in all where the plan needs {result.totals.headcount}; "
+    each = ", ".join(f"{sp.name} as one team ({sp.headcount - sp.pool_split_extra_headcount} CSMs; "
+                     f"{sp.headcount} in the plan's vertical pools)" for sp in pooled)
+    return (f"vertical pools (pool_by: vertical) are not modelled: the formulas size {each}, "
+            f"{one_team} CSMs in all where the plan needs {result.totals.headcount}; "
             "take pooled segments from python -m capacity plan")
 
 
