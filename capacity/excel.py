@@ -93,6 +93,17 @@ def _vertical_pools(scenario: Scenario, result: Plan) -> str | None:
             "take pooled segments from python -m capacity plan")
 
 
+@limitation
+def _names_equal_ignoring_case(scenario: Scenario, result: Plan) -> str | None:
+    seen: dict[str, str] = {}
+    for seg in scenario.segments:
+        other = seen.setdefault(seg.name.casefold(), seg.name)
+        if other != seg.name:
+            return (f"segments {other!r} and {seg.name!r} differ only in case, and spreadsheets compare text ignoring "
+                    "case, so their touchpoints are added together; rename one")
+    return None
+
+
 @dataclass(frozen=True)
 class ExcelModel:
     """What :func:`write_model` wrote and where each quantity sits.
@@ -164,6 +175,7 @@ def write_model(
     builder.inputs()
     builder.calculation()
     builder.summary(notes)
+    builder.keep_text_as_text()
     workbook.properties.title = f"{scenario.name}: live capacity model"
     with atomic_path(path) as temporary:
         workbook.save(temporary)
@@ -245,6 +257,16 @@ class _Builder:
         if key is not None:
             self.cells.append((_ref(sheet.title, cell.column_letter, row), key))
 
+    def keep_text_as_text(self) -> None:
+        """Store a name such as "=Tier 1" as text: openpyxl writes any string starting with "=" as a formula."""
+        formulas = {address for address, _ in self.cells}
+        for sheet in self.book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if (isinstance(cell.value, str) and cell.value.startswith("=")
+                            and _ref(sheet.title, cell.column_letter, cell.row) not in formulas):
+                        cell.data_type = "s"
+
     def _widths(self, sheet, widths: dict[str, float]) -> None:
         for column, width in widths.items():
             sheet.column_dimensions[column].width = width
@@ -255,7 +277,7 @@ class _Builder:
         s = self.book.create_sheet("Inputs")
         self.inputs_sheet = s
         scenario, csm = self.scenario, self.scenario.csm
-        source = "" if scenario.book is None else f" (book {scenario.book.name})"
+        source = "" if scenario.book is None else f" {scenario.book.name}"
         self._title(s, f"Inputs: {scenario.name}",
                     "Blue cells on yellow are inputs: change them and the model recalculates. Grey cells are constants.")
         row = 4
@@ -354,9 +376,6 @@ class _Builder:
             self._input(s, row, 7, seg.loaded_cost_per_year, ("segments", i, "loaded_cost_per_year"), "money")
             self.segment_rows.append(row)
             row += 1
-        first, last = self.segment_rows[0], self.segment_rows[-1]
-        self._range_name("SegmentNames", s, "A", first, last)
-        self._range_name("NewCustomerRates", s, "F", first, last)
 
         row += 1
         self._section(s, row, "Touchpoints (kind: recurring, inbound, one_time or program; give per month or per year)")
@@ -377,13 +396,6 @@ class _Builder:
                 row += 1
         self._widths(s, {"A": 36, "B": 16, "C": 22, "D": 14, "E": 16, "F": 18, "G": 26})
         s.freeze_panes = "A4"
-
-    def _range_name(self, name: str, sheet, column: str, first: int, last: int) -> None:
-        from openpyxl.workbook.defined_name import DefinedName
-
-        address = f"{sheet.title}!${column}${first}:${column}${last}"
-        self.book.defined_names[name] = DefinedName(name, attr_text=address)
-        self.names[name] = address
 
     # -- Calculation --
 
@@ -454,26 +466,29 @@ class _Builder:
                                  "h/month (one-to-many)"])
         row += 3
         tp_first = row
-        rate = "INDEX(NewCustomerRates,MATCH($B${q},SegmentNames,0))"
         for r, i, j in self.touchpoint_rows:
             base = ("segments", i, "touchpoints", j)
             q = row
+            rate = f"Inputs!$F${self.segment_rows[i]}"  # the segment's new-customer rate
             self._formula(c, q, 1, f"=Inputs!$A${r}", (*base, "name"), "text")
             self._formula(c, q, 2, f"=Inputs!$B${r}", ("segments", i, "name"), "text")
             self._formula(c, q, 3, f"=Inputs!$C${r}", (*base, "kind"), "text")
-            self._formula(c, q, 4, f'=IF($C${q}="one_time",{rate.format(q=q)}/MonthsPerYear,'
+            self._formula(c, q, 4, f'=IF($C${q}="one_time",{rate}/MonthsPerYear,'
                                    f"IF(ISBLANK(Inputs!$E${r}),Inputs!$F${r}/MonthsPerYear,Inputs!$E${r}))",
                           (*base, "frequency_per_month"), "frequency")
             self._formula(c, q, 5, f'=IF($C${q}="program",0,IF($C${q}="one_time",'
-                                   f"Inputs!$D${r}*{rate.format(q=q)}/MinutesPerHour/MonthsPerYear,"
+                                   f"Inputs!$D${r}*{rate}/MinutesPerHour/MonthsPerYear,"
                                    f"Inputs!$D${r}*$D${q}/MinutesPerHour))",
                           (*base, "hours_per_customer_per_month"), "hours")
             self._formula(c, q, 6, f'=IF($C${q}="program",Inputs!$D${r}*$D${q}/MinutesPerHour,0)',
                           (*base, "program_hours_per_month"), "hours")
             row += 1
-        tp_last = max(tp_first, row - 1)  # a SUMIF over one blank row when there is no touchpoint at all
+        tp_last = max(tp_first, row - 1)  # sums over one blank row when there is no touchpoint at all
         row = max(row, tp_first + 1)
-        by_segment = f"$B${tp_first}:$B${tp_last}"
+        # A segment's touchpoints by exact name: SUMIF would read "*", "?" and a leading "<" or "=" in a
+        # name as patterns. Text compares ignoring case, hence the limitation on such names.
+        def of_segment(p: int, column: str) -> str:
+            return f"SUMPRODUCT(($B${tp_first}:$B${tp_last}=$A${p})*${column}${tp_first}:${column}${tp_last})"
 
         row += 1
         self._section(c, row, "Segments: bottom-up")
@@ -491,9 +506,9 @@ class _Builder:
             self._formula(c, p, 1, f"=Inputs!$A${r}", (*base, "name"), "text")
             self._formula(c, p, 2, f"=Inputs!$D${r}", (*base, "customers"), "count")
             self._formula(c, p, 3, f"=Inputs!$E${r}", (*base, "arr"), "money")
-            self._formula(c, p, 4, f"=SUMIF({by_segment},$A${p},$E${tp_first}:$E${tp_last})",
+            self._formula(c, p, 4, "=" + of_segment(p, "E"),
                           (*base, "hours_per_customer_per_month"), "hours")
-            self._formula(c, p, 5, f"=SUMIF({by_segment},$A${p},$F${tp_first}:$F${tp_last})",
+            self._formula(c, p, 5, "=" + of_segment(p, "F"),
                           (*base, "program_hours_per_month"), "hours")
             self._formula(c, p, 6, f'=IF($D${p}>0,CustomerHoursPerMonth/$D${p},"unbounded")',
                           (*base, "customers_per_csm"), "fte")
@@ -509,7 +524,7 @@ class _Builder:
 
         row += 1
         self._section(c, row, "Totals")
-        self._header(c, row + 1, ["Quantity", "Value", "Unit", "Formula"])
+        self._header(c, row + 1, ["Quantity", "Value", "Unit"])
         row += 2
         totals = [
             ("TotalCustomers", "Customers", f"=SUM($B${seg_first}:$B${seg_last})", "customers", "count", "customers"),
