@@ -171,7 +171,6 @@ def write_model(
     workbook = Workbook()
     workbook.remove(workbook.active)
     builder = _Builder(workbook, scenario, result)
-    builder.summary_sheet = workbook.create_sheet("Summary")
     builder.inputs()
     builder.calculation()
     builder.summary(notes)
@@ -198,7 +197,7 @@ class _Builder:
     """Writes the three sheets, remembering where every input and formula went."""
 
     def __init__(self, workbook, scenario: Scenario, result: Plan):
-        from openpyxl.styles import Alignment, Font, PatternFill
+        from openpyxl.styles import Font, PatternFill
 
         from .workbook import number_format
 
@@ -208,12 +207,12 @@ class _Builder:
         self.cells: list[tuple[str, tuple]] = []
         self.input_cells: list[tuple[str, tuple]] = []
         self.names: dict[str, str] = {}
-        self.summary_sheet = None
-        self._font, self._fill, self._align = Font, PatternFill, Alignment
+        self.summary_sheet = workbook.create_sheet("Summary")  # first, but written last: it reads the others
+        self._font, self._fill = Font, PatternFill
         money = number_format("money", result.currency)
         self.formats = {"money": money, "count": "#,##0", "share": "0.00%", "hours": "0.00", "fte": "0.00",
                         "minutes": "#,##0", "frequency": "0.00", "tolerance": "0.0E+00", "text": "General",
-                        "integer": "0"}
+                        "integer": "0", "number": "General"}
 
     # -- cells --
 
@@ -228,7 +227,6 @@ class _Builder:
         sheet["A1"] = text
         sheet["A1"].font = self._font(bold=True, size=14)
         sheet["A2"] = subtitle
-        sheet["A2"].alignment = self._align(wrap_text=False)
 
     def _section(self, sheet, row: int, text: str) -> None:
         sheet.cell(row=row, column=1, value=text).font = self._font(bold=True, size=12)
@@ -279,7 +277,8 @@ class _Builder:
         scenario, csm = self.scenario, self.scenario.csm
         source = "" if scenario.book is None else f" {scenario.book.name}"
         self._title(s, f"Inputs: {scenario.name}",
-                    "Blue cells on yellow are inputs: change them and the model recalculates. Grey cells are constants.")
+                    "Blue cells on yellow are inputs: change them and the model recalculates. "
+                    "Grey cells are constants.")
         row = 4
         self._section(s, row, "Constants")
         self._header(s, row + 1, ["Constant", "Value", "Unit", "Why"])
@@ -307,17 +306,18 @@ class _Builder:
         self._header(s, row + 1, ["Driver", "Value", "Unit", "Note"])
         row += 2
         drivers = [
-            ("HoursPerWeek", "Hours per week", csm.hours_per_week, "h/week", "hours", ("csm", "hours_per_week"), ""),
-            ("WeeksPerYear", "Weeks per year", csm.weeks_per_year, "weeks/year", "hours", ("csm", "weeks_per_year"), ""),
-            ("PTODays", "PTO days", csm.pto_days, "days/year", "hours", ("csm", "pto_days"),
+            ("HoursPerWeek", "Hours per week", csm.hours_per_week, "h/week", "number", ("csm", "hours_per_week"), ""),
+            ("WeeksPerYear", "Weeks per year", csm.weeks_per_year, "weeks/year", "number", ("csm", "weeks_per_year"),
+             ""),
+            ("PTODays", "PTO days", csm.pto_days, "days/year", "number", ("csm", "pto_days"),
              "holidays, vacation and sick days: working days off"),
         ]
         if csm.internal_activities is None:
+            share = RULE_OF_THUMB_CUSTOMER_SHARE if csm.customer_time_share is None else csm.customer_time_share
             note = ("the two-thirds rule (the scenario gives no share)" if csm.customer_time_share is None
                     else "the rest is company time")
-            drivers.append(("CustomerTimeShare", "Customer time share",
-                            RULE_OF_THUMB_CUSTOMER_SHARE if csm.customer_time_share is None else csm.customer_time_share,
-                            "share of working time", "share", ("csm", "customer_time_share"), note))
+            drivers.append(("CustomerTimeShare", "Customer time share", share, "share of working time", "share",
+                            ("csm", "customer_time_share"), note))
         drivers.append(("LoadedCostPerYear", "Loaded cost per CSM", csm.loaded_cost_per_year,
                         f"{self.result.currency}/year", "money", ("csm", "loaded_cost_per_year"),
                         "salary + benefits + overhead; a segment may have its own"))
@@ -403,7 +403,8 @@ class _Builder:
         c = self.book.create_sheet("Calculation")
         self.calc_sheet = c
         csm = self.scenario.csm
-        self._title(c, "Calculation", "Every number here is a formula on Inputs (the method: README, capacity/workload.py).")
+        self._title(c, "Calculation",
+                    "Every number here is a formula on Inputs (the method: README, capacity/workload.py).")
         row = 4
         self._section(c, row, "A CSM's month")
         self._header(c, row + 1, ["Quantity", "Value", "Unit", "Formula"])

@@ -150,8 +150,9 @@ def render(
 
     with contextlib.ExitStack() as stack:
         temporary = {key: stack.enter_context(atomic_path(path)) for key, path in targets.items()}
-        # The workbook needs only the report built above: it is written while the kernel works.
+        # The workbooks need only the report built above: they are written while the kernel works.
         workbook = _Background(_write_workbook, report, temporary["workbook"])
+        model = _Background(_write_model, report, temporary["model"])
         try:
             _say(echo, f"running {notebook.name} with papermill")
             executed, page = execute_and_convert(notebook, notebook_parameters, title=report.title,
@@ -160,8 +161,9 @@ def render(
             _write_notebook(executed, temporary["notebook"])
         finally:
             workbook.wait()  # before the temporary files are removed on a failure
+            model.wait()
         workbook.join()
-        _write_model(report, temporary["model"])
+        model.join()
     seconds = time.perf_counter() - started
     _say(echo, f"done in {seconds:.2f} s")
     return Rendered(targets["html"], targets["workbook"], targets["notebook"], seconds, targets["model"])

@@ -96,7 +96,8 @@ EDGES = {
     "segments": [
         # Programs only: a customer needs no CSM time, so a CSM could carry any number.
         # Names a SUMIF or MATCH would read as patterns or comparisons: matched exactly all the same.
-        {"name": "Digital (*)", "min_arr": 0, "coverage": "digital", "customers": 500, "arr": 0, "loaded_cost_per_year": 90000,
+        {"name": "Digital (*)", "min_arr": 0, "coverage": "digital", "customers": 500, "arr": 0,
+         "loaded_cost_per_year": 90000,
          "touchpoints": [{"name": "Newsletter", "kind": "program", "minutes": 240, "per_month": 1}]},
         # No customers and no touchpoints: no CSM, no ARR per CSM.
         {"name": "<= Empty?", "min_arr": 1000, "customers": 0, "arr": 0},
@@ -510,8 +511,9 @@ def test_cli_book_option_counts_that_book(tmp_path):
     assert done.returncode == 0, done.stderr
     model = load_workbook(out)
     result = plan(load_scenario(DEFAULT_SCENARIO), book)
-    counts = [row[3] for row in model["Inputs"].iter_rows(values_only=True) if row[0] in {s.name for s in result.segments}
-              and row[1] in ("dedicated", "pooled", "digital")]
+    names = {s.name for s in result.segments}
+    counts = [row[3] for row in model["Inputs"].iter_rows(values_only=True)
+              if row[0] in names and row[1] in ("dedicated", "pooled", "digital")]
     assert counts == [s.customers for s in result.segments] == [1, 1, 0, 0]
 
 
