@@ -143,17 +143,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_excel(args: argparse.Namespace) -> None:
-    from .book import load_book
     from .excel import write_model
     from .exceptions import OutputError
-    from .scenario import load_scenario
 
     if not args.out.is_dir() and args.out.suffix.lower() != ".xlsx":
         raise OutputError("the model is an Excel workbook; give a file name ending in .xlsx", file=args.out,
                           where="--out")
-    scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
-    model = write_model(scenario, book, path=args.out)
+    model = write_model(_context(args), path=args.out)
     if model.limitations:
         print(f"warning: {args.out}: " + "; ".join(model.limitations) + " (see the note on its Summary sheet)",
               file=sys.stderr)

@@ -30,9 +30,10 @@ from pathlib import Path
 
 from . import workload
 from .book import Book
+from .context import Context, load_context
 from .files import atomic_path
-from .plan import Plan, plan
-from .scenario import RULE_OF_THUMB_CUSTOMER_SHARE, Scenario, load_scenario
+from .plan import Plan
+from .scenario import RULE_OF_THUMB_CUSTOMER_SHARE, Scenario
 
 __all__ = ["ExcelModel", "LIMITATIONS", "NAMES", "SHEETS", "limitation", "limitations", "write_model"]
 
@@ -134,7 +135,7 @@ class ExcelModel:
 
 
 def write_model(
-    scenario: Scenario | dict | str | Path,
+    scenario: Context | Scenario | dict | str | Path,
     book: Book | str | Path | None = None,
     *,
     path: str | Path,
@@ -144,7 +145,8 @@ def write_model(
 
     Parameters
     ----------
-    scenario : Scenario, dict or path
+    scenario : Context, Scenario, dict or path
+        A loaded context (:func:`capacity.context.load_context`), or a scenario to load one from.
     book : Book or path, optional
         The accounts whose customers and ARR per segment become inputs; as for
         :func:`capacity.plan`.
@@ -164,9 +166,10 @@ def write_model(
     """
     from openpyxl import Workbook
 
-    scenario = load_scenario(scenario)
+    context = load_context(scenario, book)
+    scenario = context.scenario
     if result is None:
-        result = plan(scenario, book)
+        result = context.plan
     notes = limitations(scenario, result)
     workbook = Workbook()
     workbook.remove(workbook.active)
