@@ -47,6 +47,7 @@ examples:
   python -m capacity fiscal data/scenario.yaml
   python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
   python -m capacity synth --accounts 1000000 --out /tmp/book.csv
+  python -m capacity excel data/scenario.yaml --out model.xlsx
 """
 
 
@@ -85,9 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="render the budget report: offline HTML and an Excel workbook",
         description="Run notebooks/budget-report.ipynb with papermill on SCENARIO and write\n"
         "OUT/<scenario>.html (self-contained: opens offline), OUT/<scenario>.xlsx (one sheet\n"
-        "per table, inputs on their own sheet) and the executed OUT/<scenario>.ipynb.\n"
+        "per table, inputs on their own sheet), the executed OUT/<scenario>.ipynb and\n"
+        "OUT/<scenario>-model.xlsx, a live Excel model (see the excel command).\n"
         "Every input is checked before anything runs; the files are replaced only when\n"
-        "all three are complete, so a failed run leaves the previous report as it was.",
+        "all of them are complete, so a failed run leaves the previous report as it was.",
         epilog="parameters (-p NAME VALUE, values read as YAML scalars):\n"
         + "\n".join(f"  {name:<18} {text}" for name, text in REPORT_PARAMETERS.items())
         + "\n\nexample:\n  python -m capacity report data/scenario.yaml -p current_headcount 15 -p fiscal_year 2027",
@@ -126,7 +128,35 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=2027, help="random seed (default 2027)")
     s.add_argument("--out", type=Path, required=True, help="CSV file to write (atomically)")
     s.set_defaults(run=_run_synth)
+
+    x = commands.add_parser(
+        "excel",
+        help="write a live Excel model: inputs, the method as formulas, a summary",
+        description="Write an Excel workbook of the steady-state plan that recalculates itself: an Inputs sheet "
+        "with every driver (CSM time and cost, each segment's customers and ARR from the book, touchpoints, "
+        "new-customer rates, guideposts), a Calculation sheet with every quantity as a formula on them, a "
+        "Summary, and defined names (TotalHeadcount, TotalCostPerYear, CostPctARR, ...) to link to. What "
+        "the formulas cannot express for the scenario is said on Summary and in one line on stderr.",
+    )
+    x.add_argument("scenario", type=Path, help="scenario YAML file")
+    x.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    x.add_argument("--out", type=Path, required=True, help="the .xlsx file to write (atomically)")
+    x.set_defaults(run=_run_excel)
     return parser
+
+
+def _run_excel(args: argparse.Namespace) -> None:
+    from .excel import write_model
+    from .exceptions import OutputError
+
+    if not args.out.is_dir() and args.out.suffix.lower() != ".xlsx":
+        raise OutputError("the model is an Excel workbook; give a file name ending in .xlsx", file=args.out,
+                          where="--out")
+    model = write_model(_context(args), path=args.out)
+    if model.limitations:
+        print(f"warning: {args.out}: " + "; ".join(model.limitations) + " (see the note on its Summary sheet)",
+              file=sys.stderr)
+    print(_shown(model.path))
 
 
 def _emit(text: str, out: Path | None) -> None:
@@ -247,7 +277,7 @@ def _run_report(args: argparse.Namespace) -> None:
     options = {} if args.notebook is None else {"notebook": args.notebook}
     rendered = render(args.scenario, book=args.book, out_dir=args.out, parameters=parameters, echo=echo_to_stderr,
                       progress_bar=sys.stderr.isatty(), **options)
-    for path in (rendered.html, rendered.workbook, rendered.notebook):
+    for path in (rendered.html, rendered.workbook, rendered.notebook, rendered.model):
         print(_shown(path))
 
 

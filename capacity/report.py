@@ -10,8 +10,9 @@ with one :class:`~capacity.exceptions.CapacityError` line before anything runs. 
 2. converts the executed notebook with nbconvert into one self-contained HTML page: code
    hidden, plotly.js inlined once, no require.js, MathJax or any other script fetched
    from a network (template ``capacity/templates/capacity_report``);
-3. renames the HTML, the workbook and the executed notebook into the output folder, only
-   once all three are complete: a failed run leaves the previous report as it was.
+3. writes the live Excel model (:mod:`capacity.excel`) and renames the HTML, the workbook,
+   the model and the executed notebook into the output folder, only once all of them are
+   complete: a failed run leaves the previous report as it was.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Rendered:
     workbook: Path
     notebook: Path
     seconds: float
+    #: The live Excel model (``<scenario>-model.xlsx``, see :mod:`capacity.excel`).
+    model: Path | None = None
 
 
 def parse_parameters(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -139,15 +142,17 @@ def render(
     scenario, notebook, out_dir = Path(scenario).resolve(), Path(notebook).resolve(), Path(out_dir).resolve()
     book_path = None if book is None else Path(book).resolve()
     stem = scenario.stem
-    targets = {"html": out_dir / f"{stem}.html", "workbook": out_dir / f"{stem}.xlsx", "notebook": out_dir / f"{stem}.ipynb"}
+    targets = {"html": out_dir / f"{stem}.html", "workbook": out_dir / f"{stem}.xlsx", "notebook": out_dir / f"{stem}.ipynb",
+               "model": out_dir / f"{stem}-model.xlsx"}
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook_parameters = {"scenario_path": str(scenario), "book_path": None if book_path is None else str(book_path),
                            **{k: v for k, v in given.items() if v is not None}}
 
     with contextlib.ExitStack() as stack:
         temporary = {key: stack.enter_context(atomic_path(path)) for key, path in targets.items()}
-        # The workbook needs only the report built above: it is written while the kernel works.
+        # The workbooks need only the report built above: they are written while the kernel works.
         workbook = _Background(_write_workbook, report, temporary["workbook"])
+        model = _Background(_write_model, report, temporary["model"])
         try:
             _say(echo, f"running {notebook.name} with papermill")
             executed, page = execute_and_convert(notebook, notebook_parameters, title=report.title,
@@ -156,16 +161,24 @@ def render(
             _write_notebook(executed, temporary["notebook"])
         finally:
             workbook.wait()  # before the temporary files are removed on a failure
+            model.wait()
         workbook.join()
+        model.join()
     seconds = time.perf_counter() - started
     _say(echo, f"done in {seconds:.2f} s")
-    return Rendered(targets["html"], targets["workbook"], targets["notebook"], seconds)
+    return Rendered(targets["html"], targets["workbook"], targets["notebook"], seconds, targets["model"])
 
 
 def _write_workbook(report: BudgetReport, path: Path) -> None:
     from .workbook import write_workbook
 
     write_workbook(report, path)
+
+
+def _write_model(report: BudgetReport, path: Path) -> None:
+    from .excel import write_model
+
+    write_model(report.scenario, path=path, result=report.plan)
 
 
 def _write_notebook(nb, path: Path) -> None:

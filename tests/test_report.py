@@ -95,12 +95,14 @@ def html_of(request, which: str) -> tuple[str, object]:
 
 def test_cli_writes_the_page_the_workbook_and_the_executed_notebook(default_run):
     out, done = default_run
-    assert done.stdout.splitlines() == [str(out / n) for n in ("scenario.html", "scenario.xlsx", "scenario.ipynb")]
+    assert done.stdout.splitlines() == [str(out / n) for n in ("scenario.html", "scenario.xlsx", "scenario.ipynb",
+                                                               "scenario-model.xlsx")]
     # Not a terminal: a message per step instead of a progress bar.
     steps = done.stderr.splitlines()
     assert steps[0] == "report: running budget-report.ipynb with papermill"
     assert all(line.startswith("report: ") for line in steps), done.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["scenario.html", "scenario.ipynb", "scenario.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == ["scenario-model.xlsx", "scenario.html", "scenario.ipynb",
+                                                     "scenario.xlsx"]
 
 
 @pytest.mark.parametrize("which", ["default", "fixture"])
@@ -219,6 +221,19 @@ def test_the_workbook_beside_the_page_is_the_plan(default_run):
     assert len(rows) == len(fiscal.months) * len(fiscal.segments)
 
 
+def test_the_live_model_beside_the_workbook_is_the_excel_command_s(default_run, tmp_path):
+    out, _ = default_run
+    from capacity.excel import write_model
+
+    expected = write_model(DEFAULT_SCENARIO, path=tmp_path / "model.xlsx")
+    written, alone = load_workbook(out / "scenario-model.xlsx"), load_workbook(expected.path)
+    assert written.sheetnames == alone.sheetnames == ["Summary", "Inputs", "Calculation"]
+    for name in written.sheetnames:
+        assert [[c.value for c in row] for row in written[name].iter_rows()] == \
+               [[c.value for c in row] for row in alone[name].iter_rows()], name
+    assert {n: d.attr_text for n, d in written.defined_names.items()} == expected.names
+
+
 def test_the_fixture_workbook_has_no_fiscal_sheets(fixture_run):
     _, _, second = fixture_run
     assert load_workbook(second.workbook).sheetnames == [s for s in SHEETS if not s.startswith("Fiscal")]
@@ -231,7 +246,8 @@ def test_a_second_run_replaces_the_report(fixture_run):
     assert "<h1>Small board pack</h1>" in text and "First draft" not in text
     assert "<title>Small board pack</title>" in text
     assert "FY2027" in text
-    assert sorted(p.name for p in out.iterdir()) == ["small-scenario.html", "small-scenario.ipynb", "small-scenario.xlsx"]
+    assert sorted(p.name for p in out.iterdir()) == ["small-scenario-model.xlsx", "small-scenario.html",
+                                                     "small-scenario.ipynb", "small-scenario.xlsx"]
     assert "€" in text  # the fixture's currency
 
 
