@@ -111,6 +111,8 @@ class Totals:
     headcount: int
     cost_per_year: float
     cost_pct_arr: float | None
+    #: ARR over headcount [currency/CSM]; None without CSMs.
+    arr_per_csm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +261,7 @@ def plan(
         headcount=sum(s.headcount for s in segments),
         cost_per_year=total_cost,
         cost_pct_arr=workload.safe_ratio(total_cost, total_arr),
+        arr_per_csm=workload.safe_ratio(total_arr, sum(s.headcount for s in segments)),
     )
     top_down = tuple(
         TopDown(
