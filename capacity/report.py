@@ -1,12 +1,15 @@
 """The budget report pipeline: papermill runs the notebook, nbconvert makes an offline HTML page.
 
-``render(scenario)`` checks every input first (scenario, book, parameters) and fails
-with one :class:`~capacity.exceptions.CapacityError` line before anything runs. Then it
+``render(scenario)`` loads the scenario and the book once and builds the report's content
+(:func:`capacity.content.build`), which checks every input: a bad one fails with one
+:class:`~capacity.exceptions.CapacityError` line before anything runs. Then it
 
-1. executes ``notebooks/budget-report.ipynb`` with papermill (a fresh ``python3``
-   kernel, working in a scratch folder, started before papermill is imported and importing
-   the modules the notebook's metadata lists under ``capacity.preload`` meanwhile), while a
-   thread writes the Excel workbook;
+1. executes the package's ``notebooks/budget-report.ipynb`` with papermill (a fresh
+   ``python3`` kernel, working in a scratch folder, started before papermill is imported and
+   importing the modules the notebook's metadata lists under ``capacity.preload``
+   meanwhile), handing the kernel the built content as a file (the ``content_path``
+   parameter) so that it parses nothing again, while a thread writes the Excel workbook
+   from the same content;
 2. converts the executed notebook with nbconvert into one self-contained HTML page: code
    hidden, plotly.js inlined once, no require.js, MathJax or any other script fetched
    from a network (template ``capacity/templates/capacity_report``);
@@ -29,14 +32,14 @@ from typing import Any
 
 from .exceptions import ReportError
 from .files import atomic_path
-from .sections import PARAMETERS, BudgetReport, build, check_parameters
+from .content import PARAMETERS, ReportContent, build, check_parameters
+from .content import save as save_content
 
 __all__ = ["NOTEBOOK", "TEMPLATES", "Rendered", "parse_parameters", "render", "execute_and_convert", "to_html",
            "echo_to_stderr"]
 
-ROOT = Path(__file__).resolve().parents[1]
-#: The budget report notebook.
-NOTEBOOK = ROOT / "notebooks" / "budget-report.ipynb"
+#: The budget report notebook, shipped with the package.
+NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "budget-report.ipynb"
 #: nbconvert templates shipped with the package.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "capacity_report"
@@ -111,7 +114,7 @@ def render(
     out_dir : path
         Where ``<scenario stem>.html``, ``.xlsx`` and ``.ipynb`` go (created if missing).
     parameters : dict, optional
-        Report parameters (see :data:`capacity.sections.PARAMETERS`), as Python values.
+        Report parameters (see :data:`capacity.content.PARAMETERS`), as Python values.
     notebook : path
         The notebook to run (the budget report by default).
     echo : callable, optional
@@ -146,12 +149,12 @@ def render(
 
     with contextlib.ExitStack() as stack:
         temporary = {key: stack.enter_context(atomic_path(path)) for key, path in targets.items()}
-        # The workbook needs only the report built above: it is written while the kernel works.
+        # The workbook needs only the content built above: it is written while the kernel works.
         workbook = _Background(_write_workbook, report, temporary["workbook"])
         try:
             _say(echo, f"running {notebook.name} with papermill")
             executed, page = execute_and_convert(notebook, notebook_parameters, title=report.title,
-                                                 progress_bar=progress_bar, echo=echo)
+                                                 progress_bar=progress_bar, echo=echo, content=report)
             temporary["html"].write_text(page, encoding="utf-8")
             _write_notebook(executed, temporary["notebook"])
         finally:
@@ -162,7 +165,7 @@ def render(
     return Rendered(targets["html"], targets["workbook"], targets["notebook"], seconds)
 
 
-def _write_workbook(report: BudgetReport, path: Path) -> None:
+def _write_workbook(report: ReportContent, path: Path) -> None:
     from .workbook import write_workbook
 
     write_workbook(report, path)
@@ -205,12 +208,15 @@ def execute_and_convert(
     title: str | None = None,
     progress_bar: bool = False,
     echo: Callable[[str], None] | None = None,
+    content: ReportContent | None = None,
 ):
     """Execute ``notebook`` with papermill and convert the result to an offline HTML page.
 
     The kernel works in a scratch folder that is removed afterwards; paths in
     ``parameters`` must be absolute. It is started first, so that it boots (and imports the
     notebook's ``metadata.capacity.preload`` modules) while papermill is being imported.
+    ``content``, when given, is saved in the scratch folder and its path passed as the
+    ``content_path`` parameter: the notebook shows it instead of building its own.
 
     Returns
     -------
@@ -228,6 +234,8 @@ def execute_and_convert(
     notebook = Path(notebook)
     preload = _preload_modules(notebook)
     with tempfile.TemporaryDirectory(prefix="capacity-report-") as scratch:
+        if content is not None:
+            parameters = {**parameters, "content_path": str(save_content(content, Path(scratch) / "content.pickle"))}
         manager = KernelManager(kernel_name=KERNEL_NAME)
         socket = Path(scratch) / "kernel"
         if len(str(socket)) < _MAX_IPC_PATH:
