@@ -229,14 +229,13 @@ def execute_and_convert(
         When the kernel is missing or a cell fails (naming the cell and the error).
     """
     from jupyter_client.kernelspec import NoSuchKernel
-    from jupyter_client.manager import KernelManager
 
     notebook = Path(notebook)
     preload = _preload_modules(notebook)
     with tempfile.TemporaryDirectory(prefix="capacity-report-") as scratch:
         if content is not None:
             parameters = {**parameters, "content_path": str(save_content(content, Path(scratch) / "content.pickle"))}
-        manager = KernelManager(kernel_name=KERNEL_NAME)
+        manager = _kernel_manager()
         socket = Path(scratch) / "kernel"
         if len(str(socket)) < _MAX_IPC_PATH:
             # Over local sockets the kernel needs no free port and logs no "running over TCP" warning.
@@ -271,6 +270,19 @@ def execute_and_convert(
     if title:
         executed.metadata["title"] = title
     return executed, to_html(executed)
+
+
+def _kernel_manager():
+    """A manager of this Python's own ``python3`` kernel (ipykernel under ``sys.executable``).
+
+    Kernels registered under that name elsewhere (a user's or the system's Jupyter folders)
+    are not consulted: the notebook must import the same ``capacity`` that built the content
+    it is handed, whichever environment ``capacity report`` runs from.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
 
 
 def _preload_modules(notebook: Path) -> list[str]:
