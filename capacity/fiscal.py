@@ -52,9 +52,10 @@ import pandas as pd
 from . import workload
 from .book import Book
 from .exceptions import ScenarioError
-from .plan import Plan, plan, touchpoint_loads
+from .plan import Plan, plan_of
 from .context import Context, load_context
 from .scenario import Scenario, month_index, month_label
+from .sizing import Loads, size, variants
 
 __all__ = [
     "FiscalRow",
@@ -590,11 +591,13 @@ def fiscal_plan(scenario: Context | Scenario | dict | str | Path, book: Book | s
             "missing: the fiscal-year plan needs a fiscal_year block (start, months, starting_headcount, ...; see README)",
             file=scenario.source, where="fiscal_year",
         )
-    steady = plan(context)
+    rows = variants(context.scenario, context.book)
+    sized = size(rows)
+    steady = plan_of(rows, sized)
     lead, ramp = fiscal.hiring_lead_time_months, max(fiscal.ramp_months, 1)
     months = fiscal.months
     horizon = months + lead + ramp - 1
-    inputs = _inputs(scenario, steady, horizon)
+    inputs = _inputs(scenario, steady, sized.loads, horizon)
 
     customers, churned = _customers(inputs, horizon)
     demand = monthly_demand_fte(
@@ -707,17 +710,13 @@ def fiscal_plan(scenario: Context | Scenario | dict | str | Path, book: Book | s
     )
 
 
-def _inputs(scenario: Scenario, steady: Plan, horizon: int) -> _Inputs:
+def _inputs(scenario: Scenario, steady: Plan, loads: Loads, horizon: int) -> _Inputs:
     fiscal = scenario.fiscal_year
     names = tuple(seg.name for seg in scenario.segments)
     notes = []
-    per_customer, per_new, program, new_rows = [], [], [], []
+    new_rows = []
     defaulted_headcount = []
     for seg, sp in zip(scenario.segments, steady.segments):
-        loads = touchpoint_loads(seg)
-        per_customer.append(sum(t.hours_per_customer_per_month for t in loads if t.kind != "one_time"))
-        per_new.append(sum(float(workload.one_time_hours_per_new_customer(t.minutes)) for t in loads if t.kind == "one_time"))
-        program.append(sp.program_hours_per_month)
         monthly = seg.new_customers_per_month
         if monthly is None:
             each = sp.customers * seg.new_customer_rate / workload.MONTHS_PER_YEAR
@@ -747,9 +746,9 @@ def _inputs(scenario: Scenario, steady: Plan, horizon: int) -> _Inputs:
         customers0=customers0,
         arr0=arr0,
         arr_per_customer=np.divide(arr0, customers0, out=np.zeros_like(arr0), where=customers0 > 0),
-        hours_per_customer=np.array(per_customer, dtype=float),
-        hours_per_new_customer=np.array(per_new, dtype=float),
-        program_hours=np.array(program, dtype=float),
+        hours_per_customer=loads.recurring[0].copy(),
+        hours_per_new_customer=loads.per_new_customer[0].copy(),
+        program_hours=loads.program[0].copy(),
         churn=monthly_rate(np.array([seg.churn_per_year for seg in scenario.segments])),
         new=np.array(new_rows, dtype=float),
         starting=np.array([fiscal.starting_headcount.get(seg.name, sp.headcount)

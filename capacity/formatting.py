@@ -11,13 +11,14 @@ __all__ = ["currency_symbol", "money", "money_short", "percent", "number", "exce
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
-def currency_symbol(currency: str) -> str | None:
-    """The symbol written before an amount (``$`` for USD), or None for a code written after it."""
-    return _SYMBOLS.get(currency)
+def currency_symbol(currency: str) -> str:
+    """The symbol of a currency ("$" for USD), or its code where it has none in this table ("CHF")."""
+    return _SYMBOLS.get(currency, currency)
 
 
 def _symbol(currency: str) -> tuple[str, str]:
-    symbol = currency_symbol(currency)
+    """(prefix, suffix) of an amount: ``("$", "")`` for USD, ``("", " CHF")`` for a code without a symbol."""
+    symbol = _SYMBOLS.get(currency)
     return (symbol, "") if symbol else ("", f" {currency}")
 
 
@@ -62,8 +63,8 @@ def number(value: float | None, digits: int = 1) -> str:
 
 def excel_money_format(currency: str = "USD") -> str:
     """The Excel number format of whole currency units: ``"$"#,##0`` or ``#,##0 "NOK"``."""
-    symbol = currency_symbol(currency)
-    return f'"{symbol}"#,##0' if symbol else f'#,##0 "{currency}"'
+    prefix, suffix = _symbol(currency)
+    return f'"{prefix}"#,##0' if prefix else f'#,##0 "{currency}"'
 
 
 def plotly_money_axis(currency: str = "USD") -> dict:
