@@ -1,11 +1,11 @@
 """The report's charts: one theme, one palette, figures drawn from the results.
 
-Each builder takes :class:`~capacity.content.ReportContent` (or the result it charts) and
-returns a :class:`Chart`: plotly traces and layout as plain JSON-able dicts, so nothing here
-imports plotly. Every number a chart draws comes from the plan, the fiscal plan or the
-sensitivity (the cost so far in the year is :meth:`FiscalPlan.cumulative_cost`, the year's
-starts are its rows); a chart computes only positions (a bar's offset from its base) and
-the axis range that fits them.
+Each builder takes :class:`~capacity.content.ReportContent` and returns a :class:`Chart`:
+plotly traces and layout as plain JSON-able dicts, so nothing here imports plotly. Every
+number a chart draws comes from the plan, the fiscal plan or the sensitivity, through the
+content (:func:`~capacity.content.fte_by_kind`, :func:`~capacity.content.fiscal_month_series`:
+the cost so far in the year is :meth:`FiscalPlan.cumulative_cost`); a chart computes only
+positions (a bar's offset from its base) and the axis range that fits them.
 
 :data:`PALETTE` is the project's one set of colours; the what-if workbook uses it too.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import formatting as fmt
+from .content import fiscal_month_series, fte_by_kind
 
 if TYPE_CHECKING:
     from .content import ReportContent
@@ -73,13 +74,10 @@ _KIND_LABELS = {"recurring": "Recurring", "one_time": "One-time (new customers)"
 
 def workload(content: "ReportContent") -> Chart:
     """FTE per segment, split by kind of touchpoint."""
-    plan = content.plan
-    frame = plan.touchpoints_frame()
-    names = [s.name for s in plan.segments]
+    names = [s.name for s in content.plan.segments]
     traces = []
-    for kind, label in _KIND_LABELS.items():
-        by_segment = frame[frame["kind"] == kind].groupby("segment")["fte"].sum()
-        values = [float(by_segment.get(n, 0.0)) for n in names]
+    for kind, values in fte_by_kind(content.plan).items():
+        label = _KIND_LABELS[kind]
         if any(values):
             traces.append({"type": "bar", "orientation": "h", "y": names, "x": values, "name": label,
                            "marker": {"color": KIND_COLORS[kind]},
@@ -134,10 +132,9 @@ def tornado(content: "ReportContent", n: int = 12) -> Chart:
 
 def fiscal_capacity(content: "ReportContent") -> Chart:
     """Demand against ramped capacity and the target line, month by month, all segments."""
-    fiscal = content.fiscal
-    totals = fiscal.totals_frame()
+    target = content.fiscal.target_utilization
+    totals = fiscal_month_series(content.fiscal)
     months = list(totals["month"])
-    target = fiscal.target_utilization
     line = {"type": "scatter", "mode": "lines+markers", "x": months}
     traces = [
         {"type": "bar", "x": months, "y": [int(v) for v in totals["headcount"]], "name": "CSMs on staff",
@@ -145,7 +142,7 @@ def fiscal_capacity(content: "ReportContent") -> Chart:
         {**line, "y": [float(v) for v in totals["ramped_capacity_fte"]], "name": "Ramped capacity (FTE)",
          "line": {"color": PALETTE["accent"], "width": 3},
          "hovertemplate": "%{x}: %{y:.1f} FTE of capacity<extra></extra>"},
-        {**line, "y": [float(v) * target for v in totals["ramped_capacity_fte"]],
+        {**line, "y": [float(v) for v in totals["capacity_at_target_fte"]],
          "name": f"Capacity at the {target:.0%} target", "line": {"color": PALETTE["accent"], "dash": "dot"},
          "hovertemplate": "%{x}: %{y:.1f} FTE<extra></extra>"},
         {**line, "y": [float(v) for v in totals["demand_fte"]], "name": "Demand (FTE)",
@@ -159,15 +156,15 @@ def fiscal_capacity(content: "ReportContent") -> Chart:
 
 def fiscal_cost(content: "ReportContent") -> Chart:
     """CSMs starting each month, and the cost curve (monthly and cumulative)."""
-    fiscal, currency = content.fiscal, content.currency
-    totals = fiscal.totals_frame()
+    currency = content.currency
+    totals = fiscal_month_series(content.fiscal)
     months = list(totals["month"])
     monthly = [float(v) for v in totals["cost"]]
     money_y = fmt.plotly_money_hover("y", currency)
     traces = [
         {"type": "bar", "x": months, "y": monthly, "name": "Cost in the month (+n: CSMs starting that month)",
          "marker": {"color": PALETTE["neutral"]}, "hovertemplate": f"%{{x}}: {money_y}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "x": months, "y": list(fiscal.cumulative_cost()), "yaxis": "y2",
+        {"type": "scatter", "mode": "lines", "x": months, "y": [float(v) for v in totals["cost_so_far"]], "yaxis": "y2",
          "name": "Cost so far in the year", "line": {"color": PALETTE["ink"], "width": 3},
          "hovertemplate": f"%{{x}}: {money_y} so far<extra></extra>"},
         {"type": "scatter", "mode": "text", "x": months, "y": monthly,

@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # only the names: the results are handed in
 
 __all__ = ["PARAMETERS", "check_parameters", "Kind", "Table", "RowKindTable", "Span", "Sentence", "Kpi", "KpiGroup",
            "Header", "Paragraph", "ReportContent", "build", "load", "save", "segments_table", "pools_table",
-           "touchpoints_table", "top_down_table", "gap_table", "top_touchpoints_table", "sensitivity_table",
+           "touchpoints_table", "top_down_table", "TOUCHPOINT_KINDS", "fte_by_kind", "fiscal_month_series", "gap_table", "top_touchpoints_table", "sensitivity_table",
            "fiscal_months_table", "fiscal_segments_table", "fiscal_rows_table"]
 
 Kind = Literal["text", "count", "number", "money", "percent", "decimal", "hours", "share"]
@@ -279,6 +279,34 @@ def pools_table(segment: "SegmentPlan", currency: str) -> Table:
     frame = pd.DataFrame(rows, columns=["Pool", "Customers", "ARR", "FTE", "CSMs", "Cost a year"])
     return Table(f"Pools of {segment.name}", frame, {"Customers": "count", "ARR": "money", "FTE": "decimal",
                                                      "CSMs": "count", "Cost a year": "money"}, currency)
+
+
+#: Kinds of touchpoint in the order the report shows them.
+TOUCHPOINT_KINDS = ("recurring", "one_time", "inbound", "program")
+
+
+def fte_by_kind(plan: "Plan") -> dict[str, list[float]]:
+    """Each kind of touchpoint's FTE in each segment [FTE], segments in the plan's order."""
+    frame = plan.touchpoints_frame()
+    names = [s.name for s in plan.segments]
+    out = {}
+    for kind in TOUCHPOINT_KINDS:
+        by_segment = frame[frame["kind"] == kind].groupby("segment")["fte"].sum()
+        out[kind] = [float(by_segment.get(n, 0.0)) for n in names]
+    return out
+
+
+def fiscal_month_series(fiscal: "FiscalPlan") -> pd.DataFrame:
+    """The year's months, all segments: staff, ramped capacity and the capacity the target allows [FTE],
+    demand [FTE], starts [people], the month's cost and the cost so far in the year [currency]."""
+    totals = fiscal.totals_frame()
+    return pd.DataFrame({
+        "month": totals["month"], "headcount": totals["headcount"],
+        "ramped_capacity_fte": totals["ramped_capacity_fte"],
+        "capacity_at_target_fte": totals["ramped_capacity_fte"] * fiscal.target_utilization,
+        "demand_fte": totals["demand_fte"], "hires_started": totals["hires_started"], "cost": totals["cost"],
+        "cost_so_far": fiscal.cumulative_cost(),
+    })
 
 
 def touchpoints_table(plan: "Plan") -> Table:

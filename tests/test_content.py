@@ -72,3 +72,15 @@ def test_unreadable_content_is_one_error_naming_the_file(tmp_path):
     bad.write_bytes(pickle.dumps({"a": 1}))
     with pytest.raises(ReportError, match=r"content\.pickle: does not hold report content"):
         content.load(content_path=bad)
+
+
+def test_chart_series_come_from_the_results(report):
+    by_kind = content.fte_by_kind(report.plan)
+    assert list(by_kind) == list(content.TOUCHPOINT_KINDS)
+    for i, segment in enumerate(report.plan.segments):
+        assert sum(values[i] for values in by_kind.values()) == pytest.approx(segment.fte)
+    months = content.fiscal_month_series(report.fiscal)
+    assert list(months["month"]) == list(report.fiscal.months)
+    assert list(months["capacity_at_target_fte"]) == pytest.approx(
+        list(months["ramped_capacity_fte"] * report.fiscal.target_utilization))
+    assert months["cost_so_far"].iloc[-1] == pytest.approx(report.fiscal.summary.total_cost)

@@ -34,7 +34,7 @@ def test_the_command_line_plan_and_fiscal_year_load_no_heavy_library():
     assert loaded_after(code) == []
 
 
-@pytest.mark.parametrize("view", ["sections", "content", "charts", "html", "text"])
+@pytest.mark.parametrize("view", ["sections", "content", "charts", "html", "text", "whatif"])
 def test_the_report_views_import_no_heavy_library(view):
     assert loaded_after(f"import capacity.{view}") == []
 
