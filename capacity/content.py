@@ -990,12 +990,15 @@ def load(scenario: "str | Path | Scenario | dict | Context | None" = None, book:
     """The report's content: read from ``content_path`` when given (built by the process that ran
     the report), else built from ``scenario`` and ``book`` with ``parameters`` (see :func:`build`).
 
+    The file at ``content_path`` lives as long as the report run: an executed notebook opened
+    again later names a file that is gone, and builds its content from its inputs instead.
+
     Raises
     ------
     ReportError
-        When ``content_path`` cannot be read as report content.
+        When ``content_path`` exists but cannot be read as report content.
     """
-    if content_path is None:
+    if content_path is None or not Path(content_path).exists():
         return build(scenario, book, **parameters)
     try:
         content = pickle.loads(Path(content_path).read_bytes())

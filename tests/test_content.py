@@ -64,6 +64,11 @@ def test_saved_content_loads_as_it_was(report, tmp_path):
     assert again.prepared == report.prepared
 
 
+def test_content_from_a_run_that_is_over_is_built_again(report, tmp_path):
+    again = content.load(DEFAULT_SCENARIO, content_path=tmp_path / "gone.pickle", current_headcount=15)
+    assert again.kpis() == report.kpis()
+
+
 def test_unreadable_content_is_one_error_naming_the_file(tmp_path):
     bad = tmp_path / "content.pickle"
     bad.write_bytes(b"not a pickle")
