@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .exceptions import BookError
+from .files import log_parse
 
 __all__ = ["Book", "SortedARR", "load_book", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "MAX_PLAUSIBLE_ARR",
            "UNASSIGNED_VERTICAL"]
@@ -177,6 +178,7 @@ def load_book(path: str | Path) -> Book:
         raise BookError("file not found", file=path)
     if path.is_dir():
         raise BookError("is a directory, not a book of accounts (CSV or .xlsx)", file=path)
+    log_parse("book", path)
     if path.suffix.lower() in _EXCEL_SUFFIXES:
         return Book.from_frame(_read_excel(path), source=path)
     _refuse_other_formats(path)

@@ -10,10 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import formatting as fmt
+from .content import PARAMETERS as REPORT_PARAMETERS
 from .exceptions import CapacityError
 from .files import write_text
-from .sections import PARAMETERS as REPORT_PARAMETERS
 
 EXIT_BAD_INPUT = 2
 
@@ -84,10 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = commands.add_parser(
         "report",
         help="render the budget report: offline HTML and an Excel workbook",
-        description="Run notebooks/budget-report.ipynb with papermill on SCENARIO and write\n"
-        "OUT/<scenario>.html (self-contained: opens offline), OUT/<scenario>.xlsx (one sheet\n"
-        "per table, inputs on their own sheet), the executed OUT/<scenario>.ipynb and\n"
-        "OUT/<scenario>-model.xlsx, a live Excel model (see the excel command).\n"
+        description="Run the budget report notebook (shipped in the package) with papermill on\n"
+        "SCENARIO and write OUT/<scenario>.html (self-contained: opens offline),\n"
+        "OUT/<scenario>.xlsx (one sheet per table, inputs on their own sheet), the\n"
+        "executed OUT/<scenario>.ipynb and OUT/<scenario>-model.xlsx, a live Excel model\n"
+        "(see the excel command).\n"
         "Every input is checked before anything runs; the files are replaced only when\n"
         "all of them are complete, so a failed run leaves the previous report as it was.",
         epilog="parameters (-p NAME VALUE, values read as YAML scalars):\n"
@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     r.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
     r.add_argument("--notebook", type=Path, default=None,
-                   help="run this notebook instead of notebooks/budget-report.ipynb (same parameters)")
+                   help="run this notebook instead of the package's budget-report.ipynb (same parameters)")
     r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                    dest="parameters", help="set a report parameter (repeatable)")
     r.set_defaults(run=_run_report)
@@ -210,64 +210,10 @@ def _context(args: argparse.Namespace):
 
 
 def _run_plan(args: argparse.Namespace) -> None:
+    from .text import render_plan
+
     result = _context(args).plan
     _emit(result.to_json() + "\n" if args.json else render_plan(result), args.out)
-
-
-def render_plan(result) -> str:
-    """The plan as a readable text table."""
-    cur = result.currency
-    lines = [
-        f"{result.scenario}",
-        f"A CSM's month: {result.csm.working_hours_per_month:.1f} working hours, "
-        f"{result.csm.customer_hours_per_month:.1f} for customers; "
-        f"loaded cost {fmt.money(result.csm.loaded_cost_per_year, cur)} a year",
-        "",
-    ]
-    header = ["Segment", "Coverage", "Min ARR", "Customers", "ARR", "h/cust/mo", "Program h/mo",
-              "Cust/CSM", "FTE", "CSMs", "Cost/yr", "ARR/CSM"]
-    rows = [
-        [s.name, s.coverage, fmt.money_short(s.min_arr, cur), f"{s.customers:,}", fmt.money_short(s.arr, cur),
-         f"{s.hours_per_customer_per_month:.2f}", f"{s.program_hours_per_month:.1f}", fmt.number(s.customers_per_csm),
-         f"{s.fte:.2f}", str(s.headcount), fmt.money_short(s.cost_per_year, cur), fmt.money_short(s.arr_per_csm, cur)]
-        for s in result.segments
-    ]
-    t = result.totals
-    rows.append(["Total", "", "", f"{t.customers:,}", fmt.money_short(t.arr, cur), "", "", "", f"{t.fte:.2f}",
-                 str(t.headcount), fmt.money_short(t.cost_per_year, cur), ""])
-    lines += _table(header, rows, separator_before_last=True)
-    for s in result.segments:
-        if s.pools:
-            whole = s.headcount - s.pool_split_extra_headcount
-            lines += ["", f"{s.name} is sized in vertical pools, each rounded up: {s.headcount} CSMs against "
-                          f"{whole} for one team ({s.pool_split_extra_headcount:+d})."]
-            pool_rows = [[p.vertical, f"{p.customers:,}", fmt.money_short(p.arr, cur), f"{p.fte:.2f}", str(p.headcount),
-                          fmt.money_short(p.cost_per_year, cur)] for p in s.pools]
-            lines += ["  " + line for line in _table(["Pool", "Customers", "ARR", "FTE", "CSMs", "Cost/yr"], pool_rows, left=1)]
-    lines += ["", f"Cost is {fmt.percent(t.cost_pct_arr)} of ARR.", "", "Top-down guideposts (one CSM per ARR):"]
-    for td in result.top_down:
-        gap = t.headcount - td.headcount
-        verdict = "the same as bottom-up" if gap == 0 else f"bottom-up needs {abs(gap)} {'more' if gap > 0 else 'fewer'}"
-        lines.append(
-            f"  {fmt.money_short(td.arr_per_csm, cur):>6} per CSM: {td.headcount:>4} CSMs, "
-            f"{fmt.money_short(td.cost_per_year, cur):>7} a year ({verdict})"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _table(header: list[str], rows: list[list[str]], separator_before_last: bool = False, left: int = 2) -> list[str]:
-    """Text columns: the first ``left`` left-aligned, the rest right-aligned."""
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-
-    rule = "  ".join("-" * w for w in widths)
-    out = [line(header), rule]
-    out += [line(r) for r in (rows[:-1] if separator_before_last else rows)]
-    if separator_before_last:
-        out += [rule, line(rows[-1])]
-    return out
 
 
 def _run_report(args: argparse.Namespace) -> None:
@@ -291,6 +237,7 @@ def _shown(path: Path) -> str:
 
 def _run_fiscal(args: argparse.Namespace) -> None:
     from .fiscal import fiscal_plan
+    from .text import render_fiscal
 
     result = fiscal_plan(_context(args))
     if args.csv is not None:
@@ -301,89 +248,6 @@ def _run_fiscal(args: argparse.Namespace) -> None:
         sys.stdout.write(result.to_json() + "\n")
     else:
         sys.stdout.write(render_fiscal(result))
-
-
-_FISCAL_HEADER = ["Month", "Customers", "New", "ARR", "Demand FTE", "CSMs", "Ramped FTE", "Util", "Target",
-                  "Reqs", "Starts", "Leavers", "Mgrs", "Cost"]
-
-
-def _fiscal_rows(frame, cur: str, target: float) -> list[list[str]]:
-    """Month rows, then a "Year" row: flows summed, stocks (customers, ARR, CSMs, managers) at year end."""
-    rows = []
-    for r in frame.itertuples(index=False):
-        above = getattr(r, "segments_above_target", None)
-        if above is None:
-            verdict = "held" if r.target_held else "ABOVE"
-        else:
-            verdict = "held" if above == 0 else f"{above} above"
-        rows.append([r.month, f"{r.customers:,.0f}", f"{r.new_customers:,.0f}", fmt.money_short(r.arr, cur),
-                     f"{r.demand_fte:.2f}", str(r.headcount), f"{r.ramped_capacity_fte:.2f}", fmt.percent(r.utilization, 0),
-                     verdict, str(r.requisitions_opened), str(r.hires_started), str(r.leavers),
-                     str(r.managers), fmt.money(r.cost, cur)])
-    last = frame.iloc[-1]
-    rows.append(["Year", f"{last.customers:,.0f}", f"{frame.new_customers.sum():,.0f}", fmt.money_short(last.arr, cur),
-                 "", str(int(last.headcount)), "", "", "", str(int(frame.requisitions_opened.sum())),
-                 str(int(frame.hires_started.sum())), str(int(frame.leavers.sum())), str(int(last.managers)),
-                 fmt.money(frame.cost.sum(), cur)])
-    return rows
-
-
-def render_fiscal(result) -> str:
-    """The fiscal-year plan as readable text: a table per segment, the months summed, the summary."""
-    cur = result.currency
-    target = result.target_utilization
-    settings = result.settings
-    span = settings.get("csms_per_manager")
-    lines = [
-        f"{result.scenario}: fiscal year {result.months[0]} to {result.months[-1]}",
-        f"Hiring: {result.hiring_lead_time_months}-month lead time, {result.ramp_months}-month ramp, "
-        f"{fmt.percent(result.attrition_per_year, 0)} attrition a year (leavers backfilled), "
-        f"target utilization {fmt.percent(target, 0)}; "
-        + (f"one manager per {span} CSMs "
-           + ("in each segment." if settings.get("manager_scope") == "segment" else "across the team.")
-           if span else "no managers counted."),
-        "Customers and ARR are month-end; Year row: flows summed, customers/ARR/CSMs/managers at year end.",
-    ]
-    frame = result.to_frame()
-    for name in result.segments:
-        lines += ["", name]
-        lines += _table(_FISCAL_HEADER, _fiscal_rows(frame[frame["segment"] == name], cur, target),
-                        separator_before_last=True, left=1)
-        pools = result.pools_frame()
-        for pool, months in pools[pools["segment"] == name].groupby("pool", sort=False):
-            above = months.loc[~months["target_held"], "month"].tolist()
-            lines.append(
-                f"  {pool} pool: {months['headcount'].iat[0]} -> {months['headcount'].iat[-1]} CSMs, "
-                f"{int(months['hires_started'].sum())} starts, worst utilization "
-                f"{fmt.percent(months['utilization'].max(), 0)}, "
-                + (f"above target in {len(above)} months" if above else "target held all year")
-            )
-    lines += ["", "All segments"]
-    lines += _table(_FISCAL_HEADER, _fiscal_rows(result.totals_frame(), cur, target), separator_before_last=True, left=1)
-    s = result.summary
-    hires = ", ".join(f"{m} {n}" for m, n in s.hires_by_month.items() if n) or "none"
-    by_segment = ", ".join(f"{n} {h}" for n, h in s.year_end_headcount_by_segment.items())
-    breaches = ", ".join(f"{n} {m or 'never'}" for n, m in s.first_breach.items())
-    lines += [
-        "",
-        "Summary",
-        f"  Hires starting: {s.hires_total} ({hires}); requisitions opened: {s.requisitions_total}; "
-        f"leavers: {s.leavers_total}",
-        f"  Year-end headcount: {s.year_end_headcount} CSMs ({by_segment}) and {s.year_end_managers} managers "
-        f"(started with {sum(s.starting_headcount.values())} CSMs)",
-        f"  Total cost: {fmt.money(s.total_cost, cur)}, {fmt.percent(s.cost_pct_ending_arr)} of ending ARR "
-        f"{fmt.money_short(s.ending_arr, cur)}",
-        f"  First month above the {fmt.percent(target, 0)} target with no new hires: {breaches}",
-    ]
-    short = {n: k for n, k in s.day_one_shortfall.items() if k}
-    if short:
-        lines.append("  Ramped CSMs missing on day one to hold the target until hiring can: "
-                     + ", ".join(f"{n} {k}" for n, k in short.items()) + f" ({sum(short.values())} in all)")
-    if s.warnings:
-        lines += ["", "Warnings"] + [f"  - {w}" for w in s.warnings]
-    if s.notes:
-        lines += ["", "Notes"] + [f"  - {n}" for n in s.notes]
-    return "\n".join(lines) + "\n"
 
 
 def _run_synth(args: argparse.Namespace) -> None:

@@ -15,7 +15,12 @@ from pathlib import Path
 
 from .exceptions import OutputError
 
-__all__ = ["atomic_path", "write_text", "write_bytes"]
+__all__ = ["atomic_path", "write_text", "write_bytes", "PARSE_LOG", "log_parse"]
+
+#: When this environment variable names a file, every scenario and book parse appends a line
+#: to it (``scenario<TAB>path`` or ``book<TAB>path``), in this process and in any it starts: how
+#: a test counts the parses of a run that spans processes.
+PARSE_LOG = "CAPACITY_PARSE_LOG"
 
 
 @contextlib.contextmanager
@@ -70,3 +75,12 @@ def write_bytes(destination: str | Path, data: bytes) -> Path:
     with atomic_path(destination) as temporary:
         temporary.write_bytes(data)
     return Path(destination)
+
+
+def log_parse(kind: str, path: str | Path) -> None:
+    """Note one parse of a ``kind`` file (``scenario``, ``book``) in the :data:`PARSE_LOG` file, if set."""
+    log = os.environ.get(PARSE_LOG)
+    if log:
+        # One short write in append mode: lines from several processes do not interleave.
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(f"{kind}\t{path}\n")

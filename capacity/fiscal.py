@@ -152,6 +152,12 @@ class FiscalSummary:
     notes: tuple[str, ...]
 
 
+#: Columns of a fiscal year's month rows read at year end (stocks) and summed over the year (flows).
+_YEAR_STOCKS = ("customers", "arr", "headcount", "managers")
+_YEAR_FLOWS = ("new_customers", "churned_customers", "requisitions_opened", "backfill_requisitions", "hires_started",
+               "leavers", "csm_cost", "manager_cost", "cost")
+
+
 @dataclass(frozen=True)
 class FiscalPlan:
     """A month-by-month plan of a fiscal year. ``to_dict()`` is the CLI's ``--json`` shape."""
@@ -194,6 +200,34 @@ class FiscalPlan:
         totals["segments_above_target"] = above.to_numpy().astype(int)
         totals["target_held"] = totals["segments_above_target"] == 0
         return totals
+
+    def year_totals(self, segment: str | None = None) -> dict[str, float]:
+        """The year in one row: flows summed over the months, stocks as at year end.
+
+        Flows (new and churned customers, requisitions, starts, leavers, costs) add up over
+        the year; stocks (customers, ARR, CSMs, managers) are read in the last month. Demand,
+        capacity and utilization are monthly rates with no year figure and are left out.
+
+        Parameters
+        ----------
+        segment : str, optional
+            One segment's year; all segments summed when omitted.
+
+        Returns
+        -------
+        dict
+            Column of :meth:`totals_frame` -> the year's value.
+        """
+        frame = self.totals_frame() if segment is None else self.segment_frame(segment)
+        last = frame.iloc[-1]
+        out = {column: last[column] for column in _YEAR_STOCKS}
+        out.update({column: frame[column].sum() for column in _YEAR_FLOWS})
+        return out
+
+    def cumulative_cost(self, segment: str | None = None) -> tuple[float, ...]:
+        """Cost so far in the year at the end of each month [currency], managers included."""
+        frame = self.totals_frame() if segment is None else self.segment_frame(segment)
+        return tuple(float(v) for v in frame["cost"].cumsum())
 
     def segment_frame(self, name: str) -> pd.DataFrame:
         """The months of one segment."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["currency_symbol", "money", "money_short", "percent", "number"]
+__all__ = ["currency_symbol", "money", "money_short", "percent", "number", "excel_money_format", "plotly_money_axis",
+           "plotly_money_hover"]
 
+#: Currencies written with a symbol before the amount; any other code follows it ("1,200 NOK").
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
 
@@ -15,6 +17,7 @@ def currency_symbol(currency: str) -> str:
 
 
 def _symbol(currency: str) -> tuple[str, str]:
+    """(prefix, suffix) of an amount: ``("$", "")`` for USD, ``("", " CHF")`` for a code without a symbol."""
     symbol = _SYMBOLS.get(currency)
     return (symbol, "") if symbol else ("", f" {currency}")
 
@@ -56,3 +59,27 @@ def number(value: float | None, digits: int = 1) -> str:
     if float(value).is_integer():
         return f"{value:,.0f}"
     return f"{value:,.{digits}f}"
+
+
+def excel_money_format(currency: str = "USD") -> str:
+    """The Excel number format of whole currency units: ``"$"#,##0`` or ``#,##0 "NOK"``."""
+    prefix, suffix = _symbol(currency)
+    return f'"{prefix}"#,##0' if prefix else f'#,##0 "{currency}"'
+
+
+def plotly_money_axis(currency: str = "USD") -> dict:
+    """Plotly axis settings that label ticks as compact money (``$2M``, ``150k NOK``)."""
+    prefix, suffix = _symbol(currency)
+    axis = {"tickprefix": prefix, "tickformat": "~s", "tickmode": "auto", "nticks": 6}
+    if suffix:
+        axis["ticksuffix"] = suffix
+    return axis
+
+
+def plotly_money_hover(value: str, currency: str = "USD") -> str:
+    """A plotly hover placeholder as whole money: ``%{y}`` -> ``$%{y:,.0f}`` or ``%{y:,.0f} NOK``.
+
+    ``value`` is the placeholder's name inside the braces (``y``, ``x``, ``customdata[0]``).
+    """
+    prefix, suffix = _symbol(currency)
+    return f"{prefix}%{{{value}:,.0f}}{suffix}"

@@ -107,6 +107,8 @@ class Totals:
     headcount: int
     cost_per_year: float
     cost_pct_arr: float | None
+    #: ARR over headcount [currency/CSM]; None without CSMs.
+    arr_per_csm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,7 @@ def plan_of(rows: Variants, sized: Sizing, row: int = 0) -> Plan:
         headcount=int(sized.total_headcount[row]),
         cost_per_year=total_cost,
         cost_pct_arr=workload.safe_ratio(total_cost, total_arr),
+        arr_per_csm=workload.safe_ratio(total_arr, int(sized.total_headcount[row])),
     )
     top_down = tuple(
         TopDown(

@@ -1,12 +1,15 @@
 """The budget report pipeline: papermill runs the notebook, nbconvert makes an offline HTML page.
 
-``render(scenario)`` checks every input first (scenario, book, parameters) and fails
-with one :class:`~capacity.exceptions.CapacityError` line before anything runs. Then it
+``render(scenario)`` loads the scenario and the book once and builds the report's content
+(:func:`capacity.content.build`), which checks every input: a bad one fails with one
+:class:`~capacity.exceptions.CapacityError` line before anything runs. Then it
 
-1. executes ``notebooks/budget-report.ipynb`` with papermill (a fresh ``python3``
-   kernel, working in a scratch folder, started before papermill is imported and importing
-   the modules the notebook's metadata lists under ``capacity.preload`` meanwhile), while a
-   thread writes the Excel workbook;
+1. executes the package's ``notebooks/budget-report.ipynb`` with papermill (a fresh
+   ``python3`` kernel, working in a scratch folder, started before papermill is imported and
+   importing the modules the notebook's metadata lists under ``capacity.preload``
+   meanwhile), handing the kernel the built content as a file (the ``content_path``
+   parameter) so that it parses nothing again, while a thread writes the Excel workbook
+   from the same content;
 2. converts the executed notebook with nbconvert into one self-contained HTML page: code
    hidden, plotly.js inlined once, no require.js, MathJax or any other script fetched
    from a network (template ``capacity/templates/capacity_report``);
@@ -30,14 +33,14 @@ from typing import Any
 
 from .exceptions import ReportError
 from .files import atomic_path
-from .sections import PARAMETERS, BudgetReport, build, check_parameters
+from .content import PARAMETERS, ReportContent, build, check_parameters
+from .content import save as save_content
 
 __all__ = ["NOTEBOOK", "TEMPLATES", "Rendered", "parse_parameters", "render", "execute_and_convert", "to_html",
            "echo_to_stderr"]
 
-ROOT = Path(__file__).resolve().parents[1]
-#: The budget report notebook.
-NOTEBOOK = ROOT / "notebooks" / "budget-report.ipynb"
+#: The budget report notebook, shipped with the package.
+NOTEBOOK = Path(__file__).resolve().parent / "notebooks" / "budget-report.ipynb"
 #: nbconvert templates shipped with the package.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "capacity_report"
@@ -114,7 +117,7 @@ def render(
     out_dir : path
         Where ``<scenario stem>.html``, ``.xlsx`` and ``.ipynb`` go (created if missing).
     parameters : dict, optional
-        Report parameters (see :data:`capacity.sections.PARAMETERS`), as Python values.
+        Report parameters (see :data:`capacity.content.PARAMETERS`), as Python values.
     notebook : path
         The notebook to run (the budget report by default).
     echo : callable, optional
@@ -150,13 +153,13 @@ def render(
 
     with contextlib.ExitStack() as stack:
         temporary = {key: stack.enter_context(atomic_path(path)) for key, path in targets.items()}
-        # The workbooks need only the report built above: they are written while the kernel works.
+        # The workbooks need only the content built above: they are written while the kernel works.
         workbook = _Background(_write_workbook, report, temporary["workbook"])
         model = _Background(_write_model, report, temporary["model"])
         try:
             _say(echo, f"running {notebook.name} with papermill")
             executed, page = execute_and_convert(notebook, notebook_parameters, title=report.title,
-                                                 progress_bar=progress_bar, echo=echo)
+                                                 progress_bar=progress_bar, echo=echo, content=report)
             temporary["html"].write_text(page, encoding="utf-8")
             _write_notebook(executed, temporary["notebook"])
         finally:
@@ -169,16 +172,18 @@ def render(
     return Rendered(targets["html"], targets["workbook"], targets["notebook"], seconds, targets["model"])
 
 
-def _write_workbook(report: BudgetReport, path: Path) -> None:
+def _write_workbook(report: ReportContent, path: Path) -> None:
     from .workbook import write_workbook
 
     write_workbook(report, path)
 
 
-def _write_model(report: BudgetReport, path: Path) -> None:
+def _write_model(report: ReportContent, path: Path) -> None:
+    from .context import Context
     from .excel import write_model
 
-    write_model(report.scenario, path=path, result=report.plan)
+    # The plan already counts the book's customers and ARR: the model needs no second read of it.
+    write_model(Context(report.scenario), path=path, result=report.plan)
 
 
 def _write_notebook(nb, path: Path) -> None:
@@ -218,12 +223,15 @@ def execute_and_convert(
     title: str | None = None,
     progress_bar: bool = False,
     echo: Callable[[str], None] | None = None,
+    content: ReportContent | None = None,
 ):
     """Execute ``notebook`` with papermill and convert the result to an offline HTML page.
 
     The kernel works in a scratch folder that is removed afterwards; paths in
     ``parameters`` must be absolute. It is started first, so that it boots (and imports the
     notebook's ``metadata.capacity.preload`` modules) while papermill is being imported.
+    ``content``, when given, is saved in the scratch folder and its path passed as the
+    ``content_path`` parameter: the notebook shows it instead of building its own.
 
     Returns
     -------
@@ -236,12 +244,13 @@ def execute_and_convert(
         When the kernel is missing or a cell fails (naming the cell and the error).
     """
     from jupyter_client.kernelspec import NoSuchKernel
-    from jupyter_client.manager import KernelManager
 
     notebook = Path(notebook)
     preload = _preload_modules(notebook)
     with tempfile.TemporaryDirectory(prefix="capacity-report-") as scratch:
-        manager = KernelManager(kernel_name=KERNEL_NAME)
+        if content is not None:
+            parameters = {**parameters, "content_path": str(save_content(content, Path(scratch) / "content.pickle"))}
+        manager = _kernel_manager()
         socket = Path(scratch) / "kernel"
         if len(str(socket)) < _MAX_IPC_PATH:
             # Over local sockets the kernel needs no free port and logs no "running over TCP" warning.
@@ -276,6 +285,19 @@ def execute_and_convert(
     if title:
         executed.metadata["title"] = title
     return executed, to_html(executed)
+
+
+def _kernel_manager():
+    """A manager of this Python's own ``python3`` kernel (ipykernel under ``sys.executable``).
+
+    Kernels registered under that name elsewhere (a user's or the system's Jupyter folders)
+    are not consulted: the notebook must import the same ``capacity`` that built the content
+    it is handed, whichever environment ``capacity report`` runs from.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
 
 
 def _preload_modules(notebook: Path) -> list[str]:

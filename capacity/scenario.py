@@ -25,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr,
 
 from . import workload
 from .exceptions import ScenarioError
+from .files import log_parse
 
 __all__ = [
     "Touchpoint",
@@ -436,6 +437,7 @@ class Scenario(_Frozen):
 def read_yaml(path: str | Path) -> Any:
     """Read a YAML file; errors name the file (and the line for syntax errors)."""
     path = Path(path)
+    log_parse("scenario", path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

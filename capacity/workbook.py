@@ -1,6 +1,6 @@
 """The budget report as an Excel workbook, for finance to take the numbers into their model.
 
-One sheet per table of the report (:mod:`capacity.sections`), the inputs on their own
+One sheet per table of the report's content (:mod:`capacity.content`), the inputs on their own
 sheet; the fiscal-year sheets only when the scenario has a fiscal year. Cells hold numbers, not text: each column has a number format (money in the
 plan's currency, percentages, counts), the header row is bold and frozen, and columns
 are wide enough to read.
@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from . import formatting as fmt
+from .content import Kind, ReportContent, Table
 from .files import atomic_path
-from .sections import BudgetReport, Kind, Table
 
 __all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
 
@@ -20,14 +21,11 @@ __all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
           "Inputs")
 
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
-
 
 def number_format(kind: Kind, currency: str = "USD") -> str:
-    """The Excel number format of a column kind (see :class:`capacity.sections.Table`)."""
+    """The Excel number format of a column kind (see :class:`capacity.content.Table`)."""
     if kind == "money":
-        symbol = _SYMBOLS.get(currency)
-        return f'"{symbol}"#,##0' if symbol else f'#,##0 "{currency}"'
+        return fmt.excel_money_format(currency)
     return {"count": "#,##0", "percent": "0.0%", "share": "0.0%", "hours": "0.00", "decimal": "#,##0.00"}.get(kind, "General")
 
 
@@ -42,7 +40,7 @@ def _cell(value):
     return value
 
 
-def _tables(report: BudgetReport) -> list[tuple[str, Table]]:
+def _tables(report: ReportContent) -> list[tuple[str, Table]]:
     return [
         ("Summary", report.summary_table()),
         ("Segments", report.segments_table()),
@@ -54,7 +52,7 @@ def _tables(report: BudgetReport) -> list[tuple[str, Table]]:
          if report.fiscal is not None else [])
 
 
-def write_workbook(report: BudgetReport, path: str | Path) -> Path:
+def write_workbook(report: ReportContent, path: str | Path) -> Path:
     """Write the workbook to ``path`` (not atomically: see :func:`save_workbook`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
@@ -63,9 +61,7 @@ def write_workbook(report: BudgetReport, path: str | Path) -> Path:
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
-    inputs = report.inputs_frame()
-    inputs_table = Table("Inputs", inputs, {}, report.currency)
-    for sheet_name, table in [*_tables(report), ("Inputs", inputs_table)]:
+    for sheet_name, table in [*_tables(report), ("Inputs", report.inputs_table())]:
         sheet = book.create_sheet(sheet_name)
         columns = list(table.frame.columns)
         sheet.append(columns)
@@ -90,7 +86,7 @@ def write_workbook(report: BudgetReport, path: str | Path) -> Path:
     return Path(path)
 
 
-def save_workbook(report: BudgetReport, destination: str | Path) -> Path:
+def save_workbook(report: ReportContent, destination: str | Path) -> Path:
     """Write the workbook to ``destination`` atomically (a failed write leaves the old file)."""
     with atomic_path(destination) as temporary:
         write_workbook(report, temporary)

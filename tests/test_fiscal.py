@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 from capacity import ScenarioError, load_scenario, plan
 from capacity.cli import main
 from capacity.fiscal import fiscal_plan
-from capacity.staffing import monthly_rate
 
 from .conftest import DEFAULT_SCENARIO
 
@@ -208,6 +207,24 @@ def test_defaults_starting_headcount_and_new_customers_from_steady_state():
     assert column(result, "new_customers") == pytest.approx([104 * 0.3 / 12] * 12)
     assert any("starting_headcount not given for Core" in n for n in result.summary.notes)
     assert any("new_customers_per_month not given" in n for n in result.summary.notes)
+
+
+def test_year_totals_sum_flows_and_take_stocks_at_year_end():
+    # One CSM at 120,000 a year, no growth: 10,000 a month, 120,000 in the year.
+    flat = fiscal_plan(tiny())
+    assert flat.cumulative_cost() == tuple(10_000.0 * m for m in range(1, 13))
+    year = flat.year_totals()
+    assert (year["cost"], year["headcount"], year["customers"], year["hires_started"]) == (120_000.0, 1, 104, 0)
+    # 26 new customers a month (a quarter CSM of work each month): hires follow, flows add up.
+    growing = fiscal_plan(tiny(segment={"new_customers_per_month": 26}))
+    year = growing.year_totals("Core")
+    assert year["new_customers"] == 26 * 12
+    assert year["customers"] == column(growing, "customers")[-1] == 104 + 26 * 12
+    assert year["hires_started"] == sum(column(growing, "hires_started")) == growing.summary.hires_total > 0
+    assert year["headcount"] == growing.summary.year_end_headcount
+    assert year["cost"] == pytest.approx(growing.summary.total_cost)
+    assert growing.cumulative_cost()[-1] == pytest.approx(growing.summary.total_cost)
+    assert set(year) >= {"arr", "managers", "leavers", "requisitions_opened"} and "utilization" not in year
 
 
 def test_summary_reconciles_with_rows():

@@ -26,6 +26,7 @@ def test_worked_example_by_hand(example):
     assert seg.cost_per_year == 300000
     assert seg.arr_per_csm == 4000000
     assert result.totals.cost_pct_arr == pytest.approx(300000 / 8000000)
+    assert result.totals.arr_per_csm == 8000000 / 2
     assert [(t.arr_per_csm, t.headcount, t.cost_per_year) for t in result.top_down] == [
         (1e6, 8, 1.2e6), (2e6, 4, 6e5), (8e6, 1, 1.5e5)]
 
@@ -60,7 +61,7 @@ def test_json_shape():
     assert {"name", "coverage", "min_arr", "customers", "arr", "hours_per_customer_per_month",
             "program_hours_per_month", "customers_per_csm", "fte", "headcount", "cost_per_year",
             "arr_per_csm"} <= set(data["segments"][0])
-    assert set(data["totals"]) == {"customers", "arr", "fte", "headcount", "cost_per_year", "cost_pct_arr"}
+    assert set(data["totals"]) == {"customers", "arr", "fte", "headcount", "cost_per_year", "cost_pct_arr", "arr_per_csm"}
     assert set(data["top_down"][0]) == {"arr_per_csm", "headcount", "cost_per_year"}
 
 

@@ -353,3 +353,33 @@ def test_preload_metadata_takes_module_names_only(tmp_path):
     nb.metadata["capacity"] = {}
     nbformat.write(nb, path)
     assert _preload_modules(path) == []
+
+
+def test_a_report_run_parses_the_scenario_once_and_the_book_once(tmp_path, monkeypatch):
+    """The parent builds the content, writes the workbook from it and hands it to the kernel."""
+    from capacity.files import PARSE_LOG
+
+    log = tmp_path / "parses.log"
+    monkeypatch.setenv(PARSE_LOG, str(log))
+    rendered = render(DEFAULT_SCENARIO, out_dir=tmp_path / "out", parameters={"current_headcount": 15})
+    parses = [line.split("\t") for line in log.read_text(encoding="utf-8").splitlines()]
+    book = load_scenario(DEFAULT_SCENARIO).book
+    assert parses == [["scenario", str(DEFAULT_SCENARIO)], ["book", str(book)]]
+    # The kernel showed the parent's content: the same numbers, no parse of its own.
+    assert kpis(rendered.html.read_text(encoding="utf-8"))["current_headcount"][0] == "15"
+
+
+def test_the_notebook_on_its_own_builds_from_its_parameters(tmp_path, monkeypatch):
+    """Without ``content_path`` (JupyterLab, or papermill by hand) the same call parses the inputs itself."""
+    import papermill
+
+    from capacity.files import PARSE_LOG
+
+    log = tmp_path / "parses.log"
+    monkeypatch.setenv(PARSE_LOG, str(log))
+    executed = papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "run.ipynb"), kernel_name="python3",
+                                          parameters={"scenario_path": str(DEFAULT_SCENARIO)}, progress_bar=False,
+                                          cwd=str(tmp_path))
+    assert [line.split("\t")[0] for line in log.read_text(encoding="utf-8").splitlines()] == ["scenario", "book"]
+    shown = "".join(str(o.get("data", {}).get("text/html", "")) for c in executed.cells for o in c.get("outputs", []))
+    assert f'data-kpi="headcount" data-value="{plan(load_scenario(DEFAULT_SCENARIO)).totals.headcount}"' in shown

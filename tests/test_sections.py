@@ -1,4 +1,4 @@
-"""The report's content: parameters, headline numbers, tables and charts, all from one plan()."""
+"""The report page's sections: parameters, headline numbers, tables and charts, all from one plan()."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 
 from capacity import ReportError, ScenarioError, fiscal_plan, load_scenario, plan
 from capacity import formatting as fmt
-from capacity.sections import PARAMETERS, Table, build, check_parameters
+from capacity import html as report_html
+from capacity.content import PARAMETERS, Table, check_parameters
+from capacity.sections import build
 
 from .conftest import DEFAULT_SCENARIO, ROOT
 
@@ -70,7 +72,8 @@ def test_headline_numbers_are_the_plan(default_report):
 
 def test_summary_table_matches_the_plan(default_report):
     totals = default_report.plan.totals
-    values = dict(zip(default_report.summary_table().frame["Measure"], default_report.summary_table().frame["Value"]))
+    summary = default_report.content.summary_table().frame
+    values = dict(zip(summary["Measure"], summary["Value"]))
     assert values["CSMs needed now (steady state)"] == totals.headcount
     assert values["Cost a year"] == totals.cost_per_year
     assert values["CSMs short of the need today (negative: above it)"] == totals.headcount - 15
@@ -79,7 +82,7 @@ def test_summary_table_matches_the_plan(default_report):
 
 
 def test_segments_table_has_a_row_per_segment_and_a_total(default_report):
-    table = default_report.segments_table()
+    table = default_report.content.segments_table()
     p = default_report.plan
     assert list(table.frame["Segment"]) == [s.name for s in p.segments] + ["Total"]
     assert list(table.frame["CSMs"]) == [s.headcount for s in p.segments] + [p.totals.headcount]
@@ -87,18 +90,18 @@ def test_segments_table_has_a_row_per_segment_and_a_total(default_report):
     long_tail = table.frame.set_index("Segment").loc["Long tail"]
     # A digital segment: a program-only workload still has a finite portfolio here (inbound escalations).
     assert long_tail["Customers per CSM"] == p.segment("Long tail").customers_per_csm
-    assert 'class="total"' in table.to_html()
+    assert 'class="total"' in report_html.table(table) == default_report.segments_table()
 
 
 def test_touchpoint_fte_adds_up_to_the_segment(default_report):
-    frame = default_report.touchpoints_table().frame
+    frame = default_report.content.touchpoints_table().frame
     for seg in default_report.plan.segments:
         assert frame[frame["Segment"] == seg.name]["FTE"].sum() == pytest.approx(seg.fte)
         assert frame[frame["Segment"] == seg.name]["Share of segment FTE"].sum() == pytest.approx(1.0)
 
 
 def test_gap_sentences_compare_each_guidepost(default_report):
-    sentences = default_report.gap_sentences()
+    sentences = [report_html.sentence(s) for s in default_report.content.gap_sentences()]
     p = default_report.plan
     assert len(sentences) == len(p.top_down)
     for td, sentence in zip(p.top_down, sentences):
@@ -121,21 +124,22 @@ def test_cells_are_formatted_by_kind():
 def test_html_escapes_user_text(example):
     example["segments"][0]["name"] = "<script>alert(1)</script>"
     report = build(example, title="A & B")
-    assert "<script>alert" not in report.segments_table().to_html()
+    assert "<script>alert" not in report.segments_table()
     assert "A &amp; B" in report.header_html()
 
 
 def test_charts_are_valid_plotly_figures(default_report):
-    for chart in (default_report.workload_chart(), default_report.top_down_chart(), default_report.tornado_chart()):
+    for view in (default_report.workload_chart(), default_report.top_down_chart(), default_report.tornado_chart()):
+        chart = view.chart
         go.Figure(chart.figure)  # raises on an invalid property
-        bundle = chart._repr_mimebundle_()
+        bundle = view._repr_mimebundle_()
         assert "application/vnd.plotly.v1+json" in bundle
         assert f'id="chart-{chart.name}"' in bundle["text/html"] and "Plotly.newPlot" in bundle["text/html"]
         assert "<script src" not in bundle["text/html"]
 
 
 def test_tornado_shows_the_largest_swings(default_report):
-    chart = default_report.tornado_chart(n=5)
+    chart = default_report.tornado_chart(n=5).chart
     low, high = chart.data
     assert list(low["y"]) == [i.driver.label for i in default_report.sensitivity.impacts[:5]]
     assert low["base"] == default_report.plan.totals.headcount
@@ -151,7 +155,7 @@ def test_currency_parameter_changes_the_money_shown():
 
 
 def test_inputs_list_every_touchpoint(default_report):
-    inputs = default_report.inputs_frame()
+    inputs = default_report.content.inputs_frame()
     scenario = default_report.scenario
     minutes = inputs[(inputs["Section"] == "Touchpoint") & (inputs["Parameter"] == "minutes")]
     assert len(minutes) == sum(len(s.touchpoints) for s in scenario.segments)
@@ -184,7 +188,7 @@ def test_todays_headcount_defaults_to_the_fiscal_plans_start():
 
 def test_fiscal_months_table_adds_up(default_report):
     fiscal = default_report.fiscal
-    table = default_report.fiscal_months_table().frame
+    table = default_report.content.fiscal_months_table().frame
     totals = fiscal.totals_frame()
     assert list(table["Month"]) == list(fiscal.months) + ["Year"]
     year = table.iloc[-1]
@@ -192,14 +196,15 @@ def test_fiscal_months_table_adds_up(default_report):
     assert year["CSMs starting"] == fiscal.summary.hires_total
     assert year["CSMs"] == fiscal.summary.year_end_headcount
     assert list(table["CSMs"][:-1]) == list(totals["headcount"])
-    segments = default_report.fiscal_segments_table().frame.set_index("Segment")
+    segments = default_report.content.fiscal_segments_table().frame.set_index("Segment")
     assert segments["CSMs at year end"].to_dict() == fiscal.summary.year_end_headcount_by_segment
     assert segments["Cost in the year"].sum() == pytest.approx(fiscal.summary.total_cost)
 
 
 def test_fiscal_charts_follow_the_months(default_report):
     fiscal = default_report.fiscal
-    capacity_chart, cost_chart = default_report.fiscal_capacity_chart(), default_report.fiscal_cost_chart()
+    _, capacity_view, cost_view, *_ = default_report.fiscal_section()
+    capacity_chart, cost_chart = capacity_view.chart, cost_view.chart
     for chart in (capacity_chart, cost_chart):
         go.Figure(chart.figure)
     totals = fiscal.totals_frame()
@@ -213,7 +218,7 @@ def test_fiscal_charts_follow_the_months(default_report):
 
 def test_without_a_fiscal_year_section_5_says_so():
     report = build(FIXTURE)
-    assert report.fiscal is None and report.fiscal_kpis() == {}
+    assert report.fiscal is None and report.content.fiscal_kpis() == ()
     (only,) = report.fiscal_section()
     assert "no <code>fiscal_year</code> block" in only
     assert "year_end_headcount" not in report.summary_html()
@@ -221,7 +226,7 @@ def test_without_a_fiscal_year_section_5_says_so():
 
 def test_fiscal_inputs_are_listed(default_report):
     fy = default_report.scenario.fiscal_year
-    inputs = default_report.inputs_frame()
+    inputs = default_report.content.inputs_frame()
     fiscal = inputs[inputs["Section"] == "Fiscal year"].set_index("Parameter")
     assert fiscal.loc["start", "Value"] == fy.start
     assert fiscal.loc["attrition_per_year", "Value"] == fy.attrition_per_year
@@ -229,5 +234,5 @@ def test_fiscal_inputs_are_listed(default_report):
     assert dict(zip(starting["Segment"], starting["Value"])) == fy.starting_headcount
     churn = inputs[inputs["Parameter"] == "churn_per_year"]
     assert list(churn["Value"]) == [s.churn_per_year for s in default_report.scenario.segments]
-    assert "Fiscal inputs" in [t.name for t in default_report.inputs_tables()]
-    assert "Fiscal inputs" not in [t.name for t in build(FIXTURE).inputs_tables()]
+    assert "Fiscal inputs" in [t.name for t in default_report.content.inputs_tables()]
+    assert "Fiscal inputs" not in [t.name for t in build(FIXTURE).content.inputs_tables()]

@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from capacity import fiscal_plan, load_scenario, plan
-from capacity.sections import build
+from capacity.content import build
 from capacity.workbook import SHEETS, number_format, save_workbook
 
 from .conftest import DEFAULT_SCENARIO, ROOT
