@@ -78,3 +78,14 @@ def chromium_path() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def pytest_collection_modifyitems(items):
+    """Keep a test file on one worker of a parallel run (``-n auto --dist loadgroup``), and every test that
+    drives chromium (browser tests; the walkthroughs' charts, drawn by kaleido) on the same one, one at a time:
+    two headless browsers at once on a two-core machine starve each other past their timeouts."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            path = item.nodeid.split("::")[0]
+            chromium = item.get_closest_marker("browser") is not None or path.startswith("notebooks/walkthroughs/")
+            item.add_marker(pytest.mark.xdist_group("chromium" if chromium else path))
