@@ -98,6 +98,10 @@ class SegmentPlan:
     pools: tuple[PoolPlan, ...] = ()
     #: CSMs the split into pools costs against one unsplit team: sum of ceil(pool FTE) - ceil(FTE).
     pool_split_extra_headcount: int = 0
+    #: Account-level work (:mod:`capacity.accounts`): the average work of the segment's accounts against an
+    #: ordinary one, and how many of them need CSM time; None (and left out of to_dict) when not used.
+    workload_weight: float | None = None
+    served_customers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,7 @@ class Plan:
         for seg in data["segments"]:
             if not math.isfinite(seg["customers_per_csm"]):
                 seg["customers_per_csm"] = None
+            _drop_unused_account_work(seg)
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -154,6 +159,8 @@ class Plan:
     def to_frame(self) -> pd.DataFrame:
         """One row per segment, indexed by segment name (touchpoints left out)."""
         rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools"}} for seg in self.segments]
+        for row in rows:
+            _drop_unused_account_work(row)
         return pd.DataFrame(rows).set_index("name")
 
     def pools_frame(self) -> pd.DataFrame:
@@ -176,6 +183,12 @@ class Plan:
                 monthly = tp.hours_per_customer_per_month * seg.customers + tp.program_hours_per_month
                 rows.append({"segment": seg.name, **asdict(tp), "hours_per_month": monthly, "fte": monthly / hours})
         return pd.DataFrame(rows)
+
+
+def _drop_unused_account_work(row: dict) -> None:
+    if row.get("workload_weight") is None:
+        row.pop("workload_weight", None)
+        row.pop("served_customers", None)
 
 
 def touchpoint_loads(segment: Segment) -> tuple[TouchpointLoad, ...]:
@@ -247,8 +260,11 @@ def plan(
     csm = scenario.csm
     customer_hours = csm.customer_hours_per_month
     _check_staffable(scenario, sizes, customer_hours)
+    # -- account-level work: one workload weight per segment (capacity.accounts); None leaves the plan as it was
+    weights = _account_work_weights(scenario, book)
     segments = tuple(
-        _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, scenario.loaded_cost_of(seg))
+        _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, scenario.loaded_cost_of(seg),
+                      None if weights is None else (float(weights.weight[i]), int(weights.served_customers[i])))
         for i, seg in enumerate(scenario.segments)
     )
     if pooled:
@@ -284,8 +300,26 @@ def plan(
     )
 
 
-def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: float, cost_each: float) -> SegmentPlan:
+def _account_work_weights(scenario: Scenario, book: Book | None):
+    """The segments' workload weights when the scenario or book weighs accounts, else None."""
+    from . import accounts
+
+    if isinstance(book, (str, Path)):
+        book = load_book(book)
+    if book is None and scenario.book is not None and accounts.uses_account_work(scenario) and scenario.book.exists():
+        book = load_book(scenario.book)
+    if not accounts.uses_account_work(scenario, book):
+        return None
+    return accounts.workload_weights(scenario, book)
+
+
+def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: float, cost_each: float,
+                  account_work: tuple[float, int] | None = None) -> SegmentPlan:
     loads = touchpoint_loads(seg)
+    if account_work is not None:
+        from .accounts import weighted_loads
+
+        loads = weighted_loads(loads, account_work[0])
     per_customer = float(sum(t.hours_per_customer_per_month for t in loads))
     program = float(sum(t.program_hours_per_month for t in loads))
     need = float(workload.fte(customers, per_customer, program, customer_hours))
@@ -305,6 +339,8 @@ def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: floa
         arr_per_csm=workload.safe_ratio(arr, heads),
         loaded_cost_per_year=cost_each,
         touchpoints=loads,
+        workload_weight=None if account_work is None else account_work[0],
+        served_customers=None if account_work is None else account_work[1],
     )
 
 
