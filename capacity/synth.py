@@ -51,8 +51,8 @@ SAMPLE_TEAM = (
     (25_000, ("Sofia Rossi", "Omar Haddad", "Emma Johansson", "Kenji Sato", "Grace Kim", "Mateo Garcia",
               "Aisha Bello", "Noah Fischer", "Chloe Martin", "Ravi Iyer"),
      (0.16, 0.14, 0.12, 0.11, 0.10, 0.09, 0.08, 0.08, 0.07, 0.05)),
-    (5_000, ("Liam Walsh", "Nina Petrova", "Samuel Adeyemi", "Julia Novak", "Ethan Brooks"),
-     (0.2, 0.2, 0.2, 0.2, 0.2)),
+    (5_000, ("Liam Walsh", "Nina Petrova", "Samuel Adeyemi", "Julia Novak", "Ethan Brooks", "Zoe Laurent"),
+     (0.2, 0.2, 0.2, 0.2, 0.1, 0.1)),
 )
 #: Share of owned tiers' accounts whose owner left (blank cell), and of digital accounts still owned.
 _UNOWNED_SHARE = 0.02
