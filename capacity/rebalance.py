@@ -473,11 +473,11 @@ def _refuse_short_segments(scenario, loads, movable, serves, group, hours_now, l
             continue
         by_hours = math.ceil(hours / (upper_share * cap) - 1e-9) if upper_share > 0 else 0
         accounts = loads.hours[movable & (loads.segment == i)]
-        by_accounts = _csms_for_whole_accounts(accounts, upper_share * cap)
+        by_accounts, fits = _csms_for_whole_accounts(accounts, upper_share * cap)
         need = max(by_hours, by_accounts)
         if need > people:
             why = (f"{hours:,.0f} h/month for {people} at {upper_share:.0%} of {cap:.1f} h" if by_hours >= by_accounts
-                   else f"{len(accounts):,} accounts of which at most {math.ceil(len(accounts) / by_accounts)} fit one "
+                   else f"{len(accounts):,} accounts of which at most {fits} fit one "
                         f"CSM at {upper_share:.0%} of {cap:.1f} h")
             shortages.append(f"{name} is {need - people} CSM{'s' if need - people != 1 else ''} short ({why})")
         elif lower_share > 0:
@@ -491,17 +491,18 @@ def _refuse_short_segments(scenario, loads, movable, serves, group, hours_now, l
             + "; ".join(shortages) + "; add CSMs with --add-csm NAME:SEGMENT or widen the band", where="rebalance")
 
 
-def _csms_for_whole_accounts(hours: np.ndarray, most: float) -> int:
+def _csms_for_whole_accounts(hours: np.ndarray, most: float) -> tuple[int, int]:
     """CSMs needed to hold ``hours`` (one per account) as whole accounts, each at most ``most`` [h/month].
 
     No CSM can hold more accounts than the smallest ones that fit in ``most``, so at least
     ``ceil(accounts / that many)`` CSMs are needed (a lower bound; an account above ``most`` fits nobody).
+    Returns that bound and how many accounts fit one CSM.
     """
     if len(hours) == 0:
-        return 0
+        return 0, 0
     cum = np.cumsum(np.sort(hours))
     fits = int(np.searchsorted(cum, most + _TOLERANCE, side="right"))
-    return len(hours) * 10**6 if fits == 0 else math.ceil(len(hours) / fits)
+    return (len(hours) * 10**6 if fits == 0 else math.ceil(len(hours) / fits)), fits
 
 
 def _moves(book: Book, loads: AccountLoads, unit: np.ndarray) -> tuple[Move, ...]:
