@@ -124,26 +124,30 @@ def solve_assignment(account: np.ndarray, unit: np.ndarray, weight: np.ndarray, 
 def move_bound(hours: np.ndarray, worth: np.ndarray, need: float, move_cost: str) -> float:
     """The least a set of accounts with at least ``need`` hours can cost (a knapsack lower bound).
 
-    Fewest accounts: the largest first, whole. ARR: the fractional knapsack, cheapest ARR per
-    hour first. Hours: ``need`` itself. Infinite when the accounts cannot reach ``need``.
+    At least ``k`` accounts must go, ``k`` the fewest whose hours reach ``need`` (the largest
+    first). Fewest accounts: ``k``. Hours: the larger of ``need`` and the ``k`` smallest accounts'
+    hours. ARR: the larger of the fractional knapsack (cheapest ARR per hour first) and the ``k``
+    smallest ARRs. Infinite when the accounts cannot reach ``need``.
     """
     if need <= _TOLERANCE:
         return 0.0
     if hours.sum() < need - _TOLERANCE:
         return math.inf
-    if move_cost == "hours":
-        return float(need)
+    largest = np.cumsum(np.sort(hours)[::-1])
+    k = int(np.searchsorted(largest, need - _TOLERANCE) + 1)
     if move_cost == "accounts":
-        largest = np.cumsum(np.sort(hours)[::-1])
-        return float(np.searchsorted(largest, need - _TOLERANCE) + 1)
+        return float(k)
+    if move_cost == "hours":
+        return float(max(need, np.sort(hours)[:k].sum()))
     positive = hours > 0
     ratio = np.where(positive, worth / np.where(positive, hours, 1), np.inf)
     order = np.argsort(ratio, kind="stable")
     h, w = hours[order], worth[order]
     cum = np.cumsum(h)
-    k = int(np.searchsorted(cum, need - _TOLERANCE))
-    before = cum[k - 1] if k > 0 else 0.0
-    return float(w[:k].sum() + (need - before) / h[k] * w[k]) if h[k] > 0 else float(w[:k].sum())
+    j = int(np.searchsorted(cum, need - _TOLERANCE))
+    before = cum[j - 1] if j > 0 else 0.0
+    fractional = float(w[:j].sum() + (need - before) / h[j] * w[j]) if h[j] > 0 else float(w[:j].sum())
+    return max(fractional, float(np.sort(worth)[:k].sum()))
 
 
 # -- the team's rebalance ---------------------------------------------------------------------
@@ -320,19 +324,19 @@ def rebalance(scenario: Scenario | dict | str | Path, book: Book | str | Path | 
     _refuse_short_segments(scenario, loads, movable, serves, group, hours_now, lower_share, upper_share)
 
     worth = {"accounts": np.ones(len(book)), "arr": loads.arr, "hours": loads.hours}[move_cost]
-    # Among equally few moves, move the least ARR: the tie-breaks of all accounts add up to less than one move.
-    tie_break = loads.arr / (loads.arr.sum() + 1.0) * 0.5 if move_cost == "accounts" else 0.0
     bound = _whole_book_bound(loads, movable, serves, group, hours_now, lower, upper, worth, move_cost)
     positions = np.flatnonzero(movable)
     pair_count = int(serves[group[positions]].sum())
-    factor = 3.0
+    factor = 2.0
     while True:
         if pair_count <= full_model_pairs:
             candidate = movable.copy()
         else:
             candidate = _candidates(loads, movable, serves, group, hours_now, lower, upper, worth, move_cost, factor)
-        solution, pairs = _solve(loads, candidate, serves, group, lower, upper, worth + tie_break,
-                                 time_limit - (time.perf_counter() - start))
+        # On a large book only CSMs with room receive accounts (and owners keep theirs).
+        receivers = None if pair_count <= full_model_pairs else hours_now < upper - _TOLERANCE
+        solution, pairs = _solve(loads, candidate, serves, group, lower, upper, worth,
+                                 time_limit - (time.perf_counter() - start), receivers)
         if solution.chosen is not None or pair_count <= full_model_pairs or factor > 50:
             break
         factor *= 4  # the accounts that could matter were too few: widen them
@@ -353,8 +357,7 @@ def rebalance(scenario: Scenario | dict | str | Path, book: Book | str | Path | 
     full = bool(candidate[movable].all())
     best_bound = bound
     if full and solution.dual_bound is not None and math.isfinite(solution.dual_bound):
-        # HiGHS bounds the objective with its tie-break (under half a move in all): take that off, whole moves.
-        from_solver = float(solution.dual_bound) - (0.5 if move_cost == "accounts" else 0.0)
+        from_solver = float(solution.dual_bound)
         best_bound = max(bound, math.ceil(from_solver - 1e-9) if move_cost == "accounts" else from_solver)
     if full and solution.status == "optimal":
         best_bound = objective  # proven by HiGHS (within its 1e-9 relative tolerance)
@@ -368,13 +371,15 @@ def rebalance(scenario: Scenario | dict | str | Path, book: Book | str | Path | 
                      best_bound, objective, after, before, int(candidate.sum()), time.perf_counter() - start, owners)
 
 
-def _solve(loads, candidate, serves, group, lower, upper, worth, seconds):
+def _solve(loads, candidate, serves, group, lower, upper, worth, seconds, receivers=None):
     """The integer program on the candidate accounts; the others stay where they are."""
     n_units = len(loads.units)
     fixed_mask = (loads.unit >= 0) & ~candidate
     fixed = np.bincount(loads.unit[fixed_mask], weights=loads.hours[fixed_mask], minlength=n_units)
     positions = np.flatnonzero(candidate)
     eligible = serves[group[positions]]
+    if receivers is not None:
+        eligible &= receivers
     eligible[np.arange(len(positions)), loads.unit[positions]] = True
     account, unit = np.nonzero(eligible)
     weight = loads.hours[positions][account]
@@ -410,8 +415,8 @@ def _candidates(loads, movable, serves, group, hours_now, lower, upper, worth, m
         mine = mine[np.argsort(order_key[mine], kind="stable")]
         cum = np.cumsum(loads.hours[mine])
         k = int(np.searchsorted(cum, factor * need)) + 1
-        candidate[mine[: max(k, 20)]] = True
-        smallest = mine[np.argsort(loads.hours[mine], kind="stable")[:20]]  # fine-tuning
+        candidate[mine[: max(k, 10)]] = True
+        smallest = mine[np.argsort(loads.hours[mine], kind="stable")[:10]]  # fine-tuning
         candidate[smallest] = True
 
     excess = hours_now - upper

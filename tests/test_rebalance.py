@@ -107,6 +107,9 @@ def test_move_bound_by_hand():
     # ARR per hour: 10 (3 h), 20 (5 h), 50 (1 h): 3 h for 30, then 3 of the 5 h for 60.
     assert move_bound(hours, arr, 6.0, "arr") == pytest.approx(90.0)
     assert move_bound(hours, arr, 10.0, "accounts") == np.inf
+    # Whole accounts: 3 h from accounts of 2 h each takes two of them, 4 h; and the two smallest ARRs.
+    assert move_bound(np.array([2.0, 2.0, 2.0]), np.array([10.0, 1.0, 5.0]), 3.0, "hours") == 4.0
+    assert move_bound(np.array([2.0, 2.0, 2.0]), np.array([10.0, 1.0, 5.0]), 3.0, "arr") == 6.0
     assert move_bound(hours, arr, 0.0, "arr") == 0.0
 
 
