@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import accounts as account_work
 from .book import Book, load_book
-from .exceptions import ScenarioError
+from .exceptions import BookError, ScenarioError
 from .plan import plan as plan_of
 from .plan import touchpoint_loads
 from .scenario import Scenario, load_scenario
@@ -98,9 +98,8 @@ def account_loads(scenario: Scenario, book: Book, *, extra_csms: dict[str, str] 
         When the book has no ``csm`` column.
     """
     if not book.has_column("csm"):
-        shown = "" if book.source is None else f" {book.source}"
-        raise ScenarioError(f"the book{shown} has no csm column: the team needs each account's owner",
-                            file=book.source or scenario.source)
+        raise BookError("the book has no csm column; the team needs each account's owner (a csm column of names)",
+                        file=book.source)
     segments = account_work.segment_index(scenario, book)
     k = len(scenario.segments)
     per_customer = np.array([sum(t.hours_per_customer_per_month for t in touchpoint_loads(s)) for s in scenario.segments])

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from capacity.cli import main
-from capacity.exceptions import ScenarioError
+from capacity.exceptions import BookError, ScenarioError
 from capacity.plan import plan
 from capacity.team import team, utilization
 
@@ -116,5 +116,5 @@ def test_text_output_names_the_over_loaded(capsys):
 def test_a_book_without_owners_is_refused(tmp_path):
     book = tmp_path / "b.csv"
     book.write_text("account_id,arr\nA,100\n", encoding="utf-8")
-    with pytest.raises(ScenarioError, match="has no csm column"):
+    with pytest.raises(BookError, match="has no csm column"):
         team(team_scenario(), book)
