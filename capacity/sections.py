@@ -14,6 +14,7 @@ Nothing here reads or writes a file except through :func:`build` (scenario and b
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import html
 import json
 import math
@@ -983,6 +984,92 @@ class BudgetReport:
             if value is not None:
                 rows.append(("Report parameter", "", "", name, value, ""))
         return pd.DataFrame(rows, columns=["Section", "Segment", "Item", "Parameter", "Value", "Unit"])
+
+
+    # -- today's books: the team in the CRM, its load and its rebalance -------------------------------
+
+    @functools.cached_property
+    def todays_team(self):
+        """Today's team from the book's owners (:func:`capacity.team.team`), or None without owners."""
+        if self.book_source is None:
+            return None
+        from .team import team
+
+        book = load_book(self.book_source)
+        return team(self.scenario, book) if book.has_column("csm") else None
+
+    @functools.cached_property
+    def todays_rebalance(self):
+        """The fewest moves into [0, target] (:func:`capacity.rebalance.rebalance`), or the reason there is none."""
+        if self.todays_team is None:
+            return None
+        from .exceptions import RebalanceInfeasible
+        from .rebalance import rebalance
+
+        try:
+            return rebalance(self.scenario, self.book_source, time_limit=30)
+        except RebalanceInfeasible as exc:
+            return exc.message
+
+    def todays_books_table(self) -> Table | None:
+        """Today's books: each CSM's (or pooled team's) accounts, hours and utilization (the Excel sheet)."""
+        if self.todays_team is None:
+            return None
+        frame = self.todays_team.to_frame().rename(columns={
+            "csm": "CSM", "segments": "Segments", "accounts": "Accounts", "arr": "ARR", "hours_per_month": "Hours/month",
+            "capacity_hours_per_month": "Capacity hours/month", "utilization": "Utilization", "status": "Status"})
+        kinds = {"Accounts": "count", "ARR": "money", "Hours/month": "decimal", "Capacity hours/month": "decimal",
+                 "Utilization": "percent"}
+        target = self.todays_team.summary["target_utilization"]
+        return Table("todays-books", frame, kinds, self.currency,
+                     note=f"Status against the {fmt.percent(target, 0)} target utilization; "
+                          f"{self.todays_team.summary['programs']}.")
+
+    def todays_books_chart(self) -> Chart | None:
+        """Today's books: utilization per CSM against the target."""
+        if self.todays_team is None:
+            return None
+        rows = [r for r in self.todays_team.csms if r.utilization is not None]
+        target = self.todays_team.summary["target_utilization"]
+        colors = [_COLORS["high"] if r.utilization > target else _COLORS["accent"] for r in rows]
+        trace = {"type": "bar", "orientation": "h", "y": [r.csm for r in rows], "x": [r.utilization for r in rows],
+                 "marker": {"color": colors}, "name": "Utilization",
+                 "hovertemplate": "%{y}: %{x:.0%}<extra></extra>"}
+        layout = _layout(80 + 24 * len(rows), xaxis={"title": {"text": "Utilization of customer hours"},
+                                                     "tickformat": ".0%"},
+                         shapes=[{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
+                                  "line": {"color": _COLORS["muted"], "dash": "dash"}}])
+        return Chart("todays-books", (trace,), layout)
+
+    def todays_books_html(self) -> Html:
+        """Today's books in words: who is over and under, accounts without an owner, and the rebalance."""
+        team = self.todays_team
+        if team is None:
+            return Html('<p class="note">The book has no csm column, so today\'s books are not shown.</p>')
+        s, u = team.summary, team.unassigned
+        parts = [f"{len(s['over'])} of {len(team.csms)} CSMs and teams are above the "
+                 f"{fmt.percent(s['target_utilization'], 0)} target"
+                 + (f" ({', '.join(s['over'])})" if s["over"] else "")
+                 + f"; {len(s['under'])} are below {fmt.percent(s['under_loaded_below'], 0)}."]
+        if u["accounts"]:
+            parts.append(f"{u['accounts']:,} accounts ({self.money(u['arr'])} ARR) have no owner.")
+        if s["digital_owners"]:
+            parts.append(f"{len(s['digital_owners'])} CSMs own accounts of a digital segment.")
+        moves = self.todays_rebalance
+        if isinstance(moves, str):
+            parts.append(f"No rebalance fits: {moves}.")
+        elif moves is not None:
+            m = moves.moved
+            parts.append(f"The fewest moves that bring every CSM within the target: {m['accounts']:,} accounts "
+                         f"({self.money(m['arr'])} ARR, {m['hours_per_month']:.0f} hours a month), {moves.status}"
+                         + ("" if not moves.gap else f" within {fmt.percent(moves.gap)} of the bound") + ".")
+        return Html("<p>" + " ".join(_esc(p) for p in parts) + "</p>")
+
+    def todays_books_section(self) -> list:
+        """Today's books, everything in order (a note alone without owners in the book)."""
+        if self.todays_team is None:
+            return [self.todays_books_html()]
+        return [self.todays_books_html(), self.todays_books_chart(), self.todays_books_table()]
 
 
 @dataclass(frozen=True)
