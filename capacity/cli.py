@@ -46,6 +46,8 @@ examples:
   python -m capacity fiscal data/scenario.yaml
   python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
   python -m capacity synth --accounts 1000000 --out /tmp/book.csv
+  python -m capacity team data/scenario.yaml
+  python -m capacity rebalance data/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
 """
 
 
