@@ -246,6 +246,11 @@ def render_plan(result) -> str:
             pool_rows = [[p.vertical, f"{p.customers:,}", fmt.money_short(p.arr, cur), f"{p.fte:.2f}", str(p.headcount),
                           fmt.money_short(p.cost_per_year, cur)] for p in s.pools]
             lines += ["  " + line for line in _table(["Pool", "Customers", "ARR", "FTE", "CSMs", "Cost/yr"], pool_rows, left=1)]
+    weighted = [s for s in result.segments if s.workload_weight is not None]
+    if weighted:
+        lines += ["", "Account-level work: hours per customer are the workload weight times an ordinary customer's: "
+                  + "; ".join(f"{s.name} {s.workload_weight:.3g} ({s.served_customers:,} of {s.customers:,} "
+                              "customers served)" for s in weighted) + "."]
     lines += ["", f"Cost is {fmt.percent(t.cost_pct_arr)} of ARR.", "", "Top-down guideposts (one CSM per ARR):"]
     for td in result.top_down:
         gap = t.headcount - td.headcount

@@ -133,3 +133,24 @@ def test_segment_hours_equal_the_sum_of_account_hours(rows):
         assert seg.customers * seg.hours_per_customer_per_month == pytest.approx(expected, abs=1e-9)
     weights = workload_weights(scenario, book)
     assert weights.customers.sum() == len(rows)
+
+
+def test_the_plan_command_shows_the_weights(tmp_path, capsys):
+    import yaml
+
+    from capacity.cli import main
+
+    data = yaml.safe_load((DATA / "scenario.yaml").read_text(encoding="utf-8"))
+    data["book"] = str(DATA / "book.csv")
+    data["workload_multipliers"] = HEALTH
+    data["segments"][0]["serve_only"] = {"health": ["red", "yellow"]}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert main(["plan", str(path)]) == 0
+    out = capsys.readouterr().out
+    enterprise = plan(path).segment("Enterprise")
+    assert f"Enterprise {enterprise.workload_weight:.3g} ({enterprise.served_customers:,} of 81 customers served)" in out
+    assert enterprise.served_customers < 81 and enterprise.headcount < 5  # at-risk accounts only: fewer CSMs
+    assert main(["plan", str(path), "--json"]) == 0
+    segments = json.loads(capsys.readouterr().out)["segments"]
+    assert segments[0]["workload_weight"] == enterprise.workload_weight
