@@ -179,13 +179,12 @@ def _run_team(args: argparse.Namespace) -> None:
 
 
 def _run_rebalance(args: argparse.Namespace) -> None:
-    from .book import load_book
     from .rebalance import rebalance, render_rebalance, write_book, write_moves
     from .scenario import load_scenario
-    from .team import _book
+    from .team import book_of
 
     scenario = load_scenario(args.scenario)
-    book = _book(scenario, args.book)
+    book = book_of(scenario, args.book)
     result = rebalance(scenario, book, min_utilization=args.min_utilization, max_utilization=args.max_utilization,
                        move_cost=args.move_cost, add_csms=args.add_csm, keep_verticals=args.keep_verticals,
                        time_limit=args.time_limit)

@@ -37,7 +37,7 @@ import pandas as pd
 from .book import Book
 from .exceptions import RebalanceInfeasible, ScenarioError
 from .scenario import Scenario, load_scenario
-from .team import AccountLoads, CSMLoad, account_loads, target_utilization, team_rows, _book
+from .team import AccountLoads, CSMLoad, account_loads, book_of, target_utilization, team_rows
 
 __all__ = ["Assignment", "Move", "Rebalance", "solve_assignment", "rebalance", "MOVE_COSTS", "move_bound",
            "write_moves", "write_book"]
@@ -293,7 +293,7 @@ def rebalance(scenario: Scenario | dict | str | Path, book: Book | str | Path | 
                             "0 <= min < max", where="--min-utilization/--max-utilization")
     if time_limit is None or not time_limit > 0:
         raise ScenarioError(f"must be more than 0 seconds (got {time_limit})", where="--time-limit")
-    book = _book(scenario, book)
+    book = book_of(scenario, book)
     extra = _parse_added(scenario, add_csms)
     loads = account_loads(scenario, book, extra_csms=extra)
     before = team_rows(scenario, loads)
@@ -342,6 +342,11 @@ def rebalance(scenario: Scenario | dict | str | Path, book: Book | str | Path | 
         factor *= 4  # the accounts that could matter were too few: widen them
         if time.perf_counter() - start > time_limit:
             break
+    if solution.chosen is None and not candidate[movable].all():
+        # The accounts tried could not balance the team: the whole book decides.
+        candidate = movable.copy()
+        solution, pairs = _solve(loads, candidate, serves, group, lower, upper, worth,
+                                 time_limit - (time.perf_counter() - start))
     if solution.chosen is None:
         if solution.status == "no_solution":
             raise RebalanceInfeasible(f"no rebalance found within the time limit of {time_limit:g} s; "
@@ -454,46 +459,61 @@ def _whole_book_bound(loads, movable, serves, group, hours_now, lower, upper, wo
 
 
 def _refuse_short_segments(scenario, loads, movable, serves, group, hours_now, lower_share, upper_share) -> None:
-    """Refuse a band no assignment can meet because a segment has too few (or too many) CSMs for it."""
+    """Refuse a band no assignment can meet because some CSMs have too few (or too many) colleagues for it.
+
+    Accounts move only within a set of CSMs linked by the groups they serve (a segment's CSMs, or two
+    segments' when someone serves both), so each such set must hold its own hours: at most ``max`` of
+    each CSM's customer hours, whole accounts (no CSM holds more of them than the smallest that fit),
+    and at least ``min`` of them. These are necessary conditions, so a refusal here is always right.
+    """
+    from scipy.sparse import coo_array
+    from scipy.sparse.csgraph import connected_components
+
     names = [s.name for s in scenario.segments]
     cap = loads.customer_hours
-    shortages = []
-    n_units = len(loads.units)
-    # Each CSM belongs to the segment they carry most hours of (an added CSM to theirs).
-    served_segments = np.zeros((n_units, len(names)))
-    carried = loads.unit >= 0
-    np.add.at(served_segments, (loads.unit[carried], loads.segment[carried]), loads.hours[carried])
-    group_segment = np.zeros(serves.shape[0], dtype=np.int64)
+    n_units, n_groups = len(loads.units), serves.shape[0]
+    g, u = np.nonzero(serves)
+    graph = coo_array((np.ones(len(g)), (g, n_groups + u)), shape=(n_groups + n_units,) * 2)
+    _, component = connected_components(graph, directed=False)
+    unit_component = component[n_groups:]
+    group_segment = np.zeros(n_groups, dtype=np.int64)
     group_segment[group] = loads.segment
-    for g in range(serves.shape[0]):
-        served_segments[serves[g], group_segment[g]] += 1e-9  # an added CSM with an empty book
-    home = np.argmax(served_segments, axis=1)
-    staffed = (loads.unit_capacity > 0) & (served_segments.sum(axis=1) > 0)
-    for i, name in enumerate(names):
-        mine = staffed & (home == i)
-        people = int(np.round(loads.unit_capacity[mine].sum() / cap)) if cap > 0 else 0
-        hours = float(hours_now[mine].sum())
-        # Accounts of this segment carried by CSMs of another segment move with neither.
-        if people == 0:
+    carried = loads.unit >= 0
+    shortages = []
+    for c in np.unique(unit_component):
+        mine = (unit_component == c) & (loads.unit_capacity > 0)
+        if not mine.any() or cap <= 0:
             continue
-        by_hours = math.ceil(hours / (upper_share * cap) - 1e-9) if upper_share > 0 else 0
-        accounts = loads.hours[movable & (loads.segment == i)]
+        people = int(np.round(loads.unit_capacity[mine].sum() / cap))
+        hours = float(hours_now[mine].sum())
+        segs = sorted({names[i] for i in group_segment[component[:n_groups] == c]}
+                      | {names[i] for i in loads.segment[carried & mine[np.maximum(loads.unit, 0)]]
+                         if scenario.segments[i].coverage == "pooled"}, key=names.index)
+        if not segs:
+            continue
+        who = segs[0] if len(segs) == 1 else " and ".join(segs) + " together"
+        accounts = loads.hours[movable & mine[np.maximum(loads.unit, 0)]]
+        by_hours = math.ceil(hours / (upper_share * cap) - 1e-9)
         by_accounts, fits = _csms_for_whole_accounts(accounts, upper_share * cap)
         need = max(by_hours, by_accounts)
         if need > people:
             why = (f"{hours:,.0f} h/month for {people} at {upper_share:.0%} of {cap:.1f} h" if by_hours >= by_accounts
-                   else f"{len(accounts):,} accounts of which at most {fits} fit one "
-                        f"CSM at {upper_share:.0%} of {cap:.1f} h")
-            shortages.append(f"{name} is {need - people} CSM{'s' if need - people != 1 else ''} short ({why})")
+                   else f"{len(accounts):,} accounts of which at most {fits} fit one CSM at {upper_share:.0%} of "
+                        f"{cap:.1f} h")
+            shortages.append(f"{who} {'is' if len(segs) == 1 else 'are'} {need - people} "
+                             f"CSM{'s' if need - people != 1 else ''} short ({why})")
         elif lower_share > 0:
             most = math.floor(hours / (lower_share * cap) + 1e-9)
             if most < people:
-                shortages.append(f"{name} has {people - most} CSM{'s' if people - most != 1 else ''} more than "
-                                 f"{lower_share:.0%} minimum utilization allows ({hours:,.0f} h/month for {people})")
+                shortages.append(f"{who} {'has' if len(segs) == 1 else 'have'} {people - most} "
+                                 f"CSM{'s' if people - most != 1 else ''} more than {lower_share:.0%} minimum "
+                                 f"utilization allows ({hours:,.0f} h/month for {people})")
     if shortages:
         raise RebalanceInfeasible(
             f"no rebalance keeps every CSM within [{lower_share:.0%}, {upper_share:.0%}] utilization: "
-            + "; ".join(shortages) + "; add CSMs with --add-csm NAME:SEGMENT or widen the band", where="rebalance")
+            + "; ".join(shortages)
+            + ("; add CSMs with --add-csm NAME:SEGMENT or widen the band" if any(" short (" in t for t in shortages)
+               else "; lower --min-utilization"), where="rebalance")
 
 
 def _csms_for_whole_accounts(hours: np.ndarray, most: float) -> tuple[int, int]:

@@ -27,7 +27,6 @@ import pandas as pd
 from . import accounts as account_work
 from .book import Book, load_book
 from .exceptions import BookError, ScenarioError
-from .plan import plan as plan_of
 from .plan import touchpoint_loads
 from .scenario import Scenario, load_scenario
 
@@ -262,7 +261,7 @@ def team(scenario: Scenario | dict | str | Path, book: Book | str | Path | None 
         below it.
     """
     scenario = load_scenario(scenario)
-    book = _book(scenario, book)
+    book = book_of(scenario, book)
     loads = account_loads(scenario, book)
     rows = team_rows(scenario, loads)
     target = target_utilization(scenario)
@@ -319,7 +318,8 @@ def _ids(book: Book, positions: np.ndarray) -> list[str]:
     return [column[int(p)].as_py() for p in positions]
 
 
-def _book(scenario: Scenario, book: Book | str | Path | None) -> Book:
+def book_of(scenario: Scenario, book: Book | str | Path | None) -> Book:
+    """``book`` loaded, or the scenario's book; an error when there is neither."""
     if book is None:
         if scenario.book is None:
             raise ScenarioError("the team needs a book of accounts with a csm column (book: in the scenario, or --book)",

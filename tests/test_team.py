@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from capacity.cli import main
-from capacity.exceptions import BookError, ScenarioError
+from capacity.exceptions import BookError
 from capacity.plan import plan
 from capacity.team import team, utilization
 
