@@ -36,8 +36,10 @@ __all__ = ["Book", "SortedARR", "load_book", "REQUIRED_COLUMNS", "OPTIONAL_COLUM
            "UNASSIGNED_VERTICAL"]
 
 REQUIRED_COLUMNS = ("account_id", "arr")
-OPTIONAL_COLUMNS = ("name", "vertical", "renewal_date")
-_TEXT_COLUMNS = ("account_id", "name", "vertical", "renewal_date")
+OPTIONAL_COLUMNS = ("name", "vertical", "renewal_date", "csm", "health", "workload_multiplier")
+_TEXT_COLUMNS = ("account_id", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier")
+#: Text columns whose values are categories, matched ignoring case and surrounding spaces.
+CATEGORY_COLUMNS = ("vertical", "csm", "health")
 #: One account above a trillion a year is a unit or export mistake, not a customer.
 MAX_PLAUSIBLE_ARR = 1e12
 #: The vertical given to accounts whose ``vertical`` cell is blank.
@@ -104,10 +106,14 @@ class Book:
 
         Built on first use: sizing a plan needs only the ARR, so a load does not pay for it.
         """
-        frame = self.table.drop_columns([c for c in ("vertical",) if c in self.table.column_names]).to_pandas()
+        frame = self.table.drop_columns([c for c in CATEGORY_COLUMNS if c in self.table.column_names]).to_pandas()
         frame.insert(1, "arr", self.arr_cents / 100)
         vertical = self.table.column("vertical") if "vertical" in self.table.column_names else None
         frame["vertical"] = _verticals(vertical, len(self))
+        for name in ("csm", "health"):
+            if name in self.table.column_names:
+                codes, labels = self.category(name)
+                frame[name] = pd.Categorical.from_codes(codes, categories=list(labels))
         return frame
 
     @property
@@ -128,6 +134,38 @@ class Book:
         bounds = np.searchsorted(codes[order], np.arange(len(labels) + 1))
         grouped = self.arr_cents[order]
         return {str(label): SortedARR.of(grouped[bounds[i] : bounds[i + 1]]) for i, label in enumerate(labels)}
+
+    def has_column(self, name: str) -> bool:
+        """True if the file gave column ``name`` (``csm``, ``health``, ``workload_multiplier``...)."""
+        return name in self.table.column_names
+
+    def category(self, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+        """A text category column as ``(codes, labels)``: ``labels[codes[i]]`` is account ``i``'s value.
+
+        Values match ignoring case and surrounding spaces and are shown in the first spelling seen;
+        a blank cell (or a missing column) has code -1. ``vertical`` keeps its blanks as
+        :data:`UNASSIGNED_VERTICAL`, as in :attr:`accounts`. Cached per column.
+        """
+        cache = self._categories
+        if name not in cache:
+            if name == "vertical":
+                verticals = self.accounts["vertical"].array
+                cache[name] = (np.asarray(verticals.codes, dtype=np.int32), tuple(str(c) for c in verticals.categories))
+            else:
+                column = self.table.column(name) if name in self.table.column_names else None
+                cache[name] = _category_codes(column, len(self))
+        return cache[name]
+
+    @cached_property
+    def _categories(self) -> dict:
+        return {}
+
+    @property
+    def workload_multiplier(self) -> np.ndarray | None:
+        """The ``workload_multiplier`` column [dimensionless, >= 0; blank is 1], or None without one."""
+        if "workload_multiplier" not in self.table.column_names:
+            return None
+        return self.table.column("workload_multiplier").to_numpy()
 
     def row_of(self, position: int) -> str:
         """How a user finds account ``position`` (0-based, file order): its row and id."""
@@ -211,7 +249,7 @@ def _read_csv(path: Path) -> Book:
     # Text columns are declared as text so that ids keep their leading zeros; only a blank
     # cell is missing: "N/A" in an ARR cell is a user's note, to be reported, not skipped.
     # A vertical has a handful of values: reading it dictionary-encoded leaves only those to clean.
-    types = {raw: _VERTICAL_TYPE if name == "vertical" else pa.string()
+    types = {raw: _VERTICAL_TYPE if name in CATEGORY_COLUMNS else pa.string()
              for raw, name in zip(header, names) if name in _TEXT_COLUMNS}
     convert = pacsv.ConvertOptions(
         column_types=types,
@@ -489,6 +527,7 @@ def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int
     arr_cents = _arr_cents(columns["arr"], ids, source)
     kept = {name: columns[name] for name in _TEXT_COLUMNS if name in columns}
     kept["account_id"] = ids
+    kept = _with_workload_multipliers(kept, ids, source)
     return Book(table=pa.table(kept), arr_cents=arr_cents, source=source)
 
 
@@ -555,9 +594,93 @@ def _verticals(column, rows: int) -> pd.Categorical:
     column = (column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])).unify_dictionaries()
     labels = pc.utf8_trim_whitespace(pc.fill_null(column.chunk(0).dictionary, "")).to_numpy(zero_copy_only=False)
     labels = np.where(labels == "", UNASSIGNED_VERTICAL, labels).astype(object)
-    categories, relabel = np.unique(labels, return_inverse=True)  # trimming may merge " Retail" and "Retail"
     codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks])
+    labels = _first_spellings(labels, codes)
+    categories, relabel = np.unique(labels, return_inverse=True)  # trimming may merge " Retail" and "Retail"
     return pd.Categorical.from_codes(relabel[codes], categories=categories)
+
+
+# -- categories and multipliers -----------------------------------------------------------
+
+
+def _first_spellings(labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Each label replaced by the first spelling seen in the file of the labels equal to it ignoring case.
+
+    ``labels`` are trimmed dictionary values and ``codes`` the accounts' indices into them, in file
+    order. Only labels that clash ignoring case cost a look at the codes.
+    """
+    keys = np.array([str(label).casefold() for label in labels], dtype=object)
+    unique_keys, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    if len(unique_keys) == len(labels) or len(codes) == 0:
+        return labels
+    present, first_position = np.unique(codes, return_index=True)
+    first_seen = np.full(len(labels), len(codes), dtype=np.int64)
+    first_seen[present] = first_position
+    out = labels.copy()
+    for group in np.flatnonzero(counts > 1):
+        members = np.flatnonzero(inverse == group)
+        out[members] = labels[members[np.argmin(first_seen[members])]]
+    return out
+
+
+def _category_codes(column, rows: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    """``(codes, labels)`` of a text category: trimmed, merged ignoring case, blank as code -1, labels sorted."""
+    if column is None:
+        return np.full(rows, -1, dtype=np.int32), ()
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(_as_text(column))
+    column = (column if isinstance(column, pa.ChunkedArray) else pa.chunked_array([column])).unify_dictionaries()
+    if column.num_chunks == 0:
+        return np.full(rows, -1, dtype=np.int32), ()
+    labels = pc.utf8_trim_whitespace(pc.fill_null(column.chunk(0).dictionary, "")).to_numpy(zero_copy_only=False)
+    labels = labels.astype(object)
+    codes = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False) for chunk in column.chunks]).astype(np.int64)
+    nulls = np.concatenate([chunk.is_null().to_numpy(zero_copy_only=False) for chunk in column.chunks])
+    labels = _first_spellings(labels, codes[~nulls]) if nulls.any() else _first_spellings(labels, codes)
+    blank = labels == ""
+    categories, relabel = np.unique(np.where(blank, "", labels).astype(str), return_inverse=True)
+    relabel = relabel.astype(np.int64)
+    if blank.any():
+        empty = int(np.searchsorted(categories, ""))  # "" sorts first
+        categories = np.delete(categories, empty)
+        relabel = np.where(blank, -1, relabel - (relabel > empty))
+    out = np.where(nulls, -1, relabel[np.where(nulls, 0, codes)]).astype(np.int32)
+    return out, tuple(str(c) for c in categories)
+
+
+def _with_workload_multipliers(kept: dict, ids: pa.Array, source: Path | None) -> dict:
+    """The ``workload_multiplier`` column as numbers >= 0 (a blank cell is 1), or a one-line error."""
+    if "workload_multiplier" not in kept:
+        return kept
+    column = kept["workload_multiplier"]
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
+        text = None
+        blank = column.is_null().to_numpy(zero_copy_only=False)
+    else:
+        text = pc.utf8_trim_whitespace(_as_text(column))
+        blank = pc.equal(text, "").to_numpy(zero_copy_only=False)
+        values = pd.to_numeric(pd.Series(text, dtype="string"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = np.where(blank, 1.0, values)
+    bad = ~np.isfinite(values) | (values < 0) | (values > MAX_WORKLOAD_MULTIPLIER)
+    if bad.any():
+        position = int(np.argmax(bad))
+        shown = f"{values[position]:g}" if text is None else text[position].as_py()
+        where = _row(position, ids[position].as_py(), source) + ", column workload_multiplier"
+        if np.isfinite(values[position]) and values[position] > MAX_WORKLOAD_MULTIPLIER:
+            problem = f"is implausibly large (above {MAX_WORKLOAD_MULTIPLIER:g})"
+        elif np.isfinite(values[position]) and values[position] < 0:
+            problem = "is negative; a workload multiplier is 0 or more (1 for an ordinary account)"
+        else:
+            problem = "is not a number; give a number 0 or more (1 for an ordinary account), or leave it blank"
+        raise BookError(f"workload_multiplier {shown!r} {problem}", file=source, where=where)
+    return {**kept, "workload_multiplier": pa.array(values, type=pa.float64())}
+
+
+#: An account a thousand times the work of an ordinary one is a typo, not a customer.
+MAX_WORKLOAD_MULTIPLIER = 1000.0
 
 
 def _as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:

@@ -21,7 +21,7 @@ from .content import fiscal_month_series, fte_by_kind
 if TYPE_CHECKING:
     from .content import ReportContent
 
-__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity",
+__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "todays_books",
            "fiscal_cost"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
@@ -178,3 +178,16 @@ def fiscal_cost(content: "ReportContent") -> Chart:
         yaxis={"autorange": False, "range": [0, max(monthly) * 1.15], "title": {"text": "In the month"}, **money_axis},
         yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
                 "title": {"text": "So far in the year"}, **money_axis}))
+
+
+def todays_books(content: "ReportContent") -> Chart:
+    """Utilization per CSM (or pooled team) of today's books against the target."""
+    rows = [r for r in content.team.csms if r.utilization is not None]
+    target = content.team.summary["target_utilization"]
+    colors = [PALETTE["high"] if r.utilization > target else PALETTE["accent"] for r in rows]
+    trace = {"type": "bar", "orientation": "h", "y": [r.csm for r in rows], "x": [r.utilization for r in rows],
+             "marker": {"color": colors}, "name": "Utilization", "hovertemplate": "%{y}: %{x:.0%}<extra></extra>"}
+    return Chart("todays-books", (trace,), layout(
+        80 + 24 * len(rows), xaxis={"title": {"text": "Utilization of customer hours"}, "tickformat": ".0%"},
+        shapes=[{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
+                 "line": {"color": PALETTE["muted"], "dash": "dash"}}]))

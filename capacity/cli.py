@@ -47,6 +47,8 @@ examples:
   python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
   python -m capacity synth --accounts 1000000 --out /tmp/book.csv
   python -m capacity excel data/scenario.yaml --out model.xlsx
+  python -m capacity team data/scenario.yaml
+  python -m capacity rebalance data/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
 """
 
 
@@ -142,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     x.add_argument("--out", type=Path, required=True, help="the .xlsx file to write (atomically)")
     x.set_defaults(run=_run_excel)
+    _add_team_commands(commands)
     return parser
 
 
@@ -157,6 +160,75 @@ def _run_excel(args: argparse.Namespace) -> None:
         print(f"warning: {args.out}: " + "; ".join(model.limitations) + " (see the note on its Summary sheet)",
               file=sys.stderr)
     print(_shown(model.path))
+
+
+# -- today's team and its rebalance ---------------------------------------------------------
+
+
+def _add_team_commands(commands) -> None:
+    t = commands.add_parser(
+        "team",
+        help="today's team: each CSM's book against capacity and the target utilization",
+        description="Per CSM (the book's csm column): segments, accounts, ARR, the hours a month their accounts "
+        "need (the plan's hours per customer), their customer hours and utilization; over- and under-loaded CSMs "
+        "against the fiscal year's target utilization (or 85%); accounts with no owner; owners of accounts in a "
+        "digital segment. A pooled segment is one team.",
+    )
+    t.add_argument("scenario", type=Path, help="scenario YAML file")
+    t.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
+    t.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    t.set_defaults(run=_run_team)
+
+    b = commands.add_parser(
+        "rebalance",
+        help="the fewest account moves that bring every CSM within a utilization band",
+        description="Solve an integer program (scipy's milp, HiGHS): every CSM ends within [min, max] utilization "
+        "(defaults 0 and the target), moving the fewest accounts, ARR or hours; accounts move only between CSMs "
+        "who serve their segment (and vertical pool). Prints the moves and each CSM before and after.",
+    )
+    b.add_argument("scenario", type=Path, help="scenario YAML file")
+    b.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
+    b.add_argument("--min-utilization", type=float, default=0.0, metavar="X", help="lowest utilization (default 0)")
+    b.add_argument("--max-utilization", type=float, default=None, metavar="Y",
+                   help="highest utilization (default: the fiscal year's target, else 0.85)")
+    b.add_argument("--move-cost", choices=["accounts", "arr", "hours"], default="accounts",
+                   help="what to move the least of (default accounts)")
+    b.add_argument("--add-csm", action="append", default=[], metavar="NAME:SEGMENT",
+                   help="a new CSM with an empty book in SEGMENT (repeatable)")
+    b.add_argument("--keep-verticals", action="store_true",
+                   help="move accounts only to CSMs who already own accounts of their vertical in the segment")
+    b.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit in seconds (default 60)")
+    b.add_argument("--out", type=Path, help="write the move list as CSV here (atomically)")
+    b.add_argument("--out-book", type=Path, help="write the book with the new owners as CSV here (atomically)")
+    b.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    b.set_defaults(run=_run_rebalance)
+
+
+def _run_team(args: argparse.Namespace) -> None:
+    from .team import book_of, render_team, team
+
+    context = _context(args)
+    result = team(context.scenario, book_of(context.scenario, context.book))
+    sys.stdout.write(result.to_json() + "\n" if args.json else render_team(result))
+
+
+def _run_rebalance(args: argparse.Namespace) -> None:
+    from .rebalance import rebalance, render_rebalance, write_book, write_moves
+    from .team import book_of
+
+    context = _context(args)
+    scenario = context.scenario
+    book = book_of(scenario, context.book)
+    result = rebalance(scenario, book, min_utilization=args.min_utilization, max_utilization=args.max_utilization,
+                       move_cost=args.move_cost, add_csms=args.add_csm, keep_verticals=args.keep_verticals,
+                       time_limit=args.time_limit)
+    if args.out is not None:
+        write_moves(result, args.out)
+        print(f"wrote {len(result.moves)} moves to {args.out}", file=sys.stderr)
+    if args.out_book is not None:
+        write_book(book, result, args.out_book)
+        print(f"wrote the book with its new owners to {args.out_book}", file=sys.stderr)
+    sys.stdout.write(result.to_json() + "\n" if args.json else render_rebalance(result))
 
 
 def _emit(text: str, out: Path | None) -> None:

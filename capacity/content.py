@@ -517,6 +517,10 @@ class ReportContent:
     fiscal: "FiscalPlan | None" = None
     parameters: dict = field(default_factory=dict)
     prepared: _dt.date = field(default_factory=_dt.date.today)
+    #: Today's team from the book's owners (:func:`capacity.team.team`), None without a ``csm`` column.
+    team: Any = None
+    #: The fewest moves into the target (:func:`capacity.rebalance.rebalance`), or why none fits (text).
+    rebalance: Any = None
 
     @property
     def currency(self) -> str:
@@ -856,6 +860,46 @@ class ReportContent:
                 rows.append((f"Report parameter {name}", value, "text"))
         return _measures("Other inputs", rows, ["Input", "Value"], self.currency, "text")
 
+    # -- today's books -------------------------------------------------------------------
+
+    def todays_books_table(self) -> Table | None:
+        """Each CSM's (or pooled team's) accounts, hours and utilization (None without owners in the book)."""
+        if self.team is None:
+            return None
+        frame = self.team.to_frame().rename(columns={
+            "csm": "CSM", "segments": "Segments", "accounts": "Accounts", "arr": "ARR", "hours_per_month": "Hours/month",
+            "capacity_hours_per_month": "Capacity hours/month", "utilization": "Utilization", "status": "Status"})
+        kinds: dict[str, Kind] = {"Accounts": "count", "ARR": "money", "Hours/month": "decimal",
+                                  "Capacity hours/month": "decimal", "Utilization": "percent"}
+        target = self.team.summary["target_utilization"]
+        return Table("todays-books", frame, kinds, self.currency,
+                     note=f"Status against the {fmt.percent(target, 0)} target utilization; {self.team.summary['programs']}.")
+
+    def todays_books_sentence(self) -> Sentence:
+        """Today's books in words: who is over and under, accounts without an owner, and the rebalance."""
+        team = self.team
+        if team is None:
+            return _sentence("The book has no ", _code("csm"), " column, so today's books are not shown.")
+        s, u = team.summary, team.unassigned
+        parts = [f"{len(s['over'])} of {len(team.csms)} CSMs and teams are above the "
+                 f"{fmt.percent(s['target_utilization'], 0)} target"
+                 + (f" ({', '.join(s['over'])})" if s["over"] else "")
+                 + f"; {len(s['under'])} are below {fmt.percent(s['under_loaded_below'], 0)}. "]
+        if u["accounts"]:
+            parts.append(f"{u['accounts']:,} accounts ({self.money(u['arr'])} ARR) have no owner. ")
+        if s["digital_owners"]:
+            parts.append(f"{len(s['digital_owners'])} CSMs own accounts of a digital segment. ")
+        moves = self.rebalance
+        if isinstance(moves, str):
+            parts.append(f"No rebalance fits: {moves}.")
+        elif moves is not None:
+            m = moves.moved
+            parts += ["The fewest moves that bring every CSM within the target: ",
+                      _strong(f"{m['accounts']:,} accounts"),
+                      f" ({self.money(m['arr'])} ARR, {m['hours_per_month']:.0f} hours a month), {moves.status}"
+                      + ("" if not moves.gap else f" within {fmt.percent(moves.gap)} of the bound") + "."]
+        return _sentence(*parts)
+
     def inputs_tables(self) -> list[Table]:
         """Section 6, every inputs table in order."""
         tables = [self.csm_inputs_table(), self.segment_inputs_table(), self.touchpoint_inputs_table(),
@@ -964,6 +1008,7 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
     if parameters["currency"] is not None:
         context = context.with_changes({"currency": parameters["currency"]})
     loaded = context.book if isinstance(context.book, Book) else None
+    team, moves = _todays_books(context.scenario, loaded)
     return ReportContent(
         scenario=context.scenario,
         plan=context.plan,
@@ -975,7 +1020,24 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
         book_source=None if loaded is None else loaded.source,
         fiscal=context.fiscal,
         parameters=parameters,
+        team=team,
+        rebalance=moves,
     )
+
+
+def _todays_books(scenario: "Scenario", book) -> tuple[Any, Any]:
+    """Today's team and its rebalance when the book names each account's owner; (None, None) otherwise."""
+    if book is None or not book.has_column("csm"):
+        return None, None
+    from .exceptions import RebalanceInfeasible
+    from .rebalance import rebalance
+    from .team import team
+
+    try:
+        moves = rebalance(scenario, book, time_limit=30)
+    except RebalanceInfeasible as exc:
+        moves = exc.message
+    return team(scenario, book), moves
 
 
 def save(content: ReportContent, path: str | Path) -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["CapacityError", "ScenarioError", "BookError", "ReportError", "OutputError"]
+__all__ = ["CapacityError", "ScenarioError", "BookError", "ReportError", "OutputError", "RebalanceInfeasible"]
 
 
 class CapacityError(ValueError):
@@ -59,3 +59,7 @@ class OutputError(CapacityError, OSError):
 
     Also an :class:`OSError`, so code that catches a failed write as one still does.
     """
+
+
+class RebalanceInfeasible(CapacityError):
+    """No rebalance of today's team meets the utilization band asked for (too few CSMs, or too lumpy)."""

@@ -95,6 +95,10 @@ class SegmentPlan:
     pools: tuple[PoolPlan, ...] = ()
     #: CSMs the split into pools costs against one unsplit team: sum of ceil(pool FTE) - ceil(FTE).
     pool_split_extra_headcount: int = 0
+    #: Account-level work (:mod:`capacity.accounts`): the average work of the segment's accounts against an
+    #: ordinary one, and how many of them need CSM time; None (and left out of to_dict) when not used.
+    workload_weight: float | None = None
+    served_customers: int | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,7 @@ class Plan:
         for seg in data["segments"]:
             if not math.isfinite(seg["customers_per_csm"]):
                 seg["customers_per_csm"] = None
+            _drop_unused_account_work(seg)
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -153,6 +158,8 @@ class Plan:
     def to_frame(self) -> pd.DataFrame:
         """One row per segment, indexed by segment name (touchpoints left out)."""
         rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools"}} for seg in self.segments]
+        for row in rows:
+            _drop_unused_account_work(row)
         return pd.DataFrame(rows).set_index("name")
 
     def pools_frame(self) -> pd.DataFrame:
@@ -175,6 +182,12 @@ class Plan:
                 monthly = tp.hours_per_customer_per_month * seg.customers + tp.program_hours_per_month
                 rows.append({"segment": seg.name, **asdict(tp), "hours_per_month": monthly, "fte": monthly / hours})
         return pd.DataFrame(rows)
+
+
+def _drop_unused_account_work(row: dict) -> None:
+    if row.get("workload_weight") is None:
+        row.pop("workload_weight", None)
+        row.pop("served_customers", None)
 
 
 def touchpoint_loads(segment: Segment) -> tuple[TouchpointLoad, ...]:
@@ -266,6 +279,8 @@ def plan_of(rows: Variants, sized: Sizing, row: int = 0) -> Plan:
             touchpoints=touchpoints,
             pools=pools,
             pool_split_extra_headcount=heads - int(sized.unsplit_headcount[row, s]) if pools else 0,
+            workload_weight=None if sized.workload_weight is None else float(sized.workload_weight[row, s]),
+            served_customers=None if sized.workload_weight is None else int(sized.served_customers[row, s]),
         ))
     total_arr = float(sized.total_arr[row])
     total_cost = float(sized.total_cost[row])

@@ -34,6 +34,7 @@ __all__ = [
     "Segment",
     "SalaryIncrease",
     "FiscalYear",
+    "WorkloadMultipliers",
     "Scenario",
     "month_index",
     "month_label",
@@ -229,6 +230,33 @@ class CSMTime(_Frozen):
         return float(workload.customer_hours_per_month(working, self.share))
 
 
+#: The book's text columns that account-level work can be keyed on.
+AccountColumn = Literal["health", "vertical", "csm"]
+
+
+class WorkloadMultipliers(_Frozen):
+    """How much more (or less) work an account is than an ordinary one, by a text column of the book.
+
+    ``values`` maps the column's values (matched ignoring case and surrounding spaces) to a
+    multiplier [dimensionless, >= 0] of the account's per-customer hours (recurring, inbound,
+    one-time; not programs); ``default`` covers the values not listed (and blank cells).
+    """
+
+    column: AccountColumn = "health"
+    values: dict[Name, Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]]
+    default: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _values_distinct(self) -> "WorkloadMultipliers":
+        seen: dict[str, str] = {}
+        for value in self.values:
+            key = value.strip().casefold()
+            if key in seen:
+                raise ValueError(f"values: {seen[key]!r} and {value!r} are the same value (case and spaces are ignored)")
+            seen[key] = value
+        return self
+
+
 class Segment(_Frozen):
     """A tier of the book by ARR, with its coverage model and touchpoints.
 
@@ -261,6 +289,12 @@ class Segment(_Frozen):
         default=None,
         description="With pool_by: vertical, only these verticals get a pool of their own; "
         "the others share one mixed pool. Default: every vertical its own pool.",
+    )
+
+    serve_only: dict[AccountColumn, Annotated[tuple[Name, ...], Field(min_length=1)]] | None = Field(
+        default=None,
+        description="Only accounts whose column matches one of the values need CSM time (e.g. {health: [red, yellow]}); "
+        "the others count as customers but need none. Needs a book.",
     )
 
     @model_validator(mode="after")
@@ -334,6 +368,9 @@ class Scenario(_Frozen):
     top_down_arr_per_csm: tuple[Positive, ...] = DEFAULT_TOP_DOWN_ARR_PER_CSM
     segments: Annotated[tuple[Segment, ...], Field(min_length=1)]
     fiscal_year: FiscalYear | None = None
+    workload_multipliers: WorkloadMultipliers | None = Field(
+        default=None, description="Per-account workload by a text column of the book (needs a book)."
+    )
 
     _source: Path | None = PrivateAttr(default=None)
 

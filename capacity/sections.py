@@ -105,8 +105,16 @@ class BudgetReport:
                 html.ChartView(charts.fiscal_cost(self.content)), html.table(self.content.fiscal_months_table()),
                 html.table(self.content.fiscal_segments_table()), warnings]
 
+    def todays_books_section(self) -> list:
+        """Today's books: who is over and under, and the rebalance, in words; utilization per CSM; the table."""
+        sentences = html.paragraph(_content.Paragraph(self.content.todays_books_sentence(),
+                                                      note=self.content.team is None))
+        if self.content.team is None:
+            return [sentences]
+        return [sentences, html.ChartView(charts.todays_books(self.content)), html.table(self.content.todays_books_table())]
+
     def inputs_tables(self) -> list[html.Html]:
-        """Section 6, every inputs table in order."""
+        """The assumptions: every inputs table in order."""
         return [html.table(t) for t in self.content.inputs_tables()]
 
 

@@ -80,6 +80,10 @@ class Variants:
     csm_cost: np.ndarray
     customers: np.ndarray | None = None
     arr: np.ndarray | None = None
+    #: Account-level work (:mod:`capacity.accounts`): each segment's average work per account against an
+    #: ordinary one, and its accounts that need CSM time, (V, S); None when the scenario weighs no account.
+    workload_weight: np.ndarray | None = None
+    served_customers: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.customer_hours)
@@ -123,7 +127,7 @@ class Variants:
 
 
 _ROW_FIELDS = ("working_hours", "customer_hours", "minutes", "per_month", "new_customer_rate", "min_arr", "cost_each",
-               "csm_cost", "customers", "arr")
+               "csm_cost", "customers", "arr", "workload_weight", "served_customers")
 
 
 def variants(scenario: Scenario, book: Book | None = None, *, customers=None, arr=None) -> Variants:
@@ -153,6 +157,8 @@ def variants(scenario: Scenario, book: Book | None = None, *, customers=None, ar
     def row(values, dtype=float):
         return np.array([values], dtype=dtype).reshape(1, -1)
 
+    weights = _account_weights(scenario, book)
+
     return Variants(
         scenario=scenario,
         book=book,
@@ -166,7 +172,36 @@ def variants(scenario: Scenario, book: Book | None = None, *, customers=None, ar
         csm_cost=np.array([csm.loaded_cost_per_year], dtype=float),
         customers=None if customers is None else row(customers, np.int64),
         arr=None if arr is None else row(arr),
+        workload_weight=None if weights is None else row(weights.weight),
+        served_customers=None if weights is None else row(weights.served_customers, np.int64),
     )
+
+
+def _account_weights(scenario: Scenario, book: Book | None, min_arr=None):
+    """The segments' workload weights (:func:`capacity.accounts.workload_weights`), or None when no account is weighed."""
+    from . import accounts
+
+    if not accounts.uses_account_work(scenario, book):
+        return None
+    return accounts.workload_weights(scenario, book, min_arr=min_arr)
+
+
+def _weights_at_thresholds(v: Variants) -> Variants:
+    """Account weights for rows whose thresholds moved: which accounts a segment holds decides its weight."""
+    if v.workload_weight is None or v.book is None:
+        return v
+    base = np.array([seg.min_arr for seg in v.scenario.segments], dtype=float)
+    moved = np.flatnonzero((v.min_arr != base).any(axis=1))
+    if not len(moved):
+        return v
+    weight, served = v.workload_weight.copy(), v.served_customers.copy()
+    cache: dict[tuple, object] = {}
+    for r in moved:
+        key = tuple(v.min_arr[r])
+        if key not in cache:
+            cache[key] = _account_weights(v.scenario, v.book, min_arr=v.min_arr[r])
+        weight[r], served[r] = cache[key].weight, cache[key].served_customers
+    return v.with_rows(workload_weight=weight, served_customers=served)
 
 
 @dataclass(frozen=True)
@@ -238,6 +273,9 @@ def loads(v: Variants) -> Loads:
     kind, segment_of = v.kind, v.segment_of
     rate = v.new_customer_rate[:, segment_of] if len(segment_of) else np.zeros_like(v.minutes)
     hours, frequency = touchpoint_hours(kind, v.minutes, v.per_month, rate)
+    if v.workload_weight is not None:
+        # Account-level work scales each account's own hours (recurring, inbound, one-time), not the programs.
+        hours = np.where(kind == "program", hours, hours * v.workload_weight[:, segment_of])
     segments = len(v.scenario.segments)
     shape = (len(v), segments)
     per_customer, recurring, per_new, program = (np.zeros(shape) for _ in range(4))
@@ -248,7 +286,10 @@ def loads(v: Variants) -> Loads:
             continue
         per_customer[:, s] = per_customer[:, s] + hours[:, t]
         if kind[t] == "one_time":
-            per_new[:, s] = per_new[:, s] + workload.one_time_hours_per_new_customer(v.minutes[:, t])
+            once = workload.one_time_hours_per_new_customer(v.minutes[:, t])
+            if v.workload_weight is not None:
+                once = once * v.workload_weight[:, s]
+            per_new[:, s] = per_new[:, s] + once
         else:
             recurring[:, s] = recurring[:, s] + hours[:, t]
     return Loads(hours, frequency, per_customer, recurring, per_new, program)
@@ -268,6 +309,8 @@ class Sizing:
     loads: Loads
     customers: np.ndarray
     arr: np.ndarray
+    workload_weight: np.ndarray | None  # (V, S), None when no account is weighed (capacity.accounts)
+    served_customers: np.ndarray | None
     fte: np.ndarray
     headcount: np.ndarray
     cost_per_year: np.ndarray
@@ -350,6 +393,7 @@ def size(v: Variants) -> Sizing:
         a book of verticals.
     """
     scenario = v.scenario
+    v = _weights_at_thresholds(v)
     load = loads(v)
     if v.customers is not None:
         customers, arr = v.customers, v.arr
@@ -399,6 +443,8 @@ def size(v: Variants) -> Sizing:
         loads=load,
         customers=customers,
         arr=arr,
+        workload_weight=v.workload_weight,
+        served_customers=v.served_customers,
         fte=fte,
         headcount=heads,
         cost_per_year=cost,

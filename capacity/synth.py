@@ -15,7 +15,7 @@ import pandas as pd
 
 from .files import atomic_path
 
-__all__ = ["VERTICALS", "synthetic_book", "write_synthetic_book"]
+__all__ = ["VERTICALS", "HEALTH", "SAMPLE_TEAM", "synthetic_book", "write_synthetic_book"]
 
 #: Verticals and their share of accounts.
 VERTICALS = {
@@ -37,6 +37,26 @@ _SECOND = np.array(
     "Studios Supply Works".split()
 )
 _SUFFIX = np.array(["Inc", "LLC", "Ltd", "Group", "Co", "GmbH", "plc"])
+
+#: Account health and its share of accounts; a few cells are typed in lower case, as CRMs let users do.
+HEALTH = {"Green": 0.62, "Yellow": 0.25, "Red": 0.13}
+_LOWER_CASE_SHARE = 0.03
+
+#: Today's owners of the sample book, by ARR tier (the sample scenario's thresholds): each tier's
+#: CSMs and the share of the tier's accounts each one carries (uneven, as books grow by history).
+#: The lowest tier is digital: no owner, except accounts that shrank from Mid-Market and kept theirs.
+SAMPLE_TEAM = (
+    (100_000, ("Alex Morgan", "Priya Shah", "Daniel Okafor", "Mei Chen", "Lucas Silva", "Hannah Weber"),
+     (0.26, 0.21, 0.17, 0.14, 0.12, 0.10)),
+    (25_000, ("Sofia Rossi", "Omar Haddad", "Emma Johansson", "Kenji Sato", "Grace Kim", "Mateo Garcia",
+              "Aisha Bello", "Noah Fischer", "Chloe Martin", "Ravi Iyer"),
+     (0.16, 0.14, 0.12, 0.11, 0.10, 0.09, 0.08, 0.08, 0.07, 0.05)),
+    (5_000, ("Liam Walsh", "Nina Petrova", "Samuel Adeyemi", "Julia Novak", "Ethan Brooks", "Zoe Laurent"),
+     (0.2, 0.2, 0.2, 0.2, 0.1, 0.1)),
+)
+#: Share of owned tiers' accounts whose owner left (blank cell), and of digital accounts still owned.
+_UNOWNED_SHARE = 0.02
+_DIGITAL_OWNED_SHARE = 0.03
 
 
 _CHUNK = 1_000_000
@@ -60,7 +80,10 @@ def synthetic_book(accounts: int, seed: int = 2027, **params) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``account_id`` (zero-padded text), ``name``, ``arr``, ``vertical``, ``renewal_date``.
+        Columns ``account_id`` (zero-padded text), ``name``, ``arr``, ``vertical``, ``renewal_date``,
+        ``csm`` (the owner, blank for none; see :data:`SAMPLE_TEAM`) and ``health`` (see :data:`HEALTH`).
+        The owners and health come from a second generator spawned from the seed, so the other
+        columns are the same as in a book without them.
     """
     return pd.concat(list(_chunks(accounts, seed, **params)), ignore_index=True)
 
@@ -68,9 +91,44 @@ def synthetic_book(accounts: int, seed: int = 2027, **params) -> pd.DataFrame:
 def _chunks(accounts: int, seed: int, **params) -> Iterator[pd.DataFrame]:
     """The book in pieces of at most a million rows, drawn from one seeded generator."""
     rng = np.random.default_rng(seed)
+    team_rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     width = max(7, len(str(accounts)))
     for start in range(0, accounts, _CHUNK):
-        yield _draw(rng, start, min(_CHUNK, accounts - start), width, **params)
+        chunk = _draw(rng, start, min(_CHUNK, accounts - start), width, **params)
+        chunk["csm"] = owners(team_rng, chunk["arr"].to_numpy())
+        chunk["health"] = _health(team_rng, len(chunk))
+        yield chunk
+
+
+def owners(rng: np.random.Generator, arr: np.ndarray, team=SAMPLE_TEAM) -> np.ndarray:
+    """An owner per account (blank for none): each tier's accounts drawn among its CSMs with their shares.
+
+    ``team`` is ``((min_arr [USD/year], names, shares), ...)`` from the highest tier down; accounts
+    below the lowest tier are digital: unowned, except a few still owned by a CSM of the second tier
+    (accounts that shrank and kept their owner).
+    """
+    out = np.full(len(arr), "", dtype=object)
+    upper = np.inf
+    for min_arr, names, shares in team:
+        in_tier = np.flatnonzero((arr >= min_arr) & (arr < upper))
+        picks = np.asarray(names, dtype=object)[rng.choice(len(names), size=len(in_tier), p=np.asarray(shares))]
+        picks[rng.random(len(in_tier)) < _UNOWNED_SHARE] = ""
+        out[in_tier] = picks
+        upper = min_arr
+    digital = np.flatnonzero(arr < upper)
+    kept = digital[rng.random(len(digital)) < _DIGITAL_OWNED_SHARE]
+    if len(team) > 1 and len(kept):
+        names = np.asarray(team[1][1], dtype=object)
+        out[kept] = names[rng.integers(0, len(names), len(kept))]
+    return out
+
+
+def _health(rng: np.random.Generator, count: int) -> np.ndarray:
+    labels = np.array(list(HEALTH), dtype=object)
+    health = labels[rng.choice(len(labels), size=count, p=np.array(list(HEALTH.values())))]
+    lower = rng.random(count) < _LOWER_CASE_SHARE
+    health[lower] = [h.lower() for h in health[lower]]
+    return health
 
 
 def _draw(

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .fiscal import FiscalPlan
     from .plan import Plan
 
-__all__ = ["render_plan", "render_fiscal", "table_lines"]
+__all__ = ["render_plan", "render_fiscal", "table_lines", "aligned"]
 
 # A text column: (the content table's column, the header shown, the style). The style is
 # "" (the table's own cell text), "short" (compact money), "number" (fmt.number), "pct0"
@@ -57,10 +57,11 @@ def table_lines(table: Table, columns, *, left: int = 2) -> list[str]:
     rows = []
     for i, record in enumerate(table.frame.to_dict("records")):
         rows.append([_cell(table, c, record[c], table.kind_at(i, c), style) for c, _, style in columns])
-    return _columns(header, rows, separator_before_last=table.total_row, left=left)
+    return aligned(header, rows, separator_before_last=table.total_row, left=left)
 
 
-def _columns(header: list[str], rows: list[list[str]], separator_before_last: bool = False, left: int = 2) -> list[str]:
+def aligned(header: list[str], rows: list[list[str]], separator_before_last: bool = False, left: int = 2) -> list[str]:
+    """Rows of cell texts as aligned lines: the first ``left`` columns left-aligned, the rest right-aligned."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -91,6 +92,11 @@ def render_plan(result: "Plan") -> str:
             lines += ["", f"{s.name} is sized in vertical pools, each rounded up: {s.headcount} CSMs against "
                           f"{whole} for one team ({s.pool_split_extra_headcount:+d})."]
             lines += ["  " + line for line in table_lines(pools_table(s, cur), _POOL_COLUMNS, left=1)]
+    weighted = [s for s in result.segments if s.workload_weight is not None]
+    if weighted:
+        lines += ["", "Account-level work: hours per customer are the workload weight times an ordinary customer's: "
+                  + "; ".join(f"{s.name} {s.workload_weight:.3g} ({s.served_customers:,} of {s.customers:,} "
+                              "customers served)" for s in weighted) + "."]
     lines += ["", f"Cost is {fmt.percent(result.totals.cost_pct_arr)} of ARR.", "",
               "Top-down guideposts (one CSM per ARR):"]
     for td in top_down_table(result).frame.iloc[1:].itertuples(index=False):

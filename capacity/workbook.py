@@ -19,7 +19,7 @@ __all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
 
 #: Sheet names in workbook order (the two fiscal sheets only with a fiscal year).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Inputs")
+          "Today's books", "Inputs")
 
 
 def number_format(kind: Kind, currency: str = "USD") -> str:
@@ -49,7 +49,13 @@ def _tables(report: ReportContent) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else [])
+         if report.fiscal is not None else []) + _todays_books(report)
+
+
+def _todays_books(report: ReportContent) -> list[tuple[str, Table]]:
+    """The "Today's books" sheet, when the book names each account's owner."""
+    table = report.todays_books_table()
+    return [] if table is None else [("Today's books", table)]
 
 
 def write_workbook(report: ReportContent, path: str | Path) -> Path:

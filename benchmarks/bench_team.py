@@ -1,0 +1,101 @@
+"""Budgets of today's team: the team on a million accounts, and the rebalance integer program."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from capacity import Book, load_scenario
+from capacity.plan import touchpoint_loads
+from capacity.rebalance import rebalance
+from capacity.team import team
+
+from .books import DEFAULT_SCENARIO
+from .harness import Measurement, budget, median_seconds
+
+HEALTH = {"column": "health", "values": {"red": 1.5, "yellow": 1.2, "green": 1.0}, "default": 1.0}
+
+
+def team_book(accounts: int, csms: int, seed: int = 7, mean_utilization: float = 0.72):
+    """A scenario and an imbalanced book of ``accounts`` accounts owned by ``csms`` dedicated CSMs.
+
+    The sample scenario with SMB dedicated (every non-digital segment has named owners), CSMs per
+    segment in proportion to its hours, each CSM's share of the segment's accounts drawn unevenly
+    (half to one and a half times the even share), and every touchpoint's minutes scaled so that the
+    team is at ``mean_utilization`` on average: some CSMs well above the target, some well below.
+    """
+    rng = np.random.default_rng(seed)
+    base = load_scenario(DEFAULT_SCENARIO)
+    segments = tuple(s.model_copy(update={"coverage": "dedicated"}) if s.coverage == "pooled" else s
+                     for s in base.segments)
+    arr = np.clip(np.round(np.exp(rng.normal(np.log(8000), 1.3, accounts)), -1), 600, 2_500_000)
+    mins = np.array([s.min_arr for s in segments])
+    order = np.argsort(mins)
+    seg = order[np.searchsorted(mins[order], arr, side="right") - 1]
+    hours = np.array([sum(t.hours_per_customer_per_month for t in touchpoint_loads(s)) for s in segments])
+    dedicated = np.array([s.coverage == "dedicated" for s in segments])
+    demand = np.bincount(seg, weights=hours[seg], minlength=len(segments)) * dedicated
+    people = np.maximum(1, np.round(demand / demand.sum() * csms)).astype(int) * dedicated
+    people[np.argmax(people)] += csms - people.sum()
+    owner = np.full(accounts, "", dtype=object)
+    for i in np.flatnonzero(dedicated):
+        names = np.array([f"{segments[i].name} CSM {k + 1:03d}" for k in range(people[i])], dtype=object)
+        shares = rng.uniform(0.5, 1.5, people[i])
+        in_segment = np.flatnonzero(seg == i)
+        owner[in_segment] = names[rng.choice(people[i], size=len(in_segment), p=shares / shares.sum())]
+    health = np.array(["Green", "Yellow", "Red"], dtype=object)[rng.choice(3, size=accounts, p=[0.62, 0.25, 0.13])]
+    frame = pd.DataFrame({"account_id": np.char.zfill(np.arange(1, accounts + 1).astype(str), 8), "arr": arr,
+                          "csm": owner, "health": health})
+    book = Book.from_frame(frame)
+    # Touchpoint minutes scaled so that the team is at ``mean_utilization`` on average.
+    scale = csms * mean_utilization * base.csm.customer_hours_per_month / float(np.sum(hours[seg] * dedicated[seg]))
+    segments = tuple(s.model_copy(update={"touchpoints": tuple(t.model_copy(update={"minutes": t.minutes * scale})
+                                                               for t in s.touchpoints)}) for s in segments)
+    scenario = base.model_copy(update={"segments": segments, "fiscal_year": None})
+    return scenario, book
+
+
+def _fresh(book: Book) -> Book:
+    """The same accounts with nothing cached: what a just-loaded book has."""
+    return Book(table=book.table, arr_cents=book.arr_cents, source=None)
+
+
+@budget("team of 1M accounts after loading (health multipliers, median of 3)", limit=2.0, unit="s")
+def team_million(smoke: bool) -> Measurement:
+    accounts, csms = (20_000, 20) if smoke else (1_000_000, 400)
+    scenario, book = team_book(accounts, csms)
+    scenario = scenario.model_copy(update={"workload_multipliers": load_scenario(
+        {"csm": {"loaded_cost_per_year": 1}, "segments": [{"name": "x", "min_arr": 0}],
+         "workload_multipliers": HEALTH}).workload_multipliers})
+    seconds = median_seconds(lambda: team(scenario, _fresh(book)), repeat=3)
+    return Measurement(seconds, f"{accounts:,} accounts, {csms} CSMs")
+
+
+def _rebalance_budget(accounts: int, csms: int, time_limit: float, smoke: bool) -> Measurement:
+    scenario, book = team_book(accounts, csms)
+    start = time.perf_counter()
+    result = rebalance(scenario, book, time_limit=time_limit)
+    seconds = time.perf_counter() - start
+    before = max(r.utilization for r in result.before if r.utilization is not None)
+    note = (f"{accounts:,} accounts x {csms} CSMs: {result.status}, gap {result.gap:.2%}, "
+            f"{result.moved['accounts']:,} moves (bound {result.bound:g}), {result.candidates:,} candidate accounts, "
+            f"worst CSM {before:.0%} before")
+    return Measurement(seconds if (result.gap is not None and result.gap <= 0.01) or smoke else float("inf"), note)
+
+
+@budget("rebalance 10k accounts x 50 CSMs, optimal or within 1% of the bound", limit=10.0, unit="s")
+def rebalance_10k(smoke: bool) -> Measurement:
+    return _rebalance_budget(*((2_000, 10) if smoke else (10_000, 50)), time_limit=8.0, smoke=smoke)
+
+
+@budget("rebalance 100k accounts x 100 CSMs with a time limit, gap reported", limit=60.0, unit="s")
+def rebalance_100k(smoke: bool) -> Measurement:
+    accounts, csms = (5_000, 20) if smoke else (100_000, 100)
+    scenario, book = team_book(accounts, csms)
+    start = time.perf_counter()
+    result = rebalance(scenario, book, time_limit=45.0)
+    seconds = time.perf_counter() - start
+    return Measurement(seconds, f"{accounts:,} x {csms}: {result.status}, gap {result.gap:.2%}, "
+                                f"{result.moved['accounts']:,} moves, {result.candidates:,} candidate accounts")
