@@ -217,18 +217,19 @@ class Rebalance:
 
 def _groups(scenario: Scenario, book: Book, loads: AccountLoads, keep_verticals: bool) -> np.ndarray:
     """Each account's group: segment, vertical pool (``pool_by: vertical``), vertical (``keep_verticals``)."""
-    from .plan import _pool_groups
+    from .sizing import pool_groups
 
     vertical, labels = book.category("vertical")
     pool = np.zeros(len(book), dtype=np.int64)
+    groups_of = pool_groups(scenario, book) if any(seg.pool_by == "vertical" for seg in scenario.segments) else None
     for i, seg in enumerate(scenario.segments):
         if seg.pool_by != "vertical":
             continue
-        groups = _pool_groups(scenario, i, sorted(labels))
         pool_of_label = np.zeros(len(labels), dtype=np.int64)
-        for p, (_, members) in enumerate(groups):
+        for p, (_, members) in enumerate(groups_of[i]):
             for v in members:
-                pool_of_label[labels.index(v)] = p
+                if v in labels:  # a blank vertical ("Unassigned") has no label of its own
+                    pool_of_label[labels.index(v)] = p
         in_segment = loads.segment == i
         pool[in_segment] = pool_of_label[vertical[in_segment]]
     key = np.stack([loads.segment, pool, vertical if keep_verticals else np.zeros_like(pool)], axis=1)
