@@ -98,9 +98,9 @@ def segment_sizes(scenario: Scenario, book: Book | None = None, min_arr=None) ->
     if len(np.unique(mins)) != len(mins):
         raise ScenarioError("segment thresholds must be distinct", file=scenario.source, where="segments[].min_arr")
     lowest = int(order[0])
-    if book.sorted.cents[0] < threshold_cents(mins[lowest]):
+    if book.min_cents < threshold_cents(mins[lowest]):
         _check_lowest(book, int(threshold_cents(mins[lowest])), scenario, lowest)
-    counts, sums = _sizes_from_sorted(book.sorted, mins, order)
+    counts, sums = _sizes_from_sorted(book, mins, order)  # a Book bins without sorting
     return SegmentSizes(names, counts.astype(np.int64), sums / 100)
 
 
