@@ -937,7 +937,8 @@ def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
     else:
         raw = _as_text(column)
         values = _plain_amounts(raw)
-        if values is None:
+        plain = values is not None
+        if not plain:
             raw = pc.utf8_trim_whitespace(raw)
             amount = pc.replace_substring_regex(raw, _CURRENCY, "")
             cleaned = pc.replace_substring(amount, ",", "")
@@ -945,8 +946,10 @@ def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
             values[_misplaced_commas(amount)] = np.nan
         else:
             amount = raw
-        values[_dot_thousands(amount, values)] = np.nan
-        shown = raw
+        ambiguous = _dot_thousands(amount, values)
+        values[ambiguous] = np.nan
+        # A column of plain numbers shows a bad one as the number it is ("1e+30"), an ambiguous one as written.
+        shown = None if plain and not ambiguous.any() else raw
     blank = column.is_null().to_numpy(zero_copy_only=False)
     bad = blank | ~np.isfinite(values) | (values < 0) | (values > MAX_PLAUSIBLE_ARR)
     if bad.any():

@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
         "FTE, headcount and cost; totals; and the top-down guideposts.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    p.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--out", type=Path, help="write the output to this file (atomically) instead of stdout")
     p.set_defaults(run=_run_plan)
@@ -92,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument("scenario", type=Path, help="scenario YAML file")
-    r.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    r.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(r)
     r.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
     r.add_argument("--notebook", type=Path, default=None,
                    help="run this notebook instead of notebooks/budget-report.ipynb (same parameters)")
@@ -108,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         "and cost; the months summed over segments; the year's summary and warnings.",
     )
     f.add_argument("scenario", type=Path, help="scenario YAML file with a fiscal_year block")
-    f.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    f.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(f)
     output = f.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
@@ -126,6 +129,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _book_argument(value: str) -> str | Path:
+    """A database URL stays text (a path would fold its "//"); anything else is a file."""
+    from .sources import looks_like_url
+
+    return value if looks_like_url(value) else Path(value)
+
+
+def _database_book_arguments(command: argparse.ArgumentParser) -> None:
+    which = command.add_mutually_exclusive_group()
+    which.add_argument("--book-table", metavar="TABLE", help="with --book URL: read the book from this table")
+    which.add_argument("--book-query", metavar="SQL", help="with --book URL: read the book from this SELECT")
+
+
+def _book_source(args: argparse.Namespace):
+    """The book the command line names (a file, or a database table or query), or None."""
+    from .sources import book_from_arguments
+
+    return book_from_arguments(args.book, getattr(args, "book_table", None), getattr(args, "book_query", None))
+
+
+def _load_command_book(args: argparse.Namespace, scenario):
+    """The command line's book, read with the scenario's column mapping and only the columns a plan uses."""
+    from .book import load_book
+    from .book_columns import needed_columns
+
+    source = _book_source(args)
+    return None if source is None else load_book(source, columns=scenario.book_columns, needs=needed_columns(scenario))
+
+
 def _emit(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
@@ -134,12 +166,11 @@ def _emit(text: str, out: Path | None) -> None:
 
 
 def _run_plan(args: argparse.Namespace) -> None:
-    from .book import load_book
     from .plan import plan
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
+    book = _load_command_book(args, scenario)
     result = plan(scenario, book)
     _emit(result.to_json() + "\n" if args.json else render_plan(result), args.out)
 
@@ -205,7 +236,7 @@ def _run_report(args: argparse.Namespace) -> None:
 
     parameters = parse_parameters(args.parameters)
     options = {} if args.notebook is None else {"notebook": args.notebook}
-    rendered = render(args.scenario, book=args.book, out_dir=args.out, parameters=parameters, echo=echo_to_stderr,
+    rendered = render(args.scenario, book=_book_source(args), out_dir=args.out, parameters=parameters, echo=echo_to_stderr,
                       progress_bar=sys.stderr.isatty(), **options)
     for path in (rendered.html, rendered.workbook, rendered.notebook):
         print(_shown(path))
@@ -220,12 +251,11 @@ def _shown(path: Path) -> str:
 
 
 def _run_fiscal(args: argparse.Namespace) -> None:
-    from .book import load_book
     from .fiscal import fiscal_plan
     from .scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
+    book = _load_command_book(args, scenario)
     result = fiscal_plan(scenario, book)
     if args.csv is not None:
         write_text(args.csv, result.to_frame().to_csv(index=False))

@@ -232,14 +232,14 @@ def plan(
     if sizes is None or (pooled and vertical_sizes is None):
         if book is None and scenario.book is not None:
             book = scenario.book
-            if not book.exists():
+            if isinstance(book, Path) and not book.exists():
                 raise ScenarioError(
                     f"book file not found: {book} (a relative path is read from the scenario's folder)",
                     file=scenario.source,
                     where="book",
                 )
         if book is not None and not isinstance(book, Book):
-            book = load_book(book)
+            book = load_book(book, columns=scenario.book_columns)
     if sizes is None:
         sizes = segment_sizes(scenario, book)
     if pooled and vertical_sizes is None:

@@ -1019,8 +1019,8 @@ def build(scenario_path: str | Path | Scenario | dict, book_path: str | Path | N
         source = scenario.source
         scenario = scenario.model_copy(update={"currency": parameters["currency"]})
         scenario._source = source
-    book_file = Path(book_path) if book_path is not None else scenario.book
-    book = load_book(book_file) if book_file is not None else None
+    book_file = _book_given(book_path) if book_path is not None else scenario.book
+    book = load_book(book_file, columns=scenario.book_columns) if book_file is not None else None
     result = plan(scenario, book)
     sensitivity = tornado(scenario, book, base=result)
     fiscal = _fiscal_plan(scenario, book)
@@ -1045,3 +1045,10 @@ def _fiscal_plan(scenario: Scenario, book: Book | None):
     from .fiscal import fiscal_plan
 
     return fiscal_plan(scenario, book)
+
+
+def _book_given(book_path):
+    """A book given to the report: a file path, or a database book (as the notebook's parameter, a dict)."""
+    from .sources import is_database_book
+
+    return book_path if is_database_book(book_path) else Path(book_path)

@@ -274,7 +274,7 @@ def tornado(scenario: Scenario | dict | str, book: Book | str | None = None, *, 
     if book is None and scenario.book is not None:
         book = scenario.book
     if book is not None and not isinstance(book, Book):
-        book = load_book(book)
+        book = load_book(book, columns=scenario.book_columns)
     sizes = segment_sizes(scenario, book)
     base = base if base is not None else plan(scenario, sizes=sizes)
     impacts = []

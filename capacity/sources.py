@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .exceptions import BookError
 
-__all__ = ["DatabaseBook", "PARQUET_SUFFIXES", "expand_environment", "is_database_book", "read_database",
-           "read_parquet"]
+__all__ = ["DatabaseBook", "PARQUET_SUFFIXES", "book_from_arguments", "expand_environment", "is_database_book",
+           "looks_like_url", "read_database", "read_parquet"]
 
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -78,7 +78,35 @@ def is_database_book(value: Any) -> bool:
     return isinstance(value, DatabaseBook) or (isinstance(value, dict) and "url" in value)
 
 
-def expand_environment(url: str, environ: dict[str, str] | None = None) -> str:
+def looks_like_url(value: str) -> bool:
+    """True for ``scheme://...`` (a database URL), as opposed to a file path."""
+    return bool(_URL_SCHEME.match(str(value)))
+
+
+def book_from_arguments(book, table: str | None = None, query: str | None = None):
+    """The book named on a command line: a file path, or a URL with ``--book-table`` or ``--book-query``.
+
+    Raises
+    ------
+    BookError
+        For a URL without a table or query, or a table or query without a URL.
+    """
+    if book is None:
+        if table is not None or query is not None:
+            raise BookError("--book-table and --book-query need --book URL (a database URL)", where="--book")
+        return None
+    if not looks_like_url(str(book)):
+        if table is not None or query is not None:
+            raise BookError(f"--book-table and --book-query go with a database URL, not a file ({book})",
+                            where="--book")
+        return Path(book)
+    if table is None and query is None:
+        raise BookError("a database book needs --book-table TABLE or --book-query SQL",
+                        file=_hide_password(str(book)), where="--book")
+    return DatabaseBook.of({"url": str(book), "table": table, "query": query})
+
+
+def expand_environment(url: str, environ: dict[str, str] | None = None, label: str | None = None) -> str:
     """``url`` with each ``${VAR}`` replaced by the environment variable ``VAR``.
 
     Raises
@@ -91,10 +119,11 @@ def expand_environment(url: str, environ: dict[str, str] | None = None) -> str:
     def value(match: re.Match) -> str:
         name = match.group(1)
         if not _NAME.fullmatch(name):
-            raise BookError(f"${{{name}}} in the url is not an environment variable name", where="book.url")
+            raise BookError(f"${{{name}}} in the url is not an environment variable name", file=label,
+                            where="book.url")
         if name not in environ:
             raise BookError(f"the url uses ${{{name}}} but the environment variable {name} is not set",
-                            where="book.url")
+                            file=label, where="book.url")
         return environ[name]
 
     return _VARIABLE.sub(value, url)
@@ -134,7 +163,7 @@ def read_database(book: DatabaseBook, select: Callable[[list[str]], list[str]]) 
     BookError
         One line, without the password: no driver, no connection, no such table, a failing query.
     """
-    url = expand_environment(book.url)
+    url = expand_environment(book.url, label=book.label)
     password = _password(url)
     try:
         import sqlalchemy as sa

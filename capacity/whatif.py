@@ -208,7 +208,7 @@ class Workbench:
 
     def __init__(self, scenario: Scenario, book: Book | None = None):
         if book is None and scenario.book is not None:
-            book = load_book(scenario.book)
+            book = load_book(scenario.book, columns=scenario.book_columns)
         self.scenario = scenario
         self.book = book
         self.base = Levers(
@@ -924,5 +924,5 @@ def open_workbook(scenario_path: str | os.PathLike[str], book_path: str | os.Pat
     the scenario's ``book``.
     """
     scenario = load_scenario(resolve_path(scenario_path, "scenario"))
-    book = load_book(resolve_path(book_path, "book")) if book_path else None
+    book = load_book(resolve_path(book_path, "book"), columns=scenario.book_columns) if book_path else None
     return build_workbook(scenario, book)
