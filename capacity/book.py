@@ -225,10 +225,16 @@ def load_book(path, *, columns: dict[str, str] | None = None, needs=None) -> Boo
     """
     from . import sources
 
+    header: list[str] = []
+
+    def select(names: list[str], source) -> list[str]:
+        header.extend(names)
+        return _headers_to_read(names, source, columns, needs)
+
     if sources.is_database_book(path):
         spec = sources.DatabaseBook.of(path)
-        table = sources.read_database(spec, lambda header: _headers_to_read(header, spec.label, columns, needs))
-        return _book_from_arrow(table, spec.label, columns, needs)
+        table = sources.read_database(spec, lambda names: select(names, spec.label))
+        return _book_from_arrow(table, spec.label, columns, needs, header)
     path = Path(path)
     if not path.exists():
         raise BookError("file not found", file=path)
@@ -237,8 +243,8 @@ def load_book(path, *, columns: dict[str, str] | None = None, needs=None) -> Boo
     if path.suffix.lower() in _EXCEL_SUFFIXES:
         return Book.from_frame(_read_excel(path, columns), source=path, columns=columns)
     if path.suffix.lower() in sources.PARQUET_SUFFIXES:
-        table = sources.read_parquet(path, lambda header: _headers_to_read(header, path, columns, needs))
-        return _book_from_arrow(table, path, columns, needs)
+        table = sources.read_parquet(path, lambda names: select(names, path))
+        return _book_from_arrow(table, path, columns, needs, header)
     _refuse_other_formats(path)
     return _read_csv(path, columns, needs)
 
@@ -264,17 +270,20 @@ def _headers_to_read(header: list[str], source, columns, needs) -> list[str]:
     return [raw for raw, name in zip(header, names) if name in wanted]
 
 
-def _book_from_arrow(table: pa.Table, source, columns, needs) -> Book:
-    """Validate the columns of a Parquet file or a database result, typed as their source types them."""
-    header = table.column_names
-    names = _column_names(header, source, columns)
+def _book_from_arrow(table: pa.Table, source, columns, needs, header: list[str]) -> Book:
+    """Validate the columns of a Parquet file or a database result, typed as their source types them.
+
+    ``table`` holds the columns picked from the source's ``header``.
+    """
+    names = _column_names(table.column_names, source, columns)
     wanted = _wanted(needs)
     read = {}
     for index, name in enumerate(names):
         if name in wanted:
             column = table.column(index)
             read[name] = _arrow_amount(column) if name == "arr" else _arrow_text(column)
-    skipped = frozenset(name for name in names if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS) - set(read)
+    present = _column_names(header, source, columns) if header else names
+    skipped = frozenset(name for name in present if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS) - set(read)
     return _book_from_columns(read, table.num_rows, source, skipped=skipped)
 
 
