@@ -328,6 +328,8 @@ def _refuse_other_formats(path: Path) -> None:
         raise BookError("is an old Excel (.xls) workbook; save it as .xlsx or as CSV UTF-8", file=path)
     if magic.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BookError("is UTF-16 text (Excel's \"Unicode Text\"); export the file as CSV UTF-8", file=path)
+    if magic.startswith(b"PAR1"):
+        raise BookError("is a Parquet file, not CSV text; give it the .parquet extension", file=path)
     if magic.startswith(b"PK\x03\x04"):
         raise BookError(
             "is a zip or Excel (.xlsx) file, not CSV text; give an Excel workbook the .xlsx extension", file=path

@@ -235,3 +235,23 @@ def test_postgresql_errors_are_one_line_without_the_password(postgres):
     assert "hunter2secret" not in line and "\n" not in line
     with pytest.raises(BookError, match=r"book.query: the query failed: .*relation \"acounts\" does not exist"):
         load_book({"url": f"postgresql://postgres@/crm?host={postgres}", "query": "SELECT * FROM acounts"})
+
+
+def test_a_parquet_file_with_another_extension_says_so(tmp_path):
+    path = tmp_path / "accounts.csv"
+    pq.write_table(pa.table({"account_id": ["a"], "arr": [1.0]}), path)
+    with pytest.raises(BookError, match=r"accounts\.csv: is a Parquet file, not CSV text; give it the \.parquet extension"):
+        load_book(path)
+
+
+def test_the_report_content_reads_a_database_book(tmp_path, accounts):
+    from capacity import sections
+    from capacity.report import _book_parameter
+
+    path = _sqlite_book(tmp_path, accounts)
+    given = DatabaseBook(url=f"sqlite:///{path}", table="accounts")
+    parameter = _book_parameter(given)  # what papermill hands the notebook
+    assert parameter == {"url": f"sqlite:///{path}", "table": "accounts"}
+    from_db = sections.build(DEFAULT_SCENARIO, parameter)
+    from_csv = sections.build(DEFAULT_SCENARIO, DEFAULT_BOOK)
+    assert from_db.plan.to_json() == from_csv.plan.to_json()
