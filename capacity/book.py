@@ -18,6 +18,7 @@ import codecs
 import csv
 import datetime
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from .book_columns import column_names
 from .exceptions import BookError
 from .files import log_parse
 
@@ -47,6 +49,10 @@ UNASSIGNED_VERTICAL = "Unassigned"
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _VERTICAL_TYPE = pa.dictionary(pa.int32(), pa.string())
 _FIRST_DATA_ROW = 2  # spreadsheet numbering: the header is row 1
+_NO_HEADER_ROW_SUFFIXES = {".parquet", ".pq"}
+# On two cores, pyarrow's reader threads cost more than they give (measured on a shared 2-core machine:
+# 1.0x to 1.2x of pandas single-threaded, 0.9x to 1.9x threaded); with more cores they pay.
+_CSV_THREADS = (os.cpu_count() or 1) > 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,13 +94,17 @@ class Book:
         ``renewal_date`` and ``vertical`` (as read) when the file has them.
     arr_cents : numpy.ndarray
         ARR per account in integer cents, in file order.
-    source : Path or None
-        The file the book was read from.
+    source : Path, str or None
+        The file the book was read from (a database book: its URL without password, and table).
+    skipped : frozenset of str
+        Columns the source has but that were left unread because the caller does not need them.
     """
 
     table: pa.Table
     arr_cents: np.ndarray
-    source: Path | None = None
+    source: Path | str | None = None
+    #: Known columns the source has but that were not read (see ``needs`` of :func:`load_book`).
+    skipped: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self.arr_cents)
@@ -106,6 +116,7 @@ class Book:
 
         Built on first use: sizing a plan needs only the ARR, so a load does not pay for it.
         """
+        _require_read(self, "vertical")
         frame = self.table.drop_columns([c for c in CATEGORY_COLUMNS if c in self.table.column_names]).to_pandas()
         frame.insert(1, "arr", self.arr_cents / 100)
         vertical = self.table.column("vertical") if "vertical" in self.table.column_names else None
@@ -119,7 +130,43 @@ class Book:
     @property
     def total_arr(self) -> float:
         """Total ARR of the book [USD/year], exact to the cent."""
-        return int(self.sorted.cum[-1]) / 100
+        return int(self.arr_cents.sum()) / 100
+
+    @cached_property
+    def min_cents(self) -> int:
+        """The lowest ARR in the book [cents/year]."""
+        return int(self.sorted.cents[0]) if "sorted" in self.__dict__ else int(self.arr_cents.min())
+
+    def between(self, lower_bounds_cents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Count and ARR (cents) in ``[b_k, b_{k+1})`` for ascending bounds, as :meth:`SortedARR.between`.
+
+        A plan needs a few bins, not the order of a million accounts: unless the book is
+        sorted already, each account is binned (a binary search among the bounds) and the
+        bins summed, exactly, in integers.
+        """
+        bounds = np.asarray(lower_bounds_cents, dtype=np.int64)
+        if "sorted" in self.__dict__ or (bounds.ndim == 2 and len(bounds) > 1):
+            return self.sorted.between(bounds)  # many sets of bounds: binary searches in ARR sorted once
+        if bounds.ndim == 2:
+            counts, sums = self.between(bounds[0])
+            return counts[None, :], sums[None, :]
+        cents = self.arr_cents
+        if len(bounds) <= 16:  # a few comparisons beat a binary search per account
+            slot = np.zeros(len(cents), dtype=np.intp)
+            for bound in bounds:
+                slot += cents >= bound
+        else:
+            slot = np.searchsorted(bounds, cents, side="right")
+        width = len(bounds) + 1  # slot 0: below b_0, not counted
+        counts = np.bincount(slot, minlength=width)[1:].astype(np.int64)
+        if int(cents.sum()) < 2**52:  # float sums of whole cents are exact below 2**53
+            sums = np.bincount(slot, weights=cents, minlength=width)[1:].astype(np.int64)
+        else:  # each half of the cents sums exactly
+            low_bits = 26
+            high = np.bincount(slot, weights=cents >> low_bits, minlength=width)[1:].astype(np.int64)
+            low = np.bincount(slot, weights=cents & ((1 << low_bits) - 1), minlength=width)[1:].astype(np.int64)
+            sums = (high << low_bits) + low
+        return counts, sums
 
     @cached_property
     def sorted(self) -> SortedARR:
@@ -172,8 +219,11 @@ class Book:
         return _row(position, self.table.column("account_id")[position].as_py(), self.source)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame, source: str | Path | None = None) -> "Book":
+    def from_frame(cls, frame: pd.DataFrame, source: str | Path | None = None,
+                   columns: dict[str, str] | None = None) -> "Book":
         """Validate a table of accounts (as read from Excel, or built in code).
+
+        ``columns`` maps canonical names to the frame's headers (a scenario's ``book_columns``).
 
         Raises
         ------
@@ -181,10 +231,12 @@ class Book:
             Naming the row and column of the first problem.
         """
         source = None if source is None else Path(source)
-        names = _canonical_names(frame.columns, source)
+        names = _column_names(frame.columns, source, columns)
         columns = {}
         for column, name in zip(frame.columns, names):
             values = frame[column]
+            if name == "arr" and values.dtype == object:
+                values = values.map(_number_as_text)
             if name == "arr" and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
                 columns[name] = pa.array(values.to_numpy(dtype=float, na_value=np.nan), type=pa.float64(), from_pandas=True)
             elif name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
@@ -192,15 +244,23 @@ class Book:
         return _book_from_columns(columns, len(frame), source)
 
 
-def load_book(path: str | Path) -> Book:
-    """Read and validate a book of accounts from CSV or Excel (.xlsx).
+def load_book(path, *, columns: dict[str, str] | None = None, needs=None) -> Book:
+    """Read and validate a book of accounts from CSV, Excel (.xlsx), Parquet or a database.
 
     Parameters
     ----------
-    path : str or Path
-        A comma-separated file (UTF-8, with or without a byte-order mark, any line ends)
-        or an Excel workbook whose first sheet holds the table (or, behind a cover sheet, the
-        one sheet whose first row names account_id and arr).
+    path : str, Path, DatabaseBook or dict
+        A comma-separated file (UTF-8, with or without a byte-order mark, any line ends),
+        an Excel workbook whose first sheet holds the table (or, behind a cover sheet, the
+        one sheet whose first row names account_id and arr), a ``.parquet`` file, or a
+        database table or query (:class:`capacity.sources.DatabaseBook`, or a dict with
+        ``url`` and ``table`` or ``query``).
+    columns : dict, optional
+        Canonical column name -> the source's header (a scenario's ``book_columns``).
+    needs : iterable of str, optional
+        The canonical columns the caller uses (``account_id`` and ``arr`` always are);
+        others are not parsed (see :func:`capacity.book_columns.needed_columns`). By
+        default every known column is read.
 
     Returns
     -------
@@ -211,16 +271,97 @@ def load_book(path: str | Path) -> Book:
     BookError
         On an unreadable file or bad rows, naming the file and the row or column.
     """
+    from . import sources
+
+    header: list[str] = []
+
+    def select(names: list[str], source) -> list[str]:
+        header.extend(names)
+        return _headers_to_read(names, source, columns, needs)
+
+    if sources.is_database_book(path):
+        spec = sources.DatabaseBook.of(path)
+        log_parse("book", spec.label)
+        table = sources.read_database(spec, lambda names: select(names, spec.label))
+        return _book_from_arrow(table, spec.label, columns, needs, header)
     path = Path(path)
     if not path.exists():
         raise BookError("file not found", file=path)
     if path.is_dir():
-        raise BookError("is a directory, not a book of accounts (CSV or .xlsx)", file=path)
+        raise BookError("is a directory, not a book of accounts (CSV, .xlsx or .parquet)", file=path)
     log_parse("book", path)
     if path.suffix.lower() in _EXCEL_SUFFIXES:
-        return Book.from_frame(_read_excel(path), source=path)
+        return Book.from_frame(_read_excel(path, columns), source=path, columns=columns)
+    if path.suffix.lower() in sources.PARQUET_SUFFIXES:
+        table = sources.read_parquet(path, lambda names: select(names, path))
+        return _book_from_arrow(table, path, columns, needs, header)
     _refuse_other_formats(path)
-    return _read_csv(path)
+    return _read_csv(path, columns, needs)
+
+
+def _column_names(header, source, columns: dict[str, str] | None) -> list[str]:
+    """Canonical names per header cell: loosely matched, or as a scenario's ``book_columns`` maps them."""
+    if not columns:
+        return _canonical_names(header, source)
+    return column_names(header, columns, source)
+
+
+def _wanted(needs) -> tuple[str, ...]:
+    """The known columns to read: all of them, or those needed (ids and ARR always)."""
+    known = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+    if needs is None:
+        return known
+    return tuple(name for name in known if name in REQUIRED_COLUMNS or name in set(needs))
+
+
+def _headers_to_read(header: list[str], source, columns, needs) -> list[str]:
+    names = _column_names(header, source, columns)
+    wanted = _wanted(needs)
+    return [raw for raw, name in zip(header, names) if name in wanted]
+
+
+def _book_from_arrow(table: pa.Table, source, columns, needs, header: list[str]) -> Book:
+    """Validate the columns of a Parquet file or a database result, typed as their source types them.
+
+    ``table`` holds the columns picked from the source's ``header``.
+    """
+    names = _column_names(table.column_names, source, columns)
+    wanted = _wanted(needs)
+    read = {}
+    for index, name in enumerate(names):
+        if name in wanted:
+            column = table.column(index)
+            read[name] = _arrow_amount(column) if name == "arr" else _arrow_text(column)
+    present = _column_names(header, source, columns) if header else names
+    skipped = frozenset(name for name in present if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS) - set(read)
+    return _book_from_columns(read, table.num_rows, source, skipped=skipped)
+
+
+def _arrow_amount(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    # A NUMERIC(12, 3) "120.000" is a number, not text to second-guess for separators.
+    if pa.types.is_decimal(column.type):
+        return pc.cast(column, pa.float64())
+    return column
+
+
+def _arrow_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A typed column as the text a CSV would hold: 123 for an integer id, a date as 2027-01-31."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column = pc.cast(column, kind.value_type)
+        kind = kind.value_type
+    if pa.types.is_floating(kind):
+        values = pc.drop_null(column)
+        whole = len(values) == 0 or pc.all(pc.equal(values, pc.floor(values))).as_py()
+        if whole and (len(values) == 0 or pc.max(pc.abs(values)).as_py() < 2**53):
+            column = pc.cast(column, pa.int64())
+    elif pa.types.is_timestamp(kind):
+        dates = pc.cast(column, pa.date32(), safe=False)
+        if pc.all(pc.equal(pc.cast(dates, kind), column)).as_py() in (True, None):
+            column = dates
+    if not pa.types.is_string(column.type):
+        column = pc.cast(column, pa.string())
+    return pc.fill_null(column, "")
 
 
 # -- reading -----------------------------------------------------------------------
@@ -237,35 +378,49 @@ def _refuse_other_formats(path: Path) -> None:
         raise BookError("is an old Excel (.xls) workbook; save it as .xlsx or as CSV UTF-8", file=path)
     if magic.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise BookError("is UTF-16 text (Excel's \"Unicode Text\"); export the file as CSV UTF-8", file=path)
+    if magic.startswith(b"PAR1"):
+        raise BookError("is a Parquet file, not CSV text; give it the .parquet extension", file=path)
     if magic.startswith(b"PK\x03\x04"):
         raise BookError(
             "is a zip or Excel (.xlsx) file, not CSV text; give an Excel workbook the .xlsx extension", file=path
         )
 
 
-def _read_csv(path: Path) -> Book:
+def _read_csv(path: Path, columns: dict[str, str] | None = None, needs=None) -> Book:
     header = _csv_header(path)
-    names = _canonical_names(header, path)
+    names = _column_names(header, path, columns)
+    wanted = _wanted(needs)
+    # Columns are read by position under names of their own: headers may repeat or be blank.
+    keys = [f"c{index}" for index in range(len(header))]
+    read = [index for index, name in enumerate(names) if name in wanted]
+    # A column without a header name is read too (it is blank in a good file, so cheap): values in
+    # it mean shifted rows. A row with more or fewer cells than the header fails the parse below.
+    nameless = [index for index, raw in enumerate(header) if raw.strip() == "" and index not in read]
     # Text columns are declared as text so that ids keep their leading zeros; only a blank
     # cell is missing: "N/A" in an ARR cell is a user's note, to be reported, not skipped.
+    # ARR is read as text too: "120.000" may be 120 or 120,000, which a float cannot tell apart.
     # A vertical has a handful of values: reading it dictionary-encoded leaves only those to clean.
-    types = {raw: _VERTICAL_TYPE if name in CATEGORY_COLUMNS else pa.string()
-             for raw, name in zip(header, names) if name in _TEXT_COLUMNS}
+    types = {keys[index]: _VERTICAL_TYPE if names[index] in CATEGORY_COLUMNS else pa.string()
+             for index in read if names[index] in _TEXT_COLUMNS + ("arr",)}
     convert = pacsv.ConvertOptions(
         column_types=types,
         null_values=[""],
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
+        include_columns=[keys[index] for index in read + nameless],
     )
     try:
-        table = pacsv.read_csv(path, convert_options=convert)
+        table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1,
+                                                                    use_threads=_CSV_THREADS),
+                               convert_options=convert)
     except pa.ArrowInvalid:
         # pyarrow is strict (ragged rows, newlines inside quotes): pandas reads what it can
         # and says where it cannot.
-        return Book.from_frame(_read_csv_with_pandas(path), source=path)
+        return Book.from_frame(_read_csv_with_pandas(path), source=path, columns=columns)
     _refuse_values_without_header(table, header, path)
-    columns = {name: table.column(i) for i, name in enumerate(names) if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS}
-    return _book_from_columns(columns, table.num_rows, path)
+    arrays = {names[index]: table.column(keys[index]) for index in read}
+    skipped = frozenset(name for name in names if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS) - set(arrays)
+    return _book_from_columns(arrays, table.num_rows, path, skipped=skipped)
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -307,17 +462,18 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _refuse_values_without_header(table: pa.Table, header: list[str], path: Path) -> None:
-    """Refuse values in a column whose header cell is blank, or a header pyarrow read otherwise.
+    """Refuse values in a column whose header cell is blank.
 
     A trailing comma on the header line makes a nameless column; if rows put values
     there, an unquoted comma has shifted them ("$1,200.50" read as "$1" and "200.50").
+    ``table`` holds at least the nameless columns, each under the key ``c<index>``.
     """
-    if table.num_columns != len(header):
-        raise BookError(f"the header has {len(header)} names but the rows have {table.num_columns} cells",
-                        file=path, where="row 1")
     for index, name in enumerate(header):
-        column = table.column(index)
-        if name.strip() == "" and column.null_count < len(column):
+        key = f"c{index}"
+        if name.strip() != "" or key not in table.column_names:
+            continue
+        column = table.column(key)
+        if column.null_count < len(column):
             position = int(np.argmax(~column.is_null().to_numpy(zero_copy_only=False)))
             raise BookError(
                 f"column {index + 1} has no name in the header but holds {column[position].as_py()!r}; name the "
@@ -419,7 +575,7 @@ def _parser_problem(exc: Exception, path: Path) -> BookError:
     return BookError(f"cannot parse CSV: {text}", file=path)
 
 
-def _read_excel(path: Path) -> pd.DataFrame:
+def _read_excel(path: Path, columns: dict[str, str] | None = None) -> pd.DataFrame:
     import openpyxl
 
     try:
@@ -446,9 +602,10 @@ def _read_excel(path: Path) -> pd.DataFrame:
         _refuse_header_below(rows[:_HEADER_SEARCH_ROWS], path)
     body = [row for row in rows[1:] if any(cell is not None and str(cell).strip() != "" for cell in row)]
     frame = pd.DataFrame(body, columns=header, dtype=object)
-    for column in frame.columns:
-        if _canonical(column) in _TEXT_COLUMNS:
-            frame[column] = frame[column].map(_excel_text)
+    names = [_canonical(c) for c in header] if not columns else _column_names(header, path, columns)
+    for index, name in enumerate(names):
+        if name in _TEXT_COLUMNS:
+            frame.isetitem(index, frame.iloc[:, index].map(_excel_text))
     return frame
 
 
@@ -518,7 +675,8 @@ def _rename_hint(wanted: str, columns) -> str:
     return f"; if {like[0]!r} holds it, rename that column to {wanted}" if like else ""
 
 
-def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int, source: Path | None) -> Book:
+def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int, source: Path | None,
+                       skipped: frozenset[str] = frozenset()) -> Book:
     columns, rows = _without_trailing_blank_rows(columns, rows)
     if rows == 0:
         raise BookError("no accounts: the file has a header but no rows", file=source)
@@ -528,7 +686,7 @@ def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int
     kept = {name: columns[name] for name in _TEXT_COLUMNS if name in columns}
     kept["account_id"] = ids
     kept = _with_workload_multipliers(kept, ids, source)
-    return Book(table=pa.table(kept), arr_cents=arr_cents, source=source)
+    return Book(table=pa.table(kept), arr_cents=arr_cents, source=source, skipped=skipped)
 
 
 def _blank_at(column, position: int) -> bool:
@@ -696,13 +854,17 @@ def _row(position: int, account_id: str | None = None, source: Path | None = Non
     return row
 
 
-def _source_row(source: Path | None, position: int) -> int:
+def _source_row(source: Path | str | None, position: int) -> int:
     """The spreadsheet row of account ``position`` (0-based), counting the blank rows the readers skip.
 
     Only called to word an error, so it may read the file again.
     """
     simple = position + _FIRST_DATA_ROW
-    if source is None or not source.is_file():
+    if source is None:
+        return simple
+    if not isinstance(source, Path) or source.suffix.lower() in _NO_HEADER_ROW_SUFFIXES:
+        return position + 1  # a database result or a Parquet file: rows count from 1, no header row
+    if not source.is_file():
         return simple
     try:
         if source.suffix.lower() in _EXCEL_SUFFIXES:
@@ -759,19 +921,122 @@ def _may_have_padding(strings: pa.StringArray, offsets: np.ndarray, lengths: np.
 
     Looking at two bytes per string is much cheaper than trimming a million strings that need none.
     """
+    if len(strings) == 0 or strings.buffers()[2] is None:
+        return False
     data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)
-    filled = lengths > 0
-    edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
-    return bool(((edges <= 0x20) | (edges >= 0x80)).any())
+    width = int(lengths[0])
+    if width > 0 and lengths.min() == lengths.max():  # one width: every first and last byte is a stride apart
+        rows = data[offsets[0] : offsets[-1]].reshape(len(strings), width)
+        starts, ends = rows[:, 0], rows[:, -1]
+    elif lengths.min() > 0:
+        starts, ends = data[offsets[:-1]], data[offsets[1:] - 1]
+    else:
+        filled = lengths > 0
+        starts, ends = data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]
+    return bool(((starts - np.uint8(0x21)) >= np.uint8(0x5F)).any() or ((ends - np.uint8(0x21)) >= np.uint8(0x5F)).any())
 
 
 def _first_duplicate(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> tuple[int, int] | None:
     """Positions (first, second) of the earliest repeated id in file order, or None.
 
-    Hashing a million strings through Python or pandas takes longer than parsing the
-    file. Instead each id's bytes are packed into 64-bit words and mixed into one hash in
-    numpy; equal hashes are only candidates, checked exactly, so the answer is exact.
+    Each id gets a 64-bit key: its number when the ids are a common prefix and digits
+    ("ACC-0000001", "100234"), else a hash of its bytes packed into 64-bit words. Keys
+    are checked for repeats with a count per value when they span a small range, else
+    with a hash table; no sort. Equal keys are only candidates, checked exactly, so the
+    answer is exact.
     """
+    keys = _id_numbers(ids, offsets, lengths)
+    if keys is None:
+        keys = _id_hashes(ids, offsets, lengths)
+    repeated = _repeated(keys)
+    if repeated is None:
+        return None
+    seen: dict[str, int] = {}
+    for position in np.flatnonzero(repeated):  # ascending: file order
+        value = ids[int(position)].as_py()
+        if value in seen:
+            return seen[value], int(position)
+        seen[value] = int(position)
+    return None
+
+
+def _id_numbers(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+    """The number after the common prefix of every id ("ACC-0000001" -> 1), or None if they have none.
+
+    Ids of one width are read in place from Arrow's buffer, eight bytes per step (see
+    :func:`_row_bytes`); others through Arrow's own string functions.
+    """
+    first = ids[0].as_py()
+    digits = re.search(r"\d{1,18}$", first)
+    if digits is None:
+        return None
+    prefix = first[: digits.start()].encode()
+    width = int(lengths[0])
+    if lengths.min() == lengths.max() and width >= 8:
+        data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        for start in range(0, len(prefix), 8):
+            piece = prefix[start : start + 8]
+            if (_row_bytes(data, width, start, len(piece)) != int.from_bytes(piece, "little")).any():
+                return None
+        numbers = np.zeros(len(ids), dtype=np.int64)
+        end, scale = width, 1
+        while end > len(prefix):
+            start = max(len(prefix), end - 8)
+            value = _eight_digits(_row_bytes(data, width, start, end - start), end - start)
+            if value is None:
+                return None
+            numbers += value * scale
+            end, scale = start, scale * 10 ** 8
+        return numbers
+    text = ids
+    if prefix:
+        if not pc.all(pc.starts_with(ids, prefix.decode())).as_py():
+            return None
+        text = pc.utf8_slice_codeunits(ids, len(prefix.decode()))
+    try:
+        return pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not digits, or more than int64 holds
+        return None
+
+
+def _row_bytes(data: np.ndarray, width: int, start: int, length: int) -> np.ndarray:
+    """Bytes ``start`` to ``start + length`` (at most 8) of each ``width``-byte row, as little-endian uint64.
+
+    A strided view of the buffer: one unaligned 8-byte load per row, no copy of the strings.
+    """
+    offset = min(start, width - 8)  # the last row's load must stay inside the buffer
+    words = np.ndarray((len(data) // width,), dtype="<u8", buffer=data, offset=offset, strides=(width,))
+    if start == offset and length == 8:
+        return words
+    value = words >> np.uint64(8 * (start - offset))
+    if length < 8:
+        value &= np.uint64((1 << (8 * length)) - 1)
+    return value
+
+
+def _eight_digits(word: np.ndarray, length: int) -> np.ndarray | None:
+    """The number written by ``length`` (at most 8) ASCII digits held in each uint64, or None if any is not a digit.
+
+    Eight digits at a time with three multiplications (the SWAR parse of Lemire, "Parsing
+    series of integers with SIMD"), on every id at once, in place.
+    """
+    value = np.bitwise_xor(word, np.uint64(int.from_bytes(b"0" * length, "little")))  # "0".."9" -> 0..9
+    check = value + np.uint64(0x7676767676767676)  # a byte above 9 sets its top bit
+    check |= value
+    check &= np.uint64(0x8080808080808080)
+    if check.any():
+        return None
+    value <<= np.uint64(8 * (8 - length))  # the digits to the top bytes; the bytes below are leading zeros
+    for mask, factor, shift in ((0x0F0F0F0F0F0F0F0F, 2561, 8), (0x00FF00FF00FF00FF, 6553601, 16),
+                                (0x0000FFFF0000FFFF, 42949672960001, 32)):
+        value &= np.uint64(mask)
+        value *= np.uint64(factor)
+        value >>= np.uint64(shift)
+    return value.view(np.int64)
+
+
+def _id_hashes(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each id's bytes, computed in numpy (hashing a million strings in Python is slow)."""
     data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     width = -(-int(lengths.max()) // 8) * 8
     padded = np.zeros((len(ids), width), dtype=np.uint8)
@@ -785,18 +1050,26 @@ def _first_duplicate(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarr
         for k in range(words.shape[1]):
             digest = (digest ^ words[:, k]) * np.uint64(0x100000001B3)
             digest ^= digest >> np.uint64(29)
-    ordered = np.sort(digest)
-    if not (ordered[1:] == ordered[:-1]).any():
+    return digest
+
+
+def _repeated(keys: np.ndarray) -> np.ndarray | None:
+    """True for each key that occurs more than once, or None when none does."""
+    if len(keys) < 2:
         return None
-    clashing = np.intersect1d(digest, ordered[1:][ordered[1:] == ordered[:-1]])
-    candidates = np.flatnonzero(np.isin(digest, clashing))  # ascending: file order
-    seen: dict[str, int] = {}
-    for position in candidates:
-        value = ids[int(position)].as_py()
-        if value in seen:
-            return seen[value], int(position)
-        seen[value] = int(position)
-    return None
+    if keys.dtype == np.int64:
+        if (keys[1:] > keys[:-1]).all():  # ids in ascending order, as exports often list them
+            return None
+        low, high = int(keys.min()), int(keys.max())
+        if high - low <= 4 * len(keys) + 1024:
+            counts = np.bincount(keys - low)
+            if counts.max() < 2:
+                return None
+            return counts[keys - low] > 1
+    index = pd.Index(keys)
+    if not index.has_duplicates:
+        return None
+    return index.duplicated(keep=False)
 
 
 _CURRENCY = r"^\s*([$€£¥]|USD|EUR|GBP)?\s*"
@@ -809,12 +1082,21 @@ def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
         values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
         shown = None
     else:
-        raw = pc.utf8_trim_whitespace(_as_text(column))
-        amount = pc.replace_substring_regex(raw, _CURRENCY, "")
-        cleaned = pc.replace_substring(amount, ",", "")
-        values = pd.to_numeric(pd.Series(cleaned, dtype="string"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        values[_misplaced_commas(amount)] = np.nan
-        shown = raw
+        raw = _as_text(column)
+        values = _plain_amounts(raw)
+        plain = values is not None
+        if not plain:
+            raw = pc.utf8_trim_whitespace(raw)
+            amount = pc.replace_substring_regex(raw, _CURRENCY, "")
+            cleaned = pc.replace_substring(amount, ",", "")
+            values = pd.to_numeric(pd.Series(cleaned, dtype="string"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            values[_misplaced_commas(amount)] = np.nan
+        else:
+            amount = raw
+        ambiguous = _dot_thousands(amount, values)
+        values[ambiguous] = np.nan
+        # A column of plain numbers shows a bad one as the number it is ("1e+30"), an ambiguous one as written.
+        shown = None if plain and not ambiguous.any() else raw
     blank = column.is_null().to_numpy(zero_copy_only=False)
     bad = blank | ~np.isfinite(values) | (values < 0) | (values > MAX_PLAUSIBLE_ARR)
     if bad.any():
@@ -823,6 +1105,44 @@ def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
         where = _row(position, ids[position].as_py(), source) + ", column arr"
         raise BookError(_arr_problem(text, values[position]), file=source, where=where)
     return np.round(values * 100).astype(np.int64)
+
+
+def _plain_amounts(text: pa.Array) -> np.ndarray | None:
+    """The amounts as floats when every cell is a plain number ("1200.5"), else None.
+
+    Exports mostly write plain numbers; parsing them in Arrow skips the cleaning of
+    currency signs and separators, which costs more than the parse.
+    """
+    if len(text) == 0:
+        return None
+    try:  # Arrow refuses blanks, padding, currency signs and separators: those take the cleaning path
+        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False).copy()
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+# A dot before exactly three digits, after one to three digits (not a leading zero): "1.200" is
+# 1.2 where a dot is the decimal point and 1,200 where it separates thousands (much of Europe).
+_DOT_THOUSANDS = r"^[-+]?[1-9]\d{0,2}\.\d{3}$"
+
+
+def _dot_thousands(amount: pa.Array, values: np.ndarray) -> np.ndarray:
+    """True where an amount reads two ways ("120.000", "1.200"), so that it is refused, not guessed.
+
+    ``values`` are the amounts as parsed (with a dot for decimals): only those from 1 to
+    1,000 can be such an amount, and the regular expression runs on those alone.
+    """
+    if isinstance(amount, pa.ChunkedArray):
+        amount = amount.combine_chunks()
+    found = np.zeros(len(amount), dtype=bool)
+    magnitude = np.abs(values)
+    with np.errstate(invalid="ignore"):
+        candidate = (magnitude >= 1) & (magnitude < 1000)
+    if candidate.any():
+        where = np.flatnonzero(candidate)
+        matched = pc.fill_null(pc.match_substring_regex(amount.take(pa.array(where)), _DOT_THOUSANDS), False)
+        found[where] = matched.to_numpy(zero_copy_only=False)
+    return found
 
 
 # A comma in an amount is a thousands separator only between groups of three digits.
@@ -844,6 +1164,9 @@ def _arr_problem(text: str, value: float) -> str:
     if text == "":
         return "arr is blank; give 0 for an account without revenue"
     if np.isnan(value):
+        ambiguous = _dot_thousands_problem(text)
+        if ambiguous:
+            return ambiguous
         if text.lower() in {"nan", "n/a", "na", "none", "null", "-", "#n/a"}:
             return f"arr {text!r} is not a number; give 0 for an account without revenue"
         if re.fullmatch(r"\(.*\)", text):
@@ -859,3 +1182,28 @@ def _arr_problem(text: str, value: float) -> str:
     if value < 0:
         return f"arr {text!r} is negative; ARR must be 0 or more"
     return f"arr {text!r} is implausibly large (above {MAX_PLAUSIBLE_ARR:.0e} a year); check the units"
+
+
+def _dot_thousands_problem(text: str) -> str | None:
+    """The message for an amount such as "120.000" that :func:`_dot_thousands` refuses, else None."""
+    amount = re.sub(_CURRENCY, "", text).strip()
+    if not re.fullmatch(_DOT_THOUSANDS, amount):
+        return None
+    as_thousands, as_decimal = int(amount.replace(".", "")), float(amount)
+    return (f"arr {text!r} may mean {abs(as_thousands):,} (a dot separating thousands) or {abs(as_decimal):g}; "
+            f"write it without separators ({abs(as_thousands)}) or with two decimals ({abs(as_decimal):.2f})")
+
+
+def _require_read(book: Book, column: str) -> None:
+    if column in book.skipped:
+        raise ValueError(f"the book was loaded without its {column!r} column; load it with needs including "
+                         f"{column!r} (see capacity.book_columns.needed_columns)")
+
+
+def _number_as_text(value: object) -> object:
+    """A number cell among text cells, as text that reads back as that number and never as "1.200"."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        text = repr(float(value)) if isinstance(value, (float, np.floating)) else str(int(value))
+        # A number is not text to second-guess: 1.125 stays 1.125, not 1,125.
+        return text + "0" if re.fullmatch(_DOT_THOUSANDS, text) else text
+    return value

@@ -76,7 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         "FTE, headcount and cost; totals; and the top-down guideposts.",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
-    p.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    p.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--out", type=Path, help="write the output to this file (atomically) instead of stdout")
     _add_set_argument(p)
@@ -98,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument("scenario", type=Path, help="scenario YAML file")
-    r.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    r.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(r)
     r.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
     r.add_argument("--notebook", type=Path, default=None,
                    help="run this notebook instead of the package's budget-report.ipynb (same parameters)")
@@ -114,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
         "and cost; the months summed over segments; the year's summary and warnings.",
     )
     f.add_argument("scenario", type=Path, help="scenario YAML file with a fiscal_year block")
-    f.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    f.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(f)
     output = f.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
@@ -146,6 +149,26 @@ def build_parser() -> argparse.ArgumentParser:
     x.set_defaults(run=_run_excel)
     _add_team_commands(commands)
     return parser
+
+
+def _book_argument(value: str) -> str | Path:
+    """A database URL stays text (a path would fold its "//"); anything else is a file."""
+    from .sources import looks_like_url
+
+    return value if looks_like_url(value) else Path(value)
+
+
+def _database_book_arguments(command: argparse.ArgumentParser) -> None:
+    which = command.add_mutually_exclusive_group()
+    which.add_argument("--book-table", metavar="TABLE", help="with --book URL: read the book from this table")
+    which.add_argument("--book-query", metavar="SQL", help="with --book URL: read the book from this SELECT")
+
+
+def _book_source(args: argparse.Namespace):
+    """The book the command line names (a file, or a database table or query), or None."""
+    from .sources import book_from_arguments
+
+    return book_from_arguments(args.book, getattr(args, "book_table", None), getattr(args, "book_query", None))
 
 
 def _run_excel(args: argparse.Namespace) -> None:
@@ -272,11 +295,12 @@ def parse_changes(pairs: list[str]) -> dict:
     return changes
 
 
-def _context(args: argparse.Namespace):
-    """The scenario and book a command names (SCENARIO and --book), loaded once, with any --set changes."""
+def _context(args: argparse.Namespace, *, lean: bool = False):
+    """The scenario and book a command names (SCENARIO and --book, a file or a database), loaded once, with any
+    --set changes. ``lean`` reads only the book's columns a plan uses (see :func:`capacity.context.load_context`)."""
     from .context import load_context
 
-    context = load_context(args.scenario, args.book)
+    context = load_context(args.scenario, _book_source(args), lean=lean)
     changes = parse_changes(getattr(args, "changes", []))
     return context.with_changes(changes) if changes else context
 
@@ -284,7 +308,7 @@ def _context(args: argparse.Namespace):
 def _run_plan(args: argparse.Namespace) -> None:
     from .text import render_plan
 
-    result = _context(args).plan
+    result = _context(args, lean=True).plan
     _emit(result.to_json() + "\n" if args.json else render_plan(result), args.out)
 
 
@@ -293,7 +317,7 @@ def _run_report(args: argparse.Namespace) -> None:
 
     parameters = parse_parameters(args.parameters)
     options = {} if args.notebook is None else {"notebook": args.notebook}
-    rendered = render(args.scenario, book=args.book, out_dir=args.out, parameters=parameters, echo=echo_to_stderr,
+    rendered = render(args.scenario, book=_book_source(args), out_dir=args.out, parameters=parameters, echo=echo_to_stderr,
                       progress_bar=sys.stderr.isatty(), **options)
     for path in (rendered.html, rendered.workbook, rendered.notebook, rendered.model):
         print(_shown(path))
@@ -311,7 +335,7 @@ def _run_fiscal(args: argparse.Namespace) -> None:
     from .fiscal import fiscal_plan
     from .text import render_fiscal
 
-    result = fiscal_plan(_context(args))
+    result = fiscal_plan(_context(args, lean=True))
     if args.csv is not None:
         write_text(args.csv, result.to_frame().to_csv(index=False))
         print(f"wrote {len(result.rows)} rows ({len(result.months)} months x {len(result.segments)} segments) "

@@ -77,7 +77,8 @@ class Context:
         return tornado(self, base=self.plan)
 
 
-def load_context(scenario: "Scenario | Context | Mapping | str | Path", book: "Book | str | Path | None" = None) -> Context:
+def load_context(scenario: "Scenario | Context | Mapping | str | Path", book: "Book | str | Path | None" = None, *,
+                 lean: bool = False) -> Context:
     """Load a scenario and find and load its book, once.
 
     Parameters
@@ -85,8 +86,15 @@ def load_context(scenario: "Scenario | Context | Mapping | str | Path", book: "B
     scenario : Scenario, Context, dict or path
         A scenario (see :func:`capacity.load_scenario`); a context is returned as it is
         unless ``book`` replaces its book.
-    book : Book or path, optional
-        A book of accounts that replaces the scenario's ``book``.
+    book : Book, path or database book, optional
+        A book of accounts that replaces the scenario's ``book``: a CSV, .xlsx or .parquet file,
+        or a database table or query (:class:`capacity.sources.DatabaseBook`, or a dict with
+        ``url`` and ``table`` or ``query``).
+    lean : bool
+        Read only the book's columns a plan of the scenario uses
+        (:func:`capacity.book_columns.needed_columns`): the command line's ``plan`` and ``fiscal``.
+        By default every column the package knows is read (owners, health, names for the team,
+        the rebalance and the report).
 
     Returns
     -------
@@ -105,7 +113,7 @@ def load_context(scenario: "Scenario | Context | Mapping | str | Path", book: "B
         scenario = scenario.scenario
     scenario = load_scenario(scenario)
     if book is None and scenario.book is not None:
-        if not scenario.book.exists():
+        if isinstance(scenario.book, Path) and not scenario.book.exists():
             raise ScenarioError(
                 f"book file not found: {scenario.book} (a relative path is read from the scenario's folder)",
                 file=scenario.source,
@@ -113,5 +121,7 @@ def load_context(scenario: "Scenario | Context | Mapping | str | Path", book: "B
             )
         book = scenario.book
     if book is not None and not isinstance(book, Book):
-        book = load_book(book)
+        from .book_columns import needed_columns
+
+        book = load_book(book, columns=scenario.book_columns, needs=needed_columns(scenario) if lean else None)
     return Context(scenario, book)

@@ -143,12 +143,12 @@ def render(
     # Errors name the files as the user gave them; the kernel gets absolute paths.
     report = build(scenario, book, **given)
     scenario, notebook, out_dir = Path(scenario).resolve(), Path(notebook).resolve(), Path(out_dir).resolve()
-    book_path = None if book is None else Path(book).resolve()
+    book_path = None if book is None else _book_parameter(book)
     stem = scenario.stem
     targets = {"html": out_dir / f"{stem}.html", "workbook": out_dir / f"{stem}.xlsx", "notebook": out_dir / f"{stem}.ipynb",
                "model": out_dir / f"{stem}-model.xlsx"}
     out_dir.mkdir(parents=True, exist_ok=True)
-    notebook_parameters = {"scenario_path": str(scenario), "book_path": None if book_path is None else str(book_path),
+    notebook_parameters = {"scenario_path": str(scenario), "book_path": book_path,
                            **{k: v for k, v in given.items() if v is not None}}
 
     with contextlib.ExitStack() as stack:
@@ -365,3 +365,12 @@ def echo_to_stderr(message: str) -> None:
     """The CLI's step messages."""
     print(f"report: {message}", file=sys.stderr, flush=True)
 
+
+
+def _book_parameter(book):
+    """The book as the notebook's parameter: an absolute path, or a database book as a dict."""
+    from .sources import DatabaseBook, is_database_book
+
+    if is_database_book(book):
+        return DatabaseBook.of(book).model_dump(exclude_none=True)
+    return str(Path(book).resolve())

@@ -21,11 +21,14 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
+                      model_validator)
 
 from . import workload
+from .book_columns import mapping_problem
 from .exceptions import ScenarioError
 from .files import log_parse
+from .sources import DatabaseBook
 
 __all__ = [
     "Touchpoint",
@@ -364,7 +367,9 @@ class Scenario(_Frozen):
     name: Annotated[str, Field(max_length=200)] = "CS capacity plan"
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
     csm: CSMTime
-    book: Path | None = None
+    book: Path | DatabaseBook | None = None
+    book_columns: dict[str, str] | None = Field(
+        default=None, description="Canonical book column -> the book's header, e.g. {account_id: Record ID}.")
     top_down_arr_per_csm: tuple[Positive, ...] = DEFAULT_TOP_DOWN_ARR_PER_CSM
     segments: Annotated[tuple[Segment, ...], Field(min_length=1)]
     fiscal_year: FiscalYear | None = None
@@ -373,6 +378,38 @@ class Scenario(_Frozen):
     )
 
     _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("book", mode="before")
+    @classmethod
+    def _database_book(cls, value: Any) -> Any:
+        # Validated here rather than as a union member, so that its own errors reach the user.
+        if not isinstance(value, dict):
+            return value
+        try:
+            return DatabaseBook.model_validate(value)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            key = ".".join(str(part) for part in err["loc"])
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                hint = difflib.get_close_matches(key, list(DatabaseBook.model_fields), n=1, cutoff=0.6)
+                message = f"unknown key {key!r}" + (f" (did you mean {hint[0]!r}?)" if hint else
+                                                    "; a database book has url and table, or url and query")
+            elif err["type"] == "missing":
+                message = "missing required key"
+            elif not key and ": " in message:
+                key, message = message.split(": ", 1)
+            if key:
+                raise _KeyedError(key, message) from None
+            raise ValueError(message) from None
+
+    @field_validator("book_columns")
+    @classmethod
+    def _book_columns_known(cls, mapping: dict[str, str] | None) -> dict[str, str] | None:
+        problem = None if mapping is None else mapping_problem(mapping)
+        if problem is not None:
+            raise _KeyedError(*problem)
+        return mapping
 
     @model_validator(mode="after")
     def _segments_consistent(self) -> "Scenario":

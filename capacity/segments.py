@@ -55,7 +55,7 @@ def check_thresholds(scenario: Scenario, book: Book, min_arr) -> None:
         raise ScenarioError("segment thresholds must be distinct", file=scenario.source, where="segments[].min_arr")
     lowest = np.argmin(mins, axis=1)
     cents = threshold_cents(mins[np.arange(len(mins)), lowest])
-    below = book.sorted.cents[0] < cents
+    below = book.min_cents < cents
     if below.any():
         row = int(np.argmax(below))
         position = int(np.argmax(book.arr_cents < cents[row]))
@@ -68,7 +68,7 @@ def check_thresholds(scenario: Scenario, book: Book, min_arr) -> None:
         )
 
 
-def counts_at(arr: SortedARR, min_arr) -> tuple[np.ndarray, np.ndarray]:
+def counts_at(arr: "SortedARR | Book", min_arr) -> tuple[np.ndarray, np.ndarray]:
     """Customers and ARR [USD/year] of each segment at thresholds ``min_arr``, by binary searches.
 
     ``min_arr`` is ``(S,)`` in the scenario's segment order, or ``(V, S)`` for many sets of
@@ -120,7 +120,7 @@ def segment_sizes(scenario: Scenario, book: Book | None = None, min_arr=None) ->
         )
     mins, _ = _order(scenario, min_arr)
     check_thresholds(scenario, book, mins)
-    counts, arr = counts_at(book.sorted, mins)
+    counts, arr = counts_at(book, mins)
     return SegmentSizes(names, counts, arr)
 
 

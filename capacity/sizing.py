@@ -334,7 +334,7 @@ def segment_counts(book: Book, min_arr) -> tuple[np.ndarray, np.ndarray]:
 
     Thresholds of one row must be distinct; they need not be in order.
     """
-    return counts_at(book.sorted, np.atleast_2d(np.asarray(min_arr, dtype=float)))
+    return counts_at(book, np.atleast_2d(np.asarray(min_arr, dtype=float)))
 
 
 def pool_groups(scenario: Scenario, book: Book) -> list[list[tuple[str, tuple[str, ...]]]]:
@@ -399,7 +399,7 @@ def size(v: Variants) -> Sizing:
         customers, arr = v.customers, v.arr
     else:
         check_thresholds(v.scenario, v.book, v.min_arr)
-        customers, arr = counts_at(v.book.sorted, v.min_arr)
+        customers, arr = counts_at(v.book, v.min_arr)
     count, segments = customers.shape
     hours = v.customer_hours[:, None]
     fte = workload.fte(customers, load.per_customer, load.program, hours)

@@ -272,3 +272,93 @@ def test_excel_book_behind_a_cover_sheet(tmp_path):
     workbook.save(tmp_path / "two.xlsx")
     assert _error(tmp_path / "two.xlsx").endswith(
         "sheets 'Accounts' and 'Accounts (2)' both have an account_id and arr header; keep the book on the first sheet")
+
+
+# -- amounts with a dot before three digits; what is read; repeated ids ---------------
+
+
+@pytest.mark.parametrize("amount", ["120.000", "€1.200", "\"$ 999.999\"", "-1.200", "EUR 5.000"])
+def test_a_dot_before_exactly_three_digits_is_refused_not_guessed(tmp_path, amount):
+    path = write(tmp_path / "b.csv", f"account_id,arr\nA1,1000\nA2,{amount}\n")
+    with pytest.raises(BookError, match=r"row 3 \(account_id 'A2'\), column arr: arr '.*' may mean .* \(a dot "
+                                        r"separating thousands\) or .*; write it without separators"):
+        load_book(path)
+
+
+def test_the_dot_thousands_message_says_both_readings(tmp_path):
+    path = write(tmp_path / "b.csv", "account_id,arr\nA1,120.000\n")
+    with pytest.raises(BookError) as caught:
+        load_book(path)
+    assert caught.value.message == ("arr '120.000' may mean 120,000 (a dot separating thousands) or 120; write it "
+                                    "without separators (120000) or with two decimals (120.00)")
+
+
+@pytest.mark.parametrize(("amount", "cents"), [("\"$1,200\"", 120000), ("\"1,200.50\"", 120050), ("0.500", 50),
+                                               ("1200.000", 120000), ("12.5", 1250), ("1.20", 120), ("1.2345", 123),
+                                               ("\"€1,200.000\"", 120000), ("100", 10000)])
+def test_amounts_that_read_one_way_still_read(tmp_path, amount, cents):
+    path = write(tmp_path / "b.csv", f"account_id,arr\nA1,{amount}\n")
+    assert list(load_book(path).arr_cents) == [cents]
+
+
+def test_a_number_cell_is_not_second_guessed(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "b.xlsx"
+    workbook = openpyxl.Workbook()
+    for row in (["account_id", "arr"], ["A1", 1.125], ["A2", "$1,000"], ["A3", 1200]):
+        workbook.active.append(row)
+    workbook.save(path)
+    assert list(load_book(path).arr_cents) == [112, 100000, 120000]  # 1.125 is a number: 112.5 cents, rounded even
+
+
+def test_columns_not_needed_are_not_read_but_shifted_rows_are_still_refused(tmp_path):
+    path = write(tmp_path / "b.csv", "account_id,name,arr,vertical\nA1,Acme,100,Retail\nA2,Beta,200,Health\n")
+    book = load_book(path, needs=("account_id", "arr"))
+    assert book.table.column_names == ["account_id"] and book.skipped == {"name", "vertical"}
+    assert list(book.arr_cents) == [10000, 20000]
+    # A trailing comma makes a nameless column; an unquoted comma in a name fills it.
+    shifted = write(tmp_path / "s.csv", "account_id,name,arr,\nA1,Acme,100,\nA2,Acme, Inc.,200\n")
+    with pytest.raises(BookError, match=r"row 3: column 4 has no name in the header but holds 200;"):
+        load_book(shifted, needs=("account_id", "arr"))
+    ragged = write(tmp_path / "r.csv", "account_id,name,arr\nA1,Acme,100\nA2,Acme, Inc.,200\n")
+    with pytest.raises(BookError, match=r"row 3: has 4 cells but the header has 3 columns"):
+        load_book(ragged, needs=("account_id", "arr"))
+
+
+_ID_PATTERNS = st.sampled_from(["ACC-{:07d}", "{:d}", "{:09d}", "salesforce-emea-account-{:012d}", "C{:d}x",
+                                "Customer {:d}", "{:018d}"])
+
+
+@given(pattern=_ID_PATTERNS, numbers=st.lists(st.integers(0, 10**6), min_size=1, max_size=60),
+       extra=st.lists(st.text(min_size=1, max_size=12).filter(lambda t: t.strip() == t), max_size=3))
+@settings(max_examples=150, deadline=None)
+def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extra):
+    import pyarrow as pa
+
+    from capacity.book import _first_duplicate, _string_layout
+
+    ids = [pattern.format(n) for n in numbers] + extra
+    array = pa.array(ids, type=pa.string())
+    offsets, lengths = _string_layout(array)
+    expected, seen = None, {}
+    for position, value in enumerate(ids):
+        if value in seen:
+            expected = (seen[value], position)
+            break
+        seen[value] = position
+    assert _first_duplicate(array, offsets, lengths) == expected
+
+
+@given(cents=st.lists(st.integers(0, 10**14), min_size=1, max_size=200),
+       bounds=st.lists(st.integers(0, 10**14), min_size=1, max_size=20, unique=True))
+@settings(max_examples=150, deadline=None)
+def test_binning_a_book_equals_the_sorted_counts(cents, bounds):
+    from capacity.book import SortedARR
+
+    cents = np.array(cents, dtype=np.int64)
+    bounds = np.sort(np.array(bounds, dtype=np.int64))
+    book = Book(table=None, arr_cents=cents)
+    counts, sums = book.between(bounds)
+    want_counts, want_sums = SortedARR.of(cents).between(bounds)
+    assert counts.tolist() == want_counts.tolist() and sums.tolist() == want_sums.tolist()
