@@ -99,9 +99,14 @@ def test_a_mapped_excel_export_keeps_ids_as_text(tmp_path):
     assert list(book.arr_cents) == [120050, 250000]
 
 
-def test_a_plan_reads_verticals_only_for_vertical_pools():
-    assert needed_columns(load_scenario(DEFAULT_SCENARIO)) == ("account_id", "arr")
+def test_a_plan_reads_verticals_only_for_vertical_pools_and_weighing_columns_when_accounts_are_weighed():
+    # A workload_multiplier column always multiplies an account's hours: a plan reads it whenever a book has it.
+    assert needed_columns(load_scenario(DEFAULT_SCENARIO)) == ("account_id", "arr", "workload_multiplier")
     pooled = load_scenario(DEFAULT_SCENARIO.parent / "scenario-healthcare-pool.yaml")
-    assert needed_columns(pooled) == ("account_id", "arr", "vertical")
+    assert needed_columns(pooled) == ("account_id", "arr", "workload_multiplier", "vertical")
+    weighed = load_scenario(DEFAULT_SCENARIO).with_changes({
+        "workload_multipliers": {"column": "health", "values": {"red": 1.5}, "default": 1.0},
+        "segments[Enterprise].serve_only": {"csm": ["Ana Ruiz"]}})
+    assert needed_columns(weighed) == ("account_id", "arr", "workload_multiplier", "health", "csm")
     assert plan(pooled, load_book(DEFAULT_BOOK, needs=needed_columns(pooled))).to_json() == \
         plan(pooled, load_book(DEFAULT_BOOK)).to_json()
