@@ -14,6 +14,7 @@ from .book import Book, load_book
 from .exceptions import BookError, CapacityError, OutputError, ReportError, ScenarioError
 from .fiscal import FiscalPlan, fiscal_plan
 from .plan import Plan, plan
+from .queueing import erlang_c_agents, erlang_c_service_level
 from .scenario import Scenario, load_scenario
 from .segments import assign_segments, segment_sizes
 
@@ -28,6 +29,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "assign_segments",
+    "erlang_c_agents",
+    "erlang_c_service_level",
     "fiscal_plan",
     "load_book",
     "load_scenario",

@@ -174,6 +174,7 @@ def render_plan(result) -> str:
             pool_rows = [[p.vertical, f"{p.customers:,}", fmt.money_short(p.arr, cur), f"{p.fte:.2f}", str(p.headcount),
                           fmt.money_short(p.cost_per_year, cur)] for p in s.pools]
             lines += ["  " + line for line in _table(["Pool", "Customers", "ARR", "FTE", "CSMs", "Cost/yr"], pool_rows, left=1)]
+    lines += _inbound_service_lines(result)
     lines += ["", f"Cost is {fmt.percent(t.cost_pct_arr)} of ARR.", "", "Top-down guideposts (one CSM per ARR):"]
     for td in result.top_down:
         gap = t.headcount - td.headcount
@@ -183,6 +184,23 @@ def render_plan(result) -> str:
             f"{fmt.money_short(td.cost_per_year, cur):>7} a year ({verdict})"
         )
     return "\n".join(lines) + "\n"
+
+
+def _inbound_service_lines(result) -> list[str]:
+    """Segments whose inbound touchpoints are staffed by a service level: the queue and its headroom."""
+    lines = []
+    for s in result.segments:
+        q = s.inbound
+        if q is None:
+            continue
+        lines += ["", f"{s.name} answers inbound contacts as a queue (Erlang C): {q.contacts_per_month:,.0f} contacts a "
+                      f"month, {q.arrivals_per_hour:.2f} an hour, {q.handle_minutes:.1f} min each "
+                      f"({q.traffic_erlangs:.2f} agents busy on average).",
+                  f"  {q.agents} agents on the queue answer {fmt.percent(q.service_level)} within target at "
+                  f"{fmt.percent(q.occupancy)} occupancy; expected wait {q.expected_wait_minutes:.1f} min.",
+                  f"  Inbound FTE by hours {q.inbound_fte_by_hours:.2f}, by service level "
+                  f"{q.inbound_fte_by_service_level:.2f}: queueing headroom {q.queueing_headroom_fte:+.2f} FTE."]
+    return lines
 
 
 def _table(header: list[str], rows: list[list[str]], separator_before_last: bool = False, left: int = 2) -> list[str]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import workload
+from .queueing import InboundSizing, apply_inbound_service
 from .book import UNASSIGNED_VERTICAL, Book, load_book
 from .exceptions import ScenarioError
 from .scenario import Scenario, Segment, load_scenario
@@ -98,6 +99,8 @@ class SegmentPlan:
     pools: tuple[PoolPlan, ...] = ()
     #: CSMs the split into pools costs against one unsplit team: sum of ceil(pool FTE) - ceil(FTE).
     pool_split_extra_headcount: int = 0
+    #: Inbound touchpoints staffed by a service level (``inbound_service``); None when sized by hours.
+    inbound: InboundSizing | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +156,7 @@ class Plan:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment, indexed by segment name (touchpoints left out)."""
-        rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools"}} for seg in self.segments]
+        rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools", "inbound"}} for seg in self.segments]
         return pd.DataFrame(rows).set_index("name")
 
     def pools_frame(self) -> pd.DataFrame:
@@ -250,6 +253,11 @@ def plan(
     segments = tuple(
         _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, scenario.loaded_cost_of(seg))
         for i, seg in enumerate(scenario.segments)
+    )
+    # Inbound service level (Erlang C): only segments with inbound_service change; see capacity.queueing.
+    segments = tuple(
+        apply_inbound_service(sp, seg, csm) if seg.inbound_service is not None else sp
+        for sp, seg in zip(segments, scenario.segments)
     )
     if pooled:
         segments = tuple(

@@ -30,6 +30,7 @@ __all__ = [
     "InternalActivity",
     "CSMTime",
     "Segment",
+    "InboundService",
     "SalaryIncrease",
     "FiscalYear",
     "Scenario",
@@ -227,6 +228,18 @@ class CSMTime(_Frozen):
         return float(workload.customer_hours_per_month(working, self.share))
 
 
+class InboundService(_Frozen):
+    """A service target for a pooled segment's inbound touchpoints, staffed as a queue (Erlang C).
+
+    ``service_level`` of contacts answered within ``answer_within_minutes``, with no agent
+    busy more than ``max_occupancy`` of the time (see :mod:`capacity.queueing`).
+    """
+
+    answer_within_minutes: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+    service_level: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    max_occupancy: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+
+
 class Segment(_Frozen):
     """A tier of the book by ARR, with its coverage model and touchpoints.
 
@@ -260,6 +273,11 @@ class Segment(_Frozen):
         description="With pool_by: vertical, only these verticals get a pool of their own; "
         "the others share one mixed pool. Default: every vertical its own pool.",
     )
+    inbound_service: InboundService | None = Field(
+        default=None,
+        description="Pooled segments: staff the inbound touchpoints by a service level (Erlang C) "
+        "instead of by their hours.",
+    )
 
     @model_validator(mode="after")
     def _pools_consistent(self) -> "Segment":
@@ -270,6 +288,17 @@ class Segment(_Frozen):
                 raise ValueError("pool_verticals: a vertical is listed twice")
             if not self.pool_verticals:
                 raise ValueError("pool_verticals: list at least one vertical, or leave it out for one pool per vertical")
+        return self
+
+    @model_validator(mode="after")
+    def _inbound_service_fits(self) -> "Segment":
+        # A queue is a shared team answering whoever calls; a named CSM or a digital tier is not one.
+        if self.inbound_service is not None:
+            if self.coverage != "pooled":
+                raise ValueError(f"inbound_service: only a segment with coverage: pooled is staffed as a queue "
+                                 f"(this one is {self.coverage})")
+            if self.pool_by is not None:
+                raise ValueError("inbound_service: cannot be combined with pool_by; give one or the other")
         return self
 
 
@@ -658,9 +687,11 @@ _HINTS = {
     "a number above 0 and at most 1, e.g. 0.6667 for two-thirds",
     "currency": "write a three-letter code in capitals, such as USD or EUR",
     "pto_days": "it is working days off a year: holidays, vacation and sick days",
+    "service_level": "it is the share of contacts answered within answer_within_minutes, e.g. 0.8 for 80%",
+    "max_occupancy": "it is the highest share of an agent's time spent on contacts, e.g. 0.85 for 85%",
 }
 _HINTED = {"float_parsing", "float_type", "greater_than", "less_than_equal", "greater_than_equal",
-           "string_pattern_mismatch"}
+           "string_pattern_mismatch", "less_than"}
 
 
 def _path(loc: tuple) -> str:
