@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["CapacityError", "ScenarioError", "BookError", "ReportError", "OutputError"]
+__all__ = ["CapacityError", "ScenarioError", "BookError", "ActivityLogError", "ReportError", "OutputError"]
 
 
 class CapacityError(ValueError):
@@ -48,6 +48,10 @@ class ScenarioError(CapacityError):
 
 class BookError(CapacityError):
     """The book of accounts (CSV or Excel) cannot be read or fails validation."""
+
+
+class ActivityLogError(CapacityError):
+    """The activity log (CSV or Excel of logged CSM work) cannot be read or fails validation."""
 
 
 class ReportError(CapacityError):

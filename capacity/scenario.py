@@ -361,6 +361,16 @@ class Scenario(_Frozen):
     top_down_arr_per_csm: tuple[Positive, ...] = DEFAULT_TOP_DOWN_ARR_PER_CSM
     segments: Annotated[tuple[Segment, ...], Field(min_length=1)]
     fiscal_year: FiscalYear | None = None
+    activity_columns: dict[Name, Name] | None = Field(
+        default=None,
+        description="Activity log (capacity.calibrate): the log's header for each column the calibration reads, "
+        "e.g. {account_id: Account ID, touchpoint: Activity type}.",
+    )
+    activity_types: dict[Name, Name] | None = Field(
+        default=None,
+        description="Activity log: the touchpoint each of the log's activity types stands for, "
+        "e.g. {QBR: Business review}; other types match touchpoint names ignoring case and spaces.",
+    )
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -380,7 +390,24 @@ class Scenario(_Frozen):
             seen[seg.min_arr] = i
         if self.fiscal_year is not None:
             self._fiscal_consistent(names)
+        self._activity_keys_consistent()
         return self
+
+    def _activity_keys_consistent(self) -> None:
+        """Activity-log keys name the log's known columns and touchpoints some segment has."""
+        from .calibrate import ACTIVITY_COLUMNS, same_name  # the log's columns live with the log
+
+        for key in self.activity_columns or {}:
+            if key not in ACTIVITY_COLUMNS:
+                hint = difflib.get_close_matches(key, ACTIVITY_COLUMNS, n=1, cutoff=0.6)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; columns are: {', '.join(ACTIVITY_COLUMNS)}"
+                raise _KeyedError(f"activity_columns.{key}", f"unknown column {key!r}{suggestion}")
+        touchpoints = sorted({tp.name for seg in self.segments for tp in seg.touchpoints})
+        for kind, name in (self.activity_types or {}).items():
+            if not any(same_name(name, tp) for tp in touchpoints):
+                hint = difflib.get_close_matches(name, touchpoints, n=1, cutoff=0.6)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise _KeyedError(f"activity_types.{kind}", f"no segment has a touchpoint called {name!r}{suggestion}")
 
     def _fiscal_consistent(self, names: list[str]) -> None:
         fiscal = self.fiscal_year
