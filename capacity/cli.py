@@ -46,6 +46,7 @@ examples:
   python -m capacity fiscal data/scenario.yaml
   python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
   python -m capacity synth --accounts 1000000 --out /tmp/book.csv
+  python -m capacity calibrate data/scenario.yaml --activities data/activities.csv --out as-practised.yaml
 """
 
 
