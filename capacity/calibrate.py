@@ -57,6 +57,7 @@ __all__ = [
     "window_of",
     "calibrate",
     "calibrated_values",
+    "practised_scenario",
     "calibrated_yaml",
     "write_calibrated",
 ]
@@ -693,6 +694,23 @@ def calibrated_values(calibration: Calibration, scenario) -> dict[tuple[int, int
                     values["per_month"] = float(_decimal(obs.observed_per_month, 4))
             out[(i, j)] = values
     return out
+
+
+def practised_scenario(scenario, calibration: Calibration):
+    """The scenario as practised: :func:`calibrated_values` in place of the planned ones, in memory.
+
+    The same scenario :func:`write_calibrated` writes, for a plan "as practised" beside the plan
+    "as designed" without a file.
+    """
+    from .scenario import load_scenario
+
+    scenario = load_scenario(scenario)
+    data = scenario.model_dump()
+    for (i, j), values in calibrated_values(calibration, scenario).items():
+        data["segments"][i]["touchpoints"][j].update(values)
+    practised = load_scenario(data)
+    practised._source = scenario.source
+    return practised
 
 
 def calibrated_yaml(scenario_path: str | Path, calibration: Calibration, out: str | Path,

@@ -41,6 +41,7 @@ PARAMETERS: dict[str, str] = {
     "fiscal_year": "a year such as 2027: the fiscal year the budget is for (a label)",
     "currency": "a three-letter code such as USD or EUR (default: the scenario's)",
     "current_headcount": "a whole number: CSMs today (default: the fiscal year's start)",
+    "activities_path": "an activity log (CSV or .xlsx): adds a Designed versus actual section",
 }
 
 
@@ -89,6 +90,13 @@ def check_parameters(values: dict[str, Any], where: str = "parameter") -> dict[s
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ReportError(f"must be a whole number of CSMs, 0 or more (got {value!r})", where=spot)
             out[name] = value
+        elif name == "activities_path":
+            # Resolved here: the notebook's kernel runs in another folder.
+            path = Path(str(value)).expanduser()
+            if not path.is_file():
+                raise ReportError("activity log not found" if not path.exists() else "is not a file", file=path,
+                                  where=spot)
+            out[name] = str(path.resolve())
     return out
 
 
@@ -274,6 +282,9 @@ class BudgetReport:
     book_source: Path | None = None
     fiscal: Any = None
     parameters: dict = field(default_factory=dict)
+    #: Designed versus actual (:mod:`capacity.calibrate`), when the report is given an activity log.
+    calibration: Any = None
+    practised_plan: Plan | None = None
 
     @property
     def currency(self) -> str:
@@ -984,6 +995,73 @@ class BudgetReport:
                 rows.append(("Report parameter", "", "", name, value, ""))
         return pd.DataFrame(rows, columns=["Section", "Segment", "Item", "Parameter", "Value", "Unit"])
 
+    # -- designed versus actual (an activity log: -p activities_path) ---------------------
+
+    def designed_versus_actual_html(self) -> Html:
+        """The section's heading and what the log says, in sentences (nothing without a log)."""
+        c = self.calibration
+        if c is None:
+            return Html("")
+        w = c.window
+        designed, practised = self.plan.totals, self.practised_plan.totals
+        delta = practised.headcount - designed.headcount
+        change = "the same" if delta == 0 else f"{abs(delta)} {'more' if delta > 0 else 'fewer'}"
+        gaps = [f"{seg.name}: {', '.join(seg.not_logged)}" for seg in c.segments if seg.not_logged]
+        u = c.unmatched
+        parts = [
+            f"The CSMs logged {c.activities:,} activities from {w.start.isoformat()} to {w.end.isoformat()} "
+            f"({w.months:.0f} months). With the frequencies and minutes they practise in place of the designed ones, "
+            f"the plan needs <b>{practised.headcount} CSMs</b> ({_esc(self.money(practised.cost_per_year))} a year), "
+            f"{change} than the {designed.headcount} as designed.",
+            "Not logged at all: " + _esc("; ".join(gaps)) + ". These keep their designed values: not logging a "
+            "touchpoint is not the same as not doing it." if gaps else "Every touchpoint was logged.",
+            f"{u.activities:,} activities matched no touchpoint"
+            + (" (" + _esc(", ".join(f"{k}: {v:,}" for k, v in u.by_type.items())) + ")" if u.by_type else "")
+            + f"; {u.accounts_not_in_book:,} accounts in the log are not in the book "
+              f"({u.activities_of_accounts_not_in_book:,} activities, not counted).",
+        ]
+        return Html("<h2>7. Designed versus actual</h2>" + "".join(f"<p>{p}</p>" for p in parts))
+
+    def designed_versus_actual_table(self) -> Table:
+        """Every touchpoint: planned against observed frequency and minutes, and how many were logged."""
+        per = {"per customer a month": "customer a month", "per segment a month": "segment a month",
+               "per new customer": "new customer"}
+        rows = [
+            {"Segment": seg.name, "Touchpoint": tp.name, "Kind": tp.kind.replace("_", "-"),
+             "Times per": per[tp.frequency_unit], "Planned times": tp.planned_per_month,
+             "Observed times": tp.observed_per_month, "Planned minutes": tp.planned_minutes,
+             "Observed minutes (median)": tp.observed_minutes,
+             "Middle half of minutes": "" if tp.observed_minutes_q1 is None else
+             f"{tp.observed_minutes_q1:g} to {tp.observed_minutes_q3:g}",
+             "Logged": tp.count}
+            for seg in self.calibration.segments for tp in seg.touchpoints
+        ]
+        kinds: dict[str, Kind] = {"Planned times": "hours", "Observed times": "hours", "Planned minutes": "number",
+                                  "Observed minutes (median)": "number", "Logged": "count"}
+        return Table("Designed versus actual", pd.DataFrame(rows), kinds, self.currency,
+                     note="Observed times are logged activities per customer (or per segment, or per new customer) and "
+                          "month of the window; minutes are the median logged, with the middle half of them.")
+
+    def designed_versus_actual_hours_table(self) -> Table:
+        """Per segment: hours a month logged against planned, and per CSM when the log names them."""
+        rows = [{"Segment": seg.name, "Planned hours a month": seg.planned_hours_per_month,
+                 "Logged hours a month": seg.logged_hours_per_month, "CSMs logging": seg.csms,
+                 "Logged hours per CSM a month": seg.logged_customer_hours_per_csm_per_month,
+                 "Planned customer hours per CSM a month": seg.planned_customer_hours_per_csm_per_month}
+                for seg in self.calibration.segments]
+        kinds: dict[str, Kind] = {"Planned hours a month": "decimal", "Logged hours a month": "decimal",
+                                  "CSMs logging": "count", "Logged hours per CSM a month": "decimal",
+                                  "Planned customer hours per CSM a month": "decimal"}
+        return Table("Logged hours", pd.DataFrame(rows), kinds, self.currency,
+                     note="Logged hours count the activities that match a touchpoint.")
+
+    def designed_versus_actual_section(self) -> list:
+        """Section 7, everything in order; empty without an activity log."""
+        if self.calibration is None:
+            return []
+        return [self.designed_versus_actual_html(), self.designed_versus_actual_table(),
+                self.designed_versus_actual_hours_table()]
+
 
 @dataclass(frozen=True)
 class RowKindTable(Table):
@@ -996,7 +1074,8 @@ class RowKindTable(Table):
 
 
 def build(scenario_path: str | Path | Scenario | dict, book_path: str | Path | None = None, *, title: str | None = None,
-          fiscal_year: int | None = None, currency: str | None = None, current_headcount: int | None = None) -> BudgetReport:
+          fiscal_year: int | None = None, currency: str | None = None, current_headcount: int | None = None,
+          activities_path: str | Path | None = None) -> BudgetReport:
     """Read the inputs, make the one plan and the sensitivity: everything the report shows.
 
     Parameters
@@ -1013,7 +1092,7 @@ def build(scenario_path: str | Path | Scenario | dict, book_path: str | Path | N
         For a bad scenario, book or parameter.
     """
     parameters = check_parameters({"title": title, "fiscal_year": fiscal_year, "currency": currency,
-                                   "current_headcount": current_headcount})
+                                   "current_headcount": current_headcount, "activities_path": activities_path})
     scenario = load_scenario(scenario_path)
     if parameters["currency"] is not None and parameters["currency"] != scenario.currency:
         source = scenario.source
@@ -1024,6 +1103,7 @@ def build(scenario_path: str | Path | Scenario | dict, book_path: str | Path | N
     result = plan(scenario, book)
     sensitivity = tornado(scenario, book, base=result)
     fiscal = _fiscal_plan(scenario, book)
+    calibration, practised = _designed_versus_actual(scenario, book, parameters["activities_path"])
     return BudgetReport(
         scenario=scenario,
         plan=result,
@@ -1035,7 +1115,19 @@ def build(scenario_path: str | Path | Scenario | dict, book_path: str | Path | N
         book_source=book.source if isinstance(book, Book) else None,
         fiscal=fiscal,
         parameters=parameters,
+        calibration=calibration,
+        practised_plan=practised,
     )
+
+
+def _designed_versus_actual(scenario: Scenario, book: Book | None, activities_path: str | None):
+    """The calibration and the plan as practised, when the report is given an activity log; else (None, None)."""
+    if activities_path is None:
+        return None, None
+    from .calibrate import calibrate, practised_scenario
+
+    calibration = calibrate(scenario, activities_path, book)
+    return calibration, plan(practised_scenario(scenario, calibration), book)
 
 
 def _fiscal_plan(scenario: Scenario, book: Book | None):

@@ -426,3 +426,59 @@ def test_the_sample_log_regenerates_byte_for_byte(tmp_path):
 def test_the_readme_documents_the_verb():
     readme = (ROOT / "README.md").read_text()
     assert "python -m capacity calibrate" in readme
+
+
+def test_the_practised_scenario_in_memory_equals_the_written_one(tmp_path):
+    result = cal.calibrate(DATA / "scenario.yaml", DATA / "activities.csv")
+    out = tmp_path / "calibrated.yaml"
+    cal.write_calibrated(DATA / "scenario.yaml", result, out)
+    practised = cal.practised_scenario(DATA / "scenario.yaml", result)
+    assert practised.segments == capacity.load_scenario(out).segments
+    assert capacity.plan(practised).to_dict() == capacity.plan(out).to_dict()
+
+
+# -- the budget report's section ------------------------------------------------------
+
+
+def test_the_report_section_is_the_calibration():
+    from capacity import sections
+
+    report = sections.build(DATA / "scenario.yaml", activities_path=str(DATA / "activities.csv"))
+    expected = cal.calibrate(DATA / "scenario.yaml", DATA / "activities.csv")
+    assert report.calibration.to_dict() == expected.to_dict()
+    practised = capacity.plan(cal.practised_scenario(DATA / "scenario.yaml", expected))
+    assert report.practised_plan.totals.headcount == practised.totals.headcount
+    intro, table, hours = report.designed_versus_actual_section()
+    assert intro.startswith("<h2>7. Designed versus actual</h2>")
+    assert f"the plan needs <b>{practised.totals.headcount} CSMs</b>" in intro
+    assert "Mid-Market: Renewal call" in intro
+    assert len(table.frame) == sum(len(s.touchpoints) for s in expected.segments)
+    assert list(hours.frame["Logged hours a month"]) == [s.logged_hours_per_month for s in expected.segments]
+    assert sections.build(DATA / "scenario.yaml").designed_versus_actual_section() == []
+
+
+def test_the_report_parameter_is_checked():
+    from capacity.exceptions import ReportError
+    from capacity.sections import check_parameters
+
+    with pytest.raises(ReportError, match="-p activities_path: activity log not found"):
+        check_parameters({"activities_path": "no-such-log.csv"}, where="-p")
+    assert check_parameters({"activities_path": str(DATA / "activities.csv")})["activities_path"] == \
+        str((DATA / "activities.csv").resolve())
+
+
+@pytest.mark.slow
+def test_the_rendered_report_has_the_section(tmp_path):
+    import html
+    import re
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "capacity", "report", "tests/fixtures/../../data/scenario.yaml",
+                           "--out", str(tmp_path), "-p", "activities_path", "data/activities.csv"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "scenario.html").read_text(encoding="utf-8")
+    headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
+    assert [h.split(".")[0] for h in headings] == ["1", "2", "3", "4", "5", "6", "7"], headings
+    assert 'data-table="Designed versus actual"' in text
