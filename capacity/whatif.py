@@ -78,8 +78,9 @@ THRESHOLD_GAP = 1.0
 
 @dataclass(frozen=True)
 class Lever:
-    """One slider: ``kind`` is ``split``, ``cost``, ``threshold`` (of ``segment``) or
-    ``frequency`` (of ``segment``'s touchpoint number ``touchpoint``)."""
+    """One slider: ``kind`` is ``split``, ``cost``, ``threshold`` (of ``segment``),
+    ``frequency`` (of ``segment``'s touchpoint number ``touchpoint``) or ``service_level``
+    (of ``segment``'s ``inbound_service`` target)."""
 
     kind: str
     segment: str | None = None
@@ -106,12 +107,16 @@ class Levers:
         Per segment (scenario order), per touchpoint: occurrences in the touchpoint's own
         unit (per month, or per year when the scenario gives ``per_year``); None for
         one-time touchpoints, which have no frequency.
+    service_levels : tuple of float or None
+        Per segment (scenario order): the inbound service level of a segment with an
+        ``inbound_service`` target, else None [-]. Empty when no segment has one.
     """
 
     customer_time_share: float
     loaded_cost_per_year: float
     min_arr: tuple[float, ...]
     frequencies: tuple[tuple[float | None, ...], ...]
+    service_levels: tuple[float | None, ...] = ()
 
     def value(self, lever: Lever, scenario: Scenario) -> float:
         """The value of one lever (``scenario`` names the segments)."""
@@ -126,6 +131,11 @@ class Levers:
             value = self.frequencies[index][lever.touchpoint]
             if value is None:
                 raise ValueError(f"touchpoint {lever.touchpoint} of {lever.segment!r} is one-time: no frequency")
+            return value
+        if lever.kind == "service_level":
+            value = self.service_levels[index] if self.service_levels else None
+            if value is None:
+                raise ValueError(f"segment {lever.segment!r} has no inbound_service target")
             return value
         raise ValueError(f"unknown lever kind {lever.kind!r}")
 
@@ -147,7 +157,19 @@ class Levers:
                 raise ValueError(f"touchpoint {lever.touchpoint} of {lever.segment!r} is one-time: no frequency")
             freqs[index][lever.touchpoint] = value
             return replace(self, frequencies=tuple(tuple(f) for f in freqs))
+        if lever.kind == "service_level":
+            levels = list(self.service_levels)
+            if not levels or levels[index] is None:
+                raise ValueError(f"segment {lever.segment!r} has no inbound_service target")
+            levels[index] = value
+            return replace(self, service_levels=tuple(levels))
         raise ValueError(f"unknown lever kind {lever.kind!r}")
+
+
+def _service_levels(scenario: Scenario) -> tuple[float | None, ...]:
+    """Each segment's inbound service level target, or None; empty when no segment has one."""
+    levels = tuple(None if s.inbound_service is None else s.inbound_service.service_level for s in scenario.segments)
+    return levels if any(v is not None for v in levels) else ()
 
 
 def _segment_index(scenario: Scenario, name: str | None) -> int:
@@ -220,9 +242,12 @@ class Workbench:
                       for tp in seg.touchpoints)
                 for seg in scenario.segments
             ),
+            service_levels=_service_levels(scenario),
         )
         self.working_hours = scenario.csm.working_hours_per_month
         self.pooled = any(s.pool_by == "vertical" for s in scenario.segments)
+        # Vertical pools round up per pool and inbound queues staff whole agents: their curves go plan by plan.
+        self.pointwise = self.pooled or any(s.inbound_service is not None for s in scenario.segments)
         self.names = tuple(s.name for s in scenario.segments)
         # Segments from the lowest threshold up: the lowest one's threshold is not a lever.
         self.order = np.argsort([s.min_arr for s in scenario.segments], kind="stable")
@@ -254,8 +279,17 @@ class Workbench:
             Lever("frequency", segment, t) for t, f in enumerate(self.base.frequencies[index]) if f is not None
         )
 
+    def service_level_levers(self, segment: str) -> tuple[Lever, ...]:
+        """The inbound service level of ``segment``, when it has an ``inbound_service`` target."""
+        index = _segment_index(self.scenario, segment)
+        has_target = self.base.service_levels and self.base.service_levels[index] is not None
+        return (Lever("service_level", segment),) if has_target else ()
+
     def label(self, lever: Lever) -> str:
         """What a slider is called on screen."""
+        if lever.kind == "service_level":
+            target = self.scenario.segments[_segment_index(self.scenario, lever.segment)].inbound_service
+            return f"Inbound answered within {target.answer_within_minutes:g} min"
         if lever.kind == "split":
             return "Customer time share"
         if lever.kind == "cost":
@@ -285,6 +319,8 @@ class Workbench:
             grid = np.round(np.arange(0, high + step / 2, step), 2)
         elif lever.kind == "threshold":
             return self._threshold_grid
+        elif lever.kind == "service_level":
+            grid = np.round(np.arange(50, 100) / 100, 2)
         else:
             raise ValueError(f"unknown lever kind {lever.kind!r}")
         return np.unique(np.append(grid, base))
@@ -361,6 +397,9 @@ class Workbench:
                 update["min_arr"] = levers.min_arr[i]
             if ratio is not None and seg.loaded_cost_per_year is not None:
                 update["loaded_cost_per_year"] = seg.loaded_cost_per_year * ratio
+            if levers.service_levels and levers.service_levels[i] != base.service_levels[i]:
+                update["inbound_service"] = seg.inbound_service.model_copy(
+                    update={"service_level": levers.service_levels[i]})
             if levers.frequencies[i] != base.frequencies[i]:
                 update["touchpoints"] = tuple(
                     tp if new == old else tp.model_copy(update={"per_month" if tp.per_month is not None else "per_year": new})
@@ -398,7 +437,7 @@ class Workbench:
         if values is None:
             values = self.threshold_values(lever, levers) if lever.kind == "threshold" else self.slider_values(lever)
         values = np.asarray(values, dtype=float)
-        if self.pooled:
+        if self.pointwise:
             return self._pointwise_curve(lever, levers, values)
         scenario = self.scenario_for(levers)
         k = len(values)
@@ -618,12 +657,14 @@ def lever_css_class(bench: Workbench, lever: Lever) -> str:
     index = _segment_index(bench.scenario, lever.segment)
     if lever.kind == "threshold":
         return f"capacity-lever-threshold-{index}"
+    if lever.kind == "service_level":
+        return f"capacity-lever-service-level-{index}"
     return f"capacity-lever-frequency-{index}-{lever.touchpoint}"
 
 
 def _option_label(lever: Lever, value: float, currency: str) -> str:
     """How a slider's readout shows a value: "67%", "2.5", "$25,000"."""
-    if lever.kind == "split":
+    if lever.kind in ("split", "service_level"):
         return f"{value:.0%}" if round(value * 100, 6).is_integer() else f"{value:.2%}"
     if lever.kind in ("cost", "threshold"):
         return money(value, currency)
@@ -661,6 +702,7 @@ class Workbook(widgets.VBox):
         for seg in scenario.segments:
             self.frequency_boxes[seg.name] = widgets.VBox(
                 [self._slider(lever) for lever in bench.frequency_levers(seg.name)]
+                + [self._slider(lever) for lever in bench.service_level_levers(seg.name)]
             )
         self.segment_picker = widgets.Dropdown(
             options=list(bench.names), value=self.segment, description="Segment",
@@ -851,7 +893,7 @@ class Workbook(widgets.VBox):
 
     def _axis_style(self, lever: Lever) -> dict:
         style = {"title": {"text": self.bench.label(lever)}, "type": "linear", "tickformat": "", "tickprefix": ""}
-        if lever.kind == "split":
+        if lever.kind in ("split", "service_level"):
             style["tickformat"] = ".0%"
         elif lever.kind == "threshold":
             style.update(type="log", tickprefix="$")
