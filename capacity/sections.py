@@ -995,6 +995,34 @@ class BudgetReport:
                 rows.append(("Report parameter", "", "", name, value, ""))
         return pd.DataFrame(rows, columns=["Section", "Segment", "Item", "Parameter", "Value", "Unit"])
 
+    # -- pooled inbound by service level (segments with inbound_service) -----------------
+
+    def queueing_section(self) -> list:
+        """Section 2: the inbound queue of each segment with a service target; empty without one."""
+        queued = [s for s in self.plan.segments if s.inbound is not None]
+        if not queued:
+            return []
+        targets = {seg.name: seg.inbound_service for seg in self.scenario.segments}
+        rows = [{"Segment": s.name, "Contacts a month": s.inbound.contacts_per_month,
+                 "Minutes each": s.inbound.handle_minutes,
+                 "Target": f"{targets[s.name].service_level:.0%} within {targets[s.name].answer_within_minutes:g} min",
+                 "Agents on the queue": s.inbound.agents, "Service level reached": s.inbound.service_level,
+                 "Occupancy": s.inbound.occupancy, "Expected wait (min)": s.inbound.expected_wait_minutes,
+                 "Inbound FTE by hours": s.inbound.inbound_fte_by_hours,
+                 "Inbound FTE by service level": s.inbound.inbound_fte_by_service_level,
+                 "Queueing headroom (FTE)": s.inbound.queueing_headroom_fte}
+                for s in queued]
+        kinds: dict[str, Kind] = {"Contacts a month": "count", "Minutes each": "number", "Agents on the queue": "count",
+                                  "Service level reached": "share", "Occupancy": "share", "Expected wait (min)": "decimal",
+                                  "Inbound FTE by hours": "hours", "Inbound FTE by service level": "hours",
+                                  "Queueing headroom (FTE)": "hours"}
+        intro = Html("<h3>Pooled inbound questions, staffed by a service level</h3><p>A pooled team answering inbound "
+                     "questions is a queue: it is staffed with the fewest people who answer the target share of "
+                     "questions in time without being busier than the occupancy cap (Erlang C). The headroom is what "
+                     "that costs over sizing the questions by their hours; it is included in the segment's FTE above."
+                     "</p>")
+        return [intro, Table("Inbound queues", pd.DataFrame(rows), kinds, self.currency)]
+
     # -- designed versus actual (an activity log: -p activities_path) ---------------------
 
     def designed_versus_actual_html(self) -> Html:

@@ -269,3 +269,16 @@ def test_whatif_workbook_shows_the_slider_only_with_a_target():
     assert book.plan.segment("SMB").inbound.agents == before
     plain = build_workbook(capacity.load_scenario(_small()))
     assert not [lv for lv in plain.sliders if lv.kind == "service_level"]
+
+
+def test_the_report_shows_the_queue_only_with_a_target():
+    from capacity import sections
+
+    report = sections.build(_small({"answer_within_minutes": 60, "service_level": 0.8, "max_occupancy": 0.85}))
+    intro, table = report.queueing_section()
+    smb = report.plan.segment("SMB").inbound
+    assert "Erlang C" in intro
+    row = table.frame.iloc[0]
+    assert (row["Agents on the queue"], row["Queueing headroom (FTE)"]) == (smb.agents, smb.queueing_headroom_fte)
+    assert row["Target"] == "80% within 60 min"
+    assert sections.build(_small()).queueing_section() == []
