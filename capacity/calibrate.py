@@ -177,19 +177,15 @@ def _read_csv(path: Path) -> tuple[list[str], list[list], list[int]]:
     if not text.strip():
         raise ActivityLogError("the file is empty; a log needs a header with account_id, touchpoint, date and "
                                "minutes, and rows", file=path)
+    # Rows are numbered as a spreadsheet shows the file: one per record, blank ones included, a quoted
+    # line break inside its row.
     try:
         records = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise ActivityLogError(f"cannot parse CSV: {exc}", file=path) from None
-    # csv counts a quoted line break as part of its row; count file lines to name rows as an editor shows them.
-    numbers, line = [], 1
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for _ in records:
-        numbers.append(line)
-        next(reader)
-        line = reader.line_num + 1
+    numbers = list(range(1, len(records) + 1))
     header = records[0]
-    first = text.splitlines()[0] if text.splitlines() else ""
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     if first.count(";") > first.count(",") and first.count(";") >= 1:
         raise ActivityLogError("the header is separated by semicolons; export the file comma-separated, with a dot "
                                "for decimals (\"CSV UTF-8\" in Excel), so that no decimal comma is misread",
@@ -785,6 +781,11 @@ def calibrated_yaml(scenario_path: str | Path, calibration: Calibration, out: st
         else:
             text = text.rstrip("\n") + f"\nbook: {quoted}   # calibration: the book the log was matched against\n"
 
+    starts = [start for start, _, _ in edits]
+    if len(set(starts)) != len(starts):
+        # An anchor shared by several touchpoints (&name / *name) would take every one's values at once.
+        raise OutputError("the scenario shares touchpoint values between segments through YAML anchors (&name, "
+                          "*name); write each segment's touchpoints out to calibrate them", file=scenario_path)
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     lines = text.split("\n")

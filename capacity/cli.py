@@ -36,7 +36,10 @@ YYYY-MM, months, starting_headcount per segment, hiring_lead_time_months, ramp_m
 attrition_per_year, target_utilization, csms_per_manager, manager_loaded_cost_per_year,
 salary_increase) and per segment new_customers_per_month (a number or one per month) and
 churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [...]) is
-sized per vertical pool. See README.md.
+sized per vertical pool. A pooled segment with inbound_service (answer_within_minutes,
+service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
+activity_columns and activity_types map an activity log's headers and types (calibrate).
+See README.md.
 
 exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
 examples:

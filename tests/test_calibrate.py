@@ -482,3 +482,36 @@ def test_the_rendered_report_has_the_section(tmp_path):
     headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
     assert [h.split(".")[0] for h in headings] == ["1", "2", "3", "4", "5", "6", "7"], headings
     assert 'data-table="Designed versus actual"' in text
+
+
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text('account_id,touchpoint,date,minutes\n0001,"Check-in\nwith a note",2027-02-03,5\n\n'
+                    "0002,QBR,2027-02-31,5\n")
+    with pytest.raises(ActivityLogError, match=r"row 4 \(account_id '0002'\), column date"):
+        cal.load_activities(path)
+
+
+def test_shared_anchors_are_refused_not_half_calibrated(tmp_path):
+    scenario = tmp_path / "anchored.yaml"
+    scenario.write_text("""\
+csm: {customer_time_share: 0.6, loaded_cost_per_year: 100000}
+book: book.csv
+segments:
+  - name: Key
+    min_arr: 10000
+    touchpoints: &shared
+      - {name: Check-in, kind: recurring, minutes: 30, per_month: 1}
+  - name: Rest
+    min_arr: 0
+    touchpoints: *shared
+""")
+    (tmp_path / "book.csv").write_text("account_id,arr\n0001,50000\n0002,2000\n")
+    loaded = capacity.load_scenario(scenario)
+    assert loaded.segments[0].touchpoints == loaded.segments[1].touchpoints
+    log = cal.ActivityLog.from_records([record("0001", "Check-in", "2027-02-03", 40),
+                                        record("0002", "Check-in", "2027-02-03", 20)])
+    result = cal.calibrate(scenario, log)
+    with pytest.raises(OutputError, match="YAML anchors"):
+        cal.write_calibrated(scenario, result, tmp_path / "out.yaml")
+    assert not (tmp_path / "out.yaml").exists()
