@@ -5,32 +5,37 @@ from __future__ import annotations
 import numpy as np
 
 from capacity import load_scenario
-from capacity.whatif import SPLIT, Lever, Workbench, build_workbook
+from capacity.knobs import Knob
+from capacity.whatif import Workbench
+from capacity.widgets import build_workbook
 
 from .books import DEFAULT_SCENARIO, in_memory_book
 from .harness import Measurement, budget, median_seconds
 
-THRESHOLD = Lever("threshold", "Mid-Market")
-FREQUENCY = Lever("frequency", "Enterprise", 0)
+# Sliders by kind, segment and touchpoint (looked up on each workbench).
+THRESHOLD = ("threshold", "Mid-Market")
+FREQUENCY = ("frequency", "Enterprise", 0)
+SPLIT = ("time_split",)
 
 
-def _recompute_ms(bench: Workbench, lever: Lever, repeat: int = 21) -> float:
-    """Median time of the model's work for one move of ``lever``: the plan and nothing drawn [ms]."""
+def _recompute_ms(bench: Workbench, spec: tuple, repeat: int = 21) -> float:
+    """Median time of the model's work for one move of a slider: the plan and nothing drawn [ms]."""
+    lever = bench.knob(*spec)
     values = iter(np.resize(_values(bench, lever), 1000))
 
     def move() -> None:
-        bench.recompute(bench.base.with_value(lever, next(values), bench.scenario))
+        bench.recompute(bench.base.with_value(lever, next(values)))
 
     return median_seconds(move, repeat=repeat) * 1000
 
 
-def _values(bench: Workbench, lever: Lever) -> np.ndarray:
+def _values(bench: Workbench, lever: Knob) -> np.ndarray:
     if lever.kind == "threshold":
         return bench.threshold_values(lever, bench.base)
     return bench.slider_values(lever)
 
 
-def _recompute_budget(lever: Lever, smoke: bool, note_sizes: bool) -> Measurement:
+def _recompute_budget(lever: tuple, smoke: bool, note_sizes: bool) -> Measurement:
     scenario = load_scenario(DEFAULT_SCENARIO)
     sizes = (2_000,) if smoke else (10_000, 100_000, 1_000_000)
     medians = {}
@@ -66,7 +71,8 @@ def full_callback(smoke: bool) -> Measurement:
     accounts = 2_000 if smoke else 100_000
     workbook = build_workbook(load_scenario(DEFAULT_SCENARIO), in_memory_book(accounts))
     moves = []
-    for lever in (THRESHOLD, FREQUENCY, SPLIT):
+    for spec in (THRESHOLD, FREQUENCY, SPLIT):
+        lever = workbook.bench.knob(*spec)
         values = _values(workbook.bench, lever)
         moves += [(lever, v) for v in values[:: max(1, len(values) // 7)]]
     moves = iter(moves * 10)

@@ -11,6 +11,7 @@ ARR-per-CSM ratios. The public API:
 """
 
 from .book import Book, load_book
+from .context import Context, load_context
 from .exceptions import BookError, CapacityError, OutputError, ReportError, ScenarioError
 from .fiscal import FiscalPlan, fiscal_plan
 from .plan import Plan, plan
@@ -22,6 +23,7 @@ __all__ = [
     "Book",
     "BookError",
     "CapacityError",
+    "Context",
     "FiscalPlan",
     "OutputError",
     "Plan",
@@ -33,6 +35,7 @@ __all__ = [
     "erlang_c_service_level",
     "fiscal_plan",
     "load_book",
+    "load_context",
     "load_scenario",
     "plan",
     "segment_sizes",

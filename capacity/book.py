@@ -63,12 +63,14 @@ class SortedARR:
     def between(self, lower_bounds_cents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Count and ARR (cents) in ``[b_k, b_{k+1})`` for ascending bounds; the last bin is open.
 
-        Accounts below ``b_0`` are not counted; :func:`capacity.segments.segment_sizes` refuses them.
+        ``lower_bounds_cents`` is ``(S,)`` or ``(V, S)``: one set of bounds per row. Accounts
+        below ``b_0`` are not counted; :func:`capacity.segments.segment_sizes` refuses them.
         """
-        edges = np.searchsorted(self.cents, lower_bounds_cents, side="left")
-        edges = np.append(edges, len(self.cents))
-        counts = np.diff(edges)
-        sums = np.diff(self.cum[edges])
+        bounds = np.asarray(lower_bounds_cents)
+        edges = np.searchsorted(self.cents, bounds, side="left")
+        edges = np.concatenate([edges, np.full(edges.shape[:-1] + (1,), len(self.cents))], axis=-1)
+        counts = np.diff(edges, axis=-1)
+        sums = np.diff(self.cum[edges], axis=-1)
         return counts, sums
 
 

@@ -45,6 +45,7 @@ exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key
 examples:
   python -m capacity plan data/scenario.yaml
   python -m capacity plan data/scenario.yaml --book my-accounts.csv --json
+  python -m capacity plan data/scenario.yaml --set 'segments[SMB].coverage=digital'
   python -m capacity report data/scenario.yaml --out reports -p current_headcount 15
   python -m capacity fiscal data/scenario.yaml
   python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("--out", type=Path, help="write the output to this file (atomically) instead of stdout")
+    _add_set_argument(p)
     p.set_defaults(run=_run_plan)
 
     r = commands.add_parser(
@@ -116,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     output = f.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
+    _add_set_argument(f)
     f.set_defaults(run=_run_fiscal)
 
     s = commands.add_parser(
@@ -139,14 +142,51 @@ def _emit(text: str, out: Path | None) -> None:
         write_text(out, text)
 
 
-def _run_plan(args: argparse.Namespace) -> None:
-    from .book import load_book
-    from .plan import plan
-    from .scenario import load_scenario
+def _add_set_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE", dest="changes",
+        help="change one input of the scenario for this run (repeatable), e.g. "
+             "--set 'segments[SMB].coverage=digital' --set 'segments[Enterprise].touchpoints[0].per_month=2'; "
+             "VALUE is read as YAML (a number, text, a list)",
+    )
 
-    scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
-    result = plan(scenario, book)
+
+def parse_changes(pairs: list[str]) -> dict:
+    """``PATH=VALUE`` texts to a changes mapping for :meth:`Scenario.with_changes` (values read as YAML scalars).
+
+    Raises
+    ------
+    CapacityError
+        For a text without ``=`` or a path given twice, naming it.
+    """
+    import yaml
+
+    changes: dict = {}
+    for text in pairs:
+        path, sep, value = text.partition("=")
+        path = path.strip()
+        if not sep or not path:
+            raise CapacityError(f"expected PATH=VALUE, e.g. csm.customer_time_share=0.6 (got {text!r})", where="--set")
+        if path in changes:
+            raise CapacityError("given twice", where=f"--set {path}")
+        try:
+            changes[path] = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            changes[path] = value
+    return changes
+
+
+def _context(args: argparse.Namespace):
+    """The scenario and book a command names (SCENARIO and --book), loaded once, with any --set changes."""
+    from .context import load_context
+
+    context = load_context(args.scenario, args.book)
+    changes = parse_changes(getattr(args, "changes", []))
+    return context.with_changes(changes) if changes else context
+
+
+def _run_plan(args: argparse.Namespace) -> None:
+    result = _context(args).plan
     _emit(result.to_json() + "\n" if args.json else render_plan(result), args.out)
 
 
@@ -244,13 +284,9 @@ def _shown(path: Path) -> str:
 
 
 def _run_fiscal(args: argparse.Namespace) -> None:
-    from .book import load_book
     from .fiscal import fiscal_plan
-    from .scenario import load_scenario
 
-    scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
-    result = fiscal_plan(scenario, book)
+    result = fiscal_plan(_context(args))
     if args.csv is not None:
         write_text(args.csv, result.to_frame().to_csv(index=False))
         print(f"wrote {len(result.rows)} rows ({len(result.months)} months x {len(result.segments)} segments) "

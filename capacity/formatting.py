@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["money", "money_short", "percent", "number"]
+__all__ = ["currency_symbol", "money", "money_short", "percent", "number"]
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def currency_symbol(currency: str) -> str:
+    """The symbol of a currency ("$" for USD), or its code where it has none in this table ("CHF")."""
+    return _SYMBOLS.get(currency, currency)
 
 
 def _symbol(currency: str) -> tuple[str, str]:

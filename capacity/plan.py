@@ -1,14 +1,13 @@
 """The steady-state plan: per segment workload, customers per CSM, FTE, headcount, cost.
 
 ``plan(scenario, book)`` is the one call every view (CLI, report, what-if, walkthroughs)
-makes, so a number shown anywhere is the same number. Results are frozen dataclasses
-that convert to plain dicts (JSON) and DataFrames.
+makes, so a number shown anywhere is the same number. The numbers come from the sizing core
+(:mod:`capacity.sizing`); this module turns one variant of it into frozen dataclasses that
+convert to plain dicts (JSON) and DataFrames.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -18,19 +17,17 @@ import numpy as np
 import pandas as pd
 
 from . import workload
+from .book import Book
 from .queueing import InboundSizing, apply_inbound_service
-from .book import UNASSIGNED_VERTICAL, Book, load_book
+from .context import Context, load_context
 from .exceptions import ScenarioError
-from .scenario import Scenario, Segment, load_scenario
-from .segments import SegmentSizes, segment_sizes, sizes_by_vertical
+from .scenario import Scenario, Segment
+from .sizing import MIXED_POOL, Sizing, Variants, pool_groups, size, touchpoint_hours, variants
 
 __all__ = [
     "TouchpointLoad", "PoolPlan", "SegmentPlan", "CSMCapacity", "Totals", "TopDown", "Plan", "plan",
-    "touchpoint_loads", "MIXED_POOL",
+    "plan_of", "touchpoint_loads", "MIXED_POOL",
 ]
-
-#: The name of the pool that holds every vertical not listed in ``pool_verticals``.
-MIXED_POOL = "Other verticals"
 
 
 @dataclass(frozen=True)
@@ -182,43 +179,26 @@ class Plan:
 
 
 def touchpoint_loads(segment: Segment) -> tuple[TouchpointLoad, ...]:
-    """Hours per month of each touchpoint of a segment (see :mod:`capacity.workload`)."""
+    """Hours per month of each touchpoint of a segment (see :func:`capacity.sizing.touchpoint_hours`)."""
     loads = []
     for tp in segment.touchpoints:
-        if tp.kind == "one_time":
-            per_customer = float(workload.one_time_hours_per_month(tp.minutes, segment.new_customer_rate))
-            frequency = segment.new_customer_rate / workload.MONTHS_PER_YEAR
-        else:
-            per_customer = float(workload.activity_hours_per_month(tp.minutes, tp.frequency_per_month))
-            frequency = tp.frequency_per_month
-        program = 0.0
-        if tp.kind == "program":
-            per_customer, program = 0.0, per_customer
-        loads.append(TouchpointLoad(tp.name, tp.kind, tp.minutes, frequency, per_customer, program))
+        frequency = 0.0 if tp.kind == "one_time" else tp.frequency_per_month
+        hours, frequency = touchpoint_hours(tp.kind, tp.minutes, frequency, segment.new_customer_rate)
+        per_customer, program = (0.0, float(hours)) if tp.kind == "program" else (float(hours), 0.0)
+        loads.append(TouchpointLoad(tp.name, tp.kind, tp.minutes, float(frequency), per_customer, program))
     return tuple(loads)
 
 
-def plan(
-    scenario: Scenario | dict | str | Path,
-    book: Book | str | Path | None = None,
-    *,
-    sizes: SegmentSizes | None = None,
-    vertical_sizes: dict[str, SegmentSizes] | None = None,
-) -> Plan:
+def plan(scenario: Context | Scenario | dict | str | Path, book: Book | str | Path | None = None) -> Plan:
     """Size every segment bottom-up and compare with the top-down guideposts.
 
     Parameters
     ----------
-    scenario : Scenario, dict or path
-        See :func:`capacity.load_scenario`.
+    scenario : Context, Scenario, dict or path
+        A loaded context (:func:`capacity.context.load_context`), or a scenario to load one from.
     book : Book or path, optional
         The accounts; without it, the scenario's ``book`` file is read if it names one,
-        else each segment's ``customers`` and ``arr`` are used.
-    sizes : SegmentSizes, optional
-        Customers and ARR per segment already computed (what-if sliders reuse them).
-    vertical_sizes : dict of SegmentSizes, optional
-        The same per vertical (:func:`capacity.segments.sizes_by_vertical`), for segments
-        with ``pool_by: vertical``; computed from the book when not given.
+        else each segment's ``customers`` and ``arr`` are used (see :mod:`capacity.context`).
 
     Returns
     -------
@@ -227,50 +207,84 @@ def plan(
     Raises
     ------
     ScenarioError
-        When a segment pools by vertical without a book to count verticals in, or names
-        a vertical the book does not have.
+        When a segment pools by vertical without a book to count verticals in, names a
+        vertical the book does not have, or needs more CSMs than any team could be.
     """
-    scenario = load_scenario(scenario)
-    pooled = any(seg.pool_by == "vertical" for seg in scenario.segments)
-    if sizes is None or (pooled and vertical_sizes is None):
-        if book is None and scenario.book is not None:
-            book = scenario.book
-            if not book.exists():
-                raise ScenarioError(
-                    f"book file not found: {book} (a relative path is read from the scenario's folder)",
-                    file=scenario.source,
-                    where="book",
-                )
-        if book is not None and not isinstance(book, Book):
-            book = load_book(book)
-    if sizes is None:
-        sizes = segment_sizes(scenario, book)
-    if pooled and vertical_sizes is None:
-        vertical_sizes = _vertical_sizes(scenario, book)
-    csm = scenario.csm
-    customer_hours = csm.customer_hours_per_month
-    _check_staffable(scenario, sizes, customer_hours)
-    segments = tuple(
-        _segment_plan(seg, int(sizes.customers[i]), float(sizes.arr[i]), customer_hours, scenario.loaded_cost_of(seg))
-        for i, seg in enumerate(scenario.segments)
-    )
-    # Inbound service level (Erlang C): only segments with inbound_service change; see capacity.queueing.
-    segments = tuple(
-        apply_inbound_service(sp, seg, csm) if seg.inbound_service is not None else sp
-        for sp, seg in zip(segments, scenario.segments)
-    )
-    if pooled:
-        segments = tuple(
-            _split_into_pools(scenario, i, sp, vertical_sizes, customer_hours) if sp_seg.pool_by == "vertical" else sp
-            for i, (sp, sp_seg) in enumerate(zip(segments, scenario.segments))
+    context = load_context(scenario, book)
+    rows = variants(context.scenario, context.book)
+    return plan_of(rows, size(rows))
+
+
+def plan_of(rows: Variants, sized: Sizing, row: int = 0) -> Plan:
+    """The :class:`Plan` of one variant ``row`` of a sizing (:func:`capacity.sizing.size`).
+
+    Raises
+    ------
+    ScenarioError
+        When a segment's workload needs more CSMs than any team could be (a unit mistake).
+    """
+    scenario = rows.scenario
+    _check_staffable(scenario, sized.fte[row])
+    load = sized.loads
+    columns = np.cumsum([0] + [len(seg.touchpoints) for seg in scenario.segments])
+    customer_hours = float(rows.customer_hours[row])
+    segments = []
+    for s, seg in enumerate(scenario.segments):
+        touchpoints = tuple(
+            TouchpointLoad(tp.name, tp.kind, float(rows.minutes[row, t]), float(load.frequency[row, t]),
+                           0.0 if tp.kind == "program" else float(load.touchpoint[row, t]),
+                           float(load.touchpoint[row, t]) if tp.kind == "program" else 0.0)
+            for t, tp in zip(range(columns[s], columns[s + 1]), seg.touchpoints)
         )
-    total_arr = float(np.sum(sizes.arr))
-    total_cost = sum(s.cost_per_year for s in segments)
+        customers, arr = int(sized.customers[row, s]), float(sized.arr[row, s])
+        heads = int(sized.headcount[row, s])
+        cost_each = float(rows.cost_each[row, s])
+        pools = ()
+        if sized.pooled[s] and customers > 0:
+            named = seg.pool_verticals or ()
+            pools = tuple(
+                PoolPlan(name, verticals, int(sized.pool_customers[row, s, p]), float(sized.pool_arr[row, s, p]),
+                         float(sized.pool_fte[row, s, p]), int(sized.pool_headcount[row, s, p]),
+                         float(sized.pool_cost[row, s, p]))
+                for p, (name, verticals) in enumerate(pool_groups(scenario, rows.book)[s])
+                # A vertical with no account in this segment needs no pool; a listed one is always shown.
+                if sized.pool_customers[row, s, p] > 0 or name in named
+            )
+        segments.append(SegmentPlan(
+            name=seg.name,
+            coverage=seg.coverage,
+            min_arr=float(rows.min_arr[row, s]),
+            customers=customers,
+            arr=arr,
+            hours_per_customer_per_month=float(load.per_customer[row, s]),
+            program_hours_per_month=float(load.program[row, s]),
+            customers_per_csm=float(sized.customers_per_csm[row, s]),
+            fte=float(sized.fte[row, s]),
+            headcount=heads,
+            cost_per_year=float(sized.cost_per_year[row, s]),
+            arr_per_csm=workload.safe_ratio(arr, heads),
+            loaded_cost_per_year=cost_each,
+            touchpoints=touchpoints,
+            pools=pools,
+            pool_split_extra_headcount=heads - int(sized.unsplit_headcount[row, s]) if pools else 0,
+        ))
+    total_arr = float(sized.total_arr[row])
+    total_cost = float(sized.total_cost[row])
+    csm_cost = float(rows.csm_cost[row])
+    total_fte, total_headcount = float(sized.total_fte[row]), int(sized.total_headcount[row])
+    # Inbound service level (Erlang C): only segments with inbound_service change; see capacity.queueing.
+    if any(seg.inbound_service is not None for seg in scenario.segments):
+        working_hours = float(rows.working_hours[row])
+        segments = [apply_inbound_service(sp, seg, working_hours, customer_hours / working_hours)
+                    if seg.inbound_service is not None else sp for sp, seg in zip(segments, scenario.segments)]
+        total_fte = float(sum(sp.fte for sp in segments))
+        total_headcount = sum(sp.headcount for sp in segments)
+        total_cost = float(sum(sp.cost_per_year for sp in segments))
     totals = Totals(
-        customers=sum(s.customers for s in segments),
+        customers=int(sized.total_customers[row]),
         arr=total_arr,
-        fte=float(sum(s.fte for s in segments)),
-        headcount=sum(s.headcount for s in segments),
+        fte=total_fte,
+        headcount=total_headcount,
         cost_per_year=total_cost,
         cost_pct_arr=workload.safe_ratio(total_cost, total_arr),
     )
@@ -278,106 +292,17 @@ def plan(
         TopDown(
             arr_per_csm=ratio,
             headcount=(n := workload.top_down_headcount(total_arr, ratio)),
-            cost_per_year=float(workload.annual_cost(n, csm.loaded_cost_per_year)),
+            cost_per_year=float(workload.annual_cost(n, csm_cost)),
         )
         for ratio in scenario.top_down_arr_per_csm
     )
     return Plan(
         scenario=scenario.name,
         currency=scenario.currency,
-        csm=CSMCapacity(csm.working_hours_per_month, customer_hours, csm.loaded_cost_per_year),
-        segments=segments,
+        csm=CSMCapacity(float(rows.working_hours[row]), customer_hours, csm_cost),
+        segments=tuple(segments),
         totals=totals,
         top_down=top_down,
-    )
-
-
-def _segment_plan(seg: Segment, customers: int, arr: float, customer_hours: float, cost_each: float) -> SegmentPlan:
-    loads = touchpoint_loads(seg)
-    per_customer = float(sum(t.hours_per_customer_per_month for t in loads))
-    program = float(sum(t.program_hours_per_month for t in loads))
-    need = float(workload.fte(customers, per_customer, program, customer_hours))
-    heads = workload.headcount(need)
-    return SegmentPlan(
-        name=seg.name,
-        coverage=seg.coverage,
-        min_arr=seg.min_arr,
-        customers=customers,
-        arr=arr,
-        hours_per_customer_per_month=per_customer,
-        program_hours_per_month=program,
-        customers_per_csm=workload.customers_per_csm(customer_hours, per_customer),
-        fte=need,
-        headcount=heads,
-        cost_per_year=float(workload.annual_cost(heads, cost_each)),
-        arr_per_csm=workload.safe_ratio(arr, heads),
-        loaded_cost_per_year=cost_each,
-        touchpoints=loads,
-    )
-
-
-def _vertical_sizes(scenario: Scenario, book: Book | None) -> dict[str, SegmentSizes]:
-    first = next(i for i, seg in enumerate(scenario.segments) if seg.pool_by == "vertical")
-    where = f"segments[{first}].pool_by"
-    if book is None:
-        raise ScenarioError(
-            "pool_by: vertical needs a book of accounts with a vertical column to count customers per vertical",
-            file=scenario.source, where=where,
-        )
-    by_vertical = sizes_by_vertical(scenario, book)
-    if set(by_vertical) == {UNASSIGNED_VERTICAL}:
-        raise ScenarioError(
-            f"pool_by: vertical, but the book {'' if book.source is None else str(book.source) + ' '}has no verticals "
-            "(every account is Unassigned); add a vertical column",
-            file=scenario.source, where=where,
-        )
-    return by_vertical
-
-
-def _pool_groups(scenario: Scenario, index: int, known: list[str]) -> list[tuple[str, tuple[str, ...]]]:
-    """(pool name, its verticals) for segment ``index``: one per vertical, or the listed ones and a mixed pool."""
-    seg = scenario.segments[index]
-    if seg.pool_verticals is None:
-        return [(v, (v,)) for v in known]
-    for j, vertical in enumerate(seg.pool_verticals):
-        if vertical not in known:
-            hint = difflib.get_close_matches(vertical, known, n=1, cutoff=0.6)
-            suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; the book's verticals are: {', '.join(known)}"
-            raise ScenarioError(
-                f"vertical {vertical!r} is not in the book{suggestion}",
-                file=scenario.source, where=f"segments[{index}].pool_verticals[{j}]",
-            )
-    rest = tuple(v for v in known if v not in seg.pool_verticals)
-    groups = [(v, (v,)) for v in seg.pool_verticals]
-    return groups + ([(MIXED_POOL, rest)] if rest else [])
-
-
-def _split_into_pools(
-    scenario: Scenario, index: int, whole: SegmentPlan, vertical_sizes: dict[str, SegmentSizes], customer_hours: float
-) -> SegmentPlan:
-    """The segment's plan with CSMs sized per pool, each pool rounded up on its own."""
-    if whole.customers == 0:
-        return whole  # nothing to split; programs alone stay one team
-    known = sorted(vertical_sizes)
-    pools = []
-    for name, verticals in _pool_groups(scenario, index, known):
-        customers = int(sum(int(vertical_sizes[v].customers[index]) for v in verticals))
-        if customers == 0 and name not in (scenario.segments[index].pool_verticals or ()):
-            continue  # a vertical with no account in this segment needs no pool
-        arr = float(sum(float(vertical_sizes[v].arr[index]) for v in verticals))
-        program = whole.program_hours_per_month * workload.pool_share(customers, whole.customers)
-        need = float(workload.fte(customers, whole.hours_per_customer_per_month, program, customer_hours))
-        heads = workload.headcount(need)
-        pools.append(PoolPlan(name, verticals, customers, arr, need, heads,
-                              float(workload.annual_cost(heads, whole.loaded_cost_per_year))))
-    heads = sum(p.headcount for p in pools)
-    return dataclasses.replace(
-        whole,
-        headcount=heads,
-        cost_per_year=float(sum(p.cost_per_year for p in pools)),
-        arr_per_csm=workload.safe_ratio(whole.arr, heads),
-        pools=tuple(pools),
-        pool_split_extra_headcount=heads - whole.headcount,
     )
 
 
@@ -386,13 +311,10 @@ def _split_into_pools(
 MAX_PLAUSIBLE_FTE = 1e9
 
 
-def _check_staffable(scenario: Scenario, sizes: SegmentSizes, customer_hours: float) -> None:
+def _check_staffable(scenario: Scenario, fte: np.ndarray) -> None:
     """Refuse a scenario whose workload no team could staff, before it overflows into inf."""
-    for i, seg in enumerate(scenario.segments):
-        loads = touchpoint_loads(seg)
-        per_customer = sum(t.hours_per_customer_per_month for t in loads)
-        program = sum(t.program_hours_per_month for t in loads)
-        need = float(workload.fte(int(sizes.customers[i]), per_customer, program, customer_hours))
+    for i, need in enumerate(fte):
+        need = float(need)
         if not math.isfinite(need) or need > MAX_PLAUSIBLE_FTE:
             raise ScenarioError(
                 f"the segment's workload needs {need:.3g} CSMs, more than any team could be; check the touchpoints' "

@@ -388,7 +388,7 @@ def inbound_sizing(customers, minutes, per_month, working_hours_per_month: float
     )
 
 
-def apply_inbound_service(segment_plan, segment, csm):
+def apply_inbound_service(segment_plan, segment, working_hours_per_month: float, customer_time_share: float):
     """A segment's plan with its inbound touchpoints staffed by :attr:`Segment.inbound_service`.
 
     The inbound hours' share of the FTE (:attr:`InboundSizing.inbound_fte_by_hours`) is replaced
@@ -400,7 +400,10 @@ def apply_inbound_service(segment_plan, segment, csm):
     segment_plan : capacity.plan.SegmentPlan
     segment : capacity.scenario.Segment
         With ``inbound_service`` set.
-    csm : capacity.scenario.CSMTime
+    working_hours_per_month : float
+        A CSM's working hours [h/month].
+    customer_time_share : float
+        Share of them spent with customers [-].
     """
     import dataclasses
 
@@ -412,8 +415,8 @@ def apply_inbound_service(segment_plan, segment, csm):
         segment_plan.customers,
         [tp.minutes for tp in inbound],
         [tp.frequency_per_month for tp in inbound],
-        csm.working_hours_per_month,
-        csm.share,
+        working_hours_per_month,
+        customer_time_share,
         target.answer_within_minutes,
         target.service_level,
         target.max_occupancy,

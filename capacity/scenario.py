@@ -3,7 +3,7 @@
 A scenario is read from YAML (``load_scenario(path)``) or given as a dict
 (``load_scenario({...})``). The models are frozen pydantic models: once loaded, a
 scenario cannot change, and every what-if is a new scenario made with
-``scenario.model_copy(update=...)`` or :func:`with_changes`.
+:meth:`Scenario.with_changes`, which validates it as a file with those edits would be.
 
 Errors name the file and the key path, e.g.
 ``scenario.yaml: segments[1].touchpoints[0].minutes: must be >= 0 (got -5)``.
@@ -17,6 +17,7 @@ import functools
 import re
 import typing
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
@@ -438,6 +439,52 @@ class Scenario(_Frozen):
         """Loaded cost of one of ``segment``'s CSMs: its own, else ``csm.loaded_cost_per_year`` [USD/year]."""
         return self.csm.loaded_cost_per_year if segment.loaded_cost_per_year is None else segment.loaded_cost_per_year
 
+    def with_changes(self, changes: Mapping[str, Any]) -> "Scenario":
+        """A new scenario with the values at some key paths changed: the one way to derive a scenario.
+
+        Parameters
+        ----------
+        changes : mapping of str to value
+            Key path to new value. A path is written as the error messages write it
+            (``csm.customer_time_share``, ``segments[1].min_arr``,
+            ``segments[0].touchpoints[2].per_year``); a bracket may hold a segment's or
+            touchpoint's name instead of its index
+            (``segments[Mid-Market].touchpoints[Business review].per_year``). Values are what the
+            YAML file would hold there (a number, text, a list, a mapping, or None to leave a key out).
+
+        Returns
+        -------
+        Scenario
+            Validated as a file with those edits would be on loading, with the same source file
+            (so a relative book stays where it was). No change returns this scenario itself.
+
+        Raises
+        ------
+        ScenarioError
+            Naming the path as given: an unknown key, segment or touchpoint, a bad value, or a
+            change that makes the scenario invalid (two thresholds meeting, say).
+
+        Examples
+        --------
+        >>> base = load_scenario({"csm": {"loaded_cost_per_year": 100000}, "segments": [
+        ...     {"name": "SMB", "min_arr": 0, "customers": 10, "arr": 1e5, "touchpoints": [
+        ...         {"name": "Check-in", "kind": "recurring", "minutes": 30, "per_month": 1}]}]})
+        >>> base.with_changes({"segments[SMB].touchpoints[Check-in].per_month": 2}).segments[0].touchpoints[0].per_month
+        2.0
+        """
+        from . import keypath
+
+        if not changes:
+            return self
+        resolved = [keypath.resolve(self, path) for path in changes]
+        data = self.model_dump(exclude_unset=True)
+        for place, value in zip(resolved, changes.values()):
+            keypath.assign(data, place, value)
+        try:
+            return _validate(data, source=self.source)
+        except ScenarioError as exc:
+            raise _name_the_change(exc, resolved, self.source) from None
+
 
 # -- loading ------------------------------------------------------------------------
 
@@ -560,6 +607,25 @@ def _validate(data: dict, source: Path | None) -> Scenario:
         raise _translate(exc, source) from None
     scenario._source = source
     return scenario
+
+
+def _name_the_change(exc: ScenarioError, changed: list, source: Path | None) -> ScenarioError:
+    """The validation error of a changed scenario, named by the change that caused it.
+
+    The change whose place contains the error's place (or lies inside it) is named; where none
+    does (the error is elsewhere, such as a threshold now equal to another segment's), every
+    change is named. The error's own place follows the message when it differs.
+    """
+    where = exc.where or ""
+
+    def related(place) -> bool:
+        path = place.canonical
+        return bool(where) and (where == path or where.startswith((path + ".", path + "["))
+                                or path.startswith((where + ".", where + "[")))
+
+    named = [place for place in changed if related(place)] or list(changed)
+    at = "" if len(named) == 1 and named[0].canonical == where else (f" (at {where})" if where else "")
+    return ScenarioError(f"{exc.message}{at}", file=source, where=", ".join(place.given for place in named))
 
 
 def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:

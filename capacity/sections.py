@@ -24,11 +24,12 @@ from typing import Any, Literal
 import pandas as pd
 
 from . import formatting as fmt
-from .book import Book, load_book
+from .book import Book
+from .context import Context, load_context
 from .exceptions import ReportError
-from .plan import Plan, plan
-from .scenario import Scenario, load_scenario
-from .sensitivity import Sensitivity, tornado
+from .plan import Plan
+from .scenario import Scenario
+from .sensitivity import Sensitivity
 
 __all__ = ["PARAMETERS", "check_parameters", "Table", "RowKindTable", "Chart", "Html", "BudgetReport", "build"]
 
@@ -1101,7 +1102,7 @@ class RowKindTable(Table):
         return self.row_kinds[row] if column == "Value" else self.kind(column)
 
 
-def build(scenario_path: str | Path | Scenario | dict, book_path: str | Path | None = None, *, title: str | None = None,
+def build(scenario_path: str | Path | Scenario | dict | Context, book_path: str | Path | None = None, *, title: str | None = None,
           fiscal_year: int | None = None, currency: str | None = None, current_headcount: int | None = None,
           activities_path: str | Path | None = None) -> BudgetReport:
     """Read the inputs, make the one plan and the sensitivity: everything the report shows.
@@ -1121,16 +1122,13 @@ def build(scenario_path: str | Path | Scenario | dict, book_path: str | Path | N
     """
     parameters = check_parameters({"title": title, "fiscal_year": fiscal_year, "currency": currency,
                                    "current_headcount": current_headcount, "activities_path": activities_path})
-    scenario = load_scenario(scenario_path)
-    if parameters["currency"] is not None and parameters["currency"] != scenario.currency:
-        source = scenario.source
-        scenario = scenario.model_copy(update={"currency": parameters["currency"]})
-        scenario._source = source
-    book_file = Path(book_path) if book_path is not None else scenario.book
-    book = load_book(book_file) if book_file is not None else None
-    result = plan(scenario, book)
-    sensitivity = tornado(scenario, book, base=result)
-    fiscal = _fiscal_plan(scenario, book)
+    context = load_context(scenario_path, book_path)
+    if parameters["currency"] is not None:
+        context = context.with_changes({"currency": parameters["currency"]})
+    scenario, book = context.scenario, context.book
+    result = context.plan
+    sensitivity = context.sensitivity
+    fiscal = context.fiscal
     calibration, practised = _designed_versus_actual(scenario, book, parameters["activities_path"])
     return BudgetReport(
         scenario=scenario,
@@ -1153,15 +1151,7 @@ def _designed_versus_actual(scenario: Scenario, book: Book | None, activities_pa
     if activities_path is None:
         return None, None
     from .calibrate import calibrate, practised_scenario
+    from .plan import plan
 
     calibration = calibrate(scenario, activities_path, book)
     return calibration, plan(practised_scenario(scenario, calibration), book)
-
-
-def _fiscal_plan(scenario: Scenario, book: Book | None):
-    """The fiscal-year plan when the scenario has a ``fiscal_year`` block; else None."""
-    if scenario.fiscal_year is None:
-        return None
-    from .fiscal import fiscal_plan
-
-    return fiscal_plan(scenario, book)

@@ -15,7 +15,7 @@ from .book import Book, SortedARR
 from .exceptions import BookError, ScenarioError
 from .scenario import Scenario
 
-__all__ = ["SegmentSizes", "threshold_cents", "segment_sizes", "assign_segments", "sizes_by_vertical"]
+__all__ = ["SegmentSizes", "threshold_cents", "counts_at", "check_thresholds", "segment_sizes", "assign_segments", "sizes_by_vertical"]
 
 
 @dataclass(frozen=True)
@@ -38,26 +38,50 @@ def _order(scenario: Scenario, min_arr: np.ndarray | None) -> tuple[np.ndarray, 
     return mins, order
 
 
-def _check_lowest(book: Book, lowest_cents: int, scenario: Scenario, lowest_index: int) -> None:
-    below = book.arr_cents < lowest_cents
+def check_thresholds(scenario: Scenario, book: Book, min_arr) -> None:
+    """Refuse thresholds that meet, or that leave an account of the book below the lowest segment.
+
+    ``min_arr`` is ``(S,)`` or ``(V, S)`` (one set of thresholds per row), in the scenario's segment order.
+
+    Raises
+    ------
+    ScenarioError
+        When two thresholds of a set are equal.
+    BookError
+        Naming the row of the first account below every threshold of a set.
+    """
+    mins = np.atleast_2d(np.asarray(min_arr, dtype=float))
+    if (np.diff(np.sort(mins, axis=1), axis=1) <= 0).any():
+        raise ScenarioError("segment thresholds must be distinct", file=scenario.source, where="segments[].min_arr")
+    lowest = np.argmin(mins, axis=1)
+    cents = threshold_cents(mins[np.arange(len(mins)), lowest])
+    below = book.sorted.cents[0] < cents
     if below.any():
-        position = int(np.argmax(below))
-        segment = scenario.segments[lowest_index]
+        row = int(np.argmax(below))
+        position = int(np.argmax(book.arr_cents < cents[row]))
+        segment = scenario.segments[int(lowest[row])]
         raise BookError(
             f"arr {book.arr_cents[position] / 100:,.2f} is below every segment threshold "
-            f"(lowest: {segment.name!r} at min_arr {segment.min_arr:,.0f}); add a segment with min_arr: 0",
+            f"(lowest: {segment.name!r} at min_arr {float(mins[row, lowest[row]]):,.0f}); add a segment with min_arr: 0",
             file=book.source,
             where=book.row_of(position),
         )
 
 
-def _sizes_from_sorted(arr: SortedARR, mins: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    counts_sorted, sums_sorted = arr.between(threshold_cents(mins[order]))
-    counts = np.empty_like(counts_sorted)
-    sums = np.empty_like(sums_sorted)
-    counts[order] = counts_sorted
-    sums[order] = sums_sorted
-    return counts, sums
+def counts_at(arr: SortedARR, min_arr) -> tuple[np.ndarray, np.ndarray]:
+    """Customers and ARR [USD/year] of each segment at thresholds ``min_arr``, by binary searches.
+
+    ``min_arr`` is ``(S,)`` in the scenario's segment order, or ``(V, S)`` for many sets of
+    thresholds at once (what-if curves, tornado ends); the thresholds of one set are distinct
+    but need not be in order.
+    """
+    mins = np.asarray(min_arr, dtype=float)
+    order = np.argsort(mins, axis=-1, kind="stable")
+    counts_sorted, sums_sorted = arr.between(np.take_along_axis(threshold_cents(mins), order, axis=-1))
+    counts, sums = np.empty_like(counts_sorted), np.empty_like(sums_sorted)
+    np.put_along_axis(counts, order, counts_sorted, axis=-1)
+    np.put_along_axis(sums, order, sums_sorted, axis=-1)
+    return counts.astype(np.int64), sums / 100
 
 
 def segment_sizes(scenario: Scenario, book: Book | None = None, min_arr=None) -> SegmentSizes:
@@ -94,26 +118,18 @@ def segment_sizes(scenario: Scenario, book: Book | None = None, min_arr=None) ->
             np.array([s.customers for s in scenario.segments], dtype=np.int64),
             np.array([s.arr for s in scenario.segments], dtype=float),
         )
-    mins, order = _order(scenario, min_arr)
-    if len(np.unique(mins)) != len(mins):
-        raise ScenarioError("segment thresholds must be distinct", file=scenario.source, where="segments[].min_arr")
-    lowest = int(order[0])
-    if book.sorted.cents[0] < threshold_cents(mins[lowest]):
-        _check_lowest(book, int(threshold_cents(mins[lowest])), scenario, lowest)
-    counts, sums = _sizes_from_sorted(book.sorted, mins, order)
-    return SegmentSizes(names, counts.astype(np.int64), sums / 100)
+    mins, _ = _order(scenario, min_arr)
+    check_thresholds(scenario, book, mins)
+    counts, arr = counts_at(book.sorted, mins)
+    return SegmentSizes(names, counts, arr)
 
 
 def sizes_by_vertical(scenario: Scenario, book: Book, min_arr=None) -> dict[str, SegmentSizes]:
     """Customers and ARR per segment within each vertical of the book (for vertical pools)."""
     segment_sizes(scenario, book, min_arr)  # validates thresholds and the lowest tier once
-    mins, order = _order(scenario, min_arr)
+    mins, _ = _order(scenario, min_arr)
     names = tuple(s.name for s in scenario.segments)
-    out = {}
-    for vertical, arr in book.by_vertical.items():
-        counts, sums = _sizes_from_sorted(arr, mins, order)
-        out[vertical] = SegmentSizes(names, counts.astype(np.int64), sums / 100)
-    return out
+    return {vertical: SegmentSizes(names, *counts_at(arr, mins)) for vertical, arr in book.by_vertical.items()}
 
 
 def assign_segments(scenario: Scenario, book: Book, min_arr=None) -> np.ndarray:

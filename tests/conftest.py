@@ -14,7 +14,7 @@ DATA = ROOT / "data"
 DEFAULT_SCENARIO = DATA / "scenario.yaml"
 DEFAULT_BOOK = DATA / "book.csv"
 
-# The worked example of the issue and README: one segment, 40 customers.
+# The worked example of the README: one segment, 40 customers.
 EXAMPLE = {
     "name": "Worked example",
     "csm": {

@@ -112,3 +112,24 @@ def test_fiscal_json_and_csv_are_exclusive(tmp_path):
     done = run("fiscal", str(DEFAULT_SCENARIO), "--json", "--csv", str(tmp_path / "x.csv"))
     assert done.returncode == 2 and "not allowed with argument" in done.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_set_changes_one_input_for_the_run(capsys):
+    path = "segments[Enterprise].touchpoints[Success plan review].per_month"
+    assert main(["plan", str(DEFAULT_SCENARIO), "--json", "--set", f"{path}=2"]) == 0
+    changed = json.loads(capsys.readouterr().out)
+    expected = plan(load_scenario(DEFAULT_SCENARIO).with_changes({path: 2}))
+    assert changed == json.loads(expected.to_json())
+    assert changed["totals"]["headcount"] > plan(DEFAULT_SCENARIO).totals.headcount
+
+
+@pytest.mark.parametrize("given, line", [
+    ("segments[Enterprse].min_arr=5",
+     f"error: {DEFAULT_SCENARIO}: segments[Enterprse].min_arr: unknown segment 'Enterprse' (did you mean 'Enterprise'?)"),
+    ("oops", "error: --set: expected PATH=VALUE, e.g. csm.customer_time_share=0.6 (got 'oops')"),
+    ("csm.pto_days=lots", f"error: {DEFAULT_SCENARIO}: csm.pto_days: must be a number (got 'lots'); "
+                          "it is working days off a year: holidays, vacation and sick days"),
+])
+def test_a_bad_set_is_one_error_line(given, line):
+    done = run("plan", str(DEFAULT_SCENARIO), "--set", given)
+    assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [line])

@@ -53,7 +53,7 @@ def outcomes() -> dict[str, subprocess.CompletedProcess]:
         return dict(zip(CASES, pool.map(_run, CASES)))
 
 
-def test_the_corpus_covers_the_issue():
+def test_the_corpus_covers_every_required_case():
     required = {
         "book_empty", "book_header_only", "book_missing_arr", "arr_suffix", "arr_parentheses", "arr_na",
         "arr_blank", "arr_negative", "arr_nan", "arr_inf", "duplicate_account_id", "yaml_syntax_error",

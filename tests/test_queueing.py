@@ -223,54 +223,6 @@ def test_plan_text_shows_the_queue(tmp_path, capsys):
     assert "queueing headroom" in out
 
 
-# -- the what-if: a service-level slider ------------------------------------------------
-
-
-def _whatif_scenario(level=0.8):
-    data = _small({"answer_within_minutes": 30, "service_level": level, "max_occupancy": 0.95})
-    data["segments"][0]["touchpoints"][2]["per_month"] = 4  # enough contacts for the target to matter
-    return capacity.load_scenario(data)
-
-
-def test_whatif_service_level_lever_is_the_plan():
-    from capacity.whatif import Lever, Workbench
-
-    bench = Workbench(_whatif_scenario())
-    lever = Lever("service_level", "SMB")
-    assert bench.service_level_levers("SMB") == (lever,)
-    assert bench.base.value(lever, bench.scenario) == 0.8
-    for level in (0.5, 0.8, 0.95, 0.99):
-        moved = bench.recompute(bench.base.with_value(lever, level, bench.scenario)).segment("SMB")
-        direct = capacity.plan(_whatif_scenario(level)).segment("SMB")
-        assert (moved.fte, moved.headcount, moved.inbound) == (direct.fte, direct.headcount, direct.inbound)
-    curve = bench.curve(lever, bench.base)
-    agents = [bench.recompute(bench.base.with_value(lever, v, bench.scenario)).segment("SMB").inbound.agents
-              for v in curve.values]
-    assert list(np.diff(agents) >= 0) == [True] * (len(agents) - 1)       # a higher target never needs fewer
-    assert agents[-1] > agents[0]
-    assert list(curve.headcount) == [bench.recompute(bench.base.with_value(lever, v, bench.scenario)).totals.headcount
-                                     for v in curve.values]
-
-
-def test_whatif_workbook_shows_the_slider_only_with_a_target():
-    from capacity.whatif import Lever, build_workbook
-
-    book = build_workbook(_whatif_scenario())
-    lever = Lever("service_level", "SMB")
-    slider = book.sliders[lever]
-    assert slider.description == "Inbound answered within 30 min"
-    assert "capacity-lever-service-level-0" in slider._dom_classes
-    before = book.plan.segment("SMB").inbound.agents
-    slider.value = 0.99
-    assert book.plan.segment("SMB").inbound.agents > before
-    assert book.cost_figure.layout.xaxis2.tickformat == ".0%"
-    assert list(book.cost_figure.data[0].x) == [float(v) for v in book.bench.slider_values(lever)]
-    book.reset()
-    assert book.plan.segment("SMB").inbound.agents == before
-    plain = build_workbook(capacity.load_scenario(_small()))
-    assert not [lv for lv in plain.sliders if lv.kind == "service_level"]
-
-
 def test_the_report_shows_the_queue_only_with_a_target():
     from capacity import sections
 
@@ -282,3 +234,14 @@ def test_the_report_shows_the_queue_only_with_a_target():
     assert (row["Agents on the queue"], row["Queueing headroom (FTE)"]) == (smb.agents, smb.queueing_headroom_fte)
     assert row["Target"] == "80% within 60 min"
     assert sections.build(_small()).queueing_section() == []
+
+
+def test_whatif_curves_with_a_queue_are_the_plan():
+    from capacity.whatif import Workbench
+
+    data = _small({"answer_within_minutes": 30, "service_level": 0.8, "max_occupancy": 0.95})
+    bench = Workbench(capacity.load_scenario(data))
+    for knob in bench.knobs[:3]:
+        curve = bench.curve(knob, bench.base)
+        assert list(curve.headcount) == [bench.recompute(bench.base.with_value(knob, v)).totals.headcount
+                                         for v in curve.values]

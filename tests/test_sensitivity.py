@@ -12,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity import Book, ScenarioError, load_scenario, plan
-from capacity.sensitivity import Driver, apply_change, drivers, moved_value, tornado
+from capacity.knobs import Knob, tornado_knobs
+from capacity.sensitivity import moved_scenario, tornado
+
+
+def drivers(scenario, **options):
+    return tornado_knobs(scenario, **options)
 
 # The worked example (conftest.EXAMPLE): a CSM's month is (40 x 52 - 25 x 40 / 5) / 12 working hours.
 WORKING_HOURS = (40 * 52 - 25 * 40 / 5) / 12
@@ -58,19 +63,20 @@ def test_thresholds_are_drivers_only_above_zero(two_tier):
 def test_apply_change_makes_a_new_validated_scenario(example):
     scenario = load_scenario(example)
     frequency = drivers(scenario)[2]  # business review, 4 a year
-    moved = apply_change(scenario, frequency, 0.2)
+    moved = moved_scenario(scenario, frequency, 0.2)
     assert moved.segments[0].touchpoints[1].per_year == pytest.approx(4.8)
     assert moved.segments[0].touchpoints[1].per_month is None
     assert scenario.segments[0].touchpoints[1].per_year == 4  # the original is untouched
     assert moved.segments[0].touchpoints[0] == scenario.segments[0].touchpoints[0]
-    minutes = apply_change(scenario, drivers(scenario)[1], -0.2)
+    minutes = moved_scenario(scenario, drivers(scenario)[1], -0.2)
     assert minutes.segments[0].touchpoints[0].minutes == pytest.approx(48)
 
 
 def test_time_split_is_capped_at_all_of_the_time():
-    driver = Driver("time_split", "Share of CSM time on customers", 0.9)
-    assert moved_value(driver, 0.2) == 1.0
-    assert moved_value(driver, -0.2) == pytest.approx(0.72)
+    driver = Knob("time_split", "csm.customer_time_share", "Share of CSM time on customers", "Customer time share",
+                  "share of working time", 0.9)
+    assert driver.moved(0.2) == 1.0
+    assert driver.moved(-0.2) == pytest.approx(0.72)
 
 
 def test_time_split_of_internal_activities_becomes_a_share(example):
@@ -80,10 +86,10 @@ def test_time_split_of_internal_activities_becomes_a_share(example):
     split = next(d for d in drivers(scenario) if d.parameter == "time_split")
     # 4 hours of the working month are internal: the share is (W - 4) / W.
     assert split.value == pytest.approx((WORKING_HOURS - 4) / WORKING_HOURS)
-    moved = apply_change(scenario, split, -0.1)
+    moved = moved_scenario(scenario, split, -0.1)
     assert moved.csm.internal_activities is None
     assert moved.csm.customer_time_share == pytest.approx(split.value * 0.9)
-    assert apply_change(scenario, split, 0.1).csm.customer_time_share == 1.0
+    assert moved_scenario(scenario, split, 0.1).csm.customer_time_share == 1.0
 
 
 def test_a_move_that_makes_thresholds_meet_is_an_error_naming_the_key(two_tier):
@@ -92,7 +98,7 @@ def test_a_move_that_makes_thresholds_meet_is_an_error_naming_the_key(two_tier):
     scenario = load_scenario(two_tier)
     large = next(d for d in drivers(scenario) if d.key == "segments[0].min_arr")
     with pytest.raises(ScenarioError, match=r"segments\[0\]\.min_arr: moved by \+20%"):
-        apply_change(scenario, large, 0.2)  # 10,000 x 1.2 = 12,000, the next threshold
+        moved_scenario(scenario, large, 0.2)  # 10,000 x 1.2 = 12,000, the next threshold
     book = Book.from_frame(pd.DataFrame({"account_id": ["a", "b", "c"], "arr": [500.0, 11000.0, 30000.0]}))
     keys = [i.driver.key for i in tornado(scenario, book).impacts]
     assert "segments[0].min_arr" not in keys and "segments[1].min_arr" in keys
@@ -196,6 +202,6 @@ def test_more_work_never_needs_fewer_csms_and_more_customer_time_never_more(scen
 @given(scenarios(), st.floats(-0.9, 0.9))
 def test_every_move_is_a_valid_scenario_with_the_value_moved(scenario, fraction):
     for driver in drivers(scenario):
-        moved = apply_change(scenario, driver, fraction)
-        assert next(d for d in drivers(moved) if d.key == driver.key).value == pytest.approx(moved_value(driver, fraction))
+        moved = moved_scenario(scenario, driver, fraction)
+        assert next(d for d in drivers(moved) if d.key == driver.key).value == pytest.approx(driver.moved(fraction))
         assert 0 < moved.csm.share <= 1

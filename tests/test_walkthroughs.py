@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 import capacity
-from capacity import fiscal
+from capacity import staffing
 from capacity.plan import touchpoint_loads
 from capacity.scenario import read_yaml
 
@@ -328,9 +328,9 @@ def _fiscal_year(params: dict) -> dict[str, list[float]]:
     return {
         "scenario": [*scenario.fiscal_year.starting_headcount.values(), *(s.headcount for s in steady.segments),
                      *(100 * seg.churn_per_year for seg in scenario.segments)],
-        "churn": [100 * float(fiscal.monthly_rate(_segment(scenario, "Mid-Market").churn_per_year)), mid_market["customers"].iloc[0]],
-        "ramp": [float(fiscal.ramp_factor(k, params["RAMP_MONTHS"])) for k in (1, 2, 3, 4)],
-        "attrition": [100 * float(fiscal.monthly_rate(params["ATTRITION_PER_YEAR"]))],
+        "churn": [100 * float(staffing.monthly_rate(_segment(scenario, "Mid-Market").churn_per_year)), mid_market["customers"].iloc[0]],
+        "ramp": [float(staffing.ramp_factor(k, params["RAMP_MONTHS"])) for k in (1, 2, 3, 4)],
+        "attrition": [100 * float(staffing.monthly_rate(params["ATTRITION_PER_YEAR"]))],
         "year": [*totals["headcount"], *totals["requisitions_opened"], *totals["cost"], *totals["demand_fte"]],
         "requisitions": list(frame["requisitions_opened"]),
         "summary": [summary.hires_total, summary.requisitions_total, summary.leavers_total, summary.year_end_headcount,

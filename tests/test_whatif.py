@@ -18,16 +18,8 @@ import capacity
 from capacity import Book, load_book, load_scenario
 from capacity.exceptions import ScenarioError
 from capacity.segments import assign_segments, segment_sizes
-from capacity.whatif import (
-    COST,
-    SPLIT,
-    Lever,
-    Workbench,
-    build_workbook,
-    open_workbook,
-    resolve_path,
-    summary_sentence,
-)
+from capacity.whatif import Workbench, resolve_path, summary_sentence
+from capacity.widgets import build_workbook, open_workbook
 
 from .conftest import DEFAULT_BOOK, DEFAULT_SCENARIO, EXAMPLE, ROOT
 
@@ -53,7 +45,19 @@ def small_book(arrs) -> Book:
     return Book.from_frame(pd.DataFrame({"account_id": [str(i) for i in range(len(arrs))], "arr": arrs}))
 
 
-def enterprise_review() -> Lever:
+def Lever(*spec) -> tuple:
+    """A slider named by kind, segment and touchpoint; :func:`K` finds its knob on a workbench."""
+    return spec
+
+
+SPLIT, COST = Lever("time_split"), Lever("cost")
+
+
+def K(bench: Workbench, spec: tuple):
+    return bench.knob(*spec)
+
+
+def enterprise_review() -> tuple:
     return Lever("frequency", "Enterprise", 0)  # Success plan review, 1 per month
 
 
@@ -78,7 +82,7 @@ def test_base_levers_give_the_scenario_plan(bench, default_scenario, default_boo
     ],
 )
 def test_each_lever_equals_the_plan_of_the_modified_scenario(bench, default_book, lever, value):
-    levers = bench.base.with_value(lever, value, bench.scenario)
+    levers = bench.base.with_value(K(bench, lever), value)
     modified = bench.scenario_for(levers)
     assert bench.recompute(levers) == capacity.plan(modified, default_book)
     assert bench.recompute(levers) != bench.base_plan
@@ -88,7 +92,7 @@ def test_modified_scenario_carries_each_lever(bench):
     levers = bench.base
     for lever, value in [(SPLIT, 0.5), (COST, 300_000.0), (Lever("threshold", "Mid-Market"), 30_000.0),
                          (Lever("frequency", "Enterprise", 0), 2.0), (Lever("frequency", "Enterprise", 1), 6.0)]:
-        levers = levers.with_value(lever, value, bench.scenario)
+        levers = levers.with_value(K(bench, lever), value)
     modified = bench.scenario_for(levers)
     assert modified.csm.customer_time_share == 0.5
     assert modified.csm.loaded_cost_per_year == 300_000
@@ -110,9 +114,9 @@ def test_frequency_lever_hand_worked(two_tier):
     bench = Workbench(scenario, book)
     customer_hours = (40 * 52 - 25 * 8) / 12 * 0.5
     assert bench.base_plan.segment("Large").customers_per_csm == pytest.approx(customer_hours / 2)
-    levers = bench.base.with_value(Lever("frequency", "Large", 0), 1.0, scenario)
+    levers = bench.base.with_value(K(bench, Lever("frequency", "Large", 0)), 1.0)
     assert bench.recompute(levers).segment("Large").customers_per_csm == pytest.approx(customer_hours / 1)
-    levers = levers.with_value(SPLIT, 0.25, scenario)
+    levers = levers.with_value(K(bench, SPLIT), 0.25)
     assert bench.recompute(levers).segment("Large").customers_per_csm == pytest.approx(customer_hours / 2)
 
 
@@ -121,7 +125,7 @@ def test_threshold_moves_accounts_between_segments(two_tier):
     book = small_book([500, 2_000, 12_000, 15_000, 30_000])
     bench = Workbench(scenario, book)
     assert [s.customers for s in bench.base_plan.segments] == [3, 2]
-    levers = bench.base.with_value(Lever("threshold", "Large"), 20_000, scenario)
+    levers = bench.base.with_value(K(bench, Lever("threshold", "Large")), 20_000)
     moved = bench.recompute(levers)
     assert [s.customers for s in moved.segments] == [1, 4]
     assert [s.arr for s in moved.segments] == [30_000, 29_500]
@@ -133,17 +137,16 @@ def test_threshold_is_held_between_its_neighbours(bench):
     levers = bench.base
     mid = Lever("threshold", "Mid-Market")
     # Mid-Market sits between SMB (5,000) and Enterprise (100,000).
-    assert bench.clamp_threshold(mid, 150_000, levers) < 100_000
-    assert bench.clamp_threshold(mid, 1_000, levers) > 5_000
-    assert bench.clamp_threshold(mid, 40_000, levers) == 40_000
+    assert bench.clamp_threshold(K(bench, mid), 150_000, levers) < 100_000
+    assert bench.clamp_threshold(K(bench, mid), 1_000, levers) > 5_000
+    assert bench.clamp_threshold(K(bench, mid), 40_000, levers) == 40_000
 
 
 def test_one_time_touchpoints_have_no_lever(bench):
-    kick_off = Lever("frequency", "Enterprise", 6)
     assert bench.scenario.segments[0].touchpoints[6].kind == "one_time"
-    assert kick_off not in bench.frequency_levers("Enterprise")
-    with pytest.raises(ValueError, match="one-time"):
-        bench.base.with_value(kick_off, 2, bench.scenario)
+    assert 6 not in [k.touchpoint for k in bench.frequency_levers("Enterprise")]
+    with pytest.raises(KeyError):
+        bench.knob("frequency", "Enterprise", 6)
 
 
 @pytest.mark.parametrize(
@@ -152,11 +155,11 @@ def test_one_time_touchpoints_have_no_lever(bench):
      Lever("frequency", "Enterprise", 0), Lever("frequency", "Mid-Market", 7), Lever("frequency", "Long tail", 0)],
 )
 def test_curve_equals_point_recomputes(bench, lever):
-    levers = bench.base.with_value(Lever("frequency", "SMB", 0), 6.0, bench.scenario)  # not at the scenario
-    curve = bench.curve(lever, levers)
+    levers = bench.base.with_value(K(bench, Lever("frequency", "SMB", 0)), 6.0)  # not at the scenario
+    curve = bench.curve(K(bench, lever), levers)
     assert len(curve.values) > 10
     for k in range(0, len(curve.values), 6):
-        point = bench.recompute(levers.with_value(lever, curve.values[k], bench.scenario))
+        point = bench.recompute(levers.with_value(K(bench, lever), curve.values[k]))
         assert curve.headcount[k] == point.totals.headcount
         assert curve.cost_per_year[k] == pytest.approx(point.totals.cost_per_year, rel=1e-12)
         assert list(curve.segment_headcount[:, k]) == [s.headcount for s in point.segments]
@@ -165,9 +168,9 @@ def test_curve_equals_point_recomputes(bench, lever):
 
 
 def test_cost_curve_grows_with_frequency_and_falls_with_time_share(bench):
-    up = bench.curve(enterprise_review(), bench.base)
+    up = bench.curve(K(bench, enterprise_review()), bench.base)
     assert np.all(np.diff(up.headcount) >= 0) and up.headcount[-1] > up.headcount[0]
-    down = bench.curve(SPLIT, bench.base)
+    down = bench.curve(K(bench, SPLIT), bench.base)
     assert np.all(np.diff(down.headcount) <= 0) and down.headcount[-1] < down.headcount[0]
 
 
@@ -177,14 +180,14 @@ def test_threshold_curve_and_histogram_match_segment_sizes(arrs, threshold, two_
     scenario = load_scenario(two_tier)
     bench = Workbench(scenario, small_book(arrs))
     lever = Lever("threshold", "Large")
-    levers = bench.base.with_value(lever, threshold, scenario)
+    levers = bench.base.with_value(K(bench, lever), threshold)
     sizes = segment_sizes(scenario, bench.book, min_arr=levers.min_arr)
     hist = bench.histogram(levers)
     assert list(hist.counts.sum(axis=1)) == list(sizes.customers)
-    curve = bench.curve(lever, levers)
+    curve = bench.curve(K(bench, lever), levers)
     assert threshold in curve.values
     for k, value in enumerate(curve.values):
-        point = bench.recompute(levers.with_value(lever, value, scenario))
+        point = bench.recompute(levers.with_value(K(bench, lever), value))
         assert list(curve.segment_headcount[:, k]) == [s.headcount for s in point.segments]
 
 
@@ -202,9 +205,9 @@ def test_internal_activities_are_replaced_by_the_share_once_moved(example):
     example["csm"]["internal_activities"] = [{"name": "Team meeting", "minutes": 60, "per_month": 4}]
     scenario = load_scenario(example)
     bench = Workbench(scenario)
-    assert bench.base.customer_time_share == pytest.approx(scenario.csm.share)
+    assert bench.base.value(bench.knob("time_split")) == pytest.approx(scenario.csm.share)
     assert bench.scenario_for(bench.base) is scenario
-    levers = bench.base.with_value(SPLIT, 0.5, scenario)
+    levers = bench.base.with_value(K(bench, SPLIT), 0.5)
     modified = bench.scenario_for(levers)
     assert modified.csm.internal_activities is None and modified.csm.customer_time_share == 0.5
 
@@ -273,15 +276,15 @@ def test_frequency_slider_updates_summary_and_charts_in_place(workbook, default_
     portfolio, cost = workbook.portfolio_figure, workbook.cost_figure
     cost_trace = cost.data[0]
     before_cost_x = list(cost.data[0].x)
-    workbook.sliders[lever].value = 3.0
+    workbook.sliders[K(workbook.bench, lever)].value = 3.0
     assert workbook.portfolio_figure is portfolio and workbook.cost_figure is cost
     assert cost.data[0] is cost_trace
     bench = workbook.bench
-    levers = bench.base.with_value(lever, 3.0, bench.scenario)
+    levers = bench.base.with_value(K(bench, lever), 3.0)
     expected = capacity.plan(bench.scenario_for(levers), default_book)
     assert workbook.plan == expected
     assert workbook.summary_text == summary_sentence(expected, "Enterprise")
-    curve = bench.curve(lever, levers)
+    curve = bench.curve(K(bench, lever), levers)
     assert list(cost.data[0].x) == list(curve.values) != before_cost_x
     assert list(cost.data[0].y) == list(curve.headcount)
     assert list(cost.data[2].y) == list(curve.cost_per_year)
@@ -293,14 +296,14 @@ def test_frequency_slider_updates_summary_and_charts_in_place(workbook, default_
 
 def test_split_and_cost_sliders(workbook, default_book):
     bench = workbook.bench
-    workbook.sliders[SPLIT].value = 0.5
-    workbook.sliders[COST].value = 200_000
-    levers = bench.base.with_value(SPLIT, 0.5, bench.scenario).with_value(COST, 200_000, bench.scenario)
+    workbook.sliders[K(workbook.bench, SPLIT)].value = 0.5
+    workbook.sliders[K(workbook.bench, COST)].value = 200_000
+    levers = bench.base.with_value(K(bench, SPLIT), 0.5).with_value(K(bench, COST), 200_000)
     expected = capacity.plan(bench.scenario_for(levers), default_book)
     assert workbook.plan == expected
-    assert list(workbook.cost_figure.data[2].y) == list(bench.curve(COST, levers).cost_per_year)
+    assert list(workbook.cost_figure.data[2].y) == list(bench.curve(K(bench, COST), levers).cost_per_year)
     # The portfolio chart stays on the last frequency or split lever: cost does not change portfolios.
-    assert list(workbook.portfolio_figure.data[0].x) == list(bench.curve(SPLIT, levers).values)
+    assert list(workbook.portfolio_figure.data[0].x) == list(bench.curve(K(bench, SPLIT), levers).values)
 
 
 def test_threshold_slider_recolours_the_book(workbook, default_book):
@@ -309,9 +312,9 @@ def test_threshold_slider_recolours_the_book(workbook, default_book):
     book_fig = workbook.book_figure
     enterprise_bars = book_fig.data[0]
     before = list(enterprise_bars.y)
-    workbook.sliders[lever].value = 50_000
+    workbook.sliders[K(workbook.bench, lever)].value = 50_000
     assert workbook.book_figure is book_fig and book_fig.data[0] is enterprise_bars
-    levers = bench.base.with_value(lever, 50_000, bench.scenario)
+    levers = bench.base.with_value(K(bench, lever), 50_000)
     hist = bench.histogram(levers)
     assert list(book_fig.data[0].y) == list(hist.counts[0]) != before
     assert sum(book_fig.data[0].y) == workbook.plan.segment("Enterprise").customers
@@ -322,10 +325,10 @@ def test_threshold_slider_recolours_the_book(workbook, default_book):
 
 def test_threshold_slider_past_a_neighbour_is_held_and_said(workbook):
     lever = Lever("threshold", "Mid-Market")
-    workbook.sliders[lever].value = 500_000  # above Enterprise's 100,000
-    held = workbook.sliders[lever].value
+    workbook.sliders[K(workbook.bench, lever)].value = 500_000  # above Enterprise's 100,000
+    held = workbook.sliders[K(workbook.bench, lever)].value
     assert held < 100_000
-    assert workbook.levers.value(lever, workbook.bench.scenario) == held
+    assert workbook.levers.value(K(workbook.bench, lever)) == held
     assert "Mid-Market" in workbook.note.value and "neighbours" in workbook.note.value
     mins = workbook.levers.min_arr
     assert mins[2] < mins[1] < mins[0]
@@ -335,15 +338,15 @@ def test_reset_restores_the_scenario(workbook):
     initial = {name: [list(t.y) for t in getattr(workbook, name).data]
                for name in ("portfolio_figure", "cost_figure", "book_figure")}
     bench = workbook.bench
-    workbook.sliders[enterprise_review()].value = 3.0
-    workbook.sliders[SPLIT].value = 0.4
-    workbook.sliders[Lever("threshold", "SMB")].value = 9_000
+    workbook.sliders[K(workbook.bench, enterprise_review())].value = 3.0
+    workbook.sliders[K(workbook.bench, SPLIT)].value = 0.4
+    workbook.sliders[K(workbook.bench, Lever("threshold", "SMB"))].value = 9_000
     assert workbook.plan != bench.base_plan
     workbook.reset_button.click()
     assert workbook.levers == bench.base
     assert workbook.plan == bench.base_plan
     for lever, slider in workbook.sliders.items():
-        assert slider.value == pytest.approx(bench.base.value(lever, bench.scenario))
+        assert slider.value == pytest.approx(bench.base.value(lever))
     for name, traces in initial.items():
         assert [list(t.y) for t in getattr(workbook, name).data] == traces
 
@@ -400,21 +403,21 @@ def test_every_slider_offers_the_scenario_value_exactly(workbook):
     for lever, slider in workbook.sliders.items():
         values = [v for _, v in slider.options]
         assert values == sorted(values)
-        assert bench.base.value(lever, bench.scenario) in values
-        assert slider.value == bench.base.value(lever, bench.scenario)
+        assert bench.base.value(lever) in values
+        assert slider.value == bench.base.value(lever)
 
 
 def test_slider_readouts(bench):
-    split = dict(bench.slider_options(SPLIT))
+    split = dict(bench.slider_options(K(bench, SPLIT)))
     assert split["66.67%"] == 0.6667 and split["50%"] == 0.5
-    thresholds = dict(bench.slider_options(Lever("threshold", "Mid-Market")))
+    thresholds = dict(bench.slider_options(K(bench, Lever("threshold", "Mid-Market"))))
     assert thresholds["$25,000"] == 25_000 and thresholds["$100"] == 100
-    review = dict(bench.slider_options(enterprise_review()))
+    review = dict(bench.slider_options(K(bench, enterprise_review())))
     assert review["1"] == 1.0 and review["1.25"] == 1.25
 
 
 def test_threshold_curve_stays_between_neighbours(bench):
-    curve = bench.curve(Lever("threshold", "Mid-Market"), bench.base)
+    curve = bench.curve(K(bench, Lever("threshold", "Mid-Market")), bench.base)
     assert curve.values.min() > 5_000 and curve.values.max() < 100_000
     assert 25_000 in curve.values
 
@@ -429,9 +432,9 @@ def test_vertical_pools_follow_the_levers(default_book):
     bench = Workbench(scenario, default_book)
     assert bench.base_plan.segment("SMB").pools
     lever = Lever("threshold", "SMB")
-    levers = bench.base.with_value(lever, 8_000, scenario)
+    levers = bench.base.with_value(K(bench, lever), 8_000)
     assert bench.recompute(levers) == capacity.plan(bench.scenario_for(levers), default_book)
-    curve = bench.curve(lever, levers)
+    curve = bench.curve(K(bench, lever), levers)
     for k in range(0, len(curve.values), 5):
-        point = bench.recompute(levers.with_value(lever, curve.values[k], scenario))
+        point = bench.recompute(levers.with_value(K(bench, lever), curve.values[k]))
         assert curve.headcount[k] == point.totals.headcount

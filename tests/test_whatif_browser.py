@@ -29,7 +29,8 @@ import numpy as np
 import pytest
 
 from capacity import load_book, load_scenario
-from capacity.whatif import Lever, Workbench, lever_css_class, summary_sentence
+from capacity.whatif import Workbench, summary_sentence
+from capacity.widgets import lever_css_class
 
 from .conftest import DEFAULT_BOOK, DEFAULT_SCENARIO, ROOT, chromium_path
 
@@ -191,7 +192,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
     base, token, notebook = jupyterlab
     scenario = load_scenario(DEFAULT_SCENARIO)
     bench = Workbench(scenario, load_book(DEFAULT_BOOK))
-    lever = Lever("frequency", "Enterprise", 0)  # Success plan review, per month
+    lever = bench.knob("frequency", "Enterprise", 0)  # Success plan review, per month
     slider_css = "." + lever_css_class(bench, lever)
     started = time.monotonic()
 
@@ -215,7 +216,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             )
             page.wait_for_function(
                 "() => { const p = document.querySelector('.capacity-chart-cost .js-plotly-plot');"
-                " return p && p.data && p.data[0].x && p.data[0].x.length > 1; }",
+                " return !!(p && p.data && p.data.length && p.data[0].x && p.data[0].x.length > 1); }",
                 timeout=STEP_TIMEOUT_MS,
             )
             before = _plot_data(page, "capacity-chart-cost")
@@ -233,7 +234,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             )
             value = dict(bench.slider_options(lever))[readout.inner_text().strip()]
             assert value > 1.0
-            levers = bench.base.with_value(lever, value, scenario)
+            levers = bench.base.with_value(lever, value)
             expected_plan = bench.recompute(levers)
             expected = summary_sentence(expected_plan, "Enterprise")
             assert expected != initial
@@ -251,7 +252,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             curve = bench.curve(lever, levers)
             page.wait_for_function(
                 "(n) => { const p = document.querySelector('.capacity-chart-cost .js-plotly-plot');"
-                " return p.data[1].x[0] === n; }",
+                " return !!(p && p.data && p.data.length > 1 && p.data[1].x && p.data[1].x[0] === n); }",
                 arg=value,
             )
             after = _plot_data(page, "capacity-chart-cost")
