@@ -15,6 +15,7 @@ from .context import Context, load_context
 from .exceptions import BookError, CapacityError, OutputError, ReportError, ScenarioError
 from .fiscal import FiscalPlan, fiscal_plan
 from .plan import Plan, plan
+from .queueing import erlang_c_agents, erlang_c_service_level
 from .scenario import Scenario, load_scenario
 from .segments import assign_segments, segment_sizes
 
@@ -30,6 +31,8 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "assign_segments",
+    "erlang_c_agents",
+    "erlang_c_service_level",
     "fiscal_plan",
     "load_book",
     "load_context",

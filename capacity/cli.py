@@ -35,7 +35,10 @@ YYYY-MM, months, starting_headcount per segment, hiring_lead_time_months, ramp_m
 attrition_per_year, target_utilization, csms_per_manager, manager_loaded_cost_per_year,
 salary_increase) and per segment new_customers_per_month (a number or one per month) and
 churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [...]) is
-sized per vertical pool. See README.md.
+sized per vertical pool. A pooled segment with inbound_service (answer_within_minutes,
+service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
+activity_columns and activity_types map an activity log's headers and types (calibrate).
+See README.md.
 
 exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
 examples:
@@ -49,6 +52,7 @@ examples:
   python -m capacity excel data/scenario.yaml --out model.xlsx
   python -m capacity team data/scenario.yaml
   python -m capacity rebalance data/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
+  python -m capacity calibrate data/scenario.yaml --activities data/activities.csv --out as-practised.yaml
 """
 
 
@@ -148,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", type=Path, required=True, help="the .xlsx file to write (atomically)")
     x.set_defaults(run=_run_excel)
     _add_team_commands(commands)
+    _add_calibrate(commands)
+    _add_synth_activities(commands)
     return parser
 
 
@@ -353,6 +359,126 @@ def _run_synth(args: argparse.Namespace) -> None:
         raise CapacityError(f"must be at least 1 (got {args.accounts})", where="--accounts")
     path = write_synthetic_book(args.out, args.accounts, args.seed)
     print(f"wrote {args.accounts:,} accounts to {path}", file=sys.stderr)
+
+
+# -- calibrate: designed versus actual from an activity log -------------------------------
+
+
+def _add_calibrate(commands) -> None:
+    c = commands.add_parser(
+        "calibrate",
+        help="compare each touchpoint's planned frequency and minutes with logged activity",
+        description="Read an activity log (account_id, touchpoint, date, minutes, optional csm; CSV or .xlsx) and "
+        "print per segment and touchpoint the planned and observed frequency and minutes (median, interquartile "
+        "range) over the window, logged hours against planned, activities that match no touchpoint, touchpoints "
+        "nobody logs and accounts not in the book. --out writes the scenario with the observed values in place "
+        "of the planned ones (the plan as practised).",
+        epilog="the scenario may map the log's headers (activity_columns: {minutes: Duration (min)}) and its "
+        "activity types (activity_types: {QBR: Business review}); types otherwise match touchpoint names "
+        "ignoring case and spaces.\n\nexample:\n  python -m capacity calibrate data/scenario.yaml "
+        "--activities data/activities.csv --out calibrated.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument("scenario", type=Path, help="scenario YAML file")
+    c.add_argument("--activities", type=Path, required=True, metavar="LOG", help="activity log (CSV or .xlsx)")
+    c.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    c.add_argument("--from", dest="start", metavar="DATE", help="first day counted, YYYY-MM-DD or YYYY-MM "
+                   "(default: the first day of the log's first month)")
+    c.add_argument("--until", dest="end", metavar="DATE", help="last day counted, YYYY-MM-DD or YYYY-MM "
+                   "(default: the last day of the log's last month)")
+    c.add_argument("--out", type=Path, help="write the calibrated scenario YAML here (atomically)")
+    c.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    c.set_defaults(run=_run_calibrate)
+
+
+def _run_calibrate(args: argparse.Namespace) -> None:
+    from .book import load_book
+    from .calibrate import calibrate, write_calibrated
+    from .scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    book = load_book(args.book) if args.book is not None else None
+    result = calibrate(scenario, args.activities, book, start=args.start, end=args.end)
+    if args.out is not None:
+        write_calibrated(args.scenario, result, args.out, book=args.book)
+        print(f"wrote the calibrated scenario to {args.out}", file=sys.stderr)
+    sys.stdout.write(result.to_json() + "\n" if args.json else render_calibration(result))
+
+
+def render_calibration(result) -> str:
+    """The calibration as readable text: a table per segment, then what matched nothing."""
+    from .text import aligned
+
+    w = result.window
+    lines = [f"{result.scenario}: designed versus actual, {w.start.isoformat()} to {w.end.isoformat()} "
+             f"({w.months:.2f} months, {result.activities:,} activities)"]
+
+    def num(value, digits=2):
+        return "-" if value is None else f"{value:,.{digits}f}"
+
+    for seg in result.segments:
+        lines += ["", f"{seg.name} ({seg.coverage}, {seg.customers:,} customers): logged "
+                      f"{seg.logged_hours_per_month:,.1f} h a month against {seg.planned_hours_per_month:,.1f} planned"
+                      + (f"; {seg.csms} CSMs logged {num(seg.logged_customer_hours_per_csm_per_month, 1)} h a month "
+                         f"each against {seg.planned_customer_hours_per_csm_per_month:.1f} customer hours planned"
+                         if seg.csms else "")]
+        header = ["Touchpoint", "Kind", "Per", "Planned", "Observed", "Minutes", "Median", "IQR", "Count"]
+        per = {"per customer a month": "cust/mo", "per segment a month": "seg/mo", "per new customer": "new cust"}
+        rows = [[tp.name, tp.kind, per[tp.frequency_unit], num(tp.planned_per_month, 3), num(tp.observed_per_month, 3),
+                 f"{tp.planned_minutes:g}", num(tp.observed_minutes, 1),
+                 "-" if tp.observed_minutes_q1 is None else f"{tp.observed_minutes_q1:g}-{tp.observed_minutes_q3:g}",
+                 f"{tp.count:,}"] for tp in seg.touchpoints]
+        lines += ["  " + line for line in aligned(header, rows, left=2)]
+        if seg.not_logged:
+            lines.append(f"  Nobody logs: {', '.join(seg.not_logged)}")
+    u = result.unmatched
+    lines += ["", f"Activities that match no touchpoint of their account's segment: {u.activities:,}"
+                  + (" (" + ", ".join(f"{k} {v:,}" for k, v in u.by_type.items()) + ")" if u.by_type else "")]
+    lines.append(f"Accounts in the log but not in the book: {u.accounts_not_in_book:,} "
+                 f"({u.activities_of_accounts_not_in_book:,} activities, not counted)")
+    if u.activities_outside_window:
+        lines.append(f"Activities outside the window, not counted: {u.activities_outside_window:,}")
+    if result.csms:
+        lines.append(f"{result.csms} CSMs logged {result.logged_customer_hours_per_csm_per_month:.1f} customer hours "
+                     f"a month each; the plan gives a CSM {result.planned_customer_hours_per_csm_per_month:.1f}.")
+    return "\n".join(lines) + "\n"
+
+
+def _add_synth_activities(commands) -> None:
+    a = commands.add_parser(
+        "synth-activities",
+        help="write a seeded synthetic activity log of a scenario's book",
+        description="Write a reproducible activity log (Account ID, Activity Type, Date, Duration (min), Owner) of "
+        "the scenario's book, as the sample company practises its touchpoints (capacity.activity_synth). The "
+        "default data's log: python -m capacity synth-activities data/scenario.yaml --out data/activities.csv",
+    )
+    a.add_argument("scenario", type=Path, help="scenario YAML file with a book")
+    a.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    a.add_argument("--start", default="2026-02", help="first month, YYYY-MM (default 2026-02)")
+    a.add_argument("--months", type=int, default=12, help="months the log covers (default 12)")
+    a.add_argument("--seed", type=int, default=2027, help="random seed (default 2027)")
+    a.add_argument("--as-designed", action="store_true",
+                   help="log the touchpoints as designed, not as the sample company practises them")
+    a.add_argument("--out", type=Path, required=True, help="CSV file to write (atomically)")
+    a.set_defaults(run=_run_synth_activities)
+
+
+def _run_synth_activities(args: argparse.Namespace) -> None:
+    import re
+
+    from .activity_synth import DEFAULT_HEADERS, DEFAULT_PRACTICE, DEFAULT_UNMATCHED, write_synthetic_activities
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.start):
+        raise CapacityError(f"give a month as YYYY-MM (got {args.start!r})", where="--start")
+    if not 1 <= args.months <= 120:
+        raise CapacityError(f"must be 1 to 120 (got {args.months})", where="--months")
+    designed = args.as_designed
+    path = write_synthetic_activities(
+        args.out, args.scenario, args.book, start=args.start, months=args.months, seed=args.seed,
+        practice=None if designed else DEFAULT_PRACTICE, unmatched=None if designed else DEFAULT_UNMATCHED,
+        orphan_accounts=0 if designed else 4, headers=DEFAULT_HEADERS,
+    )
+    print(f"wrote the activity log to {path}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,6 +53,7 @@ PARAMETERS: dict[str, str] = {
     "fiscal_year": "a year such as 2027: the fiscal year the budget is for (a label)",
     "currency": "a three-letter code such as USD or EUR (default: the scenario's)",
     "current_headcount": "a whole number: CSMs today (default: the fiscal year's start)",
+    "activities_path": "an activity log (CSV or .xlsx): adds a Designed versus actual section",
 }
 
 
@@ -101,6 +102,13 @@ def check_parameters(values: dict[str, Any], where: str = "parameter") -> dict[s
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ReportError(f"must be a whole number of CSMs, 0 or more (got {value!r})", where=spot)
             out[name] = value
+        elif name == "activities_path":
+            # Resolved here: the notebook's kernel runs in another folder.
+            path = Path(str(value)).expanduser()
+            if not path.is_file():
+                raise ReportError("activity log not found" if not path.exists() else "is not a file", file=path,
+                                  where=spot)
+            out[name] = str(path.resolve())
     return out
 
 
@@ -521,6 +529,9 @@ class ReportContent:
     team: Any = None
     #: The fewest moves into the target (:func:`capacity.rebalance.rebalance`), or why none fits (text).
     rebalance: Any = None
+    #: Designed versus actual (:func:`capacity.calibrate.calibrate`) and the plan as practised, given an activity log.
+    calibration: Any = None
+    practised_plan: Any = None
 
     @property
     def currency(self) -> str:
@@ -860,6 +871,95 @@ class ReportContent:
                 rows.append((f"Report parameter {name}", value, "text"))
         return _measures("Other inputs", rows, ["Input", "Value"], self.currency, "text")
 
+    # -- pooled inbound by service level (segments with inbound_service) -----------------
+
+    def queueing_table(self) -> Table | None:
+        """Each segment's inbound queue (Erlang C): contacts, agents, service level, wait, headroom; None without one."""
+        queued = [s for s in self.plan.segments if s.inbound is not None]
+        if not queued:
+            return None
+        targets = {seg.name: seg.inbound_service for seg in self.scenario.segments}
+        rows = [{"Segment": s.name, "Contacts a month": s.inbound.contacts_per_month,
+                 "Minutes each": s.inbound.handle_minutes,
+                 "Target": f"{targets[s.name].service_level:.0%} within {targets[s.name].answer_within_minutes:g} min",
+                 "Agents on the queue": s.inbound.agents, "Service level reached": s.inbound.service_level,
+                 "Occupancy": s.inbound.occupancy, "Expected wait (min)": s.inbound.expected_wait_minutes,
+                 "Inbound FTE by hours": s.inbound.inbound_fte_by_hours,
+                 "Inbound FTE by service level": s.inbound.inbound_fte_by_service_level,
+                 "Queueing headroom (FTE)": s.inbound.queueing_headroom_fte}
+                for s in queued]
+        kinds: dict[str, Kind] = {"Contacts a month": "count", "Minutes each": "number", "Agents on the queue": "count",
+                                  "Service level reached": "share", "Occupancy": "share", "Expected wait (min)": "decimal",
+                                  "Inbound FTE by hours": "hours", "Inbound FTE by service level": "hours",
+                                  "Queueing headroom (FTE)": "hours"}
+        return Table("Inbound queues", pd.DataFrame(rows), kinds, self.currency)
+
+    def queueing_intro(self) -> Paragraph:
+        return Paragraph(_sentence(
+            "A pooled team answering inbound questions is a queue: it is staffed with the fewest people who answer "
+            "the target share of questions in time without being busier than the occupancy cap (Erlang C). The "
+            "headroom is what that costs over sizing the questions by their hours; it is included in the segment's "
+            "FTE above."))
+
+    # -- designed versus actual (an activity log: -p activities_path) ---------------------
+
+    def designed_versus_actual_sentences(self) -> list[Sentence]:
+        """What the log says, in sentences (empty without a log)."""
+        c = self.calibration
+        if c is None:
+            return []
+        w = c.window
+        designed, practised = self.plan.totals, self.practised_plan.totals
+        delta = practised.headcount - designed.headcount
+        change = "the same" if delta == 0 else f"{abs(delta)} {'more' if delta > 0 else 'fewer'}"
+        gaps = [f"{seg.name}: {', '.join(seg.not_logged)}" for seg in c.segments if seg.not_logged]
+        u = c.unmatched
+        return [
+            _sentence(f"The CSMs logged {c.activities:,} activities from {w.start.isoformat()} to {w.end.isoformat()} "
+                      f"({w.months:.0f} months). With the frequencies and minutes they practise in place of the designed "
+                      "ones, the plan needs ", _strong(f"{practised.headcount} CSMs"),
+                      f" ({self.money(practised.cost_per_year)} a year), {change} than the {designed.headcount} as designed."),
+            _sentence("Not logged at all: " + "; ".join(gaps) + ". These keep their designed values: not logging a "
+                      "touchpoint is not the same as not doing it." if gaps else "Every touchpoint was logged."),
+            _sentence(f"{u.activities:,} activities matched no touchpoint"
+                      + (" (" + ", ".join(f"{k}: {v:,}" for k, v in u.by_type.items()) + ")" if u.by_type else "")
+                      + f"; {u.accounts_not_in_book:,} accounts in the log are not in the book "
+                        f"({u.activities_of_accounts_not_in_book:,} activities, not counted)."),
+        ]
+
+    def designed_versus_actual_table(self) -> Table:
+        """Every touchpoint: planned against observed frequency and minutes, and how many were logged."""
+        per = {"per customer a month": "customer a month", "per segment a month": "segment a month",
+               "per new customer": "new customer"}
+        rows = [
+            {"Segment": seg.name, "Touchpoint": tp.name, "Kind": tp.kind.replace("_", "-"),
+             "Times per": per[tp.frequency_unit], "Planned times": tp.planned_per_month,
+             "Observed times": tp.observed_per_month, "Planned minutes": tp.planned_minutes,
+             "Observed minutes (median)": tp.observed_minutes,
+             "Middle half of minutes": "" if tp.observed_minutes_q1 is None else
+             f"{tp.observed_minutes_q1:g} to {tp.observed_minutes_q3:g}",
+             "Logged": tp.count}
+            for seg in self.calibration.segments for tp in seg.touchpoints
+        ]
+        kinds: dict[str, Kind] = {"Planned times": "hours", "Observed times": "hours", "Planned minutes": "number",
+                                  "Observed minutes (median)": "number", "Logged": "count"}
+        return Table("Designed versus actual", pd.DataFrame(rows), kinds, self.currency,
+                     note="Observed times are logged activities per customer (or per segment, or per new customer) and "
+                          "month of the window; minutes are the median logged, with the middle half of them.")
+
+    def designed_versus_actual_hours_table(self) -> Table:
+        """Per segment: hours a month logged against planned, and per CSM when the log names them."""
+        rows = [{"Segment": seg.name, "Planned hours a month": seg.planned_hours_per_month,
+                 "Logged hours a month": seg.logged_hours_per_month, "CSMs logging": seg.csms,
+                 "Logged hours per CSM a month": seg.logged_customer_hours_per_csm_per_month,
+                 "Planned customer hours per CSM a month": seg.planned_customer_hours_per_csm_per_month}
+                for seg in self.calibration.segments]
+        kinds: dict[str, Kind] = {"Planned hours a month": "decimal", "Logged hours a month": "decimal",
+                                  "CSMs logging": "count", "Logged hours per CSM a month": "decimal",
+                                  "Planned customer hours per CSM a month": "decimal"}
+        return Table("Logged hours", pd.DataFrame(rows), kinds, self.currency,
+                     note="Logged hours count the activities that match a touchpoint.")
+
     # -- today's books -------------------------------------------------------------------
 
     def todays_books_table(self) -> Table | None:
@@ -983,7 +1083,7 @@ class ReportContent:
 
 def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path | None = None, *,
           title: str | None = None, fiscal_year: int | None = None, currency: str | None = None,
-          current_headcount: int | None = None) -> ReportContent:
+          current_headcount: int | None = None, activities_path: str | Path | None = None) -> ReportContent:
     """Load the inputs once and compute the plan, the fiscal plan and the sensitivity: the report's content.
 
     Parameters
@@ -1003,12 +1103,13 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
     from .context import load_context
 
     parameters = check_parameters({"title": title, "fiscal_year": fiscal_year, "currency": currency,
-                                   "current_headcount": current_headcount})
+                                   "current_headcount": current_headcount, "activities_path": activities_path})
     context = load_context(scenario, book)
     if parameters["currency"] is not None:
         context = context.with_changes({"currency": parameters["currency"]})
     loaded = context.book if isinstance(context.book, Book) else None
     team, moves = _todays_books(context.scenario, loaded)
+    calibration, practised = _designed_versus_actual(context, parameters["activities_path"])
     return ReportContent(
         scenario=context.scenario,
         plan=context.plan,
@@ -1022,7 +1123,20 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
         parameters=parameters,
         team=team,
         rebalance=moves,
+        calibration=calibration,
+        practised_plan=practised,
     )
+
+
+def _designed_versus_actual(context: "Context", activities_path: str | None):
+    """The calibration and the plan as practised, when the report is given an activity log; else (None, None)."""
+    if activities_path is None:
+        return None, None
+    from .calibrate import calibrate, practised_scenario
+    from .context import Context
+
+    calibration = calibrate(context.scenario, activities_path, context.book)
+    return calibration, Context(practised_scenario(context.scenario, calibration), context.book).plan
 
 
 def _todays_books(scenario: "Scenario", book) -> tuple[Any, Any]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["CapacityError", "ScenarioError", "BookError", "ReportError", "OutputError", "RebalanceInfeasible"]
+__all__ = ["CapacityError", "ScenarioError", "BookError", "ActivityLogError", "ReportError", "OutputError",
+           "RebalanceInfeasible"]
 
 
 class CapacityError(ValueError):
@@ -48,6 +49,10 @@ class ScenarioError(CapacityError):
 
 class BookError(CapacityError):
     """The book of accounts (CSV or Excel) cannot be read or fails validation."""
+
+
+class ActivityLogError(CapacityError):
+    """The activity log (CSV or Excel of logged CSM work) cannot be read or fails validation."""
 
 
 class ReportError(CapacityError):

@@ -18,6 +18,7 @@ import pandas as pd
 
 from . import workload
 from .book import Book
+from .queueing import InboundSizing, apply_inbound_service
 from .context import Context, load_context
 from .exceptions import ScenarioError
 from .scenario import Scenario, Segment
@@ -99,6 +100,8 @@ class SegmentPlan:
     #: ordinary one, and how many of them need CSM time; None (and left out of to_dict) when not used.
     workload_weight: float | None = None
     served_customers: int | None = None
+    #: Inbound touchpoints staffed by a service level (``inbound_service``); None when sized by hours.
+    inbound: InboundSizing | None = None
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ class Plan:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment, indexed by segment name (touchpoints left out)."""
-        rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools"}} for seg in self.segments]
+        rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools", "inbound"}} for seg in self.segments]
         for row in rows:
             _drop_unused_account_work(row)
         return pd.DataFrame(rows).set_index("name")
@@ -285,11 +288,20 @@ def plan_of(rows: Variants, sized: Sizing, row: int = 0) -> Plan:
     total_arr = float(sized.total_arr[row])
     total_cost = float(sized.total_cost[row])
     csm_cost = float(rows.csm_cost[row])
+    total_fte, total_headcount = float(sized.total_fte[row]), int(sized.total_headcount[row])
+    # Inbound service level (Erlang C): only segments with inbound_service change; see capacity.queueing.
+    if any(seg.inbound_service is not None for seg in scenario.segments):
+        working_hours = float(rows.working_hours[row])
+        segments = [apply_inbound_service(sp, seg, working_hours, customer_hours / working_hours)
+                    if seg.inbound_service is not None else sp for sp, seg in zip(segments, scenario.segments)]
+        total_fte = float(sum(sp.fte for sp in segments))
+        total_headcount = sum(sp.headcount for sp in segments)
+        total_cost = float(sum(sp.cost_per_year for sp in segments))
     totals = Totals(
         customers=int(sized.total_customers[row]),
         arr=total_arr,
-        fte=float(sized.total_fte[row]),
-        headcount=int(sized.total_headcount[row]),
+        fte=total_fte,
+        headcount=total_headcount,
         cost_per_year=total_cost,
         cost_pct_arr=workload.safe_ratio(total_cost, total_arr),
         arr_per_csm=workload.safe_ratio(total_arr, int(sized.total_headcount[row])),

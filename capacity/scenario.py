@@ -35,6 +35,7 @@ __all__ = [
     "InternalActivity",
     "CSMTime",
     "Segment",
+    "InboundService",
     "SalaryIncrease",
     "FiscalYear",
     "WorkloadMultipliers",
@@ -260,6 +261,18 @@ class WorkloadMultipliers(_Frozen):
         return self
 
 
+class InboundService(_Frozen):
+    """A service target for a pooled segment's inbound touchpoints, staffed as a queue (Erlang C).
+
+    ``service_level`` of contacts answered within ``answer_within_minutes``, with no agent
+    busy more than ``max_occupancy`` of the time (see :mod:`capacity.queueing`).
+    """
+
+    answer_within_minutes: Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False)]
+    service_level: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)]
+    max_occupancy: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+
+
 class Segment(_Frozen):
     """A tier of the book by ARR, with its coverage model and touchpoints.
 
@@ -293,6 +306,11 @@ class Segment(_Frozen):
         description="With pool_by: vertical, only these verticals get a pool of their own; "
         "the others share one mixed pool. Default: every vertical its own pool.",
     )
+    inbound_service: InboundService | None = Field(
+        default=None,
+        description="Pooled segments: staff the inbound touchpoints by a service level (Erlang C) "
+        "instead of by their hours.",
+    )
 
     serve_only: dict[AccountColumn, Annotated[tuple[Name, ...], Field(min_length=1)]] | None = Field(
         default=None,
@@ -309,6 +327,17 @@ class Segment(_Frozen):
                 raise ValueError("pool_verticals: a vertical is listed twice")
             if not self.pool_verticals:
                 raise ValueError("pool_verticals: list at least one vertical, or leave it out for one pool per vertical")
+        return self
+
+    @model_validator(mode="after")
+    def _inbound_service_fits(self) -> "Segment":
+        # A queue is a shared team answering whoever calls; a named CSM or a digital tier is not one.
+        if self.inbound_service is not None:
+            if self.coverage != "pooled":
+                raise ValueError(f"inbound_service: only a segment with coverage: pooled is staffed as a queue "
+                                 f"(this one is {self.coverage})")
+            if self.pool_by is not None:
+                raise ValueError("inbound_service: cannot be combined with pool_by; give one or the other")
         return self
 
 
@@ -376,6 +405,16 @@ class Scenario(_Frozen):
     workload_multipliers: WorkloadMultipliers | None = Field(
         default=None, description="Per-account workload by a text column of the book (needs a book)."
     )
+    activity_columns: dict[Name, Name] | None = Field(
+        default=None,
+        description="Activity log (capacity.calibrate): the log's header for each column the calibration reads, "
+        "e.g. {account_id: Account ID, touchpoint: Activity type}.",
+    )
+    activity_types: dict[Name, Name] | None = Field(
+        default=None,
+        description="Activity log: the touchpoint each of the log's activity types stands for, "
+        "e.g. {QBR: Business review}; other types match touchpoint names ignoring case and spaces.",
+    )
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -427,7 +466,24 @@ class Scenario(_Frozen):
             seen[seg.min_arr] = i
         if self.fiscal_year is not None:
             self._fiscal_consistent(names)
+        self._activity_keys_consistent()
         return self
+
+    def _activity_keys_consistent(self) -> None:
+        """Activity-log keys name the log's known columns and touchpoints some segment has."""
+        from .calibrate import ACTIVITY_COLUMNS, same_name  # the log's columns live with the log
+
+        for key in self.activity_columns or {}:
+            if key not in ACTIVITY_COLUMNS:
+                hint = difflib.get_close_matches(key, ACTIVITY_COLUMNS, n=1, cutoff=0.6)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; columns are: {', '.join(ACTIVITY_COLUMNS)}"
+                raise _KeyedError(f"activity_columns.{key}", f"unknown column {key!r}{suggestion}")
+        touchpoints = sorted({tp.name for seg in self.segments for tp in seg.touchpoints})
+        for kind, name in (self.activity_types or {}).items():
+            if not any(same_name(name, tp) for tp in touchpoints):
+                hint = difflib.get_close_matches(name, touchpoints, n=1, cutoff=0.6)
+                suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+                raise _KeyedError(f"activity_types.{kind}", f"no segment has a touchpoint called {name!r}{suggestion}")
 
     def _fiscal_consistent(self, names: list[str]) -> None:
         fiscal = self.fiscal_year
@@ -800,9 +856,11 @@ _HINTS = {
     "a number above 0 and at most 1, e.g. 0.6667 for two-thirds",
     "currency": "write a three-letter code in capitals, such as USD or EUR",
     "pto_days": "it is working days off a year: holidays, vacation and sick days",
+    "service_level": "it is the share of contacts answered within answer_within_minutes, e.g. 0.8 for 80%",
+    "max_occupancy": "it is the highest share of an agent's time spent on contacts, e.g. 0.85 for 85%",
 }
 _HINTED = {"float_parsing", "float_type", "greater_than", "less_than_equal", "greater_than_equal",
-           "string_pattern_mismatch"}
+           "string_pattern_mismatch", "less_than"}
 
 
 def _path(loc: tuple) -> str:

@@ -105,6 +105,23 @@ class BudgetReport:
                 html.ChartView(charts.fiscal_cost(self.content)), html.table(self.content.fiscal_months_table()),
                 html.table(self.content.fiscal_segments_table()), warnings]
 
+    def queueing_section(self) -> list:
+        """The inbound queue of each segment with a service target (empty without one)."""
+        table = self.content.queueing_table()
+        if table is None:
+            return []
+        return [html.Html("<h3>Pooled inbound questions, staffed by a service level</h3>"),
+                html.paragraph(self.content.queueing_intro()), html.table(table)]
+
+    def designed_versus_actual_section(self) -> list:
+        """Designed versus actual, everything in order (empty without an activity log)."""
+        if self.content.calibration is None:
+            return []
+        return [html.Html("<h2>8. Designed versus actual</h2>"),
+                html.sentence_list(self.content.designed_versus_actual_sentences()),
+                html.table(self.content.designed_versus_actual_table()),
+                html.table(self.content.designed_versus_actual_hours_table())]
+
     def todays_books_section(self) -> list:
         """Today's books: who is over and under, and the rebalance, in words; utilization per CSM; the table."""
         sentences = html.paragraph(_content.Paragraph(self.content.todays_books_sentence(),

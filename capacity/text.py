@@ -92,6 +92,7 @@ def render_plan(result: "Plan") -> str:
             lines += ["", f"{s.name} is sized in vertical pools, each rounded up: {s.headcount} CSMs against "
                           f"{whole} for one team ({s.pool_split_extra_headcount:+d})."]
             lines += ["  " + line for line in table_lines(pools_table(s, cur), _POOL_COLUMNS, left=1)]
+    lines += _inbound_service_lines(result)
     weighted = [s for s in result.segments if s.workload_weight is not None]
     if weighted:
         lines += ["", "Account-level work: hours per customer are the workload weight times an ordinary customer's: "
@@ -161,3 +162,20 @@ def render_fiscal(result: "FiscalPlan") -> str:
     if s.notes:
         lines += ["", "Notes"] + [f"  - {n}" for n in s.notes]
     return "\n".join(lines) + "\n"
+
+
+def _inbound_service_lines(result) -> list[str]:
+    """Segments whose inbound touchpoints are staffed by a service level: the queue and its headroom."""
+    lines = []
+    for s in result.segments:
+        q = s.inbound
+        if q is None:
+            continue
+        lines += ["", f"{s.name} answers inbound contacts as a queue (Erlang C): {q.contacts_per_month:,.0f} contacts a "
+                      f"month, {q.arrivals_per_hour:.2f} an hour, {q.handle_minutes:.1f} min each "
+                      f"({q.traffic_erlangs:.2f} agents busy on average).",
+                  f"  {q.agents} agents on the queue answer {fmt.percent(q.service_level)} within target at "
+                  f"{fmt.percent(q.occupancy)} occupancy; expected wait {q.expected_wait_minutes:.1f} min.",
+                  f"  Inbound FTE by hours {q.inbound_fte_by_hours:.2f}, by service level "
+                  f"{q.inbound_fte_by_service_level:.2f}: queueing headroom {q.queueing_headroom_fte:+.2f} FTE."]
+    return lines

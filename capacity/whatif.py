@@ -304,6 +304,17 @@ class Workbench:
         if values is None:
             values = self.threshold_values(knob, levers) if knob.kind == "threshold" else self.slider_values(knob)
         values = np.asarray(values, dtype=float)
+        if any(seg.inbound_service is not None for seg in self.scenario.segments):
+            # The core sizes inbound work by its hours; a queue staffs whole agents (capacity.queueing): plan by plan.
+            plans = [self.recompute(levers.with_value(knob, v)) for v in values]
+            return Curve(
+                lever=knob,
+                values=values,
+                headcount=np.array([p.totals.headcount for p in plans], dtype=np.int64),
+                cost_per_year=np.array([p.totals.cost_per_year for p in plans]),
+                segment_headcount=np.array([[s.headcount for s in p.segments] for p in plans], dtype=np.int64).T,
+                customers_per_csm=np.array([[s.customers_per_csm for s in p.segments] for p in plans]).T,
+            )
         rows = variants(self.scenario_for(levers), self.book)
         sized = size(knob.apply(rows, values))
         return Curve(

@@ -56,6 +56,7 @@ def test_the_walkthroughs_are_there():
         "02-segments-and-the-book.ipynb",
         "03-budgeting-the-fiscal-year.ipynb",
         "04-vertical-pools.ipynb",
+        "05-designed-versus-actual.ipynb",
     ]
 
 
@@ -366,7 +367,35 @@ def _vertical_pools(params: dict) -> dict[str, list[float]]:
     }
 
 
+def _designed_versus_actual(params: dict) -> dict[str, list[float]]:
+    """Walkthrough 5: the sample log calibrated, the plan as practised, and SMB's inbound queue."""
+    from capacity import calibrate
+    from capacity.scenario import InboundService
+
+    scenario_path = WALKTHROUGHS / params["SCENARIO"]
+    result = calibrate.calibrate(scenario_path, WALKTHROUGHS / params["ACTIVITIES"])
+    designed = capacity.plan(scenario_path)
+    practised = capacity.plan(calibrate.practised_scenario(scenario_path, result))
+    scenario = capacity.load_scenario(scenario_path)
+    target = InboundService(**params["SERVICE"])
+    queued = scenario.model_copy(update={"segments": tuple(
+        seg.model_copy(update={"inbound_service": target}) if seg.coverage == "pooled" else seg
+        for seg in scenario.segments)})
+    smb = capacity.plan(queued).segment("SMB")
+    ebr = next(tp for tp in result.segment(params["SEGMENT"]).touchpoints if tp.name == "Executive business review")
+    return {
+        "log": [result.activities, result.window.months],
+        "practised-totals": [designed.totals.headcount, practised.totals.headcount],
+        "queue-compare": [designed.segment("SMB").fte, smb.fte, smb.headcount, smb.inbound.queueing_headroom_fte,
+                          smb.inbound.expected_wait_minutes],
+        "erlang": [capacity.erlang_c_agents(200, 3, 0.33, 0.8, max_occupancy=0.85),
+                   capacity.erlang_c_service_level(14, 200, 3, 0.33)],
+        "hand-check": [ebr.count, result.segment(params["SEGMENT"]).customers, ebr.observed_per_month],
+    }
+
+
 EXPECTED = {
+    "05-designed-versus-actual.ipynb": _designed_versus_actual,
     "01-bottom-up-one-segment.ipynb": _one_segment,
     "02-segments-and-the-book.ipynb": _segments_and_book,
     "03-budgeting-the-fiscal-year.ipynb": _fiscal_year,
