@@ -441,19 +441,20 @@ def test_the_practised_scenario_in_memory_equals_the_written_one(tmp_path):
 
 
 def test_the_report_section_is_the_calibration():
-    from capacity import sections
+    from capacity import content, sections
 
-    report = sections.build(DATA / "scenario.yaml", activities_path=str(DATA / "activities.csv"))
+    built = content.build(DATA / "scenario.yaml", activities_path=str(DATA / "activities.csv"))
     expected = cal.calibrate(DATA / "scenario.yaml", DATA / "activities.csv")
-    assert report.calibration.to_dict() == expected.to_dict()
+    assert built.calibration.to_dict() == expected.to_dict()
     practised = capacity.plan(cal.practised_scenario(DATA / "scenario.yaml", expected))
-    assert report.practised_plan.totals.headcount == practised.totals.headcount
-    intro, table, hours = report.designed_versus_actual_section()
-    assert intro.startswith("<h2>7. Designed versus actual</h2>")
-    assert f"the plan needs <b>{practised.totals.headcount} CSMs</b>" in intro
-    assert "Mid-Market: Renewal call" in intro
-    assert len(table.frame) == sum(len(s.touchpoints) for s in expected.segments)
-    assert list(hours.frame["Logged hours a month"]) == [s.logged_hours_per_month for s in expected.segments]
+    assert built.practised_plan.totals.headcount == practised.totals.headcount
+    heading, sentences, table, hours = sections.BudgetReport(built).designed_versus_actual_section()
+    assert heading.startswith("<h2>8. Designed versus actual</h2>")
+    assert f"the plan needs <b>{practised.totals.headcount} CSMs</b>" in sentences
+    assert "Mid-Market: Renewal call" in sentences
+    assert len(built.designed_versus_actual_table().frame) == sum(len(s.touchpoints) for s in expected.segments)
+    assert list(built.designed_versus_actual_hours_table().frame["Logged hours a month"]) == \
+        [s.logged_hours_per_month for s in expected.segments]
     assert sections.build(DATA / "scenario.yaml").designed_versus_actual_section() == []
 
 

@@ -227,10 +227,10 @@ def test_the_report_shows_the_queue_only_with_a_target():
     from capacity import sections
 
     report = sections.build(_small({"answer_within_minutes": 60, "service_level": 0.8, "max_occupancy": 0.85}))
-    intro, table = report.queueing_section()
+    heading, intro, _ = report.queueing_section()
     smb = report.plan.segment("SMB").inbound
-    assert "Erlang C" in intro
-    row = table.frame.iloc[0]
+    assert "Erlang C" in intro and "service level" in heading
+    row = report.content.queueing_table().frame.iloc[0]
     assert (row["Agents on the queue"], row["Queueing headroom (FTE)"]) == (smb.agents, smb.queueing_headroom_fte)
     assert row["Target"] == "80% within 60 min"
     assert sections.build(_small()).queueing_section() == []
