@@ -148,6 +148,15 @@ class Workbook(widgets.VBox):
         self.add_class("capacity-workbook")
         self.refresh(book=True)
 
+    def _repr_mimebundle_(self, **kwargs):
+        # plotly copies a FigureWidget's traces and layout into the widget state it syncs only
+        # when the figure itself is displayed; nested in this box it is not, so a front-end that
+        # reads the state after the cell ran (Voila, a reloaded page) would draw empty charts.
+        for figure in (self.portfolio_figure, self.cost_figure, self.book_figure):
+            if figure is not None:
+                figure._repr_mimebundle_()
+        return super()._repr_mimebundle_(**kwargs)
+
     # -- building ----------------------------------------------------------------------
 
     def _slider(self, lever: Knob) -> widgets.SelectionSlider:
