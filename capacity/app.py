@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -65,11 +67,32 @@ def voila_command(port: int, notebook: Path = NOTEBOOK) -> list[str]:
     ]
 
 
-def _environment(scenario: Path, book: Path | None) -> dict[str, str]:
+#: Where the app serves plotly's widget module, below its URL.
+PLOTLY_MODULE = f"voila/templates/{TEMPLATE}/static/plotly-widget.js"
+
+
+def _serve_plotly_module(root: Path) -> None:
+    """Put plotly's FigureWidget module where Voila serves the template's static files.
+
+    Every figure then loads it from one URL: the browser fetches and compiles it once,
+    instead of once per figure from a 5 MB string in each figure's state. anywidget gives
+    a widget 2 s to load its module and ignores its updates for good after that, which a
+    busy machine can exceed when three copies compile at once.
+    """
+    import plotly
+
+    target = root / PLOTLY_MODULE
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "widgetbundle.js", target)
+
+
+def _environment(scenario: Path, book: Path | None, url: str, static_root: Path) -> dict[str, str]:
     env = dict(os.environ)
     # Voila looks for templates under <each JUPYTER_PATH entry>/voila/templates.
     templates = str(_PACKAGE / "templates")
-    env["JUPYTER_PATH"] = os.pathsep.join([templates] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        [templates, str(static_root)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+    env["CAPACITY_PLOTLY_ESM_URL"] = url + PLOTLY_MODULE
     env["CAPACITY_SCENARIO_PATH"] = str(scenario)
     if book is not None:
         env["CAPACITY_BOOK_PATH"] = str(book)
@@ -159,10 +182,12 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
     url = f"http://127.0.0.1:{args.port}/"
+    static_root = Path(tempfile.mkdtemp(prefix="capacity-app-"))
+    _serve_plotly_module(static_root)
     # Its own session: a Ctrl-C in the terminal reaches this process only, which then stops Voila
     # (Voila would otherwise stop to ask for a confirmation on the terminal).
-    server = subprocess.Popen(voila_command(args.port), env=_environment(scenario, book), cwd=NOTEBOOK.parent,
-                              stdin=subprocess.DEVNULL, start_new_session=True)
+    server = subprocess.Popen(voila_command(args.port), env=_environment(scenario, book, url, static_root),
+                              cwd=NOTEBOOK.parent, stdin=subprocess.DEVNULL, start_new_session=True)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         try:
@@ -176,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         _stop(server)
+        shutil.rmtree(static_root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -152,8 +152,14 @@ class Workbook(widgets.VBox):
         # plotly copies a FigureWidget's traces and layout into the widget state it syncs only
         # when the figure itself is displayed; nested in this box it is not, so a front-end that
         # reads the state after the cell ran (Voila, a reloaded page) would draw empty charts.
+        # The app serves plotly's widget module at one URL: each figure would otherwise carry the
+        # 5 MB module in its state and the page compile it once per figure, and a figure whose
+        # module is not loaded within anywidget's 2 s drops every later update.
+        module_url = os.environ.get("CAPACITY_PLOTLY_ESM_URL")
         for figure in (self.portfolio_figure, self.cost_figure, self.book_figure):
             if figure is not None:
+                if module_url:
+                    figure._esm = module_url
                 figure._repr_mimebundle_()
         return super()._repr_mimebundle_(**kwargs)
 
