@@ -6,7 +6,8 @@ data and runtime folders, and opened once: Voila starts a kernel and runs the no
 every page load, which is the slow part. The tests check that the page shows widgets and
 prose but no code, loads nothing from outside this machine, draws the charts' traces (the
 data plotly holds in the page, against ``capacity.whatif``'s own numbers), and follows a
-slider moved with the keyboard. A screenshot goes to docs/app.png (the README shows it).
+slider moved with the keyboard. A screenshot goes to test-artifacts/app.png (docs/app.png,
+which the README shows, is a copy).
 
 Without chromium the tests skip, except under CI (CI=true), where they fail.
 """
@@ -33,7 +34,7 @@ from .test_whatif_browser import CHROMIUM_ARGS, _free_port
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "test-artifacts"
-SCREENSHOT = ROOT / "docs" / "app.png"
+SCREENSHOT = ARTIFACTS / "app.png"  # docs/app.png is a copy of it, for the README
 PAGE_TIMEOUT_MS = int(os.environ.get("APP_PAGE_MS", 240_000))
 STEP_TIMEOUT_MS = int(os.environ.get("APP_STEP_MS", 60_000))
 URL_LINE = re.compile(r"(http://127\.0\.0\.1:\d+/)")
@@ -197,6 +198,7 @@ def test_moving_a_slider_in_the_app_updates_summary_and_chart(page, bench):
         enterprise = bench.names.index("Enterprise")
         np.testing.assert_allclose(portfolio[enterprise]["y"], curve.customers_per_csm[enterprise])
         page.wait_for_timeout(500)  # let plotly finish its transition before the picture
+        ARTIFACTS.mkdir(exist_ok=True)
         page.locator(".capacity-workbook").screenshot(path=str(SCREENSHOT))
     except Exception:
         _keep_failure(page)
