@@ -26,7 +26,8 @@ import numpy as np
 import pytest
 
 from capacity import load_book, load_scenario
-from capacity.whatif import SPLIT, Lever, Workbench, lever_css_class, summary_sentence
+from capacity.whatif import Workbench, summary_sentence
+from capacity.widgets import lever_css_class
 
 from .conftest import DEFAULT_BOOK, DEFAULT_SCENARIO, ROOT, chromium_path
 from .test_whatif_browser import CHROMIUM_ARGS, _free_port
@@ -139,7 +140,7 @@ def test_app_shows_the_workbook_without_code_and_offline(page, bench):
         for source in ("open_workbook", "scenario_path", "import "):
             assert source not in text
         # The charts draw the plan's traces: the cost chart runs along the time share at first.
-        curve = bench.curve(SPLIT, bench.base)
+        curve = bench.curve(bench.knob("time_split"), bench.base)
         page.wait_for_function("() => document.querySelector('.capacity-chart-cost .js-plotly-plot').data.length > 0")
         cost = _plot_data(page, "capacity-chart-cost")
         np.testing.assert_allclose(cost[0]["x"], curve.values)
@@ -160,8 +161,7 @@ def test_app_shows_the_workbook_without_code_and_offline(page, bench):
 
 
 def test_moving_a_slider_in_the_app_updates_summary_and_chart(page, bench):
-    scenario = bench.scenario
-    lever = Lever("frequency", "Enterprise", 0)  # Success plan review, per month
+    lever = bench.knob("frequency", "Enterprise", 0)  # Success plan review, per month
     slider_css = "." + lever_css_class(bench, lever)
     try:
         handle = page.locator(f"{slider_css} .noUi-handle")
@@ -175,7 +175,7 @@ def test_moving_a_slider_in_the_app_updates_summary_and_chart(page, bench):
                                arg=f"{slider_css} .widget-readout")
         value = dict(bench.slider_options(lever))[readout.inner_text().strip()]
         assert value > 1.0
-        levers = bench.base.with_value(lever, value, scenario)
+        levers = bench.base.with_value(lever, value)
         expected_plan = bench.recompute(levers)
         expected = summary_sentence(expected_plan, "Enterprise")
         assert expected != summary_sentence(bench.base_plan, "Enterprise")
