@@ -97,6 +97,9 @@ def page(app_url):
         page = browser.new_page(viewport={"width": 1500, "height": 1700})
         page.requested = []
         page.on("request", lambda request: page.requested.append(request.url))
+        # A widget's front-end that fails (anywidget gives a module 2 s to load) shows here.
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(error.message))
         page.set_default_timeout(STEP_TIMEOUT_MS)
         try:
             page.goto(app_url, timeout=PAGE_TIMEOUT_MS)
@@ -116,6 +119,7 @@ def _keep_failure(page) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "app-failure.png"))
     (ARTIFACTS / "app-failure.html").write_text(page.content())
+    (ARTIFACTS / "app-failure-errors.txt").write_text("\n".join(getattr(page, "errors", [])))
 
 
 def _plot_data(page, chart_class: str) -> list[dict]:
@@ -155,6 +159,7 @@ def test_app_shows_the_workbook_without_code_and_offline(page, bench):
         outside = [url for url in page.requested
                    if urlsplit(url).scheme not in ("data", "blob") and urlsplit(url).hostname != "127.0.0.1"]
         assert page.requested and outside == []
+        assert page.errors == []
     except Exception:
         _keep_failure(page)
         raise

@@ -241,6 +241,8 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         # 1400 px with the file browser open: the narrowest notebook the sliders must fit.
         page = browser.new_page(viewport={"width": 1400, "height": 1900})
+        errors = []  # e.g. "[anywidget] Failed to initialize model.": a chart that will not follow
+        page.on("pageerror", lambda error: errors.append(error.message))
         try:
             page.set_default_timeout(STEP_TIMEOUT_MS)
             page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=KERNEL_TIMEOUT_MS)
@@ -309,6 +311,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "what-if-failure.png"))
             (ARTIFACTS / "what-if-failure.html").write_text(page.content())
+            (ARTIFACTS / "what-if-failure-errors.txt").write_text("\n".join(errors))
             raise
         finally:
             browser.close()
