@@ -51,7 +51,8 @@ def test_the_template_drops_the_cdn_links_of_voilas_lab_template():
     import voila
 
     lab = Path(sys.prefix) / "share" / "jupyter" / "voila" / "templates" / "lab" / "index.html.j2"
-    ours = (Path(app.__file__).parent / "templates" / "voila" / "templates" / app.TEMPLATE / "index.html.j2").read_text()
+    template = Path(app.__file__).parent / "templates" / "voila" / "templates" / app.TEMPLATE
+    ours = (template / "index.html.j2").read_text()
     assert voila.__version__
     cdn_links = [line.strip() for line in lab.read_text().splitlines() if "https://" in line and "<link" in line]
     assert cdn_links, "Voila's lab template no longer links a CDN: the replace filters can go"

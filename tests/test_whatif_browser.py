@@ -212,8 +212,8 @@ def _assert_levers_fully_visible(page, bench: Workbench) -> None:
         for part in ("label", "readout"):
             assert 0 < box[part]["scroll"] <= box[part]["client"], (lever, part, box)
             for outer in ("slider", "notebook"):  # inside its slider, and the slider on screen
-                assert box[outer]["left"] - 0.5 <= box[part]["left"] and box[part]["right"] <= box[outer]["right"] + 0.5, (
-                    lever, part, outer, box)
+                inside = box[outer]["left"] - 0.5 <= box[part]["left"] and box[part]["right"] <= box[outer]["right"] + 0.5
+                assert inside, (lever, part, outer, box)
 
 
 def _plot_data(page, chart_class: str) -> list[dict]:
