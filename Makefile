@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SCENARIO ?= data/scenario.yaml
 
-.PHONY: venv report plan test bench clean
+.PHONY: venv report plan test bench clean app
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ report: $(STAMP)
 ## plan: print the steady-state plan of SCENARIO
 plan: $(STAMP)
 	$(PY) -m capacity plan $(SCENARIO)
+
+## app: serve the what-if workbook of SCENARIO as a web app (Voila) on 127.0.0.1:PORT and print its URL
+app: $(STAMP)
+	$(PY) -m capacity.app $(SCENARIO) $(if $(PORT),--port $(PORT))
 
 ## test: every test
 test: $(STAMP)

@@ -71,6 +71,22 @@ def lever_css_class(bench: Workbench, lever: Knob) -> str:
     return f"capacity-lever-frequency-{lever.segment}-{lever.touchpoint}"
 
 
+#: Each slider's label on a line of its own above the track, and a readout as wide as its text:
+#: ipywidgets caps a readout at a few dozen pixels and cuts a label with an ellipsis, which in a
+#: narrow notebook (JupyterLab with its file browser open) left "66" of 66.67% and "$1" of $150,000.
+_LEVER_STYLE = """<style>
+.capacity-workbook .capacity-lever { flex-wrap: wrap; height: auto; }
+.capacity-workbook .capacity-lever > .widget-label {
+  flex: 0 0 100%; width: auto !important; max-width: none; margin: 0;
+  text-align: left; white-space: normal; overflow: visible;
+}
+.capacity-workbook .capacity-lever > .slider-container { flex: 1 1 auto; min-width: 120px; }
+.capacity-workbook .capacity-lever > .widget-readout {
+  flex: 0 0 auto; min-width: 7em; max-width: none; overflow: visible; text-align: right;
+}
+</style>"""
+
+
 def _finite_or_none(values: np.ndarray) -> list:
     return [float(v) if math.isfinite(v) else None for v in values]
 
@@ -144,9 +160,24 @@ class Workbook(widgets.VBox):
         lower = [self.table]
         if self.book_figure is not None:
             lower = [_boxed(self.book_figure, "capacity-chart-book"), self.table]
-        self.children = [self.summary, widgets.HBox([left, charts]), *lower]
+        self.children = [widgets.HTML(_LEVER_STYLE), self.summary, widgets.HBox([left, charts]), *lower]
         self.add_class("capacity-workbook")
         self.refresh(book=True)
+
+    def _repr_mimebundle_(self, **kwargs):
+        # plotly copies a FigureWidget's traces and layout into the widget state it syncs only
+        # when the figure itself is displayed; nested in this box it is not, so a front-end that
+        # reads the state after the cell ran (Voila, a reloaded page) would draw empty charts.
+        # The app serves plotly's widget module at one URL: each figure would otherwise carry the
+        # 5 MB module in its state and the page compile it once per figure, and a figure whose
+        # module is not loaded within anywidget's 2 s drops every later update.
+        module_url = os.environ.get("CAPACITY_PLOTLY_ESM_URL")
+        for figure in (self.portfolio_figure, self.cost_figure, self.book_figure):
+            if figure is not None:
+                if module_url:
+                    figure._esm = module_url
+                figure._repr_mimebundle_()
+        return super()._repr_mimebundle_(**kwargs)
 
     # -- building ----------------------------------------------------------------------
 
@@ -154,7 +185,7 @@ class Workbook(widgets.VBox):
         bench = self.bench
         slider = widgets.SelectionSlider(
             options=bench.slider_options(lever), value=bench.base.value(lever), description=bench.label(lever),
-            continuous_update=True, style={"description_width": "230px"}, layout=widgets.Layout(width="470px"),
+            continuous_update=True, style={"description_width": "initial"}, layout=widgets.Layout(width="100%"),
         )
         slider.add_class("capacity-lever")
         slider.add_class(lever_css_class(bench, lever))

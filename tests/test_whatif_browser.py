@@ -175,6 +175,47 @@ def _run_all_cells(page, attempts: int = 3) -> None:
                 raise
 
 
+def _open_file_browser(page) -> None:
+    """Show JupyterLab's file browser in the left sidebar (a click on its tab toggles it)."""
+    browser_panel = page.locator("#filebrowser")
+    if not browser_panel.is_visible():
+        page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id='filebrowser']").click()
+    browser_panel.wait_for(state="visible")
+    assert browser_panel.bounding_box()["width"] > 150
+
+
+def _assert_levers_fully_visible(page, bench: Workbench) -> None:
+    """Every slider shown: its label and readout text whole, not cut by its box or the notebook."""
+    shown = [*bench.frequency_levers("Enterprise"), bench.knob("time_split"), bench.knob("cost"),
+             *bench.threshold_levers()]
+    boxes = page.evaluate(
+        """(classes) => classes.map((cls) => {
+            const slider = document.querySelector('.' + cls);
+            const notebook = slider.closest('.jp-WindowedPanel-outer, .jp-Notebook').getBoundingClientRect();
+            const parts = {notebook: {left: notebook.left, right: notebook.right}};
+            for (const [name, sel] of [['label', '.widget-label'], ['readout', '.widget-readout']]) {
+                const el = slider.querySelector(sel);
+                const box = el.getBoundingClientRect();
+                parts[name] = {text: el.innerText.trim(), scroll: el.scrollWidth, client: el.clientWidth,
+                               left: box.left, right: box.right};
+            }
+            const outer = slider.getBoundingClientRect();
+            parts.slider = {left: outer.left, right: outer.right};
+            return parts;
+        })""",
+        [lever_css_class(bench, lever) for lever in shown],
+    )
+    for lever, box in zip(shown, boxes):
+        expected_readout = {v: k for k, v in bench.slider_options(lever)}[bench.base.value(lever)]
+        assert box["readout"]["text"] == expected_readout, (lever, box)
+        assert box["label"]["text"] == bench.label(lever), (lever, box)
+        for part in ("label", "readout"):
+            assert 0 < box[part]["scroll"] <= box[part]["client"], (lever, part, box)
+            for outer in ("slider", "notebook"):  # inside its slider, and the slider on screen
+                inside = box[outer]["left"] - 0.5 <= box[part]["left"] and box[part]["right"] <= box[outer]["right"] + 0.5
+                assert inside, (lever, part, outer, box)
+
+
 def _plot_data(page, chart_class: str) -> list[dict]:
     return page.evaluate(
         """(cls) => {
@@ -198,13 +239,17 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1700, "height": 1900})
+        # 1400 px with the file browser open: the narrowest notebook the sliders must fit.
+        page = browser.new_page(viewport={"width": 1400, "height": 1900})
+        errors = []  # e.g. "[anywidget] Failed to initialize model.": a chart that will not follow
+        page.on("pageerror", lambda error: errors.append(error.message))
         try:
             page.set_default_timeout(STEP_TIMEOUT_MS)
             page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=KERNEL_TIMEOUT_MS)
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=KERNEL_TIMEOUT_MS)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=KERNEL_TIMEOUT_MS)
 
+            _open_file_browser(page)
             _run_all_cells(page)
 
             summary = page.locator(".capacity-summary")
@@ -220,6 +265,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
                 timeout=STEP_TIMEOUT_MS,
             )
             before = _plot_data(page, "capacity-chart-cost")
+            _assert_levers_fully_visible(page, bench)
 
             handle = page.locator(f"{slider_css} .noUi-handle")
             handle.scroll_into_view_if_needed()
@@ -265,6 +311,7 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "what-if-failure.png"))
             (ARTIFACTS / "what-if-failure.html").write_text(page.content())
+            (ARTIFACTS / "what-if-failure-errors.txt").write_text("\n".join(errors))
             raise
         finally:
             browser.close()
