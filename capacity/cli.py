@@ -45,6 +45,7 @@ examples:
   python -m capacity report data/scenario.yaml --out reports -p current_headcount 15
   python -m capacity fiscal data/scenario.yaml
   python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
+  python -m capacity fiscal data/scenario.yaml --simulate 10000 --seed 7 --json
   python -m capacity synth --accounts 1000000 --out /tmp/book.csv
 """
 
@@ -112,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     output = f.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
+    f.add_argument("--simulate", nargs="?", type=int, const=0, default=None, metavar="DRAWS",
+                   help="simulate the year DRAWS times (default: the uncertainty block's draws): P10/P50/P90, "
+                   "the P90 plan and which input drives the spread")
+    f.add_argument("--seed", type=int, default=None, help="with --simulate: the random seed (default: the block's)")
     f.set_defaults(run=_run_fiscal)
 
     s = commands.add_parser(
@@ -224,6 +229,8 @@ def _run_fiscal(args: argparse.Namespace) -> None:
     from .fiscal import fiscal_plan
     from .scenario import load_scenario
 
+    if args.simulate is not None or args.seed is not None:
+        return _run_simulate(args)
     scenario = load_scenario(args.scenario)
     book = load_book(args.book) if args.book is not None else None
     result = fiscal_plan(scenario, book)
@@ -317,6 +324,60 @@ def render_fiscal(result) -> str:
         lines += ["", "Warnings"] + [f"  - {w}" for w in s.warnings]
     if s.notes:
         lines += ["", "Notes"] + [f"  - {n}" for n in s.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _run_simulate(args: argparse.Namespace) -> None:
+    from .book import load_book
+    from .scenario import load_scenario
+    from .simulate import simulate
+
+    if args.simulate is None:
+        raise CapacityError("needs --simulate (the seed of which simulation?)", where="--seed")
+    if args.simulate != 0 and not 1 <= args.simulate <= 1_000_000:
+        raise CapacityError(f"DRAWS must be from 1 to 1,000,000 (got {args.simulate})", where="--simulate")
+    if args.seed is not None and args.seed < 0:
+        raise CapacityError(f"must be 0 or more (got {args.seed})", where="--seed")
+    scenario = load_scenario(args.scenario)
+    book = load_book(args.book) if args.book is not None else None
+    result = simulate(scenario, book, draws=args.simulate or None, seed=args.seed)
+    if args.csv is not None:
+        write_text(args.csv, result.to_frame().to_csv(index=False))
+        print(f"wrote {len(result.months)} months of P10/P50/P90 to {args.csv}", file=sys.stderr)
+    elif args.json:
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        sys.stdout.write(render_simulation(result))
+
+
+def render_simulation(result) -> str:
+    """The simulated year as readable text: the year's ranges, the months, the P90 plan, the variance shares."""
+    cur = result.currency
+    target = result.target_utilization
+    lines = [f"{result.scenario}: {result.draws:,} simulated years (seed {result.seed})", "",
+             "The year, the hiring rule reacting to each draw:"]
+    year = [["Hires starting", *(f"{getattr(result.hires, q):,.0f}" for q in ("p10", "p50", "p90"))],
+            ["CSMs at year end", *(f"{getattr(result.year_end_headcount, q):,.0f}" for q in ("p10", "p50", "p90"))],
+            ["Cost of the year", *(fmt.money(getattr(result.total_cost, q), cur) for q in ("p10", "p50", "p90"))]]
+    lines += ["  " + line for line in _table(["", "P10", "P50", "P90"], year, left=1)]
+    lines += ["", f"Month by month, the plan's hiring held fixed (P(above): some segment above the {target:.0%} target):"]
+    rows = [[m.month, *(f"{getattr(m.demand_fte, q):.2f}" for q in ("p10", "p50", "p90")),
+             *(fmt.percent(getattr(m.utilization, q), 0) for q in ("p10", "p50", "p90")), fmt.percent(m.p_above_target, 0)]
+            for m in result.months]
+    lines += ["  " + line for line in _table(["Month", "Demand P10", "P50", "P90", "Util P10", "P50", "P90", "P(above)"],
+                                             rows, left=1)]
+    p = result.p90_plan
+    opened = ", ".join(f"{m} {n}" for m, n in p.requisitions_by_month.items() if n) or "none"
+    lines += ["", f"To keep up with the hiring rule in 9 years out of 10 (the P90 plan): open {p.requisitions_total} "
+                  f"growth requisitions ({opened}), backfills as people leave; it covers the rule in "
+                  f"{fmt.percent(p.years_covered, 0)} of years; P50 cost {fmt.money(p.total_cost, cur)}, "
+                  f"{p.year_end_headcount:,.0f} CSMs at year end."]
+    if result.variance_shares:
+        lines += ["", f"What drives the spread of the year's cost (first-order variance shares, {result.share_draws:,} draws):"]
+        lines += [f"  {name:<26} {share:6.1%}  (+/- {result.variance_share_errors[name]:.1%})"
+                  for name, share in sorted(result.variance_shares.items(), key=lambda kv: -kv[1])]
+    else:
+        lines += ["", "No input in the uncertainty block has a spread: every draw is the plan."]
     return "\n".join(lines) + "\n"
 
 

@@ -794,7 +794,7 @@ def simulate(scenario: Scenario | dict | str | Path, book: Book | str | Path | N
             return _year_cost(model, _staff(model, _demand(model, drawn), drawn, None)["headcount"])
 
         f_b = cost(b)
-        f_ab = {name: (f_b if len(uncertain) == 1 else cost(_mix(a_s, b, name))) for name in uncertain}
+        f_ab = {name: cost(_mix(a_s, b, name)) for name in uncertain}
         shares, errors = first_order_shares(cost_a[:share_draws], f_b, f_ab)
 
     return FiscalSimulation(
