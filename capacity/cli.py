@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     output = f.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
-    f.add_argument("--simulate", nargs="?", type=int, const=0, default=None, metavar="DRAWS",
+    f.add_argument("--simulate", nargs="?", type=int, const="block", default=None, metavar="DRAWS",
                    help="simulate the year DRAWS times (default: the uncertainty block's draws): P10/P50/P90, "
                    "the P90 plan and which input drives the spread")
     f.add_argument("--seed", type=int, default=None, help="with --simulate: the random seed (default: the block's)")
@@ -334,13 +334,14 @@ def _run_simulate(args: argparse.Namespace) -> None:
 
     if args.simulate is None:
         raise CapacityError("needs --simulate (the seed of which simulation?)", where="--seed")
-    if args.simulate != 0 and not 1 <= args.simulate <= 1_000_000:
+    draws = None if args.simulate == "block" else args.simulate
+    if draws is not None and not 1 <= draws <= 1_000_000:
         raise CapacityError(f"DRAWS must be from 1 to 1,000,000 (got {args.simulate})", where="--simulate")
     if args.seed is not None and args.seed < 0:
         raise CapacityError(f"must be 0 or more (got {args.seed})", where="--seed")
     scenario = load_scenario(args.scenario)
     book = load_book(args.book) if args.book is not None else None
-    result = simulate(scenario, book, draws=args.simulate or None, seed=args.seed)
+    result = simulate(scenario, book, draws=draws, seed=args.seed)
     if args.csv is not None:
         write_text(args.csv, result.to_frame().to_csv(index=False))
         print(f"wrote {len(result.months)} months of P10/P50/P90 to {args.csv}", file=sys.stderr)

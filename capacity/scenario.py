@@ -328,6 +328,12 @@ class _Spread(_Frozen):
 
     cv: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)]
 
+    @model_validator(mode="after")
+    def _zero_or_measurable(self) -> "_Spread":
+        if 0 < self.cv < 0.001:
+            raise ValueError(f"cv: {self.cv:g} is too small to mean a spread; give 0 for none, or at least 0.001")
+        return self
+
 
 class _RateRange(_Frozen):
     """A rate's range a year: triangular from ``low`` to ``high``, the plan's value the most likely (mode)."""

@@ -556,8 +556,8 @@ def _mix(a: dict, b: dict, name: str) -> dict:
 # -- one run of the year, all draws at once ------------------------------------------
 
 
-def _demand(model: _Model, drawn: dict) -> np.ndarray:
-    """Demand of every unit (segment or pool), (draws, units, horizon) [FTE]."""
+def _demand(model: _Model, drawn: dict, *, by_segment: bool = False) -> np.ndarray:
+    """Demand of every unit (segment or pool), (draws, units, horizon) [FTE]; of every segment with ``by_segment``."""
     new = drawn["new_customers_per_month"]["new"]
     churn = drawn["churn_per_year"]["churn"]
     hours = drawn["touchpoint_minutes"]
@@ -569,7 +569,17 @@ def _demand(model: _Model, drawn: dict) -> np.ndarray:
         previous = customers[:, :, m]
     demand = monthly_demand_fte(customers, hours["per_customer"][:, :, None], new, hours["per_new"][:, :, None],
                                 hours["program"][:, :, None], model.steady.csm.customer_hours_per_month)
-    return demand[:, model.units.owner] * model.units.share[:, None]
+    return demand if by_segment else demand[:, model.units.owner] * model.units.share[:, None]
+
+
+def _by_segment(model: _Model, values: np.ndarray) -> np.ndarray:
+    """Units' figures summed per segment, (draws, segments, months), as :func:`capacity.fiscal_plan` sums pools."""
+    units = model.units.owner
+    if len(np.unique(units)) == len(units):
+        return values
+    owner = np.zeros((len(model.inputs.names), len(units)))
+    owner[units, np.arange(len(units))] = 1.0
+    return np.matmul(owner, values)
 
 
 def _staff(model: _Model, demand: np.ndarray, drawn: dict, growth: np.ndarray | None) -> dict[str, np.ndarray]:
@@ -750,8 +760,9 @@ def simulate(scenario: Scenario | dict | str | Path, book: Book | str | Path | N
     reacting = _staff(model, demand, a, None)
     cost_a = _year_cost(model, reacting["headcount"])
 
-    total_demand = demand[:, :, : model.months].sum(axis=1)
-    total_capacity = fixed["capacity"].sum(axis=1)
+    segment_demand = _demand(model, a, by_segment=True) if len(model.units.owner) > len(model.inputs.names) else demand
+    total_demand = segment_demand[:, :, : model.months].sum(axis=1)
+    total_capacity = _by_segment(model, fixed["capacity"]).sum(axis=1)
     used = utilization(total_demand, total_capacity)
     above = _above_target(model, demand, fixed)
     months = tuple(
