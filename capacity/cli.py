@@ -113,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     output = f.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
-    f.add_argument("--simulate", nargs="?", type=int, const="block", default=None, metavar="DRAWS",
+    f.add_argument("--simulate", nargs="?", type=int, const=_BLOCK_DRAWS, default=None, metavar="DRAWS",
                    help="simulate the year DRAWS times (default: the uncertainty block's draws): P10/P50/P90, "
                    "the P90 plan and which input drives the spread")
     f.add_argument("--seed", type=int, default=None, help="with --simulate: the random seed (default: the block's)")
@@ -327,6 +327,10 @@ def render_fiscal(result) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: ``--simulate`` without a number: the uncertainty block's ``draws``.
+_BLOCK_DRAWS = object()
+
+
 def _run_simulate(args: argparse.Namespace) -> None:
     from .book import load_book
     from .scenario import load_scenario
@@ -334,7 +338,7 @@ def _run_simulate(args: argparse.Namespace) -> None:
 
     if args.simulate is None:
         raise CapacityError("needs --simulate (the seed of which simulation?)", where="--seed")
-    draws = None if args.simulate == "block" else args.simulate
+    draws = None if args.simulate is _BLOCK_DRAWS else args.simulate
     if draws is not None and not 1 <= draws <= 1_000_000:
         raise CapacityError(f"DRAWS must be from 1 to 1,000,000 (got {args.simulate})", where="--simulate")
     if args.seed is not None and args.seed < 0:
