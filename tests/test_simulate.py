@@ -409,7 +409,7 @@ def test_no_block_or_no_fiscal_year_is_refused():
         simulate(load_scenario(data))
     data = _default({"draws": 10})
     data.pop("fiscal_year")
-    with pytest.raises(ScenarioError, match="uncertainty.fiscal_year: missing"):
+    with pytest.raises(ScenarioError, match="uncertainty: the uncertainty block simulates the fiscal year"):
         load_scenario(data)
 
 
