@@ -60,6 +60,7 @@ took, so counts stay whole, and P10 <= P50 <= P90.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -254,19 +255,23 @@ def binomial_quantile(u, n, p) -> np.ndarray:
     u = np.asarray(u, dtype=float)
     n = np.asarray(n, dtype=np.int64)
     p = np.broadcast_to(np.asarray(p, dtype=float), np.broadcast_shapes(u.shape, n.shape, np.shape(p)))
+    shape = p.shape
+    u, n, p = (np.broadcast_to(x, shape).ravel() for x in (u, n, p))
     pmf = np.power(1.0 - p, n)
+    out = np.zeros(shape, dtype=np.int64).ravel()
+    at = np.flatnonzero((u > pmf) & (n > 0))  # most months nobody leaves: carry on with the others only
+    u, n, p, pmf = u[at], n[at], p[at], pmf[at]
     cdf = pmf.copy()
-    out = np.zeros(p.shape, dtype=np.int64)
-    active = (u > cdf) & (n > 0)
     odds = p / np.where(p < 1, 1.0 - p, 1.0)
     k = 0
-    while active.any():
+    while at.size:
         k += 1
+        out[at] += 1
         pmf = pmf * np.maximum(n - k + 1, 0) / k * odds
         cdf = cdf + pmf
-        out += active
-        active &= (u > cdf) & (out < n)
-    return out
+        more = (u > cdf) & (k < n)
+        at, u, n, pmf, cdf, odds = at[more], u[more], n[more], pmf[more], cdf[more], odds[more]
+    return out.reshape(shape)
 
 
 def first_order_shares(f_a: np.ndarray, f_b: np.ndarray, f_ab: dict[str, np.ndarray]) -> tuple[dict, dict]:
@@ -435,6 +440,8 @@ class _Model:
     ramp: int
     target: float
     growth: np.ndarray  # (units, months) the plan's growth requisitions
+    #: No input has a spread: every draw is the plan, computed in the plan's own order of float operations.
+    exact: bool = False
 
 
 def _model(scenario: Scenario, book, steady: Plan | None, base: FiscalPlan | None) -> _Model:
@@ -599,46 +606,58 @@ def _staff(model: _Model, demand: np.ndarray, drawn: dict, growth: np.ndarray | 
     h = months + model.lead_max + ramp - 1
     k = np.arange(h)
     weights = ramp_factor(k[:, None] - k[None, :] + 1, ramp)
-    rows = np.arange(draws)
+    # Month-first arrays, (months, draws, units): each month's slice is contiguous.
+    looked_at = (np.arange(months)[None, :] + lead[:, None] + ramp - 1) if not fixed_lead else None
+    if fixed_lead:
+        needed_by = np.moveaxis(demand[:, :, model.lead + ramp - 1: model.lead + ramp - 1 + months], 2, 0)
+    else:
+        needed_by = np.moveaxis(np.take_along_axis(demand, looked_at[:, None, :], axis=2), 2, 0)
+    needed_by = np.ascontiguousarray(needed_by)
+    noise = None if attrition["noise"] is None else np.ascontiguousarray(np.moveaxis(attrition["noise"], 2, 0))
     tenured = np.broadcast_to(model.units.starting.astype(np.int64), (draws, units)).copy()
-    joined = np.zeros((draws, units, h), dtype=np.int64)
-    pipeline = np.zeros((draws, units), dtype=np.int64)  # joined.sum(axis=2): started or to start
+    joined = np.zeros((h, draws, units), dtype=np.int64)
+    flat = joined.reshape(h, draws * units).reshape(-1)  # a view: joined[t + lead[d], d, u] is flat[at]
+    cell = np.arange(draws * units).reshape(draws, units)
+    pipeline = np.zeros((draws, units), dtype=np.int64)  # joined.sum(axis=0): started or to start
     expected = np.zeros((draws, units))
     gone = np.zeros((draws, units), dtype=np.int64)
-    out = {key: np.zeros((draws, units, months), dtype=np.int64)
+    out = {key: np.zeros((months, draws, units), dtype=np.int64)
            for key in ("headcount", "started", "requisitions", "leavers")}
-    out["capacity"] = np.zeros((draws, units, months))
+    out["capacity"] = np.zeros((months, draws, units))
     on_staff = tenured.copy()
     pooled = len(np.unique(owner)) < len(owner)
     for t in range(months):
-        if attrition["noise"] is None:
+        if noise is None:
             before = expected
             expected = expected + on_staff * attrition["rate"]
             leavers = (_pooled_leavers(before, expected, gone, on_staff, owner) if pooled
                        else np.minimum(realised_leavers(before, expected), on_staff))
         else:
-            leavers = binomial_quantile(attrition["noise"][:, :, t], on_staff, attrition["rate"])
+            leavers = binomial_quantile(noise[t], on_staff, attrition["rate"])
         gone += leavers
         pipeline -= _remove_longest_serving(tenured, joined, leavers, t)
         if growth is None:
-            if fixed_lead:
-                needed = demand[:, :, t + model.lead + ramp - 1]
-            else:
-                needed = demand[rows, :, t + lead + ramp - 1]
-            new = requisitions_needed(needed, model.target, tenured + pipeline + leavers)
+            new = requisitions_needed(needed_by[t], model.target, tenured + pipeline + leavers)
         else:
             new = np.broadcast_to(growth[:, t], (draws, units))
         if fixed_lead:
-            joined[:, :, t + model.lead] += leavers + new
+            joined[t + model.lead] += leavers + new
         else:
-            joined[rows, :, t + lead] += leavers + new
+            flat[(t + lead)[:, None] * (draws * units) + cell] += leavers + new
         pipeline += leavers + new
-        on_staff = on_staff - leavers + joined[:, :, t]
-        out["leavers"][:, :, t] = leavers
-        out["requisitions"][:, :, t] = leavers + new
-        out["started"][:, :, t] = joined[:, :, t]
-        out["headcount"][:, :, t] = on_staff
-        out["capacity"][:, :, t] = tenured + joined @ weights[t]
+        on_staff = on_staff - leavers + joined[t]
+        out["leavers"][t] = leavers
+        out["requisitions"][t] = leavers + new
+        out["started"][t] = joined[t]
+        out["headcount"][t] = on_staff
+        if model.exact:
+            out["capacity"][t] = tenured + np.moveaxis(joined, 0, -1) @ weights[t]
+        else:  # the same sum: everyone on staff, less what those still ramping do not yet give
+            capacity = on_staff.astype(float)
+            for r in range(min(ramp - 1, t + 1)):
+                capacity -= joined[t - r] * (1.0 - (r + 1) / ramp)
+            out["capacity"][t] = capacity
+    out = {key: np.ascontiguousarray(np.moveaxis(value, 0, -1)) for key, value in out.items()}
     out["growth"] = out["requisitions"] - out["leavers"]
     return out
 
@@ -646,7 +665,7 @@ def _staff(model: _Model, demand: np.ndarray, drawn: dict, growth: np.ndarray | 
 def _remove_longest_serving(tenured: np.ndarray, joined: np.ndarray, leavers: np.ndarray, month: int) -> np.ndarray:
     """Take the leavers out: the starting team first, then the earliest hires (who started before ``month``).
 
-    Returns how many were taken from the hires, per draw and unit.
+    ``joined`` is (months, draws, units). Returns how many were taken from the hires, per draw and unit.
     """
     take = np.minimum(leavers, tenured)
     tenured -= take
@@ -654,9 +673,9 @@ def _remove_longest_serving(tenured: np.ndarray, joined: np.ndarray, leavers: np
     if month == 0 or not rest.any():
         return rest
     hit = np.flatnonzero(rest.any(axis=1))
-    cohorts = joined[hit, :, :month]
-    before = np.cumsum(cohorts, axis=2) - cohorts
-    joined[hit, :, :month] = cohorts - np.clip(rest[hit, :, None] - before, 0, cohorts)
+    cohorts = joined[:month, hit]
+    before = np.cumsum(cohorts, axis=0) - cohorts
+    joined[:month, hit] = cohorts - np.clip(rest[hit][None] - before, 0, cohorts)
     return rest
 
 
@@ -686,12 +705,21 @@ def _year_cost(model: _Model, heads_units: np.ndarray) -> np.ndarray:
     fiscal = model.scenario.fiscal_year
     draws, _, months = heads_units.shape
     segments = len(model.inputs.names)
-    heads = np.zeros((draws, segments, months), dtype=np.int64)
-    np.add.at(heads, (slice(None), model.units.owner), heads_units)
+    if len(np.unique(model.units.owner)) == len(model.units.owner):
+        heads = heads_units[:, np.argsort(model.units.owner)]
+    else:
+        heads = np.zeros((draws, segments, months), dtype=np.int64)
+        np.add.at(heads, (slice(None), model.units.owner), heads_units)
     first = month_index(fiscal.start)
     raise_at = None if fiscal.salary_increase is None else month_index(fiscal.salary_increase.month)
     rate = 0.0 if fiscal.salary_increase is None else fiscal.salary_increase.rate
     factor = raise_factor(np.arange(first, first + months), raise_at, rate)
+    if fiscal.manager_scope == "team" and not model.exact:
+        # The team's managers cost the same whichever segment they are shown against.
+        team = managers_needed(heads.sum(axis=1), fiscal.csms_per_manager)
+        mgr_cost = monthly_cost(team, fiscal.manager_loaded_cost_per_year or 0.0, factor[None, :])
+        csm_cost = monthly_cost(heads, model.inputs.csm_cost[:, None], factor[None, :])
+        return csm_cost.reshape(draws, -1).sum(axis=1) + mgr_cost.sum(axis=1)
     if fiscal.manager_scope == "team":
         columns = heads.transpose(1, 0, 2).reshape(segments, draws * months)
         mgrs = allocate_managers(columns, fiscal.csms_per_manager).reshape(segments, draws, months).transpose(1, 0, 2)
@@ -752,6 +780,7 @@ def simulate(scenario: Scenario | dict | str | Path, book: Book | str | Path | N
         raise ScenarioError(f"must be 0 or more (got {seed})", where="seed")
     model = _model(scenario, book, steady, base)
     uncertain = _uncertain(model)
+    model = dataclasses.replace(model, exact=not uncertain)
     labels = scenario.fiscal_year.month_labels
 
     a = _draw(model, draws, seed, 0)
