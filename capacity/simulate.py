@@ -112,6 +112,7 @@ INPUTS = ("new_customers_per_month", "churn_per_year", "attrition_per_year", "to
           "hiring_lead_time_months")
 #: The largest base sample of the variance shares: their standard error is already below ~0.02 there.
 SHARE_DRAWS = 4096
+_STAFFING_ONLY = ("attrition_per_year", "hiring_lead_time_months")
 _TOLERANCE = 1e-9
 _QUANTILE = "inverted_cdf"
 
@@ -657,9 +658,8 @@ def _staff(model: _Model, demand: np.ndarray, drawn: dict, growth: np.ndarray | 
             for r in range(min(ramp - 1, t + 1)):
                 capacity -= joined[t - r] * (1.0 - (r + 1) / ramp)
             out["capacity"][t] = capacity
-    out = {key: np.ascontiguousarray(np.moveaxis(value, 0, -1)) for key, value in out.items()}
     out["growth"] = out["requisitions"] - out["leavers"]
-    return out
+    return {key: np.moveaxis(value, 0, -1) for key, value in out.items()}  # (draws, units, months) views
 
 
 def _remove_longest_serving(tenured: np.ndarray, joined: np.ndarray, leavers: np.ndarray, month: int) -> np.ndarray:
@@ -830,11 +830,15 @@ def simulate(scenario: Scenario | dict | str | Path, book: Book | str | Path | N
         a_s = {k: _head(v, share_draws) for k, v in a.items()}
         b = _draw(model, share_draws, seed, 1)
 
-        def cost(drawn: dict) -> np.ndarray:
-            return _year_cost(model, _staff(model, _demand(model, drawn), drawn, None)["headcount"])
+        demand_a = demand[:share_draws]
+
+        def cost(drawn: dict, demand: np.ndarray | None = None) -> np.ndarray:
+            demand = _demand(model, drawn) if demand is None else demand
+            return _year_cost(model, _staff(model, demand, drawn, None)["headcount"])
 
         f_b = cost(b)
-        f_ab = {name: cost(_mix(a_s, b, name)) for name in uncertain}
+        # Attrition and lead time do not move demand: A's demand serves their mixes.
+        f_ab = {name: cost(_mix(a_s, b, name), demand_a if name in _STAFFING_ONLY else None) for name in uncertain}
         shares, errors = first_order_shares(cost_a[:share_draws], f_b, f_ab)
 
     return FiscalSimulation(

@@ -26,6 +26,7 @@ from capacity.simulate import (
     _draw,
     _model,
     _staff,
+    _year_cost,
     _demand,
     binomial_quantile,
     discrete_triangular,
@@ -131,6 +132,24 @@ def test_exact_at_zero_variance_whatever_the_fiscal_settings(lead, ramp, attriti
     data["uncertainty"] = _zero(data)
     s = load_scenario(data)
     _assert_is_the_plan(simulate(s, draws=3), fiscal_plan(s))
+
+
+def test_the_fast_capacity_is_the_plans_sum():
+    """Off the zero-variance path ramped capacity is counted without the plan's matrix product: the same sum."""
+    import dataclasses
+
+    s = load_scenario(_default({"attrition_per_year": {"low": 0.05, "high": 0.5},
+                                "hiring_lead_time_months": {"low": 0, "high": 4}}))
+    model = _model(s, None, None, None)
+    drawn = _draw(model, 500, 1, 0)
+    demand = _demand(model, drawn)
+    fast = _staff(dataclasses.replace(model, exact=False), demand, drawn, None)
+    exact = _staff(dataclasses.replace(model, exact=True), demand, drawn, None)
+    assert np.allclose(fast["capacity"], exact["capacity"], rtol=0, atol=1e-9)
+    assert (fast["headcount"] == exact["headcount"]).all()
+    assert (fast["capacity"] != 0).any()
+    costs = [_year_cost(dataclasses.replace(model, exact=e), exact["headcount"]) for e in (False, True)]
+    assert np.allclose(costs[0], costs[1], rtol=1e-12, atol=0)
 
 
 # -- seeded, ordered -----------------------------------------------------------------
