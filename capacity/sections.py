@@ -14,6 +14,7 @@ Nothing here reads or writes a file except through :func:`build` (scenario and b
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import html
 import json
 import math
@@ -810,7 +811,8 @@ class BudgetReport:
         if self.fiscal is None:
             return [self.fiscal_intro_html()]
         return [self.fiscal_intro_html(), self.fiscal_capacity_chart(), self.fiscal_cost_chart(),
-                self.fiscal_months_table(), self.fiscal_segments_table(), self.fiscal_warnings_html()]
+                self.fiscal_months_table(), self.fiscal_segments_table(), self.fiscal_warnings_html(),
+                *self.fiscal_range_section()]
 
     # -- section 6: assumptions -------------------------------------------------------
 
@@ -983,6 +985,120 @@ class BudgetReport:
             if value is not None:
                 rows.append(("Report parameter", "", "", name, value, ""))
         return pd.DataFrame(rows, columns=["Section", "Segment", "Item", "Parameter", "Value", "Unit"])
+
+    # -- section 5: the fiscal year as ranges (with an uncertainty block) --------------
+
+    #: How the report names the simulation's uncertain inputs.
+    _UNCERTAIN_LABELS = {"new_customers_per_month": "New customers a month", "churn_per_year": "Logo churn",
+                         "attrition_per_year": "CSM attrition", "touchpoint_minutes": "Touchpoint minutes",
+                         "hiring_lead_time_months": "Hiring lead time"}
+
+    @functools.cached_property
+    def simulation(self):
+        """The simulated year (:func:`capacity.simulate.simulate`), when the scenario has a fiscal year and an
+        ``uncertainty`` block; else None. Made once, from the report's own plans."""
+        if self.fiscal is None or self.scenario.uncertainty is None:
+            return None
+        from .simulate import simulate
+
+        return simulate(self.scenario, steady=self.plan, base=self.fiscal)
+
+    def fiscal_fan_chart(self) -> Chart:
+        """Section 5: demand month by month as a fan (P10 to P90, P50 line) against the plan's capacity and target."""
+        sim, totals = self.simulation, self.fiscal.totals_frame()
+        months = [m.month for m in sim.months]
+        target = self.fiscal.target_utilization
+        line = {"type": "scatter", "mode": "lines", "x": months}
+        traces = [
+            {**line, "y": [m.demand_fte.p90 for m in sim.months], "name": "Demand P90 (FTE)",
+             "line": {"color": _COLORS["high"], "width": 0}, "showlegend": False,
+             "hovertemplate": "%{x}: P90 %{y:.1f} FTE<extra></extra>"},
+            {**line, "y": [m.demand_fte.p10 for m in sim.months], "name": "Demand, P10 to P90",
+             "fill": "tonexty", "fillcolor": "rgba(185, 28, 28, 0.18)", "line": {"color": _COLORS["high"], "width": 0},
+             "hovertemplate": "%{x}: P10 %{y:.1f} FTE<extra></extra>"},
+            {**line, "y": [m.demand_fte.p50 for m in sim.months], "name": "Demand P50 (FTE)",
+             "line": {"color": _COLORS["high"], "width": 3}, "hovertemplate": "%{x}: P50 %{y:.1f} FTE<extra></extra>"},
+            {**line, "y": [float(v) for v in totals["ramped_capacity_fte"]], "name": "The plan's ramped capacity (FTE)",
+             "line": {"color": _COLORS["accent"], "width": 3},
+             "hovertemplate": "%{x}: %{y:.1f} FTE of capacity<extra></extra>"},
+            {**line, "y": [float(v) * target for v in totals["ramped_capacity_fte"]],
+             "name": f"Capacity at the {target:.0%} target", "line": {"color": _COLORS["accent"], "dash": "dot"},
+             "hovertemplate": "%{x}: %{y:.1f} FTE<extra></extra>"},
+        ]
+        layout = _layout(340, margin={"t": 36},
+                         legend={"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom"},
+                         xaxis={"type": "category"}, yaxis={"autorange": True, "title": {"text": "FTE"}})
+        return Chart("fiscal-fan", tuple(traces), layout)
+
+    def fiscal_ranges_table(self) -> Table:
+        """Section 5: P10 / P50 / P90 of the year (hiring rule reacting), beside the plan and the P90 plan."""
+        sim, s = self.simulation, self.fiscal.summary
+        p90 = sim.p90_plan
+        rows = [{"": "The plan", "CSMs starting": s.hires_total, "CSMs at year end": s.year_end_headcount,
+                 "Cost of the year": s.total_cost}]
+        rows += [{"": q.upper(), "CSMs starting": getattr(sim.hires, q), "CSMs at year end": getattr(sim.year_end_headcount, q),
+                  "Cost of the year": getattr(sim.total_cost, q)} for q in ("p10", "p50", "p90")]
+        frame = pd.DataFrame(rows, columns=["", "CSMs starting", "CSMs at year end", "Cost of the year"])
+        opened = ", ".join(f"{m} {n}" for m, n in p90.requisitions_by_month.items() if n) or "none"
+        return Table(
+            "Fiscal ranges", frame, {"CSMs starting": "count", "CSMs at year end": "count", "Cost of the year": "money"},
+            self.currency,
+            note=f"{sim.draws:,} simulated years (seed {sim.seed}), the hiring rule reacting to each. To keep up with "
+                 f"the rule in 9 years out of 10, open {p90.requisitions_total} growth requisitions ({opened}) and "
+                 f"backfill leavers: P50 cost {fmt.money(p90.total_cost, self.currency)}; it covers the rule in "
+                 f"{p90.years_covered:.0%} of the years.")
+
+    def fiscal_variance_table(self) -> Table:
+        """Section 5: which uncertain input drives the spread of the year's cost (first-order variance shares)."""
+        sim = self.simulation
+        rows = [{"Uncertain input": self._UNCERTAIN_LABELS.get(k, k), "Share of the cost's variance": v,
+                 "Standard error": sim.variance_share_errors[k]}
+                for k, v in sorted(sim.variance_shares.items(), key=lambda kv: -kv[1])]
+        frame = pd.DataFrame(rows, columns=["Uncertain input", "Share of the cost's variance", "Standard error"])
+        return Table("Fiscal variance shares", frame, {"Share of the cost's variance": "share",
+                                                        "Standard error": "share"}, self.currency,
+                     note="First-order Sobol indices: the share of the variance of the year's cost each input "
+                          "explains on its own; what is left is their interplay.")
+
+    def fiscal_range_section(self) -> list:
+        """Section 5, the ranges: nothing without an ``uncertainty`` block."""
+        sim = self.simulation
+        if sim is None:
+            return []
+        reachable = sim.months[min(self.fiscal.hiring_lead_time_months + self.fiscal.ramp_months - 1,
+                                   len(sim.months) - 1):]
+        worst = max(reachable, key=lambda m: m.p_above_target)
+        intro = Html(
+            f"<h3>How sure is the plan?</h3><p>The inputs above are estimates. {sim.draws:,} simulated years draw "
+            "new customers, churn, attrition, touchpoint time and hiring lead time from the ranges below. With "
+            "the plan's hiring held fixed, the shaded band holds demand in 8 years out of 10 (P10 to P90). Once "
+            f"hiring in the year can act, the month most likely to run above the target is {_esc(worst.month)} "
+            f"({worst.p_above_target:.0%} of the years). A P50 budget is over in half the years and under in "
+            "the other half; a P90 budget is short in only one year of ten.</p>")
+        out = [intro, self.fiscal_fan_chart(), self.fiscal_ranges_table()]
+        if sim.variance_shares:
+            out.append(self.fiscal_variance_table())
+        out.append(self.uncertainty_inputs_table())
+        return out
+
+    def uncertainty_inputs_table(self) -> Table:
+        """Section 5: the ranges the simulation draws from, as the scenario gives them."""
+        unc = self.scenario.uncertainty
+        rows = [("All segments", "draws", f"{unc.draws:,}"), ("All segments", "seed", str(unc.seed))]
+
+        def spread(value) -> str:
+            return f"cv {value.cv:g}" if hasattr(value, "cv") else f"{value.low:g} to {value.high:g}"
+
+        for key, label in self._UNCERTAIN_LABELS.items():
+            if getattr(unc, key) is not None:
+                rows.append(("All segments", label, spread(getattr(unc, key))))
+        for name, own in unc.segments.items():
+            for key in ("new_customers_per_month", "churn_per_year", "touchpoint_minutes"):
+                if getattr(own, key) is not None:
+                    rows.append((name, self._UNCERTAIN_LABELS[key], spread(getattr(own, key))))
+        return Table("Uncertainty inputs", pd.DataFrame(rows, columns=["Applies to", "Input", "Range"]), {},
+                     self.currency, note="cv: standard deviation over the plan's value; a range is triangular "
+                     "(whole months for the lead time) with the plan's value most likely.")
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from .sections import BudgetReport, Kind, Table
 
 __all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
 
-#: Sheet names in workbook order (the two fiscal sheets only with a fiscal year).
+#: Sheet names in workbook order (the fiscal sheets only with a fiscal year, the ranges only with an uncertainty block).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Inputs")
+          "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Inputs")
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -51,7 +51,20 @@ def _tables(report: BudgetReport) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else [])
+         if report.fiscal is not None else []) + _simulation_tables(report)
+
+
+def _simulation_tables(report: BudgetReport) -> list[tuple[str, Table]]:
+    """The simulated year's sheets, with an ``uncertainty`` block: the ranges, the months, the variance shares."""
+    sim = report.simulation
+    if sim is None:
+        return []
+    months = Table("Fiscal ranges by month", sim.to_frame(), {c: ("text" if c == "month" else "percent"
+                   if c.startswith(("utilization", "p_above")) else "decimal") for c in sim.to_frame().columns})
+    out = [("Fiscal ranges", report.fiscal_ranges_table()), ("Fiscal ranges by month", months)]
+    if sim.variance_shares:
+        out.append(("Fiscal variance shares", report.fiscal_variance_table()))
+    return out
 
 
 def write_workbook(report: BudgetReport, path: str | Path) -> Path:

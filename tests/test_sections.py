@@ -231,3 +231,40 @@ def test_fiscal_inputs_are_listed(default_report):
     assert list(churn["Value"]) == [s.churn_per_year for s in default_report.scenario.segments]
     assert "Fiscal inputs" in [t.name for t in default_report.inputs_tables()]
     assert "Fiscal inputs" not in [t.name for t in build(FIXTURE).inputs_tables()]
+
+
+# -- the fiscal year as ranges -------------------------------------------------------
+
+
+def test_the_range_section_shows_the_simulation(default_report):
+    sim = default_report.simulation
+    assert sim is not None and sim.draws == default_report.scenario.uncertainty.draws
+    section = default_report.fiscal_range_section()
+    assert [type(x).__name__ for x in section] == ["Html", "Chart", "Table", "Table", "Table"]
+    shown = [getattr(x, "name", None) for x in default_report.fiscal_section()]
+    assert shown[-4:] == ["fiscal-fan", "Fiscal ranges", "Fiscal variance shares", "Uncertainty inputs"]
+    fan = default_report.fiscal_fan_chart()
+    go.Figure(fan.figure)
+    by_name = {t["name"]: t for t in fan.data}
+    assert by_name["Demand P50 (FTE)"]["y"] == [m.demand_fte.p50 for m in sim.months]
+    assert by_name["Demand, P10 to P90"]["y"] == [m.demand_fte.p10 for m in sim.months]
+    assert by_name["Demand P90 (FTE)"]["y"] == [m.demand_fte.p90 for m in sim.months]
+    assert by_name["The plan's ramped capacity (FTE)"]["y"] == pytest.approx(
+        list(default_report.fiscal.totals_frame()["ramped_capacity_fte"]))
+    ranges = default_report.fiscal_ranges_table().frame.set_index("")
+    assert ranges.loc["P90", "Cost of the year"] == sim.total_cost.p90
+    assert ranges.loc["The plan", "Cost of the year"] == default_report.fiscal.summary.total_cost
+    shares = default_report.fiscal_variance_table().frame
+    assert shares["Share of the cost's variance"].tolist() == sorted(sim.variance_shares.values(), reverse=True)
+    assert "Touchpoint minutes" in default_report.uncertainty_inputs_table().frame["Input"].tolist()
+
+
+def test_without_an_uncertainty_block_there_are_no_ranges(tmp_path):
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    data.pop("uncertainty")
+    data["book"] = str(DEFAULT_SCENARIO.parent / data["book"])
+    report = build(data)
+    assert report.simulation is None and report.fiscal_range_section() == []
+    assert not any(getattr(x, "name", "") == "fiscal-fan" for x in report.fiscal_section())
