@@ -425,7 +425,7 @@ def _uncertainty_fits_scenario(value: Uncertainty | None, info: ValidationInfo) 
     if segments is None or "fiscal_year" not in info.data:
         return value  # an error elsewhere is reported first
     if fiscal is None:
-        raise ValueError("the uncertainty block simulates the fiscal year: add a fiscal_year block, or drop this one")
+        return value  # inert: only the simulation reads the block, and it asks for a fiscal_year block first
     names = [s.name for s in segments]
     for name in value.segments:
         if name not in names:

@@ -428,8 +428,9 @@ def test_no_block_or_no_fiscal_year_is_refused():
         simulate(load_scenario(data))
     data = _default({"draws": 10})
     data.pop("fiscal_year")
-    with pytest.raises(ScenarioError, match="uncertainty: the uncertainty block simulates the fiscal year"):
-        load_scenario(data)
+    steady_only = load_scenario(data)  # the plan ignores the block; only the simulation needs the year
+    with pytest.raises(ScenarioError, match="fiscal_year: missing"):
+        simulate(steady_only)
 
 
 def test_the_plan_ignores_the_block():

@@ -56,6 +56,7 @@ def test_the_walkthroughs_are_there():
         "02-segments-and-the-book.ipynb",
         "03-budgeting-the-fiscal-year.ipynb",
         "04-vertical-pools.ipynb",
+        "05-ranges-for-the-budget.ipynb",
     ]
 
 
@@ -366,11 +367,33 @@ def _vertical_pools(params: dict) -> dict[str, list[float]]:
     }
 
 
+def _ranges(params: dict) -> dict[str, list[float]]:
+    """Walkthrough 5: the sample scenario simulated with the parameters' draws and seed."""
+    from capacity.simulate import simulate
+
+    scenario = capacity.load_scenario(WALKTHROUGHS / params["SCENARIO"])
+    s = capacity.fiscal_plan(scenario).summary
+    sim = simulate(scenario, draws=params["DRAWS"], seed=params["SEED"])
+    p90 = sim.p90_plan
+    quantiles = ("p10", "p50", "p90")
+    months = sim.to_frame()
+    return {
+        "year": [s.hires_total, s.year_end_headcount, s.total_cost,
+                 *(v for q in quantiles for v in (getattr(sim.hires, q), getattr(sim.year_end_headcount, q),
+                                                   getattr(sim.total_cost, q)))],
+        "months": [*months["demand_fte_p10"], *months["demand_fte_p90"], *months["p_above_target"]],
+        "p90": [p90.requisitions_total, *(n for n in p90.requisitions_by_month.values() if n), p90.year_end_headcount,
+                p90.total_cost, 100 * p90.years_covered],
+        "shares": list(sim.variance_shares.values()),
+    }
+
+
 EXPECTED = {
     "01-bottom-up-one-segment.ipynb": _one_segment,
     "02-segments-and-the-book.ipynb": _segments_and_book,
     "03-budgeting-the-fiscal-year.ipynb": _fiscal_year,
     "04-vertical-pools.ipynb": _vertical_pools,
+    "05-ranges-for-the-budget.ipynb": _ranges,
 }
 
 
