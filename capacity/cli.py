@@ -36,7 +36,9 @@ YYYY-MM, months, starting_headcount per segment, hiring_lead_time_months, ramp_m
 attrition_per_year, target_utilization, csms_per_manager, manager_loaded_cost_per_year,
 salary_increase) and per segment new_customers_per_month (a number or one per month) and
 churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [...]) is
-sized per vertical pool. See README.md.
+sized per vertical pool. An uncertainty block (draws, seed, new_customers_per_month and
+touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
+{low, high}, per segment overrides under segments) is read by fiscal --simulate. See README.md.
 
 exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
 examples:
