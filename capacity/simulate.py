@@ -217,7 +217,7 @@ def discrete_triangular(low: int, mode: int, high: int, rng: np.random.Generator
 
     Examples
     --------
-    >>> [round(p, 3) for p in _discrete_triangular_pmf(1, 2, 4)]  # weights 1/2, 1, 2/3, 1/3
+    >>> [round(float(p), 3) for p in _discrete_triangular_pmf(1, 2, 4)]  # weights 1/2, 1, 2/3, 1/3
     [0.2, 0.4, 0.267, 0.133]
     """
     if high <= low:
