@@ -21,7 +21,7 @@ from .content import fiscal_month_series, fte_by_kind
 if TYPE_CHECKING:
     from .content import ReportContent
 
-__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "todays_books",
+__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books",
            "fiscal_cost"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
@@ -191,3 +191,30 @@ def todays_books(content: "ReportContent") -> Chart:
         80 + 24 * len(rows), xaxis={"title": {"text": "Utilization of customer hours"}, "tickformat": ".0%"},
         shapes=[{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
                  "line": {"color": PALETTE["muted"], "dash": "dash"}}]))
+
+
+def fiscal_fan(content: "ReportContent") -> Chart:
+    """Demand month by month as a fan (P10 to P90, P50 line) against the plan's ramped capacity and target."""
+    sim, totals = content.simulation, fiscal_month_series(content.fiscal)
+    months = [m.month for m in sim.months]
+    target = content.fiscal.target_utilization
+    line = {"type": "scatter", "mode": "lines", "x": months}
+    traces = [
+        {**line, "y": [m.demand_fte.p90 for m in sim.months], "name": "Demand P90 (FTE)",
+         "line": {"color": PALETTE["high"], "width": 0}, "showlegend": False,
+         "hovertemplate": "%{x}: P90 %{y:.1f} FTE<extra></extra>"},
+        {**line, "y": [m.demand_fte.p10 for m in sim.months], "name": "Demand, P10 to P90",
+         "fill": "tonexty", "fillcolor": "rgba(185, 28, 28, 0.18)", "line": {"color": PALETTE["high"], "width": 0},
+         "hovertemplate": "%{x}: P10 %{y:.1f} FTE<extra></extra>"},
+        {**line, "y": [m.demand_fte.p50 for m in sim.months], "name": "Demand P50 (FTE)",
+         "line": {"color": PALETTE["high"], "width": 3}, "hovertemplate": "%{x}: P50 %{y:.1f} FTE<extra></extra>"},
+        {**line, "y": [float(v) for v in totals["ramped_capacity_fte"]], "name": "The plan's ramped capacity (FTE)",
+         "line": {"color": PALETTE["accent"], "width": 3},
+         "hovertemplate": "%{x}: %{y:.1f} FTE of capacity<extra></extra>"},
+        {**line, "y": [float(v) for v in totals["capacity_at_target_fte"]],
+         "name": f"Capacity at the {target:.0%} target", "line": {"color": PALETTE["accent"], "dash": "dot"},
+         "hovertemplate": "%{x}: %{y:.1f} FTE<extra></extra>"},
+    ]
+    return Chart("fiscal-fan", tuple(traces), layout(340, margin={"t": 36}, legend=_LEGEND_ON_TOP,
+                                                     xaxis={"type": "category"},
+                                                     yaxis={"autorange": True, "title": {"text": "FTE"}}))

@@ -38,7 +38,9 @@ churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [..
 sized per vertical pool. A pooled segment with inbound_service (answer_within_minutes,
 service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
 activity_columns and activity_types map an activity log's headers and types (calibrate).
-See README.md.
+sized per vertical pool. An uncertainty block (draws, seed, new_customers_per_month and
+touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
+{low, high}, per segment overrides under segments) is read by fiscal --simulate. See README.md.
 
 exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
 examples:
@@ -48,12 +50,17 @@ examples:
   python -m capacity report data/scenario.yaml --out reports -p current_headcount 15
   python -m capacity fiscal data/scenario.yaml
   python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
+  python -m capacity fiscal data/scenario.yaml --simulate 10000 --seed 7 --json
   python -m capacity synth --accounts 1000000 --out /tmp/book.csv
   python -m capacity excel data/scenario.yaml --out model.xlsx
   python -m capacity team data/scenario.yaml
   python -m capacity rebalance data/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
   python -m capacity calibrate data/scenario.yaml --activities data/activities.csv --out as-practised.yaml
 """
+
+
+#: ``--simulate`` without a number: the uncertainty block's own ``draws``.
+_BLOCK_DRAWS = object()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -125,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     output = f.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
+    f.add_argument("--simulate", nargs="?", type=int, const=_BLOCK_DRAWS, default=None, metavar="DRAWS",
+                   help="simulate the year DRAWS times (default: the uncertainty block's draws): P10/P50/P90, "
+                   "the P90 plan and which input drives the spread")
+    f.add_argument("--seed", type=int, default=None, help="with --simulate: the random seed (default: the block's)")
     _add_set_argument(f)
     f.set_defaults(run=_run_fiscal)
 
@@ -341,6 +352,8 @@ def _run_fiscal(args: argparse.Namespace) -> None:
     from .fiscal import fiscal_plan
     from .text import render_fiscal
 
+    if args.simulate is not None or args.seed is not None:
+        return _run_simulate(args)
     result = fiscal_plan(_context(args, lean=True))
     if args.csv is not None:
         write_text(args.csv, result.to_frame().to_csv(index=False))
@@ -350,6 +363,61 @@ def _run_fiscal(args: argparse.Namespace) -> None:
         sys.stdout.write(result.to_json() + "\n")
     else:
         sys.stdout.write(render_fiscal(result))
+
+
+def _run_simulate(args: argparse.Namespace) -> None:
+    from .simulate import simulate
+
+    if args.simulate is None:
+        raise CapacityError("needs --simulate (the seed of which simulation?)", where="--seed")
+    draws = None if args.simulate is _BLOCK_DRAWS else args.simulate
+    if draws is not None and not 1 <= draws <= 1_000_000:
+        raise CapacityError(f"DRAWS must be from 1 to 1,000,000 (got {args.simulate})", where="--simulate")
+    if args.seed is not None and args.seed < 0:
+        raise CapacityError(f"must be 0 or more (got {args.seed})", where="--seed")
+    context = _context(args, lean=True)
+    result = simulate(context, draws=draws, seed=args.seed)
+    if args.csv is not None:
+        write_text(args.csv, result.to_frame().to_csv(index=False))
+        print(f"wrote {len(result.months)} months of P10/P50/P90 to {args.csv}", file=sys.stderr)
+    elif args.json:
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        sys.stdout.write(render_simulation(result))
+
+
+def render_simulation(result) -> str:
+    """The simulated year as readable text: the year's ranges, the months, the P90 plan, the variance shares."""
+    from . import formatting as fmt
+    from .text import aligned as _table
+
+    cur = result.currency
+    target = result.target_utilization
+    lines = [f"{result.scenario}: {result.draws:,} simulated years (seed {result.seed})", "",
+             "The year, the hiring rule reacting to each draw:"]
+    year = [["Hires starting", *(f"{getattr(result.hires, q):,.0f}" for q in ("p10", "p50", "p90"))],
+            ["CSMs at year end", *(f"{getattr(result.year_end_headcount, q):,.0f}" for q in ("p10", "p50", "p90"))],
+            ["Cost of the year", *(fmt.money(getattr(result.total_cost, q), cur) for q in ("p10", "p50", "p90"))]]
+    lines += ["  " + line for line in _table(["", "P10", "P50", "P90"], year, left=1)]
+    lines += ["", f"Month by month, the plan's hiring held fixed (P(above): some segment above the {target:.0%} target):"]
+    rows = [[m.month, *(f"{getattr(m.demand_fte, q):.2f}" for q in ("p10", "p50", "p90")),
+             *(fmt.percent(getattr(m.utilization, q), 0) for q in ("p10", "p50", "p90")), fmt.percent(m.p_above_target, 0)]
+            for m in result.months]
+    lines += ["  " + line for line in _table(["Month", "Demand P10", "P50", "P90", "Util P10", "P50", "P90", "P(above)"],
+                                             rows, left=1)]
+    p = result.p90_plan
+    opened = ", ".join(f"{m} {n}" for m, n in p.requisitions_by_month.items() if n) or "none"
+    lines += ["", f"To keep up with the hiring rule in 9 years out of 10 (the P90 plan): open {p.requisitions_total} "
+                  f"growth requisitions ({opened}), backfills as people leave; it covers the rule in "
+                  f"{fmt.percent(p.years_covered, 0)} of years; P50 cost {fmt.money(p.total_cost, cur)}, "
+                  f"{p.year_end_headcount:,.0f} CSMs at year end."]
+    if result.variance_shares:
+        lines += ["", f"What drives the spread of the year's cost (first-order variance shares, {result.share_draws:,} draws):"]
+        lines += [f"  {name:<26} {share:6.1%}  (+/- {result.variance_share_errors[name]:.1%})"
+                  for name, share in sorted(result.variance_shares.items(), key=lambda kv: -kv[1])]
+    else:
+        lines += ["", "No input in the uncertainty block has a spread: every draw is the plan."]
+    return "\n".join(lines) + "\n"
 
 
 def _run_synth(args: argparse.Namespace) -> None:

@@ -532,6 +532,8 @@ class ReportContent:
     #: Designed versus actual (:func:`capacity.calibrate.calibrate`) and the plan as practised, given an activity log.
     calibration: Any = None
     practised_plan: Any = None
+    #: The fiscal year simulated (:func:`capacity.simulate.simulate`), with ``fiscal_year`` and ``uncertainty`` blocks.
+    simulation: Any = None
 
     @property
     def currency(self) -> str:
@@ -871,6 +873,82 @@ class ReportContent:
                 rows.append((f"Report parameter {name}", value, "text"))
         return _measures("Other inputs", rows, ["Input", "Value"], self.currency, "text")
 
+    # -- the fiscal year as ranges (with an uncertainty block) --------------------------
+
+    #: How the report names the simulation's uncertain inputs.
+    UNCERTAIN_LABELS = {"new_customers_per_month": "New customers a month", "churn_per_year": "Logo churn",
+                        "attrition_per_year": "CSM attrition", "touchpoint_minutes": "Touchpoint minutes",
+                        "hiring_lead_time_months": "Hiring lead time"}
+
+    def fiscal_ranges_intro(self) -> Paragraph:
+        """What the fan and the ranges say, in words."""
+        sim = self.simulation
+        reachable = sim.months[min(self.fiscal.hiring_lead_time_months + self.fiscal.ramp_months - 1,
+                                   len(sim.months) - 1):]
+        worst = max(reachable, key=lambda m: m.p_above_target)
+        return Paragraph(_sentence(
+            f"The inputs above are estimates. {sim.draws:,} simulated years draw new customers, churn, attrition, "
+            "touchpoint time and hiring lead time from the ranges below. With the plan's hiring held fixed, the "
+            "shaded band holds demand in 8 years out of 10 (P10 to P90). Once hiring in the year can act, the month "
+            f"most likely to run above the target is {worst.month} ({worst.p_above_target:.0%} of the years). A P50 "
+            "budget is over in half the years and under in the other half; a P90 budget is short in only one year of ten."))
+
+    def fiscal_ranges_table(self) -> Table:
+        """P10 / P50 / P90 of the year (hiring rule reacting), beside the plan and the P90 plan."""
+        sim, s = self.simulation, self.fiscal.summary
+        p90 = sim.p90_plan
+        rows = [{"": "The plan", "CSMs starting": s.hires_total, "CSMs at year end": s.year_end_headcount,
+                 "Cost of the year": s.total_cost}]
+        rows += [{"": q.upper(), "CSMs starting": getattr(sim.hires, q), "CSMs at year end": getattr(sim.year_end_headcount, q),
+                  "Cost of the year": getattr(sim.total_cost, q)} for q in ("p10", "p50", "p90")]
+        frame = pd.DataFrame(rows, columns=["", "CSMs starting", "CSMs at year end", "Cost of the year"])
+        opened = ", ".join(f"{m} {n}" for m, n in p90.requisitions_by_month.items() if n) or "none"
+        return Table(
+            "Fiscal ranges", frame, {"CSMs starting": "count", "CSMs at year end": "count", "Cost of the year": "money"},
+            self.currency,
+            note=f"{sim.draws:,} simulated years (seed {sim.seed}), the hiring rule reacting to each. To keep up with "
+                 f"the rule in 9 years out of 10, open {p90.requisitions_total} growth requisitions ({opened}) and "
+                 f"backfill leavers: P50 cost {fmt.money(p90.total_cost, self.currency)}; it covers the rule in "
+                 f"{p90.years_covered:.0%} of the years.")
+
+    def fiscal_ranges_months_table(self) -> Table:
+        """The simulated months: P10 / P50 / P90 of demand, capacity and utilization, and P(above target)."""
+        frame = self.simulation.to_frame()
+        kinds: dict[str, Kind] = {c: ("text" if c == "month" else "percent" if c.startswith(("utilization", "p_above"))
+                                      else "decimal") for c in frame.columns}
+        return Table("Fiscal ranges by month", frame, kinds, self.currency)
+
+    def fiscal_variance_table(self) -> Table:
+        """Which uncertain input drives the spread of the year's cost (first-order variance shares)."""
+        sim = self.simulation
+        rows = [{"Uncertain input": self.UNCERTAIN_LABELS.get(k, k), "Share of the cost's variance": v,
+                 "Standard error": sim.variance_share_errors[k]}
+                for k, v in sorted(sim.variance_shares.items(), key=lambda kv: -kv[1])]
+        frame = pd.DataFrame(rows, columns=["Uncertain input", "Share of the cost's variance", "Standard error"])
+        return Table("Fiscal variance shares", frame, {"Share of the cost's variance": "share",
+                                                        "Standard error": "share"}, self.currency,
+                     note="First-order Sobol indices: the share of the variance of the year's cost each input "
+                          "explains on its own; what is left is their interplay.")
+
+    def uncertainty_inputs_table(self) -> Table:
+        """The ranges the simulation draws from, as the scenario gives them."""
+        unc = self.scenario.uncertainty
+        rows = [("All segments", "draws", f"{unc.draws:,}"), ("All segments", "seed", str(unc.seed))]
+
+        def spread(value) -> str:
+            return f"cv {value.cv:g}" if hasattr(value, "cv") else f"{value.low:g} to {value.high:g}"
+
+        for key, label in self.UNCERTAIN_LABELS.items():
+            if getattr(unc, key) is not None:
+                rows.append(("All segments", label, spread(getattr(unc, key))))
+        for name, own in unc.segments.items():
+            for key in ("new_customers_per_month", "churn_per_year", "touchpoint_minutes"):
+                if getattr(own, key) is not None:
+                    rows.append((name, self.UNCERTAIN_LABELS[key], spread(getattr(own, key))))
+        return Table("Uncertainty inputs", pd.DataFrame(rows, columns=["Applies to", "Input", "Range"]), {},
+                     self.currency, note="cv: standard deviation over the plan's value; a range is triangular "
+                     "(whole months for the lead time) with the plan's value most likely.")
+
     # -- pooled inbound by service level (segments with inbound_service) -----------------
 
     def queueing_table(self) -> Table | None:
@@ -1125,7 +1203,17 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
         rebalance=moves,
         calibration=calibration,
         practised_plan=practised,
+        simulation=_simulation(context),
     )
+
+
+def _simulation(context: "Context"):
+    """The simulated fiscal year, with ``fiscal_year`` and ``uncertainty`` blocks; else None (from the context's plans)."""
+    if context.fiscal is None or context.scenario.uncertainty is None:
+        return None
+    from .simulate import simulate
+
+    return simulate(context, steady=context.plan, base=context.fiscal)
 
 
 def _designed_versus_actual(context: "Context", activities_path: str | None):

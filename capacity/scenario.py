@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError,
+                      ValidationInfo, field_validator, model_validator)
 
 from . import workload
 from .book_columns import mapping_problem
@@ -39,6 +39,8 @@ __all__ = [
     "SalaryIncrease",
     "FiscalYear",
     "WorkloadMultipliers",
+    "SegmentUncertainty",
+    "Uncertainty",
     "Scenario",
     "month_index",
     "month_label",
@@ -389,6 +391,135 @@ class FiscalYear(_Frozen):
         return tuple(month_label(first + k) for k in range(self.months))
 
 
+class _Spread(_Frozen):
+    """A coefficient of variation: the standard deviation as a share of the plan's value (0: no uncertainty)."""
+
+    cv: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _zero_or_measurable(self) -> "_Spread":
+        if 0 < self.cv < 0.001:
+            raise ValueError(f"cv: {self.cv:g} is too small to mean a spread; give 0 for none, or at least 0.001")
+        return self
+
+
+class _RateRange(_Frozen):
+    """A rate's range a year: triangular from ``low`` to ``high``, the plan's value the most likely (mode)."""
+
+    low: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+    high: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "_RateRange":
+        if self.low > self.high:
+            raise ValueError(f"low: {self.low:g} is above high {self.high:g}; give low <= high (equal for no uncertainty)")
+        return self
+
+
+class _MonthsRange(_Frozen):
+    """Whole months from ``low`` to ``high``, the plan's value the most likely (discrete triangular)."""
+
+    low: Annotated[int, Field(ge=0, le=24)]
+    high: Annotated[int, Field(ge=0, le=24)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "_MonthsRange":
+        if self.low > self.high:
+            raise ValueError(f"low: {self.low} is above high {self.high}; give low <= high (equal for no uncertainty)")
+        return self
+
+
+class SegmentUncertainty(_Frozen):
+    """One segment's own uncertainty, replacing the block-wide value for that segment."""
+
+    new_customers_per_month: _Spread | None = None
+    churn_per_year: _RateRange | None = None
+    touchpoint_minutes: _Spread | None = None
+
+
+class Uncertainty(_Frozen):
+    """How uncertain the fiscal plan's inputs are, for the simulation (:mod:`capacity.simulate`).
+
+    Every key is optional (absent: the plan's value, no uncertainty); ``cv: 0`` and
+    ``low == high`` also mean no uncertainty. A range must hold the plan's value, which is
+    its most likely value. ``segments`` maps a segment's name to its own
+    ``new_customers_per_month``, ``churn_per_year`` or ``touchpoint_minutes``.
+    """
+
+    draws: Annotated[int, Field(ge=1, le=1_000_000)] = 10_000
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
+    new_customers_per_month: _Spread | None = None
+    churn_per_year: _RateRange | None = None
+    attrition_per_year: _RateRange | None = None
+    touchpoint_minutes: _Spread | None = None
+    hiring_lead_time_months: _MonthsRange | None = None
+    segments: dict[Name, SegmentUncertainty] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _segment_errors_name_the_segment(cls, data: Any) -> Any:
+        # pydantic would say "segments.SMB.churn_per_year.low"; a segment name may hold spaces, so bracket it.
+        if isinstance(data, dict) and isinstance(data.get("segments"), dict):
+            for name, block in data["segments"].items():
+                known = list(SegmentUncertainty.model_fields)
+                for key in block if isinstance(block, dict) else ():
+                    if key in ("attrition_per_year", "hiring_lead_time_months", "draws", "seed"):
+                        raise _KeyedError(f"segments[{name}].{key}",
+                                          f"{key} is one for the whole team, not per segment; give it under uncertainty")
+                    if key not in known:
+                        hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                        raise _KeyedError(f"segments[{name}].{key}", f"unknown key {key!r}" + (
+                            f" (did you mean {hint[0]!r}?)" if hint else f"; a segment takes {', '.join(known)}"))
+                try:
+                    SegmentUncertainty.model_validate(block)
+                except ValidationError as exc:
+                    inner = _translate(exc, None)
+                    where = f"segments[{name}]" + (f".{inner.where}" if inner.where else "")
+                    raise _KeyedError(where, inner.message) from None
+        return data
+
+    def for_segment(self, name: str, key: str):
+        """The uncertainty of ``key`` for segment ``name``: its own, else the block-wide one (or None)."""
+        own = self.segments.get(name)
+        value = getattr(own, key) if own is not None else None
+        return value if value is not None else getattr(self, key)
+
+
+def _uncertainty_fits_scenario(value: Uncertainty | None, info: ValidationInfo) -> Uncertainty | None:
+    """Ranges hold the plan's values, and every segment named exists (checked against the rest of the scenario)."""
+    if value is None:
+        return value
+    segments, fiscal = info.data.get("segments"), info.data.get("fiscal_year")
+    if segments is None or "fiscal_year" not in info.data:
+        return value  # an error elsewhere is reported first
+    if fiscal is None:
+        return value  # inert: only the simulation reads the block, and it asks for a fiscal_year block first
+    names = [s.name for s in segments]
+    for name in value.segments:
+        if name not in names:
+            hint = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; segments are: {', '.join(names)}"
+            raise _KeyedError(f"segments[{name}]", f"unknown segment {name!r}{suggestion}")
+    for seg in segments:
+        own = value.segments.get(seg.name)
+        span = own.churn_per_year if own is not None and own.churn_per_year is not None else value.churn_per_year
+        if span is not None and not span.low <= seg.churn_per_year <= span.high:
+            shared = span is value.churn_per_year
+            raise _KeyedError(
+                "churn_per_year" if shared else f"segments[{seg.name}].churn_per_year",
+                f"{seg.name}'s churn_per_year {seg.churn_per_year:g} is outside [{span.low:g}, {span.high:g}]; "
+                "the range must hold the plan's value"
+                + (f" (or give {seg.name} its own range under uncertainty.segments)" if shared else ""),
+            )
+    for key, plan_value in (("attrition_per_year", fiscal.attrition_per_year),
+                            ("hiring_lead_time_months", fiscal.hiring_lead_time_months)):
+        span = getattr(value, key)
+        if span is not None and not span.low <= plan_value <= span.high:
+            raise _KeyedError(key, f"fiscal_year.{key} {plan_value:g} is outside [{span.low:g}, {span.high:g}]; "
+                                   "the range must hold the plan's value")
+    return value
+
+
 class Scenario(_Frozen):
     """A whole capacity scenario, as in the YAML file (version 1)."""
 
@@ -415,6 +546,7 @@ class Scenario(_Frozen):
         description="Activity log: the touchpoint each of the log's activity types stands for, "
         "e.g. {QBR: Business review}; other types match touchpoint names ignoring case and spaces.",
     )
+    uncertainty: Annotated[Uncertainty | None, AfterValidator(_uncertainty_fits_scenario)] = None
 
     _source: Path | None = PrivateAttr(default=None)
 

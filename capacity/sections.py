@@ -103,7 +103,18 @@ class BudgetReport:
         warnings = html.warnings(self.content.fiscal_warnings()) if all_clear is None else html.paragraph(all_clear)
         return [intro, html.ChartView(charts.fiscal_capacity(self.content)),
                 html.ChartView(charts.fiscal_cost(self.content)), html.table(self.content.fiscal_months_table()),
-                html.table(self.content.fiscal_segments_table()), warnings]
+                html.table(self.content.fiscal_segments_table()), warnings, *self.fiscal_range_section()]
+
+    def fiscal_range_section(self) -> list:
+        """The fiscal year as ranges (P10 / P50 / P90): nothing without an ``uncertainty`` block."""
+        c = self.content
+        if c.simulation is None:
+            return []
+        out = [html.Html("<h3>How sure is the plan?</h3>"), html.paragraph(c.fiscal_ranges_intro()),
+               html.ChartView(charts.fiscal_fan(c)), html.table(c.fiscal_ranges_table())]
+        if c.simulation.variance_shares:
+            out.append(html.table(c.fiscal_variance_table()))
+        return out + [html.table(c.uncertainty_inputs_table())]
 
     def queueing_section(self) -> list:
         """The inbound queue of each segment with a service target (empty without one)."""

@@ -17,9 +17,9 @@ from .files import atomic_path
 
 __all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
 
-#: Sheet names in workbook order (the two fiscal sheets only with a fiscal year).
+#: Sheet names in workbook order (the fiscal sheets only with a fiscal year, the ranges only with an uncertainty block).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Today's books", "Inputs")
+          "Today's books", "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Inputs")
 
 
 def number_format(kind: Kind, currency: str = "USD") -> str:
@@ -49,7 +49,17 @@ def _tables(report: ReportContent) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else []) + _todays_books(report)
+         if report.fiscal is not None else []) + _todays_books(report) + _simulation_tables(report)
+
+
+def _simulation_tables(report: ReportContent) -> list[tuple[str, Table]]:
+    """The simulated year's sheets, with an ``uncertainty`` block: the ranges, the months, the variance shares."""
+    if report.simulation is None:
+        return []
+    out = [("Fiscal ranges", report.fiscal_ranges_table()), ("Fiscal ranges by month", report.fiscal_ranges_months_table())]
+    if report.simulation.variance_shares:
+        out.append(("Fiscal variance shares", report.fiscal_variance_table()))
+    return out
 
 
 def _todays_books(report: ReportContent) -> list[tuple[str, Table]]:

@@ -232,3 +232,45 @@ def test_loaded_cost_of_a_segment_falls_back_to_the_csm(example):
     example["segments"].append(dict(example["segments"][0], name="SMB", min_arr=0, loaded_cost_per_year=120000))
     scenario = load_scenario(example)
     assert [scenario.loaded_cost_of(s) for s in scenario.segments] == [150000, 120000]
+
+
+# -- the uncertainty block -----------------------------------------------------------
+
+
+def _with_uncertainty(example, block):
+    example["segments"][0]["churn_per_year"] = 0.1
+    example["fiscal_year"] = {"start": "2027-02", "attrition_per_year": 0.15, "hiring_lead_time_months": 2}
+    example["uncertainty"] = block
+    return example
+
+
+def test_the_uncertainty_block_reads_and_overrides_per_segment(example):
+    scenario = load_scenario(_with_uncertainty(example, {
+        "seed": 3, "new_customers_per_month": {"cv": 0.2}, "churn_per_year": {"low": 0.05, "high": 0.2},
+        "segments": {"Enterprise": {"new_customers_per_month": {"cv": 0.5}}}}))
+    unc = scenario.uncertainty
+    assert (unc.draws, unc.seed) == (10_000, 3)
+    assert unc.for_segment("Enterprise", "new_customers_per_month").cv == 0.5
+    assert unc.for_segment("Enterprise", "churn_per_year").high == 0.2
+    assert unc.for_segment("Enterprise", "touchpoint_minutes") is None
+
+
+@pytest.mark.parametrize("block, where", [
+    ({"touchpoint_minutes": {"cv": -0.1}}, "uncertainty.touchpoint_minutes.cv: must be 0 or more"),
+    ({"touchpoint_minutes": {"cv": 1e-9}}, "uncertainty.touchpoint_minutes.cv: 1e-09 is too small"),
+    ({"churn_per_year": {"low": 0.3, "high": 0.2}}, "uncertainty.churn_per_year.low: 0.3 is above high 0.2"),
+    ({"churn_per_year": {"low": 0.15, "high": 0.2}}, "uncertainty.churn_per_year: Enterprise's churn_per_year 0.1 is outside"),
+    ({"attrition_per_year": {"low": 0.2, "high": 0.3}}, "uncertainty.attrition_per_year: fiscal_year.attrition_per_year"),
+    ({"hiring_lead_time_months": {"low": 3, "high": 4}}, "uncertainty.hiring_lead_time_months: fiscal_year.hiring"),
+    ({"draws": 0}, "uncertainty.draws: must be 1 or more"),
+    ({"cv": 0.2}, "uncertainty.cv: unknown key 'cv'"),
+    ({"segments": {"Enterprize": {}}}, "uncertainty.segments[Enterprize]: unknown segment 'Enterprize' (did you mean"),
+    ({"segments": {"Enterprise": {"churn_per_year": {"low": 0.2, "high": 0.1}}}},
+     "uncertainty.segments[Enterprise].churn_per_year.low: 0.2 is above high 0.1"),
+    ({"segments": {"Enterprise": {"attrition_per_year": {"low": 0.1, "high": 0.2}}}},
+     "uncertainty.segments[Enterprise].attrition_per_year: attrition_per_year is one for the whole team"),
+])
+def test_a_bad_uncertainty_block_names_the_key(example, block, where):
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(_with_uncertainty(example, block))
+    assert str(err.value).startswith(where)

@@ -236,3 +236,41 @@ def test_fiscal_inputs_are_listed(default_report):
     assert list(churn["Value"]) == [s.churn_per_year for s in default_report.scenario.segments]
     assert "Fiscal inputs" in [t.name for t in default_report.content.inputs_tables()]
     assert "Fiscal inputs" not in [t.name for t in build(FIXTURE).content.inputs_tables()]
+
+
+# -- the fiscal year as ranges -------------------------------------------------------
+
+
+def test_the_range_section_shows_the_simulation(default_report):
+    from capacity import charts
+
+    c = default_report.content
+    sim = c.simulation
+    assert sim is not None and sim.draws == c.scenario.uncertainty.draws
+    section = default_report.fiscal_range_section()
+    assert len(section) == 6 and "How sure is the plan?" in section[0]
+    assert [type(x).__name__ for x in section[2:]] == ["ChartView", "Html", "Html", "Html"]
+    fan = charts.fiscal_fan(c)
+    go.Figure(fan.figure)
+    by_name = {t["name"]: t for t in fan.data}
+    assert by_name["Demand P50 (FTE)"]["y"] == [m.demand_fte.p50 for m in sim.months]
+    assert by_name["Demand, P10 to P90"]["y"] == [m.demand_fte.p10 for m in sim.months]
+    assert by_name["Demand P90 (FTE)"]["y"] == [m.demand_fte.p90 for m in sim.months]
+    assert by_name["The plan's ramped capacity (FTE)"]["y"] == pytest.approx(
+        list(c.fiscal.totals_frame()["ramped_capacity_fte"]))
+    ranges = c.fiscal_ranges_table().frame.set_index("")
+    assert ranges.loc["P90", "Cost of the year"] == sim.total_cost.p90
+    assert ranges.loc["The plan", "Cost of the year"] == c.fiscal.summary.total_cost
+    shares = c.fiscal_variance_table().frame
+    assert shares["Share of the cost's variance"].tolist() == sorted(sim.variance_shares.values(), reverse=True)
+    assert "Touchpoint minutes" in c.uncertainty_inputs_table().frame["Input"].tolist()
+
+
+def test_without_an_uncertainty_block_there_are_no_ranges(tmp_path):
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    data.pop("uncertainty")
+    data["book"] = str(DEFAULT_SCENARIO.parent / data["book"])
+    report = build(data)
+    assert report.content.simulation is None and report.fiscal_range_section() == []

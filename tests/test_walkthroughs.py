@@ -57,6 +57,7 @@ def test_the_walkthroughs_are_there():
         "03-budgeting-the-fiscal-year.ipynb",
         "04-vertical-pools.ipynb",
         "05-designed-versus-actual.ipynb",
+        "06-ranges-for-the-budget.ipynb",
     ]
 
 
@@ -391,6 +392,24 @@ def _designed_versus_actual(params: dict) -> dict[str, list[float]]:
         "erlang": [capacity.erlang_c_agents(200, 3, 0.33, 0.8, max_occupancy=0.85),
                    capacity.erlang_c_service_level(14, 200, 3, 0.33)],
         "hand-check": [ebr.count, result.segment(params["SEGMENT"]).customers, ebr.observed_per_month],
+def _ranges(params: dict) -> dict[str, list[float]]:
+    """Walkthrough 5: the sample scenario simulated with the parameters' draws and seed."""
+    from capacity.simulate import simulate
+
+    scenario = capacity.load_scenario(WALKTHROUGHS / params["SCENARIO"])
+    s = capacity.fiscal_plan(scenario).summary
+    sim = simulate(scenario, draws=params["DRAWS"], seed=params["SEED"])
+    p90 = sim.p90_plan
+    quantiles = ("p10", "p50", "p90")
+    months = sim.to_frame()
+    return {
+        "year": [s.hires_total, s.year_end_headcount, s.total_cost,
+                 *(v for q in quantiles for v in (getattr(sim.hires, q), getattr(sim.year_end_headcount, q),
+                                                   getattr(sim.total_cost, q)))],
+        "months": [*months["demand_fte_p10"], *months["demand_fte_p90"], *months["p_above_target"]],
+        "p90": [p90.requisitions_total, *(n for n in p90.requisitions_by_month.values() if n), p90.year_end_headcount,
+                p90.total_cost, 100 * p90.years_covered],
+        "shares": list(sim.variance_shares.values()),
     }
 
 
@@ -400,6 +419,7 @@ EXPECTED = {
     "02-segments-and-the-book.ipynb": _segments_and_book,
     "03-budgeting-the-fiscal-year.ipynb": _fiscal_year,
     "04-vertical-pools.ipynb": _vertical_pools,
+    "06-ranges-for-the-budget.ipynb": _ranges,
 }
 
 
