@@ -392,8 +392,11 @@ def _designed_versus_actual(params: dict) -> dict[str, list[float]]:
         "erlang": [capacity.erlang_c_agents(200, 3, 0.33, 0.8, max_occupancy=0.85),
                    capacity.erlang_c_service_level(14, 200, 3, 0.33)],
         "hand-check": [ebr.count, result.segment(params["SEGMENT"]).customers, ebr.observed_per_month],
+    }
+
+
 def _ranges(params: dict) -> dict[str, list[float]]:
-    """Walkthrough 5: the sample scenario simulated with the parameters' draws and seed."""
+    """Walkthrough 6: the sample scenario simulated with the parameters' draws and seed."""
     from capacity.simulate import simulate
 
     scenario = capacity.load_scenario(WALKTHROUGHS / params["SCENARIO"])
