@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from capacity import ScenarioError, load_scenario
 from capacity.cli import main
 from capacity.fiscal import fiscal_plan, monthly_rate
+from capacity.context import load_context
 from capacity.simulate import (
     INPUTS,
     _draw,
@@ -140,7 +141,7 @@ def test_the_fast_capacity_is_the_plans_sum():
 
     s = load_scenario(_default({"attrition_per_year": {"low": 0.05, "high": 0.5},
                                 "hiring_lead_time_months": {"low": 0, "high": 4}}))
-    model = _model(s, None, None, None)
+    model = _model(load_context(s), None, None)
     drawn = _draw(model, 500, 1, 0)
     demand = _demand(model, drawn)
     fast = _staff(dataclasses.replace(model, exact=False), demand, drawn, None)
@@ -216,7 +217,7 @@ def test_simulated_arrivals_and_leavers_match_their_inputs():
     s = load_scenario(_default({"new_customers_per_month": {"cv": 0.3},
                                 "attrition_per_year": {"low": 0.10, "high": 0.25}}))
     draws = 4000
-    model = _model(s, None, None, None)
+    model = _model(load_context(s), None, None)
     drawn = _draw(model, draws, 5, 0)
     new = drawn["new_customers_per_month"]["new"][:, :, : model.months]
     planned = model.inputs.new[:, : model.months]
@@ -352,11 +353,13 @@ def test_the_p90_plan_is_the_smallest_that_keeps_up_in_nine_years_of_ten():
     data = _default({"seed": 2, "new_customers_per_month": {"cv": 0.4}, "touchpoint_minutes": {"cv": 0.2}})
     data.pop("book")
     data["segments"] = [dict(data["segments"][1], min_arr=0, customers=492, arr=2.5e7)]
+    for key in ("activity_types", "options", "trade_offs"):  # they name touchpoints of the segments left out
+        data.pop(key, None)
     data["fiscal_year"]["starting_headcount"] = {"Mid-Market": 7}
     s = load_scenario(data)
     draws = 400
     result = simulate(s, draws=draws)
-    model = _model(s, None, None, None)
+    model = _model(load_context(s), None, None)
     drawn = _draw(model, draws, 2, 0)
     rule = np.cumsum(_staff(model, _demand(model, drawn), drawn, None)["growth"][:, 0], axis=1)  # (draws, months)
     plan_to_date = np.cumsum(list(result.p90_plan.requisitions_by_month.values()))
