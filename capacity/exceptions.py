@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["CapacityError", "ScenarioError", "BookError", "ReportError", "OutputError"]
+__all__ = ["CapacityError", "ScenarioError", "BookError", "ReportError", "OutputError", "FitError"]
 
 
 class CapacityError(ValueError):
@@ -59,3 +59,7 @@ class OutputError(CapacityError, OSError):
 
     Also an :class:`OSError`, so code that catches a failed write as one still does.
     """
+
+
+class FitError(CapacityError):
+    """A headcount or budget cap that no combination of the trade-off menu reaches (or a cap that is no number)."""
