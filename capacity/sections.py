@@ -42,6 +42,8 @@ PARAMETERS: dict[str, str] = {
     "fiscal_year": "a year such as 2027: the fiscal year the budget is for (a label)",
     "currency": "a three-letter code such as USD or EUR (default: the scenario's)",
     "current_headcount": "a whole number: CSMs today (default: the fiscal year's start)",
+    "headcount_cap": "a whole number: the CSMs the CFO allows; the report shows what that cap buys",
+    "budget_cap": "an amount a year such as 2100000 or 2.1M: the budget the CFO allows; the report shows what it buys",
 }
 
 
@@ -90,7 +92,32 @@ def check_parameters(values: dict[str, Any], where: str = "parameter") -> dict[s
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ReportError(f"must be a whole number of CSMs, 0 or more (got {value!r})", where=spot)
             out[name] = value
+        elif name in ("headcount_cap", "budget_cap"):
+            out[name] = _check_cap(name, value, spot)
+    if out.get("headcount_cap") is not None and out.get("budget_cap") is not None:
+        raise ReportError("give headcount_cap or budget_cap, not both", where=f"{where} budget_cap")
     return out
+
+
+def _check_cap(name: str, value: Any, spot: str) -> int | float:
+    """A headcount cap (a whole number) or a budget cap (a number, or text such as 2.1M)."""
+    if name == "headcount_cap":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ReportError(f"must be a whole number of CSMs, 0 or more (got {value!r})", where=spot)
+        return value
+    from .exceptions import FitError
+    from .fit import parse_budget
+
+    if isinstance(value, bool):
+        raise ReportError(f"must be an amount a year such as 2100000 or 2.1M (got {value!r})", where=spot)
+    if isinstance(value, (int, float)):
+        if not (math.isfinite(value) and 0 <= value <= 1e12):
+            raise ReportError(f"must be an amount a year from 0 to 1,000,000,000,000 (got {value!r})", where=spot)
+        return float(value)
+    try:
+        return parse_budget(str(value))
+    except FitError:
+        raise ReportError(f"must be an amount a year such as 2100000 or 2.1M (got {value!r})", where=spot) from None
 
 
 class Html(str):
@@ -985,6 +1012,110 @@ class BudgetReport:
                 rows.append(("Report parameter", "", "", name, value, ""))
         return pd.DataFrame(rows, columns=["Section", "Segment", "Item", "Parameter", "Value", "Unit"])
 
+    # -- options and trade-offs -------------------------------------------------------
+
+    #: The scenario's options beside the plan (:func:`capacity.options.compare`), None without options.
+    comparison: Any = None
+    #: What the ``headcount_cap`` or ``budget_cap`` parameter buys (:func:`capacity.fit.fit`), None without one.
+    fit: Any = None
+
+    def options_table(self) -> Table | None:
+        """The plan and each option side by side, with the change from the plan."""
+        if self.comparison is None:
+            return None
+        frame = self.comparison.to_frame()
+        out = pd.DataFrame({"Option": frame.index, "CSMs": frame["headcount"].to_numpy(),
+                            "CSMs vs plan": frame["headcount_change"].to_numpy(),
+                            "Cost a year": frame["cost_per_year"].to_numpy(),
+                            "Cost vs plan": frame["cost_change"].to_numpy(),
+                            "Cost % of ARR": frame["cost_pct_arr"].to_numpy(),
+                            "ARR per CSM": frame["arr_per_csm"].to_numpy()})
+        kinds: dict[str, Kind] = {"CSMs": "count", "CSMs vs plan": "count", "Cost a year": "money",
+                                  "Cost vs plan": "money", "Cost % of ARR": "percent", "ARR per CSM": "money"}
+        for name in self.comparison.segment_names:
+            out[f"{name}: customers per CSM"] = frame[f"customers_per_csm[{name}]"].to_numpy()
+            out[f"{name}: hours per customer a month"] = frame[f"hours_per_customer_per_month[{name}]"].to_numpy()
+            kinds[f"{name}: customers per CSM"] = "decimal"
+            kinds[f"{name}: hours per customer a month"] = "hours"
+        return Table("Options", out, kinds, self.currency)
+
+    def options_changes_table(self) -> Table | None:
+        """What each option changes, key path by key path."""
+        if self.comparison is None:
+            return None
+        rows = [{"Option": v.name, "Key path": path, "New value": str(value)}
+                for v in self.comparison.variants[1:] for path, value in (v.changes or {}).items()]
+        return Table("Option changes", pd.DataFrame(rows, columns=["Option", "Key path", "New value"]), {}, self.currency)
+
+    def options_chart(self) -> Chart | None:
+        """CSMs of the plan and of each option, the plan highlighted."""
+        if self.comparison is None:
+            return None
+        variants = self.comparison.variants
+        heads = [v.plan.totals.headcount for v in variants]
+        costs = [fmt.money_short(v.plan.totals.cost_per_year, self.currency) for v in variants]
+        colors = [_COLORS["accent"]] + ["#9ca3af"] * (len(variants) - 1)
+        trace = {"type": "bar", "orientation": "h", "y": [v.name for v in variants], "x": heads,
+                 "marker": {"color": colors}, "text": [f"{h} CSMs, {c} a year" for h, c in zip(heads, costs)],
+                 "textposition": "outside", "cliponaxis": False, "hovertemplate": "%{y}: %{text}<extra></extra>"}
+        layout = _layout(70 + 42 * len(variants), showlegend=False, xaxis={"title": {"text": "CSMs"}})
+        return Chart("options", (trace,), layout)
+
+    def fit_html(self) -> Html:
+        """What the cap buys, in sentences (nothing without a cap)."""
+        if self.fit is None:
+            return Html("")
+        items = "".join(f"<li>{_esc(line)}</li>" for line in self.fit.sentences())
+        menu = ("a default menu built from the scenario (each recurring and inbound touchpoint at 3/4 and half of its "
+                "frequency, each threshold raised by a fifth)" if self.fit.default_menu else
+                f"the scenario's {len(self.fit.menu)} trade-offs")
+        return Html(f"<h3>What {_esc(self.fit.cap.text(self.currency))} buys</h3><ul class=\"fit\">{items}</ul>"
+                    f'<p class="note">Chosen from {_esc(menu)}: of every combination that fits, the one that gives up '
+                    "the fewest customer hours a month; ties go to fewer changes, then to the lower cost.</p>")
+
+    def fit_table(self) -> Table | None:
+        """Each segment before and after the chosen trade-offs."""
+        if self.fit is None:
+            return None
+        rows = [{"Segment": s.name, "CSMs before": s.headcount_before, "CSMs after": s.headcount,
+                 "Cost before": s.cost_per_year_before, "Cost after": s.cost_per_year,
+                 "Customer hours a month before": s.customer_hours_per_month_before,
+                 "Customer hours a month after": s.customer_hours_per_month,
+                 "Customer hours given up": s.customer_hours_given_up_per_month,
+                 "Accounts to lower-touch coverage": s.accounts_to_lower_touch,
+                 "Their ARR": s.arr_to_lower_touch} for s in self.fit.best.segments]
+        kinds: dict[str, Kind] = {"CSMs before": "count", "CSMs after": "count", "Cost before": "money",
+                                  "Cost after": "money", "Customer hours a month before": "decimal",
+                                  "Customer hours a month after": "decimal", "Customer hours given up": "decimal",
+                                  "Accounts to lower-touch coverage": "count", "Their ARR": "money"}
+        return Table("Trade-offs", pd.DataFrame(rows), kinds, self.currency)
+
+    def fit_packages_table(self) -> Table | None:
+        """The chosen package and the next best ones."""
+        if self.fit is None:
+            return None
+        frame = self.fit.packages_frame()
+        out = pd.DataFrame({"Rank": frame["rank"], "Trade-offs": frame["trade_offs"], "Changes": frame["count"],
+                            "CSMs": frame["headcount"], "Cost a year": frame["cost_per_year"],
+                            "Customer hours given up a month": frame["customer_hours_given_up_per_month"]})
+        return Table("Trade-off packages", out, {"Rank": "count", "Changes": "count", "CSMs": "count",
+                                                 "Cost a year": "money", "Customer hours given up a month": "decimal"},
+                     self.currency)
+
+    def options_section(self) -> list:
+        """The section "Options and trade-offs", everything in order (empty without options or a cap)."""
+        if self.comparison is None and self.fit is None:
+            return []
+        out: list = [Html("<h2>Options and trade-offs</h2>")]
+        if self.comparison is not None:
+            out += [Html('<p>The plan beside each option of the scenario, each applied on its own.</p>'),
+                    self.options_table(), self.options_chart(), self.options_changes_table()]
+        if self.fit is not None:
+            out.append(self.fit_html())
+            if not self.fit.nothing_needed:
+                out += [self.fit_table(), self.fit_packages_table()]
+        return out
+
 
 @dataclass(frozen=True)
 class RowKindTable(Table):
@@ -997,7 +1128,8 @@ class RowKindTable(Table):
 
 
 def build(scenario_path: str | Path | Scenario | dict | Context, book_path: str | Path | None = None, *, title: str | None = None,
-          fiscal_year: int | None = None, currency: str | None = None, current_headcount: int | None = None) -> BudgetReport:
+          fiscal_year: int | None = None, currency: str | None = None, current_headcount: int | None = None,
+          headcount_cap: int | None = None, budget_cap: float | str | None = None) -> BudgetReport:
     """Read the inputs, make the one plan and the sensitivity: everything the report shows.
 
     Parameters
@@ -1014,7 +1146,8 @@ def build(scenario_path: str | Path | Scenario | dict | Context, book_path: str 
         For a bad scenario, book or parameter.
     """
     parameters = check_parameters({"title": title, "fiscal_year": fiscal_year, "currency": currency,
-                                   "current_headcount": current_headcount})
+                                   "current_headcount": current_headcount, "headcount_cap": headcount_cap,
+                                   "budget_cap": budget_cap})
     context = load_context(scenario_path, book_path)
     if parameters["currency"] is not None:
         context = context.with_changes({"currency": parameters["currency"]})
@@ -1033,5 +1166,23 @@ def build(scenario_path: str | Path | Scenario | dict | Context, book_path: str 
         book_source=book.source if isinstance(book, Book) else None,
         fiscal=fiscal,
         parameters=parameters,
+        **_options_and_fit(context, parameters),
     )
+
+
+def _options_and_fit(context: Context, parameters: dict) -> dict:
+    """The comparison of the scenario's options (when it has any) and the fit of a cap (when one is given)."""
+    from .options import compare
+
+    out: dict[str, Any] = {"comparison": compare(context) if context.scenario.options else None, "fit": None}
+    if parameters.get("headcount_cap") is not None or parameters.get("budget_cap") is not None:
+        from .exceptions import FitError
+        from .fit import fit
+
+        try:
+            out["fit"] = fit(context, headcount=parameters.get("headcount_cap"), budget=parameters.get("budget_cap"))
+        except FitError as exc:
+            name = "headcount_cap" if parameters.get("headcount_cap") is not None else "budget_cap"
+            raise ReportError(exc.message, file=exc.file, where=f"parameter {name} {parameters[name]:g}") from None
+    return out
 

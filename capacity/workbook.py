@@ -14,11 +14,14 @@ from pathlib import Path
 from .files import atomic_path
 from .sections import BudgetReport, Kind, Table
 
-__all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
+__all__ = ["SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "number_format", "write_workbook", "save_workbook"]
 
 #: Sheet names in workbook order (the two fiscal sheets only with a fiscal year).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Inputs")
+          "Options", "Option changes", "Trade-offs", "Trade-off packages", "Inputs")
+#: The sheets of the scenario's options (only when it has some) and of a cap's trade-offs (only with a cap).
+OPTION_SHEETS = ("Options", "Option changes")
+FIT_SHEETS = ("Trade-offs", "Trade-off packages")
 
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
 
@@ -51,7 +54,14 @@ def _tables(report: BudgetReport) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else [])
+         if report.fiscal is not None else []) + _option_tables(report)
+
+
+def _option_tables(report: BudgetReport) -> list[tuple[str, Table]]:
+    tables = [("Options", report.options_table()), ("Option changes", report.options_changes_table())]
+    if report.fit is not None and not report.fit.nothing_needed:
+        tables += [("Trade-offs", report.fit_table()), ("Trade-off packages", report.fit_packages_table())]
+    return [(name, table) for name, table in tables if table is not None]
 
 
 def write_workbook(report: BudgetReport, path: str | Path) -> Path:

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from capacity import ReportError, fiscal_plan, load_scenario, plan
 from capacity import formatting as fmt
 from capacity.report import NOTEBOOK, parse_parameters, render
-from capacity.workbook import SHEETS
+from capacity.workbook import FIT_SHEETS, OPTION_SHEETS, SHEETS
 
 from .conftest import DEFAULT_SCENARIO, ROOT, chromium_path
 
@@ -209,7 +209,7 @@ def test_the_workbook_beside_the_page_is_the_plan(default_run):
     values = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert values["CSMs needed now (steady state)"] == expected.headcount
     assert values["Cost a year"] == expected.cost_per_year
-    assert book.sheetnames == list(SHEETS)
+    assert book.sheetnames == [s for s in SHEETS if s not in FIT_SHEETS]
     fiscal = fiscal_plan(load_scenario(DEFAULT_SCENARIO))
     months = {r[0]: r for r in book["Fiscal"].iter_rows(min_row=2, values_only=True)}
     header = [c.value for c in book["Fiscal"][1]]
@@ -221,7 +221,8 @@ def test_the_workbook_beside_the_page_is_the_plan(default_run):
 
 def test_the_fixture_workbook_has_no_fiscal_sheets(fixture_run):
     _, _, second = fixture_run
-    assert load_workbook(second.workbook).sheetnames == [s for s in SHEETS if not s.startswith("Fiscal")]
+    assert load_workbook(second.workbook).sheetnames == [
+        s for s in SHEETS if not s.startswith("Fiscal") and s not in OPTION_SHEETS + FIT_SHEETS]
 
 
 def test_a_second_run_replaces_the_report(fixture_run):
