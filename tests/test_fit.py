@@ -350,3 +350,16 @@ def test_fit_is_the_brute_force_optimum_and_its_next_two(case):
         chosen = tuple(k for k, t in enumerate(menu) if t.name in package.chosen)
         remaining = [f for f in remaining if f[3] != chosen]
     assert len(result.alternatives) == min(2, len(found) - 1)
+
+
+def test_vertical_pools_round_up_per_pool_and_fit_still_finds_the_brute_force_optimum():
+    context = load_context(DEFAULT_SCENARIO.parent / "scenario-healthcare-pool.yaml")
+    menu = [t for t in default_menu(context.scenario) if t.group and t.group.startswith("Mid-Market")][:5]
+    menu += [t for t in default_menu(context.scenario) if t.group == "SMB threshold"]
+    assert any(s.pools for s in context.plan.segments)
+    for cap in (context.plan.totals.headcount - 1, context.plan.totals.headcount - 2):
+        found = _brute_force(context, menu, cap_headcount=cap)
+        result = fit(context, headcount=cap, menu=menu)
+        expected = _best(found)
+        assert result.best.customer_hours_given_up_per_month == pytest.approx(expected[0], abs=1e-6)
+        assert (len(result.best.chosen), result.best.cost_per_year) == (expected[1], expected[2])
