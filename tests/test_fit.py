@@ -363,3 +363,34 @@ def test_vertical_pools_round_up_per_pool_and_fit_still_finds_the_brute_force_op
         expected = _best(found)
         assert result.best.customer_hours_given_up_per_month == pytest.approx(expected[0], abs=1e-6)
         assert (len(result.best.chosen), result.best.cost_per_year) == (expected[1], expected[2])
+
+
+# The 0-1 knapsack of Rosetta Code ("Knapsack problem/0-1"): 22 items, weight limit 400; the published optimum
+# keeps 12 items of total weight 396 and value 1030. As a fit: each item is a segment of one customer whose
+# touchpoint takes `value` hours a month (one CSM, costing `weight` a year); a trade-off drops the item (its hours
+# to 0: no CSM, no cost). The budget is the weight limit, and the fewest hours given up is the most value kept.
+KNAPSACK = [("map", 9, 150), ("compass", 13, 35), ("water", 153, 200), ("sandwich", 50, 160), ("glucose", 15, 60),
+            ("tin", 68, 45), ("banana", 27, 60), ("apple", 39, 40), ("cheese", 23, 30), ("beer", 52, 10),
+            ("suntan cream", 11, 70), ("camera", 32, 30), ("T-shirt", 24, 15), ("trousers", 48, 10),
+            ("umbrella", 73, 40), ("waterproof trousers", 42, 70), ("waterproof overclothes", 43, 75),
+            ("note-case", 22, 80), ("sunglasses", 7, 20), ("towel", 18, 12), ("socks", 4, 50), ("book", 30, 10)]
+KNAPSACK_KEPT = {"map", "compass", "water", "sandwich", "glucose", "banana", "suntan cream", "waterproof trousers",
+                 "waterproof overclothes", "note-case", "sunglasses", "socks"}
+
+
+def test_the_published_knapsack_optimum():
+    data = {
+        "csm": {"hours_per_week": 168, "weeks_per_year": 52, "pto_days": 0, "customer_time_share": 1,
+                "loaded_cost_per_year": 1},
+        "segments": [{"name": name, "min_arr": 1000 * i, "customers": 1, "arr": 1000, "loaded_cost_per_year": weight,
+                      "touchpoints": [{"name": "Work", "kind": "recurring", "minutes": 60 * value, "per_month": 1}]}
+                     for i, (name, weight, value) in enumerate(KNAPSACK)],
+        "trade_offs": [{"name": f"Drop {name}", "changes": {f"segments[{name}].touchpoints[Work].per_month": 0}}
+                       for name, _, _ in KNAPSACK],
+    }
+    result = fit(load_context(data), budget=400)
+    dropped = {name.removeprefix("Drop ") for name in result.best.chosen}
+    assert {name for name, _, _ in KNAPSACK} - dropped == KNAPSACK_KEPT
+    assert result.best.cost_per_year == 396
+    total_value = sum(value for _, _, value in KNAPSACK)
+    assert result.best.customer_hours_given_up_per_month == pytest.approx(total_value - 1030)
