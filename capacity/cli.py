@@ -385,7 +385,7 @@ def _run_fit(args: argparse.Namespace) -> None:
     budget = None if args.budget is None else parse_budget(args.budget)
     result = fit(_context(args), headcount=args.headcount, budget=budget)
     if args.json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, allow_nan=False) + "\n")
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str) + "\n")
     else:
         sys.stdout.write(render_fit(result))
     if result.default_menu and not result.nothing_needed:
