@@ -1058,7 +1058,9 @@ class BudgetReport:
         trace = {"type": "bar", "orientation": "h", "y": [v.name for v in variants], "x": heads,
                  "marker": {"color": colors}, "text": [f"{h} CSMs, {c} a year" for h, c in zip(heads, costs)],
                  "textposition": "outside", "cliponaxis": False, "hovertemplate": "%{y}: %{text}<extra></extra>"}
-        layout = _layout(70 + 42 * len(variants), showlegend=False, xaxis={"title": {"text": "CSMs"}})
+        # Room on the right for the "19 CSMs, $2.8M a year" labels.
+        layout = _layout(70 + 42 * len(variants), showlegend=False, xaxis={"title": {"text": "CSMs"}},
+                         margin={"l": 10, "r": 170, "t": 10, "b": 40})
         return Chart("options", (trace,), layout)
 
     def fit_html(self) -> Html:
