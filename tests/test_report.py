@@ -178,7 +178,8 @@ def test_plotly_js_is_embedded_once_and_the_charts_use_it(request, which):
     assert text.index(get_plotlyjs()) < text.index("Plotly.newPlot(")
     charts = [a.get("id") for tag, a in Page(text).tags if tag == "div" and "plotly-graph-div" in a.get("class", "")]
     fiscal = ["chart-fiscal-capacity", "chart-fiscal-cost"] if which == "default" else []
-    assert charts == ["chart-workload", "chart-top-down", "chart-tornado", *fiscal]
+    options = ["chart-options"] if which == "default" else []  # the default scenario lists options
+    assert charts == ["chart-workload", "chart-top-down", "chart-tornado", *fiscal, *options]
     assert all(f'Plotly.newPlot("{c}"' in text for c in charts)
 
 
@@ -188,7 +189,8 @@ def test_code_is_hidden_and_sections_are_in_order(request):
     assert "jp-InputArea-editor" not in text and "hl-ipython3" not in text
     headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
     numbers = [h.split(".")[0] for h in headings]
-    assert numbers == ["1", "2", "3", "4", "5", "6"], headings
+    # "Options and trade-offs" is shown (unnumbered) only when the scenario lists options or a cap is given.
+    assert numbers == ["1", "2", "3", "4", "5", "Options and trade-offs", "6"], headings
 
 
 def test_the_executed_notebook_ran_cleanly(default_run):
