@@ -14,8 +14,9 @@ The optimum is exact over the menu, not greedy:
   Segments interact only through the cap. These choices are a mixed-integer programme
   (``scipy.optimize.milp``, HiGHS): a binary per trade-off, at most one per group, an integer
   headcount per segment (per vertical pool) at or above its FTE, the cap on their sum (or their
-  cost), solved lexicographically in three stages (hours given up; then the number of
-  trade-offs; then cost).
+  cost), solved lexicographically in two stages: the hours given up; then, among packages within
+  :data:`TIE_HOURS` of the fewest, the number of trade-offs and the cost, with a trade-off weighing
+  more than any cost within the cap can differ (an exact integer weight).
 * Every other trade-off (thresholds that move customers between segments, coverage, the time
   split, anything not linear) is enumerated: each combination of them is applied with
   :meth:`Scenario.with_changes` and planned, and the programme above is solved on top of it.
@@ -507,7 +508,8 @@ def _solve(model: _Model, cap: Cap, objective: str, hours_max: float | None = No
     """One stage of the programme: (objective value, binaries chosen) or None when infeasible.
 
     ``objective`` is ``hours`` (given up, including the fixed trade-offs'), ``count`` (trade-offs,
-    fixed included), ``cost`` [a year] or ``headcount``; ``cap`` None leaves the cap out.
+    fixed included), ``count_cost`` (trade-offs, then cost: the value is the pair), ``cost`` [a year]
+    or ``headcount``; ``cap`` None leaves the cap out (not for ``count_cost``).
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -553,6 +555,12 @@ def _solve(model: _Model, cap: Cap, objective: str, hours_max: float | None = No
         c[:nb] = 1.0
     elif objective == "cost":
         c[nb:] = model.unit_cost
+    elif objective == "count_cost":
+        # Fewer trade-offs first, then lower cost, in one programme: a trade-off weighs more than any
+        # cost within the cap can differ.
+        most = cap.budget if cap.budget is not None else cap.headcount * float(np.max(model.unit_cost, initial=0.0))
+        c[:nb] = most + 1.0
+        c[nb:] = model.unit_cost
     else:
         c[nb:] = 1.0
     top = np.concatenate([np.ones(nb), np.full(nu, np.inf)])
@@ -563,10 +571,14 @@ def _solve(model: _Model, cap: Cap, objective: str, hours_max: float | None = No
         return None
     x = np.round(result.x[:nb]).astype(int)
     chosen = tuple(int(j) for j in np.flatnonzero(x))
-    value = {"hours": model.fixed_given_up + float(model.hours_saved[list(chosen)].sum()),
-             "count": len(model.fixed) + len(chosen),
-             "cost": float(result.fun), "headcount": float(result.fun)}[objective]
-    return value, chosen
+    if objective == "hours":
+        return model.fixed_given_up + float(model.hours_saved[list(chosen)].sum()), chosen
+    if objective == "count":
+        return len(model.fixed) + len(chosen), chosen
+    if objective == "count_cost":
+        heads = np.round(result.x[nb:])
+        return (len(model.fixed) + len(chosen), float(model.unit_cost @ heads)), chosen
+    return float(result.fun), chosen
 
 
 def _lexicographic(models: list[_Model], cap: Cap, first: dict):
@@ -582,12 +594,9 @@ def _lexicographic(models: list[_Model], cap: Cap, first: dict):
     if not stage:
         return None
     hours = min(r[0] for _, r in stage) + TIE_HOURS
-    second = [(m, _solve(m, cap, "count", hours_max=hours)) for m, r in stage if r[0] <= hours]
+    second = [(m, _solve(m, cap, "count_cost", hours_max=hours)) for m, r in stage if r[0] <= hours]
     second = [(m, r) for m, r in second if r is not None]
-    count = min(r[0] for _, r in second)
-    third = [(m, _solve(m, cap, "cost", hours_max=hours, count_max=count)) for m, r in second if r[0] <= count]
-    third = [(m, r) for m, r in third if r is not None]
-    model, (_, chosen) = min(third, key=lambda mr: mr[1][0])
+    model, (_, chosen) = min(second, key=lambda mr: mr[1][0])
     return model, chosen
 
 
