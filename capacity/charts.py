@@ -21,7 +21,7 @@ from .content import fiscal_month_series, fte_by_kind
 if TYPE_CHECKING:
     from .content import ReportContent
 
-__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books",
+__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options",
            "fiscal_cost"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
@@ -218,3 +218,17 @@ def fiscal_fan(content: "ReportContent") -> Chart:
     return Chart("fiscal-fan", tuple(traces), layout(340, margin={"t": 36}, legend=_LEGEND_ON_TOP,
                                                      xaxis={"type": "category"},
                                                      yaxis={"autorange": True, "title": {"text": "FTE"}}))
+
+
+def options(content: "ReportContent") -> Chart:
+    """CSMs of the plan and of each option, the plan highlighted."""
+    variants = content.comparison.variants
+    heads = [v.plan.totals.headcount for v in variants]
+    costs = [fmt.money_short(v.plan.totals.cost_per_year, content.currency) for v in variants]
+    colors = [PALETTE["accent"]] + [PALETTE["neutral"]] * (len(variants) - 1)
+    trace = {"type": "bar", "orientation": "h", "y": [v.name for v in variants], "x": heads,
+             "marker": {"color": colors}, "text": [f"{h} CSMs, {c} a year" for h, c in zip(heads, costs)],
+             "textposition": "outside", "cliponaxis": False, "hovertemplate": "%{y}: %{text}<extra></extra>"}
+    # Room on the right for the "19 CSMs, $2.8M a year" labels.
+    return Chart("options", (trace,), layout(70 + 42 * len(variants), showlegend=False, xaxis={"title": {"text": "CSMs"}},
+                                             margin={"l": 10, "r": 170, "t": 10, "b": 40}))

@@ -56,6 +56,8 @@ examples:
   python -m capacity team data/scenario.yaml
   python -m capacity rebalance data/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
   python -m capacity calibrate data/scenario.yaml --activities data/activities.csv --out as-practised.yaml
+  python -m capacity compare data/scenario.yaml
+  python -m capacity fit data/scenario.yaml --headcount 15
 """
 
 
@@ -165,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_team_commands(commands)
     _add_calibrate(commands)
     _add_synth_activities(commands)
+    _add_options_commands(commands)
     return parser
 
 
@@ -547,6 +550,73 @@ def _run_synth_activities(args: argparse.Namespace) -> None:
         orphan_accounts=0 if designed else 4, headers=DEFAULT_HEADERS,
     )
     print(f"wrote the activity log to {path}", file=sys.stderr)
+
+
+# -- options side by side, and what a cap buys ---------------------------------------------
+
+
+def _add_options_commands(commands) -> None:
+    c = commands.add_parser(
+        "compare",
+        help="the plan beside each of the scenario's options (and other scenario files)",
+        description="Print the baseline plan and each option of the scenario's options: list applied alone, "
+        "and the plan of each further scenario file, side by side: CSMs, cost, cost %% of ARR, ARR per CSM, "
+        "customers per CSM and hours per customer a month per segment, and the change from the baseline.",
+    )
+    c.add_argument("scenario", type=Path, help="scenario YAML file (its options: list)")
+    c.add_argument("more", type=Path, nargs="*", metavar="MORE.yaml", help="other scenario files to set beside it")
+    c.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx) for every scenario, instead of their own")
+    c.add_argument("--json", action="store_true", help='print {"options": [{"name", "changes", ...plan keys}]}')
+    c.set_defaults(run=_run_compare)
+
+    f = commands.add_parser(
+        "fit",
+        help="the trade-offs that fit a headcount or budget cap, giving up the fewest customer hours",
+        description="Choose from the scenario's trade_offs: menu (else a default menu, printed to copy and edit) "
+        "the combination that fits the cap and gives up the fewest customer hours a month; ties go to fewer "
+        "trade-offs, then lower cost. Prints what to change, CSMs and cost after, the hours given up per segment, "
+        "the accounts that move to lower-touch coverage, and the next two best packages.",
+    )
+    f.add_argument("scenario", type=Path, help="scenario YAML file")
+    cap = f.add_mutually_exclusive_group(required=True)
+    cap.add_argument("--headcount", type=int, metavar="N", help="total CSMs at most")
+    cap.add_argument("--budget", metavar="AMOUNT", help="cost a year at most, e.g. 2100000, 2.1M or 900k")
+    f.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    f.add_argument("--json", action="store_true", help="print one JSON object instead of sentences and a table")
+    f.set_defaults(run=_run_fit)
+
+
+def _run_compare(args: argparse.Namespace) -> None:
+    import json
+
+    from .context import load_context
+    from .options import compare, render_comparison
+
+    base = _context(args)
+    # A --book given is loaded once and used by every scenario; otherwise each reads its own book.
+    extras = [load_context(path, base.book if args.book is not None else None) for path in args.more]
+    result = compare(base, extras)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str) + "\n")
+    else:
+        sys.stdout.write(render_comparison(result))
+
+
+def _run_fit(args: argparse.Namespace) -> None:
+    import json
+
+    from .fit import fit, menu_yaml, parse_budget, render_fit
+
+    budget = None if args.budget is None else parse_budget(args.budget)
+    result = fit(_context(args), headcount=args.headcount, budget=budget)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str) + "\n")
+    else:
+        sys.stdout.write(render_fit(result))
+    if result.default_menu and not result.nothing_needed:
+        note = ("The scenario has no trade_offs: menu, so this default one was used; copy it into the scenario "
+                "to edit it:\n\n" + menu_yaml(result.menu))
+        print(note, file=sys.stderr if args.json else sys.stdout, end="")
 
 
 def main(argv: list[str] | None = None) -> int:

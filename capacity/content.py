@@ -54,6 +54,8 @@ PARAMETERS: dict[str, str] = {
     "currency": "a three-letter code such as USD or EUR (default: the scenario's)",
     "current_headcount": "a whole number: CSMs today (default: the fiscal year's start)",
     "activities_path": "an activity log (CSV or .xlsx): adds a Designed versus actual section",
+    "headcount_cap": "a whole number: the CSMs the CFO allows; the report shows what that cap buys",
+    "budget_cap": "an amount a year such as 2100000 or 2.1M: the budget the CFO allows; the report shows what it buys",
 }
 
 
@@ -109,7 +111,32 @@ def check_parameters(values: dict[str, Any], where: str = "parameter") -> dict[s
                 raise ReportError("activity log not found" if not path.exists() else "is not a file", file=path,
                                   where=spot)
             out[name] = str(path.resolve())
+        elif name in ("headcount_cap", "budget_cap"):
+            out[name] = _check_cap(name, value, spot)
+    if out.get("headcount_cap") is not None and out.get("budget_cap") is not None:
+        raise ReportError("give headcount_cap or budget_cap, not both", where=f"{where} budget_cap")
     return out
+
+
+def _check_cap(name: str, value: Any, spot: str) -> int | float:
+    """A headcount cap (a whole number) or a budget cap (a number, or text such as 2.1M)."""
+    if name == "headcount_cap":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ReportError(f"must be a whole number of CSMs, 0 or more (got {value!r})", where=spot)
+        return value
+    from .exceptions import FitError
+    from .fit import parse_budget
+
+    if isinstance(value, bool):
+        raise ReportError(f"must be an amount a year such as 2100000 or 2.1M (got {value!r})", where=spot)
+    if isinstance(value, (int, float)):
+        if not (math.isfinite(value) and 0 <= value <= 1e12):
+            raise ReportError(f"must be an amount a year from 0 to 1,000,000,000,000 (got {value!r})", where=spot)
+        return float(value)
+    try:
+        return parse_budget(str(value))
+    except FitError:
+        raise ReportError(f"must be an amount a year such as 2100000 or 2.1M (got {value!r})", where=spot) from None
 
 
 # -- tables ---------------------------------------------------------------------------
@@ -534,6 +561,10 @@ class ReportContent:
     practised_plan: Any = None
     #: The fiscal year simulated (:func:`capacity.simulate.simulate`), with ``fiscal_year`` and ``uncertainty`` blocks.
     simulation: Any = None
+    #: The scenario's options beside the plan (:func:`capacity.options.compare`), None without options.
+    comparison: Any = None
+    #: What the ``headcount_cap`` or ``budget_cap`` parameter buys (:func:`capacity.fit.fit`), None without one.
+    fit: Any = None
 
     @property
     def currency(self) -> str:
@@ -873,6 +904,78 @@ class ReportContent:
                 rows.append((f"Report parameter {name}", value, "text"))
         return _measures("Other inputs", rows, ["Input", "Value"], self.currency, "text")
 
+    # -- options and trade-offs -------------------------------------------------------
+
+    def options_table(self) -> Table | None:
+        """The plan and each option side by side, with the change from the plan."""
+        if self.comparison is None:
+            return None
+        frame = self.comparison.to_frame()
+        out = pd.DataFrame({"Option": frame.index, "CSMs": frame["headcount"].to_numpy(),
+                            "CSMs vs plan": frame["headcount_change"].to_numpy(),
+                            "Cost a year": frame["cost_per_year"].to_numpy(),
+                            "Cost vs plan": frame["cost_change"].to_numpy(),
+                            "Cost % of ARR": frame["cost_pct_arr"].to_numpy(),
+                            "ARR per CSM": frame["arr_per_csm"].to_numpy()})
+        kinds: dict[str, Kind] = {"CSMs": "count", "CSMs vs plan": "count", "Cost a year": "money",
+                                  "Cost vs plan": "money", "Cost % of ARR": "percent", "ARR per CSM": "money"}
+        for name in self.comparison.segment_names:
+            out[f"{name}: customers per CSM"] = frame[f"customers_per_csm[{name}]"].to_numpy()
+            out[f"{name}: hours per customer a month"] = frame[f"hours_per_customer_per_month[{name}]"].to_numpy()
+            kinds[f"{name}: customers per CSM"] = "decimal"
+            kinds[f"{name}: hours per customer a month"] = "hours"
+        return Table("Options", out, kinds, self.currency)
+
+    def options_changes_table(self) -> Table | None:
+        """What each option changes, key path by key path."""
+        if self.comparison is None:
+            return None
+        rows = [{"Option": v.name, "Key path": path, "New value": str(value)}
+                for v in self.comparison.variants[1:] for path, value in (v.changes or {}).items()]
+        return Table("Option changes", pd.DataFrame(rows, columns=["Option", "Key path", "New value"]), {}, self.currency)
+
+    def fit_sentences(self) -> list[Sentence]:
+        """What the cap buys, in sentences (empty without a cap)."""
+        return [] if self.fit is None else [_sentence(line) for line in self.fit.sentences()]
+
+    def fit_note(self) -> Paragraph:
+        """Which menu the fit chose from, and its rule."""
+        menu = ("a default menu built from the scenario (each recurring and inbound touchpoint at 3/4 and half of its "
+                "frequency, each threshold raised by a fifth)" if self.fit.default_menu else
+                f"the scenario's {len(self.fit.menu)} trade-offs")
+        return Paragraph(_sentence(f"Chosen from {menu}: of every combination that fits, the one that gives up the "
+                                   "fewest customer hours a month; ties go to fewer changes, then to the lower cost."),
+                         note=True)
+
+    def fit_table(self) -> Table | None:
+        """Each segment before and after the chosen trade-offs."""
+        if self.fit is None:
+            return None
+        rows = [{"Segment": s.name, "CSMs before": s.headcount_before, "CSMs after": s.headcount,
+                 "Cost before": s.cost_per_year_before, "Cost after": s.cost_per_year,
+                 "Customer hours a month before": s.customer_hours_per_month_before,
+                 "Customer hours a month after": s.customer_hours_per_month,
+                 "Customer hours given up": s.customer_hours_given_up_per_month,
+                 "Accounts to lower-touch coverage": s.accounts_to_lower_touch,
+                 "Their ARR": s.arr_to_lower_touch} for s in self.fit.best.segments]
+        kinds: dict[str, Kind] = {"CSMs before": "count", "CSMs after": "count", "Cost before": "money",
+                                  "Cost after": "money", "Customer hours a month before": "decimal",
+                                  "Customer hours a month after": "decimal", "Customer hours given up": "decimal",
+                                  "Accounts to lower-touch coverage": "count", "Their ARR": "money"}
+        return Table("Trade-offs", pd.DataFrame(rows), kinds, self.currency)
+
+    def fit_packages_table(self) -> Table | None:
+        """The chosen package and the next best ones."""
+        if self.fit is None:
+            return None
+        frame = self.fit.packages_frame()
+        out = pd.DataFrame({"Rank": frame["rank"], "Trade-offs": frame["trade_offs"], "Changes": frame["count"],
+                            "CSMs": frame["headcount"], "Cost a year": frame["cost_per_year"],
+                            "Customer hours given up a month": frame["customer_hours_given_up_per_month"]})
+        return Table("Trade-off packages", out, {"Rank": "count", "Changes": "count", "CSMs": "count",
+                                                 "Cost a year": "money", "Customer hours given up a month": "decimal"},
+                     self.currency)
+
     # -- the fiscal year as ranges (with an uncertainty block) --------------------------
 
     #: How the report names the simulation's uncertain inputs.
@@ -1161,7 +1264,8 @@ class ReportContent:
 
 def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path | None = None, *,
           title: str | None = None, fiscal_year: int | None = None, currency: str | None = None,
-          current_headcount: int | None = None, activities_path: str | Path | None = None) -> ReportContent:
+          current_headcount: int | None = None, activities_path: str | Path | None = None,
+          headcount_cap: int | None = None, budget_cap: float | str | None = None) -> ReportContent:
     """Load the inputs once and compute the plan, the fiscal plan and the sensitivity: the report's content.
 
     Parameters
@@ -1181,7 +1285,8 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
     from .context import load_context
 
     parameters = check_parameters({"title": title, "fiscal_year": fiscal_year, "currency": currency,
-                                   "current_headcount": current_headcount, "activities_path": activities_path})
+                                   "current_headcount": current_headcount, "activities_path": activities_path,
+                                   "headcount_cap": headcount_cap, "budget_cap": budget_cap})
     context = load_context(scenario, book)
     if parameters["currency"] is not None:
         context = context.with_changes({"currency": parameters["currency"]})
@@ -1204,7 +1309,25 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
         calibration=calibration,
         practised_plan=practised,
         simulation=_simulation(context),
+        **_options_and_fit(context, parameters),
     )
+
+
+def _options_and_fit(context: "Context", parameters: dict) -> dict:
+    """The comparison of the scenario's options (when it has any) and the fit of a cap (when one is given)."""
+    from .options import compare
+
+    out: dict[str, Any] = {"comparison": compare(context) if context.scenario.options else None, "fit": None}
+    if parameters.get("headcount_cap") is not None or parameters.get("budget_cap") is not None:
+        from .exceptions import FitError
+        from .fit import fit
+
+        try:
+            out["fit"] = fit(context, headcount=parameters.get("headcount_cap"), budget=parameters.get("budget_cap"))
+        except FitError as exc:
+            name = "headcount_cap" if parameters.get("headcount_cap") is not None else "budget_cap"
+            raise ReportError(exc.message, file=exc.file, where=f"parameter {name} {parameters[name]:g}") from None
+    return out
 
 
 def _simulation(context: "Context"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from os import PathLike
 
 __all__ = ["CapacityError", "ScenarioError", "BookError", "ActivityLogError", "ReportError", "OutputError",
-           "RebalanceInfeasible"]
+           "RebalanceInfeasible", "FitError"]
 
 
 class CapacityError(ValueError):
@@ -68,3 +68,7 @@ class OutputError(CapacityError, OSError):
 
 class RebalanceInfeasible(CapacityError):
     """No rebalance of today's team meets the utilization band asked for (too few CSMs, or too lumpy)."""
+
+
+class FitError(CapacityError):
+    """A headcount or budget cap that no combination of the trade-off menu reaches (or a cap that is no number)."""

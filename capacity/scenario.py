@@ -41,6 +41,8 @@ __all__ = [
     "WorkloadMultipliers",
     "SegmentUncertainty",
     "Uncertainty",
+    "Option",
+    "TradeOff",
     "Scenario",
     "month_index",
     "month_label",
@@ -520,6 +522,62 @@ def _uncertainty_fits_scenario(value: Uncertainty | None, info: ValidationInfo) 
     return value
 
 
+# -- options and trade-offs ------------------------------------------------------------
+# Named sets of changes to the scenario (key paths of Scenario.with_changes). Plan and fiscal
+# plan ignore them: `python -m capacity compare` puts each option beside the plan, and
+# `python -m capacity fit` picks trade-offs from the menu to fit a headcount or budget cap.
+
+#: Top-level keys an option may not change: the menus themselves, and the book (compare another
+#: book with --book, or another scenario file).
+_NOT_CHANGEABLE = ("options", "trade_offs", "book")
+
+
+class Option(_Frozen):
+    """A named variant of the scenario: key path -> new value, as in :meth:`Scenario.with_changes`."""
+
+    name: Name
+    changes: dict[str, Any]
+
+
+class TradeOff(Option):
+    """An item of the menu ``fit`` chooses from; at most one trade-off of a ``group`` is taken."""
+
+    group: Name | None = None
+
+
+def _check_menus(scenario: "Scenario") -> None:
+    """Every option and trade-off applies to the scenario: each is one valid ``with_changes``.
+
+    Checked on the scenario without its menus, so checking a change never checks the menus again.
+    """
+    if not scenario.options and not scenario.trade_offs:
+        return
+    from . import keypath
+
+    bare = scenario.without_menus()
+    for key in ("options", "trade_offs"):
+        names: dict[str, int] = {}
+        for i, item in enumerate(getattr(scenario, key)):
+            label = f"{key}[{i}] ({item.name})"
+            if item.name in names:
+                raise ScenarioError(f"the name {item.name!r} is also {key}[{names[item.name]}]'s; give each its own name",
+                                    file=scenario.source, where=f"{label}.name")
+            names[item.name] = i
+            if not item.changes:
+                raise ScenarioError("is empty: give at least one key path and its new value, e.g. "
+                                    "{\"segments[SMB].touchpoints[Quarterly health check].per_year\": 2}",
+                                    file=scenario.source, where=f"{label}.changes")
+            try:
+                for path in item.changes:
+                    first = keypath.parse(path)[0][1]
+                    if first in _NOT_CHANGEABLE:
+                        raise ScenarioError(f"an option cannot change {first}", where=path)
+                bare.with_changes(item.changes)
+            except ScenarioError as exc:
+                message = f"{exc.where}: {exc.message}" if exc.where else exc.message
+                raise ScenarioError(message, file=scenario.source, where=f"{label}.changes") from None
+
+
 class Scenario(_Frozen):
     """A whole capacity scenario, as in the YAML file (version 1)."""
 
@@ -547,6 +605,8 @@ class Scenario(_Frozen):
         "e.g. {QBR: Business review}; other types match touchpoint names ignoring case and spaces.",
     )
     uncertainty: Annotated[Uncertainty | None, AfterValidator(_uncertainty_fits_scenario)] = None
+    options: tuple[Option, ...] = ()
+    trade_offs: tuple[TradeOff, ...] = ()
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -688,9 +748,19 @@ class Scenario(_Frozen):
         for place, value in zip(resolved, changes.values()):
             keypath.assign(data, place, value)
         try:
-            return _validate(data, source=self.source)
+            # The menus are checked again only when a change edits them.
+            return _validate(data, source=self.source,
+                             menus=any(place.steps[0].key in ("options", "trade_offs") for place in resolved))
         except ScenarioError as exc:
             raise _name_the_change(exc, resolved, self.source) from None
+
+    def without_menus(self) -> "Scenario":
+        """This scenario without its ``options`` and ``trade_offs`` (the plan is the same)."""
+        if not self.options and not self.trade_offs:
+            return self
+        bare = self.model_copy(update={"options": (), "trade_offs": ()})
+        bare._source = self._source
+        return bare
 
 
 # -- loading ------------------------------------------------------------------------
@@ -808,12 +878,14 @@ def load_scenario(path_or_dict: str | Path | dict | Scenario) -> Scenario:
     return _validate(data, source=path)
 
 
-def _validate(data: dict, source: Path | None) -> Scenario:
+def _validate(data: dict, source: Path | None, menus: bool = True) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise _translate(exc, source) from None
     scenario._source = source
+    if menus:
+        _check_menus(scenario)
     return scenario
 
 

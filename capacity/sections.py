@@ -141,6 +141,23 @@ class BudgetReport:
             return [sentences]
         return [sentences, html.ChartView(charts.todays_books(self.content)), html.table(self.content.todays_books_table())]
 
+    def options_section(self) -> list:
+        """Options and trade-offs: the options side by side and what a cap buys (empty without either)."""
+        c = self.content
+        if c.comparison is None and c.fit is None:
+            return []
+        out: list = [html.Html("<h2>Options and trade-offs</h2>")]
+        if c.comparison is not None:
+            out += [html.paragraph(_content.Paragraph(_content._sentence(
+                        "The plan beside each option of the scenario, each applied on its own."))),
+                    html.table(c.options_table()), html.ChartView(charts.options(c)), html.table(c.options_changes_table())]
+        if c.fit is not None:
+            out += [html.Html(f"<h3>What {html.escape(c.fit.cap.text(c.currency))} buys</h3>"),
+                    html.sentence_list(c.fit_sentences()), html.paragraph(c.fit_note())]
+            if not c.fit.nothing_needed:
+                out += [html.table(c.fit_table()), html.table(c.fit_packages_table())]
+        return out
+
     def inputs_tables(self) -> list[html.Html]:
         """The assumptions: every inputs table in order."""
         return [html.table(t) for t in self.content.inputs_tables()]

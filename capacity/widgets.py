@@ -21,7 +21,7 @@ from plotly.subplots import make_subplots
 
 from .book import Book
 from .context import Context, load_context
-from .formatting import currency_symbol, money_short
+from .formatting import currency_symbol, money_short, percent
 from .knobs import Knob
 from .plan import Plan
 from .scenario import Scenario
@@ -161,6 +161,7 @@ class Workbook(widgets.VBox):
         if self.book_figure is not None:
             lower = [_boxed(self.book_figure, "capacity-chart-book"), self.table]
         self.children = [widgets.HTML(_LEVER_STYLE), self.summary, widgets.HBox([left, charts]), *lower]
+        self.children = [*self.children, self._options_area()]
         self.add_class("capacity-workbook")
         self.refresh(book=True)
 
@@ -375,6 +376,95 @@ class Workbook(widgets.VBox):
                 at = math.log10(self.levers.value(lever))
                 trace = fig.data[len(self.bench.names) + j]
                 trace.x, trace.y = [at, at], [0, top]
+
+    # -- options: pins and a cap ---------------------------------------------------------
+
+    def _options_area(self) -> widgets.VBox:
+        """"Pin as option" keeps the sliders' state as a named column beside the baseline; a cap field
+        shows the best package of the scenario's trade-off menu for that cap (:mod:`capacity.fit`)."""
+        from .options import PinBoard
+
+        self.pins = PinBoard(self.bench.base_plan)
+        self.pin_name = widgets.Text(placeholder="name of the option", description="Option",
+                                     style={"description_width": "60px"}, layout=widgets.Layout(width="300px"))
+        self.pin_button = widgets.Button(description="Pin as option", icon="thumb-tack", layout=widgets.Layout(width="160px"))
+        self.pin_button.add_class("capacity-pin")
+        self.pin_button.on_click(lambda _button: self.pin())
+        self.clear_pins_button = widgets.Button(description="Clear pins", icon="times", layout=widgets.Layout(width="130px"))
+        self.clear_pins_button.add_class("capacity-clear-pins")
+        self.clear_pins_button.on_click(lambda _button: self.clear_pins())
+        self.pins_table = widgets.HTML("")
+        self.pins_table.add_class("capacity-pins")
+        self.cap_field = widgets.BoundedIntText(value=0, min=0, max=1_000_000, description="Headcount cap",
+                                                style={"description_width": "100px"}, layout=widgets.Layout(width="220px"))
+        self.cap_field.add_class("capacity-cap")
+        self.cap_field.observe(lambda change: self.show_cap(change["new"]), names="value")
+        self.cap_result = widgets.HTML("<i>Give the CSMs the CFO allows to see what to trade off.</i>")
+        self.cap_result.add_class("capacity-cap-result")
+        self._draw_pins()
+        return widgets.VBox([
+            widgets.HTML("<b>Options side by side</b>"),
+            widgets.HBox([self.pin_name, self.pin_button, self.clear_pins_button]), self.pins_table,
+            widgets.HTML("<b>What a capped team can still deliver</b> (from the scenario's trade-off menu)"),
+            self.cap_field, self.cap_result,
+        ])
+
+    def pin(self, name: str | None = None) -> None:
+        """Keep the sliders' current plan as a named option beside the baseline."""
+        changes = self.levers.changes()
+        self.pins = self.pins.pin(self.plan, changes, name if name is not None else self.pin_name.value)
+        self.pin_name.value = ""
+        self._draw_pins()
+
+    def clear_pins(self) -> None:
+        """Remove every pinned option."""
+        self.pins = self.pins.cleared()
+        self._draw_pins()
+
+    def show_cap(self, headcount: int) -> None:
+        """The best package of the menu for a cap of ``headcount`` CSMs (nothing for 0)."""
+        from .exceptions import CapacityError
+        from .fit import fit
+
+        if not headcount:
+            self.cap_result.value = "<i>Give the CSMs the CFO allows to see what to trade off.</i>"
+            return
+        try:
+            result = fit(self.bench.context, headcount=int(headcount))
+        except CapacityError as exc:
+            self.cap_result.value = f"<span class='capacity-cap-error'>{html.escape(exc.message)}</span>"
+            return
+        self.cap_fit = result
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in result.sentences())
+        self.cap_result.value = f"<ul>{items}</ul>"
+
+    def _draw_pins(self) -> None:
+        comparison = self.pins.comparison()
+        cur = self.bench.scenario.currency
+        variants = comparison.variants
+        head = "".join(f"<th>{html.escape(v.name)}</th>" for v in variants)
+        base = comparison.baseline.plan.totals
+
+        def cells(values) -> str:
+            return "".join(f"<td>{html.escape(v)}</td>" for v in values)
+
+        def change(value: float, base_value: float, text) -> str:
+            return "" if value == base_value else f" ({'+' if value > base_value else '-'}{text(abs(value - base_value))})"
+
+        rows = [
+            ("CSMs", [f"{v.plan.totals.headcount:,}{change(v.plan.totals.headcount, base.headcount, lambda d: f'{d:,}')}"
+                      for v in variants]),
+            ("Cost a year", [f"{money_short(v.plan.totals.cost_per_year, cur)}"
+                             f"{change(v.plan.totals.cost_per_year, base.cost_per_year, lambda d: money_short(d, cur))}"
+                             for v in variants]),
+            ("Cost % of ARR", [percent(v.plan.totals.cost_pct_arr) for v in variants]),
+        ]
+        for name in comparison.segment_names:
+            rows.append((f"{name}: customers per CSM",
+                         [_customers_per_csm_text(s.customers_per_csm).removesuffix(" customers per CSM")
+                          if (s := next((x for x in v.plan.segments if x.name == name), None)) else "" for v in variants]))
+        body = "".join(f"<tr><th>{html.escape(label)}</th>{cells(values)}</tr>" for label, values in rows)
+        self.pins_table.value = f"<table class='capacity-table'><tr><th></th>{head}</tr>{body}</table>"
 
 
 def _boxed(widget: widgets.Widget, css_class: str) -> widgets.Box:

@@ -15,11 +15,15 @@ from . import formatting as fmt
 from .content import Kind, ReportContent, Table
 from .files import atomic_path
 
-__all__ = ["SHEETS", "number_format", "write_workbook", "save_workbook"]
+__all__ = ["SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "number_format", "write_workbook", "save_workbook"]
 
 #: Sheet names in workbook order (the fiscal sheets only with a fiscal year, the ranges only with an uncertainty block).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Today's books", "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Inputs")
+          "Today's books", "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Options",
+          "Option changes", "Trade-offs", "Trade-off packages", "Inputs")
+#: The sheets of the scenario's options (only when it has some) and of a cap's trade-offs (only with a cap).
+OPTION_SHEETS = ("Options", "Option changes")
+FIT_SHEETS = ("Trade-offs", "Trade-off packages")
 
 
 def number_format(kind: Kind, currency: str = "USD") -> str:
@@ -49,7 +53,15 @@ def _tables(report: ReportContent) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else []) + _todays_books(report) + _simulation_tables(report)
+         if report.fiscal is not None else []) + _todays_books(report) + _simulation_tables(report) + _option_tables(report)
+
+
+def _option_tables(report: ReportContent) -> list[tuple[str, Table]]:
+    """The options and, with a cap, its trade-offs."""
+    tables = [("Options", report.options_table()), ("Option changes", report.options_changes_table())]
+    if report.fit is not None and not report.fit.nothing_needed:
+        tables += [("Trade-offs", report.fit_table()), ("Trade-off packages", report.fit_packages_table())]
+    return [(name, table) for name, table in tables if table is not None]
 
 
 def _simulation_tables(report: ReportContent) -> list[tuple[str, Table]]:

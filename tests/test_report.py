@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from capacity import ReportError, fiscal_plan, load_scenario, plan
 from capacity import formatting as fmt
 from capacity.report import NOTEBOOK, parse_parameters, render
-from capacity.workbook import SHEETS
+from capacity.workbook import FIT_SHEETS, OPTION_SHEETS, SHEETS
 
 from .conftest import DEFAULT_SCENARIO, ROOT, chromium_path
 
@@ -179,10 +179,12 @@ def test_plotly_js_is_embedded_once_and_the_charts_use_it(request, which):
     assert text.count(get_plotlyjs()) == 1
     assert text.index(get_plotlyjs()) < text.index("Plotly.newPlot(")
     charts = [a.get("id") for tag, a in Page(text).tags if tag == "div" and "plotly-graph-div" in a.get("class", "")]
-    # The default data has an uncertainty block: its fiscal section ends with the demand fan.
+    # The default data has an uncertainty block (its fiscal section ends with the demand fan), owners in its book
+    # and options.
     fiscal = ["chart-fiscal-capacity", "chart-fiscal-cost", "chart-fiscal-fan"] if which == "default" else []
     books = ["chart-todays-books"] if which == "default" else []  # the fixture's book names no owners
-    assert charts == ["chart-workload", "chart-top-down", "chart-tornado", *fiscal, *books]
+    options = ["chart-options"] if which == "default" else []  # the default scenario lists options
+    assert charts == ["chart-workload", "chart-top-down", "chart-tornado", *fiscal, *books, *options]
     assert all(f'Plotly.newPlot("{c}"' in text for c in charts)
 
 
@@ -192,7 +194,8 @@ def test_code_is_hidden_and_sections_are_in_order(request):
     assert "jp-InputArea-editor" not in text and "hl-ipython3" not in text
     headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
     numbers = [h.split(".")[0] for h in headings]
-    assert numbers == ["1", "2", "3", "4", "5", "6", "7"], headings
+    # "Options and trade-offs" is shown (unnumbered) only when the scenario lists options or a cap is given.
+    assert numbers == ["1", "2", "3", "4", "5", "6", "Options and trade-offs", "7"], headings
 
 
 def test_the_executed_notebook_ran_cleanly(default_run):
@@ -213,7 +216,7 @@ def test_the_workbook_beside_the_page_is_the_plan(default_run):
     values = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert values["CSMs needed now (steady state)"] == expected.headcount
     assert values["Cost a year"] == expected.cost_per_year
-    assert book.sheetnames == list(SHEETS)
+    assert book.sheetnames == [s for s in SHEETS if s not in FIT_SHEETS]
     fiscal = fiscal_plan(load_scenario(DEFAULT_SCENARIO))
     months = {r[0]: r for r in book["Fiscal"].iter_rows(min_row=2, values_only=True)}
     header = [c.value for c in book["Fiscal"][1]]
@@ -238,8 +241,9 @@ def test_the_live_model_beside_the_workbook_is_the_excel_command_s(default_run, 
 
 def test_the_fixture_workbook_has_no_fiscal_sheets(fixture_run):
     _, _, second = fixture_run
-    assert load_workbook(second.workbook).sheetnames == [s for s in SHEETS if not s.startswith("Fiscal")
-                                                         and s != "Today's books"]  # its book has no owners
+    assert load_workbook(second.workbook).sheetnames == [
+        s for s in SHEETS if not s.startswith("Fiscal") and s != "Today's books"  # its book has no owners
+        and s not in OPTION_SHEETS + FIT_SHEETS]
 
 
 def test_a_second_run_replaces_the_report(fixture_run):

@@ -58,6 +58,7 @@ def test_the_walkthroughs_are_there():
         "04-vertical-pools.ipynb",
         "05-designed-versus-actual.ipynb",
         "06-ranges-for-the-budget.ipynb",
+        "07-negotiating-the-budget.ipynb",
     ]
 
 
@@ -416,6 +417,39 @@ def _ranges(params: dict) -> dict[str, list[float]]:
     }
 
 
+def _negotiating_the_budget(params: dict) -> dict[str, list[float]]:
+    """Walkthrough 7: the sample scenario's options side by side, and what the parameters' caps buy."""
+    import itertools
+
+    from capacity.context import load_context
+    from capacity.fit import fit
+    from capacity.options import compare
+
+    context = load_context(WALKTHROUGHS / params["SCENARIO"])
+
+    def fitted(result) -> list[float]:
+        return [result.best.headcount, result.baseline.totals.headcount, result.best.cost_per_year / 1e6,
+                result.best.customer_hours_given_up_per_month, *(m.accounts for m in result.best.moves),
+                *(a.customer_hours_given_up_per_month for a in result.alternatives)]
+
+    # The fewest CSMs any combination of the menu reaches, by trying them all (at most one per group).
+    menu = context.scenario.trade_offs
+    fewest = context.plan.totals.headcount
+    for size in range(1, len(menu) + 1):
+        for combo in itertools.combinations(menu, size):
+            groups = [t.group for t in combo if t.group is not None]
+            if len(groups) == len(set(groups)):
+                changes = {k: v for t in combo for k, v in t.changes.items()}
+                fewest = min(fewest, context.with_changes(changes).plan.totals.headcount)
+    return {
+        "compare": [v for variant in compare(context).variants
+                    for v in (variant.plan.totals.headcount, variant.plan.totals.cost_per_year / 1e6)],
+        "fit": fitted(fit(context, headcount=params["HEADCOUNT_CAP"])),
+        "budget": fitted(fit(context, budget=params["BUDGET_CAP"])),
+        "out-of-reach": [params["OUT_OF_REACH"], fewest],
+    }
+
+
 EXPECTED = {
     "05-designed-versus-actual.ipynb": _designed_versus_actual,
     "01-bottom-up-one-segment.ipynb": _one_segment,
@@ -423,6 +457,7 @@ EXPECTED = {
     "03-budgeting-the-fiscal-year.ipynb": _fiscal_year,
     "04-vertical-pools.ipynb": _vertical_pools,
     "06-ranges-for-the-budget.ipynb": _ranges,
+    "07-negotiating-the-budget.ipynb": _negotiating_the_budget,
 }
 
 

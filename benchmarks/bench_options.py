@@ -1,0 +1,62 @@
+"""Budgets of options and trade-offs: compare five options, fit a cap, pin the what-if's state."""
+
+from __future__ import annotations
+
+import time
+
+from capacity.context import load_context
+from capacity.fit import default_menu, fit
+from capacity.options import compare
+
+from .books import DEFAULT_SCENARIO
+from .harness import Measurement, budget, median_seconds
+
+#: Five options of the kind a CS leader sets beside the plan.
+FIVE_OPTIONS = [
+    {"name": "SMB goes digital", "changes": {"segments[SMB].coverage": "digital",
+                                             "segments[SMB].touchpoints[Quarterly health check].per_year": 0}},
+    {"name": "Two EBRs a year", "changes": {"segments[Enterprise].touchpoints[Executive business review].per_year": 2}},
+    {"name": "Mid-Market from $35k", "changes": {"segments[Mid-Market].min_arr": 35000}},
+    {"name": "Time split 70%", "changes": {"csm.customer_time_share": 0.7}},
+    {"name": "Monthly check-in every other month",
+     "changes": {"segments[Mid-Market].touchpoints[Monthly check-in].per_month": 0.5}},
+]
+
+
+@budget("fit a 15-CSM cap on the default scenario and its default menu (median, after loading)", limit=1.0, unit="s")
+def fit_default(smoke: bool) -> Measurement:
+    context = load_context(DEFAULT_SCENARIO)
+    menu = default_menu(context.scenario)
+    fit(context, headcount=15, menu=menu)  # scipy imported once, as in a session
+    seconds = median_seconds(lambda: fit(load_context(context.scenario, context.book), headcount=15, menu=menu),
+                             repeat=1 if smoke else 5)
+    # The processor time of one run beside the wall time: on a shared machine the two part ways.
+    started = time.process_time()
+    fit(load_context(context.scenario, context.book), headcount=15, menu=menu)
+    return Measurement(seconds, f"{len(menu)} trade-offs; {time.process_time() - started:.2f} s of processor time")
+
+
+@budget("compare 5 options on the default scenario (median, after loading)", limit=100, unit="ms")
+def compare_five(smoke: bool) -> Measurement:
+    context = load_context(DEFAULT_SCENARIO).with_changes({"options": FIVE_OPTIONS})
+
+    def run() -> None:
+        # A fresh context each time: nothing planned is reused from the run before.
+        compare(load_context(context.scenario, context.book))
+
+    return Measurement(median_seconds(run, repeat=3 if smoke else 11) * 1000, "5 options and the baseline")
+
+
+@budget("pin the what-if's sliders as an option, comparison table redrawn (median)", limit=50, unit="ms")
+def pin_option(smoke: bool) -> Measurement:
+    from capacity.widgets import build_workbook
+
+    workbook = build_workbook(load_context(DEFAULT_SCENARIO))
+    workbook.sliders[workbook.bench.knob("frequency", "Enterprise", 0)].value = 2.0
+
+    def pin() -> None:
+        workbook.pin("Twice a month")
+        if len(workbook.pins.pins) > 5:
+            workbook.clear_pins()
+
+    return Measurement(median_seconds(pin, repeat=5 if smoke else 51) * 1000, "the widget's pin: changes, plan kept, table")
