@@ -81,11 +81,10 @@ def chromium_path() -> str:
 
 
 def pytest_collection_modifyitems(items):
-    """Keep a test file on one worker of a parallel run (``-n auto --dist loadgroup``), and every test that
-    drives chromium (browser tests; the walkthroughs' charts, drawn by kaleido) on the same one, one at a time:
-    two headless browsers at once on a two-core machine starve each other past their timeouts."""
+    """Keep a test file on one worker of a parallel run (``-n auto --dist loadgroup``; a walkthrough's cells
+    run in order in one kernel), and the browser tests on the same worker, one at a time: two headless
+    browsers driving JupyterLab or Voila at once on a two-core machine starve each other past their timeouts."""
     for item in items:
         if item.get_closest_marker("xdist_group") is None:
             path = item.nodeid.split("::")[0]
-            chromium = item.get_closest_marker("browser") is not None or path.startswith("notebooks/walkthroughs/")
-            item.add_marker(pytest.mark.xdist_group("chromium" if chromium else path))
+            item.add_marker(pytest.mark.xdist_group("browser" if item.get_closest_marker("browser") else path))

@@ -67,6 +67,10 @@ def as_dict(source) -> dict:
     counted = plan(scenario)
     data = scenario.model_dump(mode="json", exclude_none=True)
     data.pop("book", None)
+    # The menus, the uncertainty and the activity log's keys are not the steady-state plan's: edits made to the
+    # inputs below could make an option's changes refuse the scenario.
+    for key in ("options", "trade_offs", "uncertainty", "activity_columns", "activity_types"):
+        data.pop(key, None)
     for seg, sp in zip(data["segments"], counted.segments):
         seg["customers"], seg["arr"] = sp.customers, sp.arr
     return data

@@ -88,7 +88,8 @@ def test_the_wheel_renders_the_default_report_in_a_fresh_environment(tmp_path):
     assert Path(probe["python"]) == Path(probe["kernel_python"]) == python
 
     done = run(python, "-m", "capacity", "report", "data/scenario.yaml", "--out", "reports", cwd=elsewhere, env=env)
-    assert done.stdout.split() == ["reports/scenario.html", "reports/scenario.xlsx", "reports/scenario.ipynb"]
+    assert done.stdout.split() == ["reports/scenario.html", "reports/scenario.xlsx", "reports/scenario.ipynb",
+                                   "reports/scenario-model.xlsx"]
     page = (elsewhere / "reports" / "scenario.html").read_text(encoding="utf-8")
     headcount = plan(load_scenario(DATA / "scenario.yaml")).totals.headcount
     assert f'data-kpi="headcount" data-value="{headcount}"' in page
