@@ -31,7 +31,8 @@ app: $(STAMP)
 
 ## test: every test
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest tests capacity
+	$(PY) -m pytest -n 0 notebooks/walkthroughs
 
 ## bench: every performance budget, one PASS/FAIL line each (not part of `make test`)
 bench: $(STAMP)
