@@ -312,6 +312,31 @@ class Cost(KnobKind):
         return np.arange(25_000, max(400_000.0, 2 * knob.value) + 1, 5_000, dtype=float)
 
 
+@register
+class ServiceLevel(KnobKind):
+    """The share of a pooled segment's inbound contacts answered in time (``inbound_service.service_level``)."""
+
+    name = "service_level"
+    in_tornado = False  # the core sizes inbound work by its hours; the queue is sized plan by plan
+    slider = True
+
+    def find(self, scenario):
+        return [Knob(self.name, f"segments[{s}].inbound_service.service_level",
+                     f"{seg.name}: inbound answered within {seg.inbound_service.answer_within_minutes:g} min",
+                     f"{seg.name} inbound answered in time", "share of contacts",
+                     float(seg.inbound_service.service_level), s)
+                for s, seg in enumerate(scenario.segments) if seg.inbound_service is not None]
+
+    def moved(self, knob, fraction):
+        return min(knob.value * (1.0 + fraction), 0.999)  # a service level below all of the contacts
+
+    def apply(self, knob, rows, values):
+        raise NotImplementedError("a queue's agents are whole people: size each value with its own plan")
+
+    def grid(self, knob):
+        return np.round(np.arange(50, 100) / 100, 2)
+
+
 def knobs_of(scenario: Scenario) -> list[Knob]:
     """Every knob of ``scenario``, kind by kind in :data:`KINDS` order."""
     return [knob for kind in KINDS.values() for knob in kind.find(scenario)]

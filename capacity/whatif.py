@@ -391,7 +391,7 @@ def summary_sentence(result: Plan, segment: str | None = None) -> str:
 
 def option_label(knob: Knob, value: float, currency: str) -> str:
     """How a slider's readout shows a value: "67%", "2.5", "$25,000"."""
-    if knob.kind == "time_split":
+    if knob.kind in ("time_split", "service_level"):
         return f"{value:.0%}" if round(value * 100, 6).is_integer() else f"{value:.2%}"
     if knob.kind in ("cost", "threshold"):
         return money(value, currency)

@@ -68,6 +68,8 @@ def lever_css_class(bench: Workbench, lever: Knob) -> str:
         return "capacity-lever-cost"
     if lever.kind == "threshold":
         return f"capacity-lever-threshold-{lever.segment}"
+    if lever.kind == "service_level":
+        return f"capacity-lever-service-{lever.segment}"
     return f"capacity-lever-frequency-{lever.segment}-{lever.touchpoint}"
 
 
@@ -129,6 +131,7 @@ class Workbook(widgets.VBox):
         split = self._slider(bench.knob("time_split"))
         cost = self._slider(bench.knob("cost"))
         thresholds = [self._slider(lever) for lever in reversed(bench.threshold_levers())]
+        service = [self._slider(lever) for lever in bench.knobs if lever.kind == "service_level"]
         self.reset_button = widgets.Button(description="Reset to scenario", icon="undo", layout=widgets.Layout(width="180px"))
         self.reset_button.add_class("capacity-reset")
         self.reset_button.on_click(lambda _button: self.reset())
@@ -152,6 +155,8 @@ class Workbook(widgets.VBox):
         ]
         if thresholds:
             controls += [heading("Segment thresholds (ARR)"), *thresholds]
+        if service:
+            controls += [heading("Inbound service levels (pooled queues)"), *service]
         controls += [self.reset_button, self.note]
         left = widgets.VBox(controls, layout=widgets.Layout(width="480px", min_width="420px"))
         charts = widgets.VBox(
@@ -326,7 +331,7 @@ class Workbook(widgets.VBox):
     def _axis_style(self, lever: Knob) -> dict:
         style = {"title": {"text": self.bench.label(lever)}, "type": "linear", "tickformat": "", "tickprefix": ""}
         symbol = currency_symbol(self.bench.scenario.currency)
-        if lever.kind == "time_split":
+        if lever.kind in ("time_split", "service_level"):
             style["tickformat"] = ".0%"
         elif lever.kind == "threshold":
             style.update(type="log", tickprefix=symbol)

@@ -245,3 +245,26 @@ def test_whatif_curves_with_a_queue_are_the_plan():
         curve = bench.curve(knob, bench.base)
         assert list(curve.headcount) == [bench.recompute(bench.base.with_value(knob, v)).totals.headcount
                                          for v in curve.values]
+
+
+def test_the_whatif_has_a_service_level_slider_for_a_segment_with_a_target():
+    from capacity.whatif import Workbench
+    from capacity.widgets import build_workbook
+
+    data = _small({"answer_within_minutes": 30, "service_level": 0.8, "max_occupancy": 0.95})
+    scenario = capacity.load_scenario(data)
+    bench = Workbench(scenario)
+    knob = bench.knob("service_level", "SMB")
+    assert knob.path == "segments[0].inbound_service.service_level" and knob.value == 0.8
+    assert 0.8 in bench.slider_values(knob) and dict(bench.slider_options(knob))["80%"] == 0.8
+    curve = bench.curve(knob, bench.base)
+    strict = bench.recompute(bench.base.with_value(knob, 0.99))
+    loose = bench.recompute(bench.base.with_value(knob, 0.5))
+    assert strict.segment("SMB").inbound.agents >= loose.segment("SMB").inbound.agents
+    assert list(curve.headcount) == [bench.recompute(bench.base.with_value(knob, v)).totals.headcount
+                                     for v in curve.values]
+    workbook = build_workbook(scenario)
+    workbook.sliders[knob].value = 0.95
+    assert workbook.plan == capacity.plan(scenario.with_changes({knob.path: 0.95}))
+    assert Workbench(capacity.load_scenario(_small())).knobs == tuple(
+        k for k in Workbench(capacity.load_scenario(_small())).knobs if k.kind != "service_level")
