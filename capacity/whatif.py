@@ -288,6 +288,18 @@ class Workbench:
         """The plan under ``levers``: :func:`capacity.plan` on :meth:`scenario_for` with the loaded book."""
         return plan(Context(self.scenario_for(levers), self.book))
 
+    @property
+    def can_simulate(self) -> bool:
+        """Whether the scenario says what is uncertain about its fiscal year (``fiscal_year`` and ``uncertainty``)."""
+        return self.scenario.fiscal_year is not None and self.scenario.uncertainty is not None
+
+    def fiscal_range(self, levers: Levers):
+        """The fiscal year under ``levers`` as P10 / P50 / P90 (:func:`capacity.simulate.simulate`), on demand:
+        a simulation is seconds of work, not a slider's."""
+        from .simulate import simulate
+
+        return simulate(Context(self.scenario_for(levers), self.book))
+
     # -- curves ------------------------------------------------------------------------
 
     def curve(self, knob: Knob, levers: Levers, values=None) -> Curve:

@@ -158,6 +158,8 @@ class Workbook(widgets.VBox):
         if service:
             controls += [heading("Inbound service levels (pooled queues)"), *service]
         controls += [self.reset_button, self.note]
+        if bench.can_simulate:
+            controls += [self._fan_button()]
         left = widgets.VBox(controls, layout=widgets.Layout(width="480px", min_width="420px"))
         charts = widgets.VBox(
             [_boxed(self.portfolio_figure, "capacity-chart-portfolio"), _boxed(self.cost_figure, "capacity-chart-cost")]
@@ -381,6 +383,36 @@ class Workbook(widgets.VBox):
                 at = math.log10(self.levers.value(lever))
                 trace = fig.data[len(self.bench.names) + j]
                 trace.x, trace.y = [at, at], [0, top]
+
+    # -- the fiscal year as a range, on demand ------------------------------------------
+
+    def _fan_button(self) -> widgets.Button:
+        self.fan_figure = None
+        self.fan_button = widgets.Button(description="Show the year's range", icon="area-chart",
+                                         layout=widgets.Layout(width="220px"))
+        self.fan_button.add_class("capacity-fan")
+        self.fan_button.on_click(lambda _button: self.show_fan())
+        self.fan_area = widgets.VBox([])
+        return widgets.VBox([self.fan_button, self.fan_area])
+
+    def show_fan(self) -> None:
+        """Simulate the fiscal year under the sliders and draw demand as a fan (P10 to P90, P50) against the
+        plan's ramped capacity: seconds of work, so only when asked."""
+        sim = self.bench.fiscal_range(self.levers)
+        months = [m.month for m in sim.months]
+        fig = go.FigureWidget()
+        fig.add_scatter(x=months, y=[m.demand_fte.p90 for m in sim.months], mode="lines", name="Demand P90",
+                        line={"color": PALETTE[1], "width": 0}, showlegend=False)
+        fig.add_scatter(x=months, y=[m.demand_fte.p10 for m in sim.months], mode="lines", name="Demand, P10 to P90",
+                        fill="tonexty", line={"color": PALETTE[1], "width": 0})
+        fig.add_scatter(x=months, y=[m.demand_fte.p50 for m in sim.months], mode="lines", name="Demand P50",
+                        line={"color": PALETTE[1], "width": 3})
+        fig.add_scatter(x=months, y=[m.ramped_capacity_fte.p50 for m in sim.months], mode="lines",
+                        name="Ramped capacity P50", line={"color": PALETTE[0], "width": 3})
+        fig.update_layout(title=f"The fiscal year in {sim.draws:,} simulated years (demand, FTE)", height=330,
+                          width=640, margin={"l": 60, "r": 20, "t": 50, "b": 50})
+        self.fan_figure, self.fan_simulation = fig, sim
+        self.fan_area.children = [_boxed(fig, "capacity-chart-fan")]
 
     # -- options: pins and a cap ---------------------------------------------------------
 

@@ -438,3 +438,19 @@ def test_vertical_pools_follow_the_levers(default_book):
     for k in range(0, len(curve.values), 5):
         point = bench.recompute(levers.with_value(K(bench, lever), curve.values[k]))
         assert curve.headcount[k] == point.totals.headcount
+
+
+def test_the_fiscal_range_is_simulated_on_demand_for_the_sliders_state(default_scenario, default_book):
+    from capacity.simulate import simulate
+
+    assert default_scenario.uncertainty is not None
+    scenario = default_scenario.with_changes({"uncertainty.draws": 500})
+    workbook = build_workbook(scenario, default_book)
+    assert workbook.fan_figure is None  # nothing is simulated until asked
+    review = workbook.bench.knob("frequency", "Enterprise", 0)
+    workbook.sliders[review].value = 2.0
+    workbook.fan_button.click()
+    expected = simulate(capacity.Context(scenario.with_changes({review.path: 2.0}), default_book))
+    assert list(workbook.fan_figure.data[2].y) == [m.demand_fte.p50 for m in expected.months]
+    assert list(workbook.fan_figure.data[1].y) == [m.demand_fte.p10 for m in expected.months]
+    assert not build_workbook(load_scenario(EXAMPLE)).bench.can_simulate
