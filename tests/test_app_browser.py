@@ -191,7 +191,7 @@ def test_moving_a_slider_in_the_app_updates_summary_and_chart(page, bench):
         curve = bench.curve(lever, levers)
         page.wait_for_function(
             "(n) => { const p = document.querySelector('.capacity-chart-cost .js-plotly-plot');"
-            " return p.data[1].x[0] === n; }",
+            " return !!(p && p.data && p.data.length > 1 && p.data[1].x && p.data[1].x[0] === n); }",
             arg=value,
         )
         cost = _plot_data(page, "capacity-chart-cost")
