@@ -59,7 +59,7 @@ from .plan import Plan, plan_of
 from .context import Context, load_context
 from .scenario import Scenario, month_index, month_label
 from .sizing import Loads, size, variants
-from .staffing import (  # noqa: F401  (the year's formulas, importable from here too)
+from .staffing import (
     _TOLERANCE,
     allocate_managers,
     customers_after_month,

@@ -4,7 +4,7 @@
 block many times (``draws``, default 10,000) and plays the fiscal year of
 :func:`capacity.fiscal_plan` once per draw, all draws at once (arrays of shape
 ``(draws, segments, months)``; the only Python loop is over months). It uses the fiscal
-plan's own formulas (:func:`capacity.fiscal.requisitions_needed`, ``ramp_factor``,
+plan's own formulas (:func:`capacity.staffing.requisitions_needed`, ``ramp_factor``,
 ``realised_leavers``, ``utilization``, ``monthly_cost`` ...), so with no uncertainty every
 draw *is* the deterministic plan, number for number.
 

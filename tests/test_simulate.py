@@ -8,7 +8,6 @@ luck; the seeds are fixed, so the outcome never flickers.
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 
@@ -20,7 +19,7 @@ from hypothesis import strategies as st
 
 from capacity import ScenarioError, load_scenario
 from capacity.cli import main
-from capacity.fiscal import fiscal_plan, monthly_rate
+from capacity.fiscal import fiscal_plan
 from capacity.context import load_context
 from capacity.simulate import (
     INPUTS,
