@@ -50,9 +50,10 @@ _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _VERTICAL_TYPE = pa.dictionary(pa.int32(), pa.string())
 _FIRST_DATA_ROW = 2  # spreadsheet numbering: the header is row 1
 _NO_HEADER_ROW_SUFFIXES = {".parquet", ".pq"}
-# On two cores, pyarrow's reader threads cost more than they give (measured on a shared 2-core machine:
-# 1.0x to 1.2x of pandas single-threaded, 0.9x to 1.9x threaded); with more cores they pay.
-_CSV_THREADS = (os.cpu_count() or 1) > 2
+# The cores this process may run on. With two or more, the CSV reader parses blocks on threads and the
+# checks of ids and of ARR run side by side (a quiet 2-core machine, 1M rows: 50 ms threaded against 86 ms).
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+_CSV_THREADS = _CORES > 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,7 +131,12 @@ class Book:
     @property
     def total_arr(self) -> float:
         """Total ARR of the book [USD/year], exact to the cent."""
-        return int(self.arr_cents.sum()) / 100
+        return self.total_cents / 100
+
+    @cached_property
+    def total_cents(self) -> int:
+        """Total ARR of the book [cents/year]."""
+        return int(self.arr_cents.sum())
 
     @cached_property
     def min_cents(self) -> int:
@@ -151,12 +157,20 @@ class Book:
             counts, sums = self.between(bounds[0])
             return counts[None, :], sums[None, :]
         cents = self.arr_cents
-        if len(bounds) <= 16:  # a few comparisons beat a binary search per account
-            slot = np.zeros(len(cents), dtype=np.intp)
-            for bound in bounds:
-                slot += cents >= bound
-        else:
-            slot = np.searchsorted(bounds, cents, side="right")
+        if len(bounds) <= 16:  # a few passes over the accounts beat a binary search per account
+            # Accounts and cents at or above each bound; a bin is the difference of two neighbours.
+            above, kept = np.empty(len(cents), dtype=bool), np.empty(len(cents), dtype=np.int64)
+            count_from = np.zeros(len(bounds) + 1, dtype=np.int64)
+            cents_from = np.zeros(len(bounds) + 1, dtype=np.int64)
+            for k, bound in enumerate(bounds):
+                if bound <= self.min_cents:  # every account (the lowest threshold, as segments check)
+                    count_from[k], cents_from[k] = len(cents), self.total_cents
+                    continue
+                np.greater_equal(cents, bound, out=above)
+                count_from[k] = np.count_nonzero(above)
+                cents_from[k] = np.multiply(cents, above, out=kept).sum()  # integer cents: exact
+            return -np.diff(count_from), -np.diff(cents_from)
+        slot = np.searchsorted(bounds, cents, side="right")
         width = len(bounds) + 1  # slot 0: below b_0, not counted
         counts = np.bincount(slot, minlength=width)[1:].astype(np.int64)
         if int(cents.sum()) < 2**52:  # float sums of whole cents are exact below 2**53
@@ -408,6 +422,9 @@ def _read_csv(path: Path, columns: dict[str, str] | None = None, needs=None) -> 
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
         include_columns=[keys[index] for index in read + nameless],
+        # Checked below, where it costs less: ids of a prefix and digits and amounts that parse
+        # as numbers are ASCII, as their checks show byte by byte.
+        check_utf8=False,
     )
     try:
         table = pacsv.read_csv(path, read_options=pacsv.ReadOptions(column_names=keys, skip_rows=1,
@@ -417,10 +434,16 @@ def _read_csv(path: Path, columns: dict[str, str] | None = None, needs=None) -> 
         # pyarrow is strict (ragged rows, newlines inside quotes): pandas reads what it can
         # and says where it cannot.
         return Book.from_frame(_read_csv_with_pandas(path), source=path, columns=columns)
-    _refuse_values_without_header(table, header, path)
     arrays = {names[index]: table.column(keys[index]) for index in read}
     skipped = frozenset(name for name in names if name in REQUIRED_COLUMNS + OPTIONAL_COLUMNS) - set(arrays)
-    return _book_from_columns(arrays, table.num_rows, path, skipped=skipped)
+    try:
+        for name, column in arrays.items():
+            if name not in ("account_id", "arr"):  # those two are checked as they are validated
+                column.validate(full=True)
+        _refuse_values_without_header(table, header, path)
+        return _book_from_columns(arrays, table.num_rows, path, skipped=skipped, utf8_checked=False)
+    except (pa.ArrowInvalid, UnicodeDecodeError):  # not UTF-8: pandas' reader says at which byte and row
+        return Book.from_frame(_read_csv_with_pandas(path), source=path, columns=columns)
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -676,13 +699,17 @@ def _rename_hint(wanted: str, columns) -> str:
 
 
 def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int, source: Path | None,
-                       skipped: frozenset[str] = frozenset()) -> Book:
+                       skipped: frozenset[str] = frozenset(), utf8_checked: bool = True) -> Book:
+    """Validate the columns of a book. Unless ``utf8_checked``, text that is not UTF-8 raises
+    ``pa.ArrowInvalid`` or ``UnicodeDecodeError`` (the caller says where it is)."""
     columns, rows = _without_trailing_blank_rows(columns, rows)
     if rows == 0:
         raise BookError("no accounts: the file has a header but no rows", file=source)
     _refuse_total_row(columns, rows, source)
-    ids = _account_ids(columns["account_id"], source)
-    arr_cents = _arr_cents(columns["arr"], ids, source)
+    # Independent checks, side by side on two cores; an id problem is reported first, as if in turn.
+    ids, amounts = _in_parallel(lambda: _account_ids(columns["account_id"], source, utf8_checked),
+                                lambda: _arr_amounts(columns["arr"]))
+    arr_cents = _checked_cents(amounts, columns["arr"], ids, source)
     kept = {name: columns[name] for name in _TEXT_COLUMNS if name in columns}
     kept["account_id"] = ids
     kept = _with_workload_multipliers(kept, ids, source)
@@ -841,6 +868,33 @@ def _with_workload_multipliers(kept: dict, ids: pa.Array, source: Path | None) -
 MAX_WORKLOAD_MULTIPLIER = 1000.0
 
 
+#: Below this many rows, work is not worth handing to a second thread.
+_PARALLEL_ROWS = 100_000
+
+
+def _in_parallel(*calls):
+    """The results of ``calls``, run side by side on threads when this process has more than one core.
+
+    Arrow and numpy release the GIL in their loops, so two threads use two cores. Every
+    call runs to its end; the error of the first failing call, in argument order, is raised.
+    """
+    if len(calls) == 1 or _CORES == 1:
+        return [call() for call in calls]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(calls) - 1) as pool:
+        others = [pool.submit(call) for call in calls[1:]]
+        try:
+            first = calls[0]()
+        except BaseException as exc:  # raised after the others have run, as a serial run would have
+            first = exc
+    outcomes = [first] + [other.exception() or other.result() for other in others]
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return outcomes
+
+
 def _as_text(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         return pc.fill_null(column, "")
@@ -890,18 +944,32 @@ def _nth_filled(filled, n: int, default: int) -> int:
     return default
 
 
-def _account_ids(column, source: Path | None) -> pa.Array:
+def _account_ids(column, source: Path | None, utf8_checked: bool = True) -> pa.Array:
+    """The ids, trimmed, or a one-line error on a blank or repeated one.
+
+    Unless ``utf8_checked``, ids that are not a prefix and digits (which are read byte by
+    byte, see :func:`_id_numbers`) are checked to be UTF-8, raising ``pa.ArrowInvalid``.
+    """
     ids = _as_text(column)
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
     offsets, lengths = _string_layout(ids)
-    if _may_have_padding(ids, offsets, lengths):
-        ids = pc.utf8_trim_whitespace(ids)
-        offsets, lengths = _string_layout(ids)
-    if (lengths == 0).any():
-        raise BookError("account_id is blank; every account needs one", file=source,
-                        where=_row(int(np.argmax(lengths == 0)), source=source))
-    duplicate = _first_duplicate(ids, offsets, lengths)
+    numbers = _id_numbers(ids, offsets, lengths) if len(ids) else None
+    # Ids of one width read byte by byte as one prefix (the first id's, so UTF-8) and digits end in a
+    # digit, and none is blank: unless the prefix starts with a space, nothing needs trimming.
+    first_byte = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0]] if numbers is not None else 0
+    if not (numbers is not None and lengths[0] >= 8 and lengths.min() == lengths.max()
+            and 0x21 <= first_byte < 0x80):
+        if not utf8_checked:
+            ids.validate(full=True)
+        if _may_have_padding(ids, offsets, lengths):
+            ids = pc.utf8_trim_whitespace(ids)
+            offsets, lengths = _string_layout(ids)
+            numbers = _id_numbers(ids, offsets, lengths)
+        if (lengths == 0).any():
+            raise BookError("account_id is blank; every account needs one", file=source,
+                            where=_row(int(np.argmax(lengths == 0)), source=source))
+    duplicate = _first_duplicate(ids, offsets, lengths, numbers)
     if duplicate is not None:
         first, second = duplicate
         value = ids[second].as_py()
@@ -936,21 +1004,22 @@ def _may_have_padding(strings: pa.StringArray, offsets: np.ndarray, lengths: np.
     return bool(((starts - np.uint8(0x21)) >= np.uint8(0x5F)).any() or ((ends - np.uint8(0x21)) >= np.uint8(0x5F)).any())
 
 
-def _first_duplicate(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> tuple[int, int] | None:
+def _first_duplicate(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray,
+                     numbers: np.ndarray | None) -> tuple[int, int] | None:
     """Positions (first, second) of the earliest repeated id in file order, or None.
 
     Each id gets a 64-bit key: its number when the ids are a common prefix and digits
-    ("ACC-0000001", "100234"), else a hash of its bytes packed into 64-bit words. Keys
+    ("ACC-0000001", "100234"; ``numbers``, from :func:`_id_numbers`), else a hash of its
+    bytes packed into 64-bit words. Keys
     are checked for repeats with a count per value when they span a small range, else
     with a hash table; no sort. Equal keys are only candidates, checked exactly, so the
     answer is exact.
     """
-    keys = _id_numbers(ids, offsets, lengths)
-    if keys is None:
-        keys = _id_hashes(ids, offsets, lengths)
+    keys = _id_hashes(ids, offsets, lengths) if numbers is None else numbers
     repeated = _repeated(keys)
     if repeated is None:
         return None
+
     seen: dict[str, int] = {}
     for position in np.flatnonzero(repeated):  # ascending: file order
         value = ids[int(position)].as_py()
@@ -974,20 +1043,7 @@ def _id_numbers(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -
     width = int(lengths[0])
     if lengths.min() == lengths.max() and width >= 8:
         data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        for start in range(0, len(prefix), 8):
-            piece = prefix[start : start + 8]
-            if (_row_bytes(data, width, start, len(piece)) != int.from_bytes(piece, "little")).any():
-                return None
-        numbers = np.zeros(len(ids), dtype=np.int64)
-        end, scale = width, 1
-        while end > len(prefix):
-            start = max(len(prefix), end - 8)
-            value = _eight_digits(_row_bytes(data, width, start, end - start), end - start)
-            if value is None:
-                return None
-            numbers += value * scale
-            end, scale = start, scale * 10 ** 8
-        return numbers
+        return _fixed_width_numbers(data, len(ids), width, prefix)
     text = ids
     if prefix:
         if not pc.all(pc.starts_with(ids, prefix.decode())).as_py():
@@ -999,40 +1055,89 @@ def _id_numbers(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -
         return None
 
 
-def _row_bytes(data: np.ndarray, width: int, start: int, length: int) -> np.ndarray:
+#: Rows per block of the in-place id arithmetic: its scratch arrays stay in the processor's cache.
+_BLOCK_ROWS = 32_768
+
+
+def _fixed_width_numbers(data: np.ndarray, rows: int, width: int, prefix: bytes) -> np.ndarray | None:
+    """The numbers after ``prefix`` of ``rows`` ids of ``width`` bytes each, packed in ``data``; None if one
+    does not start with ``prefix`` or is not digits after it.
+
+    Each step reads every row in place (:func:`_row_bytes`), eight bytes at a time, block
+    by block: a step over a million rows at once would fetch its arrays from memory again.
+    """
+    numbers = np.empty(rows, dtype=np.int64)
+    word, scratch = np.empty(_BLOCK_ROWS, dtype=np.uint64), np.empty(_BLOCK_ROWS, dtype=np.uint64)
+    same = np.empty(_BLOCK_ROWS, dtype=bool)
+    pieces = [(start, prefix[start : start + 8]) for start in range(0, len(prefix), 8)]
+    groups, end, scale = [], width, 1  # the digits, eight at a time from the right, and their place values
+    while end > len(prefix):
+        start = max(len(prefix), end - 8)
+        groups.append((start, end - start, np.int64(scale)))
+        end, scale = start, scale * 10 ** 8
+    for first in range(0, rows, _BLOCK_ROWS):
+        count = min(_BLOCK_ROWS, rows - first)
+        block = data[first * width : (first + count) * width]
+        out, w, spare = numbers[first : first + count], word[:count], scratch[:count]
+        for start, piece in pieces:
+            _row_bytes(block, width, start, len(piece), out=w)
+            if not np.equal(w, np.uint64(int.from_bytes(piece, "little")), out=same[:count]).all():
+                return None
+        for index, (start, length, place) in enumerate(groups):
+            value = _eight_digits(_row_bytes(block, width, start, length, out=w), length, spare)
+            if value is None:
+                return None
+            if index == 0:
+                out[:] = value
+            else:
+                out += np.multiply(value, place, out=value)
+    return numbers
+
+
+def _row_bytes(data: np.ndarray, width: int, start: int, length: int, out: np.ndarray | None = None) -> np.ndarray:
     """Bytes ``start`` to ``start + length`` (at most 8) of each ``width``-byte row, as little-endian uint64.
 
-    A strided view of the buffer: one unaligned 8-byte load per row, no copy of the strings.
+    Read through a strided view of the buffer: one unaligned 8-byte load per row, no copy
+    of the strings. Written into ``out`` when given.
     """
     offset = min(start, width - 8)  # the last row's load must stay inside the buffer
     words = np.ndarray((len(data) // width,), dtype="<u8", buffer=data, offset=offset, strides=(width,))
-    if start == offset and length == 8:
-        return words
-    value = words >> np.uint64(8 * (start - offset))
+    out = np.empty(len(words), dtype=np.uint64) if out is None else out
+    np.right_shift(words, np.uint64(8 * (start - offset)), out=out)
     if length < 8:
-        value &= np.uint64((1 << (8 * length)) - 1)
-    return value
+        np.bitwise_and(out, np.uint64((1 << (8 * length)) - 1), out=out)
+    return out
 
 
-def _eight_digits(word: np.ndarray, length: int) -> np.ndarray | None:
+def _eight_digits(word: np.ndarray, length: int, scratch: np.ndarray | None = None) -> np.ndarray | None:
     """The number written by ``length`` (at most 8) ASCII digits held in each uint64, or None if any is not a digit.
 
     Eight digits at a time with three multiplications (the SWAR parse of Lemire, "Parsing
-    series of integers with SIMD"), on every id at once, in place.
+    series of integers with SIMD"), on every id at once, in place: ``word`` is overwritten
+    (and ``scratch``, a uint64 array of its length, when given).
     """
-    value = np.bitwise_xor(word, np.uint64(int.from_bytes(b"0" * length, "little")))  # "0".."9" -> 0..9
-    check = value + np.uint64(0x7676767676767676)  # a byte above 9 sets its top bit
+    value = np.bitwise_xor(word, np.uint64(int.from_bytes(b"0" * length, "little")), out=word)  # "0".."9" -> 0..9
+    check = np.add(value, np.uint64(0x7676767676767676), out=scratch)  # a byte above 9 sets its top bit
     check |= value
     check &= np.uint64(0x8080808080808080)
     if check.any():
         return None
-    value <<= np.uint64(8 * (8 - length))  # the digits to the top bytes; the bytes below are leading zeros
-    for mask, factor, shift in ((0x0F0F0F0F0F0F0F0F, 2561, 8), (0x00FF00FF00FF00FF, 6553601, 16),
-                                (0x0000FFFF0000FFFF, 42949672960001, 32)):
+    # Digits are combined in pairs, then fours, then eights: fewer digits take fewer rounds. They
+    # go to the top of a lane of 1, 2, 4 or 8 bytes; the bytes below them are leading zeros.
+    span = 1 << (length - 1).bit_length()
+    if span > length:
+        value <<= np.uint64(8 * (span - length))
+    for mask, factor, shift in _SWAR_ROUNDS[: span.bit_length() - 1]:
         value &= np.uint64(mask)
         value *= np.uint64(factor)
         value >>= np.uint64(shift)
+    if span < 8:  # the lane below holds the number; what is above it is left over from the rounds
+        value &= np.uint64((1 << (4 * span)) - 1)
     return value.view(np.int64)
+
+
+#: (mask, factor, shift) of each round of :func:`_eight_digits`: 2-digit, 4-digit, then 8-digit numbers.
+_SWAR_ROUNDS = ((0x0F0F0F0F0F0F0F0F, 2561, 8), (0x00FF00FF00FF00FF, 6553601, 16), (0x0000FFFF0000FFFF, 42949672960001, 32))
 
 
 def _id_hashes(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -1062,10 +1167,13 @@ def _repeated(keys: np.ndarray) -> np.ndarray | None:
             return None
         low, high = int(keys.min()), int(keys.max())
         if high - low <= 4 * len(keys) + 1024:
-            counts = np.bincount(keys - low)
-            if counts.max() < 2:
+            slots = np.subtract(keys, low)
+            # A flag per value fits in the processor's cache where a count per value would not.
+            seen = np.zeros(high - low + 1, dtype=bool)
+            seen[slots] = True
+            if np.count_nonzero(seen) == len(keys):
                 return None
-            return counts[keys - low] > 1
+            return np.bincount(slots)[slots] > 1
     index = pd.Index(keys)
     if not index.has_duplicates:
         return None
@@ -1076,49 +1184,74 @@ _CURRENCY = r"^\s*([$€£¥]|USD|EUR|GBP)?\s*"
 
 
 def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
+    """ARR per account in integer cents, or a one-line error naming the first bad cell's row."""
+    return _checked_cents(_arr_amounts(column), column, ids, source)
+
+
+def _arr_amounts(column) -> tuple[np.ndarray, pa.Array | None]:
+    """``(values, shown)``: each amount as a float (NaN where it cannot be read, or reads two ways),
+    and the text to quote in an error (None: quote the number itself)."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
-        values = column.cast(pa.float64()).to_numpy(zero_copy_only=False)
-        shown = None
+        return column.cast(pa.float64()).to_numpy(zero_copy_only=False), None
+    raw = _as_text(column)
+    plain = _plain_amounts(raw)
+    if plain is not None:
+        values, ambiguous = plain
     else:
-        raw = _as_text(column)
-        values = _plain_amounts(raw)
-        plain = values is not None
-        if not plain:
-            raw = pc.utf8_trim_whitespace(raw)
-            amount = pc.replace_substring_regex(raw, _CURRENCY, "")
-            cleaned = pc.replace_substring(amount, ",", "")
-            values = pd.to_numeric(pd.Series(cleaned, dtype="string"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-            values[_misplaced_commas(amount)] = np.nan
-        else:
-            amount = raw
-        ambiguous = _dot_thousands(amount, values)
-        values[ambiguous] = np.nan
-        # A column of plain numbers shows a bad one as the number it is ("1e+30"), an ambiguous one as written.
-        shown = None if plain and not ambiguous.any() else raw
-    blank = column.is_null().to_numpy(zero_copy_only=False)
-    bad = blank | ~np.isfinite(values) | (values < 0) | (values > MAX_PLAUSIBLE_ARR)
-    if bad.any():
-        position = int(np.argmax(bad))
-        text = "" if blank[position] else (f"{values[position]:.15g}" if shown is None else shown[position].as_py())
+        raw.validate(full=True)  # a CSV's text is checked here (pa.ArrowInvalid): only numbers are ASCII
+        raw = pc.utf8_trim_whitespace(raw)
+        amount = pc.replace_substring_regex(raw, _CURRENCY, "")
+        cleaned = pc.replace_substring(amount, ",", "")
+        values = pd.to_numeric(pd.Series(cleaned, dtype="string"), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        values[_misplaced_commas(amount)] = np.nan
+        ambiguous = _dot_thousands(amount)
+    values[ambiguous] = np.nan
+    # A column of plain numbers shows a bad one as the number it is ("1e+30"), an ambiguous one as written.
+    return values, (None if plain and not ambiguous.any() else raw)
+
+
+def _checked_cents(amounts: tuple[np.ndarray, pa.Array | None], column, ids: pa.Array,
+                   source: Path | None) -> np.ndarray:
+    """The amounts of :func:`_arr_amounts` in integer cents, or a one-line error naming the first bad cell."""
+    values, shown = amounts
+    # One comparison each: NaN fails both, -inf the first and +inf the second.
+    good = (values >= 0) & (values <= MAX_PLAUSIBLE_ARR)
+    blank = column.is_null().to_numpy(zero_copy_only=False) if column.null_count else None
+    if blank is not None:
+        good &= ~blank
+    if not good.all():
+        position = int(np.argmin(good))
+        text = "" if blank is not None and blank[position] else (
+            f"{values[position]:.15g}" if shown is None else shown[position].as_py())
         where = _row(position, ids[position].as_py(), source) + ", column arr"
         raise BookError(_arr_problem(text, values[position]), file=source, where=where)
-    return np.round(values * 100).astype(np.int64)
+    cents = np.multiply(values, 100)
+    return np.round(cents, out=cents).astype(np.int64)
 
 
-def _plain_amounts(text: pa.Array) -> np.ndarray | None:
-    """The amounts as floats when every cell is a plain number ("1200.5"), else None.
+def _plain_amounts(text: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(values, ambiguous)`` when every cell is a plain number ("1200.5"), else None.
 
-    Exports mostly write plain numbers; parsing them in Arrow skips the cleaning of
-    currency signs and separators, which costs more than the parse.
+    ``values`` are the amounts as floats and ``ambiguous`` flags those that read two ways
+    (:func:`_dot_thousands`). Exports mostly write plain numbers; parsing them in Arrow
+    skips the cleaning of currency signs and separators, which costs more than the parse.
+    A long column is parsed in two halves side by side.
     """
     if len(text) == 0:
         return None
+    half = len(text) // 2 if len(text) >= _PARALLEL_ROWS else len(text)
+    parts = [text.slice(0, half)] + ([text.slice(half)] if half < len(text) else [])
+
+    def parse(part: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        return pc.cast(part, pa.float64()).to_numpy(zero_copy_only=False), _dot_thousands(part)
+
     try:  # Arrow refuses blanks, padding, currency signs and separators: those take the cleaning path
-        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False).copy()
+        parsed = _in_parallel(*(lambda part=part: parse(part) for part in parts))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    return np.concatenate([values for values, _ in parsed]), np.concatenate([flags for _, flags in parsed])
 
 
 # A dot before exactly three digits, after one to three digits (not a leading zero): "1.200" is
@@ -1126,20 +1259,24 @@ def _plain_amounts(text: pa.Array) -> np.ndarray | None:
 _DOT_THOUSANDS = r"^[-+]?[1-9]\d{0,2}\.\d{3}$"
 
 
-def _dot_thousands(amount: pa.Array, values: np.ndarray) -> np.ndarray:
+def _dot_thousands(amount: pa.Array) -> np.ndarray:
     """True where an amount reads two ways ("120.000", "1.200"), so that it is refused, not guessed.
 
-    ``values`` are the amounts as parsed (with a dot for decimals): only those from 1 to
-    1,000 can be such an amount, and the regular expression runs on those alone.
+    Only an amount of 5 to 8 bytes ("1.200" to "-999.999") with a dot fourth from its end
+    can be one; the regular expression runs on those alone, found from Arrow's buffers.
     """
     if isinstance(amount, pa.ChunkedArray):
         amount = amount.combine_chunks()
     found = np.zeros(len(amount), dtype=bool)
-    magnitude = np.abs(values)
-    with np.errstate(invalid="ignore"):
-        candidate = (magnitude >= 1) & (magnitude < 1000)
-    if candidate.any():
-        where = np.flatnonzero(candidate)
+    data = None if len(amount) == 0 or amount.buffers()[2] is None else np.frombuffer(amount.buffers()[2], np.uint8)
+    if data is None or len(data) < 5:
+        return found
+    offsets, _ = _string_layout(amount)
+    # The byte fourth from each end (an amount shorter than that looks at its neighbour's: the length test drops it).
+    where = np.flatnonzero(data[np.maximum(offsets[1:] - 4, 0)] == ord("."))
+    lengths = offsets[where + 1] - offsets[where]
+    where = where[(lengths >= 5) & (lengths <= 8)]
+    if len(where):
         matched = pc.fill_null(pc.match_substring_regex(amount.take(pa.array(where)), _DOT_THOUSANDS), False)
         found[where] = matched.to_numpy(zero_copy_only=False)
     return found

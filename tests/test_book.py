@@ -336,7 +336,7 @@ _ID_PATTERNS = st.sampled_from(["ACC-{:07d}", "{:d}", "{:09d}", "salesforce-emea
 def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extra):
     import pyarrow as pa
 
-    from capacity.book import _first_duplicate, _string_layout
+    from capacity.book import _first_duplicate, _id_numbers, _string_layout
 
     ids = [pattern.format(n) for n in numbers] + extra
     array = pa.array(ids, type=pa.string())
@@ -347,7 +347,8 @@ def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extr
             expected = (seen[value], position)
             break
         seen[value] = position
-    assert _first_duplicate(array, offsets, lengths) == expected
+    assert _first_duplicate(array, offsets, lengths, _id_numbers(array, offsets, lengths)) == expected
+    assert _first_duplicate(array, offsets, lengths, None) == expected  # by hashes
 
 
 @given(cents=st.lists(st.integers(0, 10**14), min_size=1, max_size=200),
@@ -362,3 +363,86 @@ def test_binning_a_book_equals_the_sorted_counts(cents, bounds):
     counts, sums = book.between(bounds)
     want_counts, want_sums = SortedARR.of(cents).between(bounds)
     assert counts.tolist() == want_counts.tolist() and sums.tolist() == want_sums.tolist()
+
+
+# -- the fast paths of reading: the same answer as the plain one ----------------------------------------
+
+
+@pytest.mark.parametrize(("rows", "where"), [
+    (b"ACC-0000001,100\nACC-00000\xe92,200\n", "row 3: not UTF-8 text (byte 40, 0xe9)"),  # in an id's digits
+    (b"ACC-0000001,100\nAC\xe9-0000002,200\n", "row 3: not UTF-8 text (byte 33, 0xe9)"),  # in one id's prefix
+    (b"AC\xe9-0000001,100\nAC\xe9-0000002,200\n", "row 2: not UTF-8 text (byte 17, 0xe9)"),  # in every prefix
+    (b"A1,100\nA2,2\xe900\n", "row 3: not UTF-8 text (byte 26, 0xe9)"),  # in an amount
+])
+@pytest.mark.parametrize("needs", [None, ("account_id", "arr")])
+def test_text_that_is_not_utf8_is_refused_in_the_columns_read(tmp_path, rows, where, needs):
+    path = tmp_path / "b.csv"
+    path.write_bytes(b"account_id,arr\n" + rows)
+    with pytest.raises(BookError) as caught:
+        load_book(path, needs=needs)
+    assert str(caught.value).endswith(f"{where}; export the file as CSV UTF-8")
+
+
+@given(length=st.integers(1, 8), numbers=st.lists(st.integers(0, 10**8 - 1), min_size=1, max_size=50))
+@settings(max_examples=100, deadline=None)
+def test_eight_digits_at_a_time_read_as_python_reads_them(length, numbers):
+    from capacity.book import _eight_digits
+
+    texts = [str(n % 10**length).zfill(length).encode() for n in numbers]
+    words = np.array([int.from_bytes(t, "little") for t in texts], dtype=np.uint64)
+    assert _eight_digits(words, length).tolist() == [int(t) for t in texts]
+    if length > 1:  # a byte that is not a digit refuses the lot
+        words[0] = int.from_bytes(b"x" + texts[0][1:], "little")
+        assert _eight_digits(words, length) is None
+
+
+@given(st.lists(st.from_regex(r"[-+]?[0-9]{0,4}(\.[0-9]{0,4})?|[0-9]\.[0-9]{3}[0-9]?|x?", fullmatch=True), min_size=1,
+                max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_amounts_that_read_two_ways_are_found_as_the_pattern_finds_them(texts):
+    import re
+
+    import pyarrow as pa
+
+    from capacity.book import _DOT_THOUSANDS, _dot_thousands
+
+    expected = [re.fullmatch(_DOT_THOUSANDS, text) is not None for text in texts]
+    amounts = pa.array(texts, type=pa.string())
+    assert _dot_thousands(amounts).tolist() == expected
+    assert _dot_thousands(amounts.slice(1)).tolist() == expected[1:]  # a slice looks into a shared buffer
+
+
+def test_side_by_side_calls_all_run_and_the_first_failure_in_order_is_raised():
+    from capacity.book import _in_parallel
+
+    ran = []
+
+    def succeed(value):
+        ran.append(value)
+        return value
+
+    def fail(message):
+        ran.append(message)
+        raise ValueError(message)
+
+    assert _in_parallel(lambda: succeed(1), lambda: succeed(2)) == [1, 2]
+    with pytest.raises(ValueError, match="^second$"):
+        _in_parallel(lambda: succeed(1), lambda: fail("second"), lambda: fail("third"))
+    assert sorted(map(str, ran)) == ["1", "1", "2", "second", "third"]
+    with pytest.raises(ValueError, match="^first$"):
+        _in_parallel(lambda: fail("first"), lambda: fail("later"))
+
+
+def test_a_long_column_of_amounts_reads_as_a_short_one(tmp_path):
+    from capacity import book as book_module
+
+    rows = 2 * book_module._PARALLEL_ROWS + 1  # parsed in halves side by side
+    amounts = [f"{(k * 7919) % 100_000}.{k % 100:02d}" for k in range(rows)]
+    amounts[rows - 5] = "120.000"
+    path = tmp_path / "b.csv"
+    path.write_text("account_id,arr\n" + "".join(f"A{k},{a}\n" for k, a in enumerate(amounts)))
+    with pytest.raises(BookError, match=rf"row {rows - 3} \(account_id 'A{rows - 5}'\), column arr: arr '120.000' may mean"):
+        load_book(path)
+    amounts[rows - 5] = "120.00"
+    path.write_text("account_id,arr\n" + "".join(f"A{k},{a}\n" for k, a in enumerate(amounts)))
+    assert load_book(path).arr_cents.tolist() == [round(float(a) * 100) for a in amounts]
