@@ -951,25 +951,26 @@ def _account_ids(column, source: Path | None, utf8_checked: bool = True) -> pa.A
     byte, see :func:`_id_numbers`) are checked to be UTF-8, raising ``pa.ArrowInvalid``.
     """
     ids = _as_text(column)
-    if isinstance(ids, pa.ChunkedArray):
-        ids = ids.combine_chunks()
-    offsets, lengths = _string_layout(ids)
-    numbers = _id_numbers(ids, offsets, lengths) if len(ids) else None
     # Ids of one width read byte by byte as one prefix (the first id's, so UTF-8) and digits end in a
-    # digit, and none is blank: unless the prefix starts with a space, nothing needs trimming.
-    first_byte = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0]] if numbers is not None else 0
-    if not (numbers is not None and lengths[0] >= 8 and lengths.min() == lengths.max()
-            and 0x21 <= first_byte < 0x80):
+    # digit, and none is blank: unless the prefix starts with a space, nothing needs trimming. They
+    # are read chunk by chunk as the reader left them, not joined first.
+    keys = _fixed_width_id_numbers(ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids])
+    if keys is None:
+        if isinstance(ids, pa.ChunkedArray):
+            ids = ids.combine_chunks()
         if not utf8_checked:
             ids.validate(full=True)
+        offsets, lengths = _string_layout(ids)
         if _may_have_padding(ids, offsets, lengths):
             ids = pc.utf8_trim_whitespace(ids)
             offsets, lengths = _string_layout(ids)
-            numbers = _id_numbers(ids, offsets, lengths)
         if (lengths == 0).any():
             raise BookError("account_id is blank; every account needs one", file=source,
                             where=_row(int(np.argmax(lengths == 0)), source=source))
-    duplicate = _first_duplicate(ids, offsets, lengths, numbers)
+        keys = _id_numbers(ids, offsets, lengths)
+        if keys is None:
+            keys = _id_hashes(ids, offsets, lengths)
+    duplicate = _first_duplicate(ids, keys)
     if duplicate is not None:
         first, second = duplicate
         value = ids[second].as_py()
@@ -1004,18 +1005,15 @@ def _may_have_padding(strings: pa.StringArray, offsets: np.ndarray, lengths: np.
     return bool(((starts - np.uint8(0x21)) >= np.uint8(0x5F)).any() or ((ends - np.uint8(0x21)) >= np.uint8(0x5F)).any())
 
 
-def _first_duplicate(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray,
-                     numbers: np.ndarray | None) -> tuple[int, int] | None:
+def _first_duplicate(ids: pa.StringArray | pa.ChunkedArray, keys: np.ndarray) -> tuple[int, int] | None:
     """Positions (first, second) of the earliest repeated id in file order, or None.
 
-    Each id gets a 64-bit key: its number when the ids are a common prefix and digits
-    ("ACC-0000001", "100234"; ``numbers``, from :func:`_id_numbers`), else a hash of its
-    bytes packed into 64-bit words. Keys
-    are checked for repeats with a count per value when they span a small range, else
-    with a hash table; no sort. Equal keys are only candidates, checked exactly, so the
-    answer is exact.
+    ``keys`` holds a 64-bit key per id, equal for equal ids: its number when the ids are a
+    common prefix and digits ("ACC-0000001", "100234"; :func:`_id_numbers`), else a hash of
+    its bytes (:func:`_id_hashes`). Keys are checked for repeats with a flag per value when
+    they span a small range, else with a hash table; no sort. Equal keys are only
+    candidates, checked exactly, so the answer is exact.
     """
-    keys = _id_hashes(ids, offsets, lengths) if numbers is None else numbers
     repeated = _repeated(keys)
     if repeated is None:
         return None
@@ -1027,6 +1025,38 @@ def _first_duplicate(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarr
             return seen[value], int(position)
         seen[value] = int(position)
     return None
+
+
+def _fixed_width_id_numbers(chunks: list[pa.StringArray]) -> np.ndarray | None:
+    """The numbers of ids that all have one width (8 bytes or more), the first id's prefix, digits after
+    it and a first byte that is printable ASCII, read chunk by chunk; None if they do not."""
+    chunks = [chunk for chunk in chunks if len(chunk)]
+    if not chunks or chunks[0].buffers()[2] is None:
+        return None
+    offsets, lengths = _string_layout(chunks[0])
+    width = int(lengths[0])
+    if width < 8:
+        return None
+    first = np.frombuffer(chunks[0].buffers()[2], dtype=np.uint8)[offsets[0] : offsets[1]].tobytes()
+    digits = re.search(rb"[0-9]{1,18}$", first)
+    if digits is None or not 0x21 <= first[0] < 0x80:
+        return None
+    prefix = digits.string[: digits.start()]
+    try:
+        prefix.decode()
+    except UnicodeDecodeError:
+        return None
+    parts = []
+    for chunk in chunks:
+        offsets, lengths = _string_layout(chunk)
+        if lengths.min() != width or lengths.max() != width:
+            return None
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+        numbers = _fixed_width_numbers(data, len(chunk), width, prefix)
+        if numbers is None:
+            return None
+        parts.append(numbers)
+    return np.concatenate(parts)
 
 
 def _id_numbers(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
@@ -1080,11 +1110,11 @@ def _fixed_width_numbers(data: np.ndarray, rows: int, width: int, prefix: bytes)
         block = data[first * width : (first + count) * width]
         out, w, spare = numbers[first : first + count], word[:count], scratch[:count]
         for start, piece in pieces:
-            _row_bytes(block, width, start, len(piece), out=w)
-            if not np.equal(w, np.uint64(int.from_bytes(piece, "little")), out=same[:count]).all():
+            words = _row_bytes(block, width, start, len(piece), out=w)
+            if not np.equal(words, np.uint64(int.from_bytes(piece, "little")), out=same[:count]).all():
                 return None
         for index, (start, length, place) in enumerate(groups):
-            value = _eight_digits(_row_bytes(block, width, start, length, out=w), length, spare)
+            value = _eight_digits(_row_bytes(block, width, start, length, out=w), length, spare, out=w)
             if value is None:
                 return None
             if index == 0:
@@ -1098,10 +1128,13 @@ def _row_bytes(data: np.ndarray, width: int, start: int, length: int, out: np.nd
     """Bytes ``start`` to ``start + length`` (at most 8) of each ``width``-byte row, as little-endian uint64.
 
     Read through a strided view of the buffer: one unaligned 8-byte load per row, no copy
-    of the strings. Written into ``out`` when given.
+    of the strings. Eight bytes from a row's first byte are that view (read-only); others
+    are written into ``out`` when given.
     """
     offset = min(start, width - 8)  # the last row's load must stay inside the buffer
     words = np.ndarray((len(data) // width,), dtype="<u8", buffer=data, offset=offset, strides=(width,))
+    if start == offset and length == 8:
+        return words
     out = np.empty(len(words), dtype=np.uint64) if out is None else out
     np.right_shift(words, np.uint64(8 * (start - offset)), out=out)
     if length < 8:
@@ -1109,14 +1142,17 @@ def _row_bytes(data: np.ndarray, width: int, start: int, length: int, out: np.nd
     return out
 
 
-def _eight_digits(word: np.ndarray, length: int, scratch: np.ndarray | None = None) -> np.ndarray | None:
+def _eight_digits(word: np.ndarray, length: int, scratch: np.ndarray | None = None,
+                  out: np.ndarray | None = None) -> np.ndarray | None:
     """The number written by ``length`` (at most 8) ASCII digits held in each uint64, or None if any is not a digit.
 
     Eight digits at a time with three multiplications (the SWAR parse of Lemire, "Parsing
-    series of integers with SIMD"), on every id at once, in place: ``word`` is overwritten
-    (and ``scratch``, a uint64 array of its length, when given).
+    series of integers with SIMD"), on every id at once, in place: the result is written
+    into ``out`` (by default over ``word``), and ``scratch``, a uint64 array of its length,
+    is used when given.
     """
-    value = np.bitwise_xor(word, np.uint64(int.from_bytes(b"0" * length, "little")), out=word)  # "0".."9" -> 0..9
+    out = word if out is None else out
+    value = np.bitwise_xor(word, np.uint64(int.from_bytes(b"0" * length, "little")), out=out)  # "0".."9" -> 0..9
     check = np.add(value, np.uint64(0x7676767676767676), out=scratch)  # a byte above 9 sets its top bit
     check |= value
     check &= np.uint64(0x8080808080808080)

@@ -336,7 +336,7 @@ _ID_PATTERNS = st.sampled_from(["ACC-{:07d}", "{:d}", "{:09d}", "salesforce-emea
 def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extra):
     import pyarrow as pa
 
-    from capacity.book import _first_duplicate, _id_numbers, _string_layout
+    from capacity.book import _first_duplicate, _fixed_width_id_numbers, _id_hashes, _id_numbers, _string_layout
 
     ids = [pattern.format(n) for n in numbers] + extra
     array = pa.array(ids, type=pa.string())
@@ -347,8 +347,13 @@ def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extr
             expected = (seen[value], position)
             break
         seen[value] = position
-    assert _first_duplicate(array, offsets, lengths, _id_numbers(array, offsets, lengths)) == expected
-    assert _first_duplicate(array, offsets, lengths, None) == expected  # by hashes
+    numbers = _id_numbers(array, offsets, lengths)
+    if numbers is not None:
+        assert _first_duplicate(array, numbers) == expected
+    assert _first_duplicate(array, _id_hashes(array, offsets, lengths)) == expected
+    chunked = _fixed_width_id_numbers([array.slice(0, len(ids) // 2), array.slice(len(ids) // 2)])
+    if chunked is not None:  # chunk by chunk: the same numbers
+        assert chunked.tolist() == numbers.tolist()
 
 
 @given(cents=st.lists(st.integers(0, 10**14), min_size=1, max_size=200),
