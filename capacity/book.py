@@ -1017,7 +1017,6 @@ def _first_duplicate(ids: pa.StringArray | pa.ChunkedArray, keys: np.ndarray) ->
     repeated = _repeated(keys)
     if repeated is None:
         return None
-
     seen: dict[str, int] = {}
     for position in np.flatnonzero(repeated):  # ascending: file order
         value = ids[int(position)].as_py()
@@ -1128,8 +1127,8 @@ def _row_bytes(data: np.ndarray, width: int, start: int, length: int, out: np.nd
     """Bytes ``start`` to ``start + length`` (at most 8) of each ``width``-byte row, as little-endian uint64.
 
     Read through a strided view of the buffer: one unaligned 8-byte load per row, no copy
-    of the strings. Eight bytes from a row's first byte are that view (read-only); others
-    are written into ``out`` when given.
+    of the strings. Eight whole bytes are that view itself (read-only); fewer, or bytes
+    that end past the row's last eight, are shifted and masked into ``out`` when given.
     """
     offset = min(start, width - 8)  # the last row's load must stay inside the buffer
     words = np.ndarray((len(data) // width,), dtype="<u8", buffer=data, offset=offset, strides=(width,))
