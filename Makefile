@@ -31,8 +31,7 @@ app: $(STAMP)
 
 ## test: every test
 test: $(STAMP)
-	$(PY) -m pytest tests capacity
-	$(PY) -m pytest -n 0 notebooks/walkthroughs
+	$(PY) -m pytest tests capacity notebooks/walkthroughs
 
 ## bench: every performance budget, one PASS/FAIL line each (not part of `make test`)
 bench: $(STAMP)

@@ -80,29 +80,3 @@ def chromium_path() -> str:
     return path
 
 
-def pytest_collection_finish(session):
-    """Refuse to run a parallel suite whose groups pytest-xdist cannot see: it would spread a file's tests
-    over both workers, build its module fixtures twice and drive two browsers at once, saying nothing."""
-    config = session.config
-    if not hasattr(config, "workerinput") or not config.getvalue("loadgroup"):
-        return
-    ungrouped = [item.nodeid for item in session.items
-                 if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid]
-    if ungrouped:
-        raise pytest.UsageError(f"pytest-xdist did not group {ungrouped[0]} (pytest {pytest.__version__}; see "
-                                "pytest-xdist#1386 and the pin in requirements.txt)")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(items):
-    """Keep a test file on one worker of a parallel run (``-n auto --dist loadgroup``; a walkthrough's cells
-    run in order in one kernel), and the browser tests on the same worker, one at a time: two headless
-    browsers driving JupyterLab or Voila at once on a two-core machine starve each other past their timeouts.
-
-    First of the hooks: pytest-xdist's worker reads the groups in its own hook, which would otherwise run
-    before this one and see none, spreading a file's tests (and its module fixtures) over both workers.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            path = item.nodeid.split("::")[0]
-            item.add_marker(pytest.mark.xdist_group("browser" if item.get_closest_marker("browser") else path))

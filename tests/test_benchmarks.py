@@ -3,7 +3,11 @@
 import subprocess
 import sys
 
+import pytest
+
 from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_bench_smoke_runs_every_budget():
