@@ -16,7 +16,7 @@ import pandas as pd
 
 from .books import CACHE
 
-__all__ = ["SHAPES", "shape_book", "shape_frame"]
+__all__ = ["SHAPES", "FORMATTED_SHAPES", "shape_book", "shape_frame"]
 
 _VERTICALS = np.array(["Healthcare", "Retail", "Financial services", "Manufacturing"])
 
@@ -62,6 +62,11 @@ def _quoted_names(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
     return frame
 
 
+def _currency_amounts(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    frame["arr"] = [f"${value:,.2f}" for value in frame["arr"]]
+    return frame
+
+
 #: shape -> (transform of the base frame, CSV line terminator)
 SHAPES: dict[str, tuple[Callable[[pd.DataFrame, np.random.Generator], pd.DataFrame], str]] = {
     "base": (lambda frame, rng: frame, "\n"),
@@ -73,18 +78,22 @@ SHAPES: dict[str, tuple[Callable[[pd.DataFrame, np.random.Generator], pd.DataFra
     "CRLF line ends": (lambda frame, rng: frame, "\r\n"),
     "quoted names with commas": (_quoted_names, "\n"),
 }
+#: Shapes of books that CRMs export, outside the 1.5x budget of those above: ARR as a spreadsheet shows it.
+FORMATTED_SHAPES = {
+    "ARR with a currency sign and thousands separators": (_currency_amounts, "\n"),
+}
 
 
 def shape_frame(shape: str, rows: int, seed: int = 18) -> pd.DataFrame:
     """The book of ``shape`` with ``rows`` accounts, as a frame (seeded: the same every run)."""
-    transform, _ = SHAPES[shape]
+    transform, _ = {**SHAPES, **FORMATTED_SHAPES}[shape]
     rng = np.random.default_rng(seed)
     return transform(_base(rows, rng), rng)
 
 
 def shape_book(shape: str, rows: int, seed: int = 18) -> Path:
     """The CSV of :func:`shape_frame` in ``.bench-cache/``, written on first use."""
-    _, line_end = SHAPES[shape]
+    _, line_end = {**SHAPES, **FORMATTED_SHAPES}[shape]
     slug = "".join(c if c.isalnum() else "-" for c in shape.lower())
     path = CACHE / "shapes" / f"{slug}-{rows}-{seed}.csv"
     if not path.exists():

@@ -451,3 +451,41 @@ def test_a_long_column_of_amounts_reads_as_a_short_one(tmp_path):
     amounts[rows - 5] = "120.00"
     path.write_text("account_id,arr\n" + "".join(f"A{k},{a}\n" for k, a in enumerate(amounts)))
     assert load_book(path).arr_cents.tolist() == [round(float(a) * 100) for a in amounts]
+
+
+_AMOUNT_TEXT = st.from_regex(r"(\$|€|£|¥|USD|EUR|GBP|US|\$\$)?[ \t\u00a0\x0b]{0,2}[-+(]?[0-9]{0,4}(,[0-9]{1,4})*(\.[0-9]{0,4})?"
+                             r"[)kK]?", fullmatch=True)
+
+
+@given(st.lists(_AMOUNT_TEXT, min_size=1, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_currency_is_taken_off_as_the_pattern_takes_it(texts):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from capacity.book import _CURRENCY, _without_currency
+
+    trimmed = pc.utf8_trim_whitespace(pa.array(texts, type=pa.string()))
+    assert _without_currency(trimmed).to_pylist() == pc.replace_substring_regex(trimmed, _CURRENCY, "").to_pylist()
+
+
+@given(st.lists(_AMOUNT_TEXT, min_size=1, max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_amounts_cleaned_read_as_the_plain_reading_of_each_cleaned_cell(texts):
+    """Each cell as pandas reads its cleaned text (the first reading of this loader), NaN where a comma
+    cannot separate thousands."""
+    import re
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from capacity.book import _CURRENCY, _THOUSANDS, _cleaned_amounts
+
+    values, _, trimmed = _cleaned_amounts(pa.array(texts, type=pa.string()))
+    for text, value, kept in zip(texts, values, trimmed.to_pylist()):
+        amount = pc.replace_substring_regex(pa.array([kept]), _CURRENCY, "")[0].as_py()  # Arrow's pattern engine
+        expected = pd.to_numeric(pd.Series([amount.replace(",", "")], dtype="string"), errors="coerce").iloc[0]
+        if "," in amount and not re.fullmatch(_THOUSANDS, amount):
+            expected = np.nan
+        assert kept == text.strip(" \t\n\r\f\v\u00a0")
+        assert (np.isnan(value) and pd.isna(expected)) or value == expected, (text, value, expected)
