@@ -1172,7 +1172,8 @@ def _eight_digits(word: np.ndarray, length: int, scratch: np.ndarray | None = No
 
 
 #: (mask, factor, shift) of each round of :func:`_eight_digits`: 2-digit, 4-digit, then 8-digit numbers.
-_SWAR_ROUNDS = ((0x0F0F0F0F0F0F0F0F, 2561, 8), (0x00FF00FF00FF00FF, 6553601, 16), (0x0000FFFF0000FFFF, 42949672960001, 32))
+_SWAR_ROUNDS = ((0x0F0F0F0F0F0F0F0F, 2561, 8), (0x00FF00FF00FF00FF, 6553601, 16),
+                (0x0000FFFF0000FFFF, 42949672960001, 32))
 
 
 def _id_hashes(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -1301,19 +1302,29 @@ def _checked_cents(amounts: tuple[np.ndarray, pa.Array | None], column, ids: pa.
                    source: Path | None) -> np.ndarray:
     """The amounts of :func:`_arr_amounts` in integer cents, or a one-line error naming the first bad cell."""
     values, shown = amounts
-    # One comparison each: NaN fails both, -inf the first and +inf the second.
-    good = (values >= 0) & (values <= MAX_PLAUSIBLE_ARR)
     blank = column.is_null().to_numpy(zero_copy_only=False) if column.null_count else None
-    if blank is not None:
-        good &= ~blank
-    if not good.all():
-        position = int(np.argmin(good))
+    cents = np.empty(len(values), dtype=np.int64)
+
+    def good(start: int, stop: int) -> np.ndarray:
+        # One comparison each: NaN fails both, -inf the first and +inf the second.
+        part = values[start:stop]
+        fine = (part >= 0) & (part <= MAX_PLAUSIBLE_ARR)
+        return fine if blank is None else fine & ~blank[start:stop]
+
+    def convert(start: int, stop: int) -> bool:
+        with np.errstate(invalid="ignore"):  # a bad amount's cents are not kept: the book is refused
+            cents[start:stop] = np.round(values[start:stop] * 100)
+        return bool(good(start, stop).all())
+
+    rows, half = len(values), len(values) // 2
+    halves = [(0, rows)] if rows < _PARALLEL_ROWS else [(0, half), (half, rows)]
+    if not all(_in_parallel(*(lambda start=start, stop=stop: convert(start, stop) for start, stop in halves))):
+        position = int(np.argmin(good(0, len(values))))
         text = "" if blank is not None and blank[position] else (
             f"{values[position]:.15g}" if shown is None else shown[position].as_py())
         where = _row(position, ids[position].as_py(), source) + ", column arr"
         raise BookError(_arr_problem(text, values[position]), file=source, where=where)
-    cents = np.multiply(values, 100)
-    return np.round(cents, out=cents).astype(np.int64)
+    return cents
 
 
 def _plain_amounts(text: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
