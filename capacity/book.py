@@ -1312,7 +1312,8 @@ def _checked_cents(amounts: tuple[np.ndarray, pa.Array | None], column, ids: pa.
         return fine if blank is None else fine & ~blank[start:stop]
 
     def convert(start: int, stop: int) -> bool:
-        with np.errstate(invalid="ignore"):  # a bad amount's cents are not kept: the book is refused
+        # A bad amount's cents are not kept: the book is refused.
+        with np.errstate(invalid="ignore", over="ignore"):
             cents[start:stop] = np.round(values[start:stop] * 100)
         return bool(good(start, stop).all())
 
