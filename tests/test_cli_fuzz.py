@@ -10,6 +10,7 @@ so that the case can be replayed and added to ``tests/bad_inputs/``.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import re
@@ -112,6 +113,14 @@ CORRUPTIONS = {
     "odd_numbers": _odd_numbers,
     "random_unicode": _random_unicode,
 }
+
+
+@pytest.fixture(autouse=True)
+def _earlier_garbage_collected():
+    """Collect what earlier tests in this worker left in reference cycles (a notebook kernel's client and
+    its sockets) before the commands run: its ResourceWarnings, raised whenever the collector next runs,
+    are not the command's."""
+    gc.collect()
 
 
 def _small_book() -> bytes:
