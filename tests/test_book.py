@@ -454,8 +454,12 @@ def test_a_long_column_of_amounts_reads_as_a_short_one(tmp_path):
     assert load_book(path).arr_cents.tolist() == [round(float(a) * 100) for a in amounts]
 
 
-_AMOUNT_TEXT = st.from_regex(r"(\$|€|£|¥|USD|EUR|GBP|US|\$\$)?[ \t\u00a0\x0b]{0,2}[-+(]?"
-                             r"[0-9]{0,4}(,[0-9]{1,4})*(\.[0-9]{0,4})?[)kK]?", fullmatch=True)
+_AMOUNT_TEXT = st.builds(lambda *parts: "".join(parts),
+                         st.sampled_from(["", "$", "€", "£", "¥", "USD", "EUR", "GBP", "US", "$$"]),
+                         st.sampled_from(["", " ", "  ", "\t", "\u00a0", "\x0b"]),
+                         st.sampled_from(["", "-", "+", "("]),
+                         st.text(alphabet="0123456789,.", max_size=10),
+                         st.sampled_from(["", ")", "k", " "]))
 
 
 @given(st.lists(_AMOUNT_TEXT, min_size=1, max_size=30))
