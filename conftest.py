@@ -22,10 +22,10 @@ def pytest_collection_finish(session):
 def pytest_collection_modifyitems(items):
     """Keep a test file on one worker of a parallel run (``-n auto --dist loadgroup``): its module fixtures
     are built once, and a walkthrough's cells run in order in the one kernel that worker started. The
-    tests that start chromium share a group, so they run one at a time: the browser tests (two headless
-    browsers driving JupyterLab or Voila at once on a two-core machine starve each other past their
-    timeouts) and the walkthroughs, whose charts kaleido renders in chromium (under that load its page
-    was once called before its script had loaded).
+    browser tests share a group, so they run one at a time: two headless browsers driving JupyterLab or
+    Voila at once on a two-core machine starve each other past their timeouts. The walkthroughs share
+    one too, one notebook at a time: their charts are rendered by kaleido in chromium, whose page was
+    once called before its script had loaded while notebooks and other tests crowded the two cores.
 
     Groups with browser tests, then groups with slow tests, go first (each group keeps its order): the
     workers take groups in order, and a long one started last would leave the other worker idle at the end.
@@ -36,13 +36,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         mark = item.get_closest_marker("xdist_group")
         path = item.nodeid.split("::")[0]
-        chromium = item.get_closest_marker("browser") is not None or path.endswith(".ipynb")
+        browser, notebook = item.get_closest_marker("browser") is not None, path.endswith(".ipynb")
         if mark is None:
-            group = "browser" if chromium else path
+            group = "browser" if browser else "walkthroughs" if notebook else path
             item.add_marker(pytest.mark.xdist_group(group))
         else:
             group = _group(item)
-        heavy = 2 if chromium else 1 if item.get_closest_marker("slow") else 0
+        heavy = 2 if browser or notebook else 1 if item.get_closest_marker("slow") else 0
         weight[group] = max(weight.get(group, 0), heavy)
     items.sort(key=lambda item: -weight[_group(item)])
 
