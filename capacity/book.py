@@ -84,6 +84,24 @@ class SortedARR:
         return counts, sums
 
 
+def _at_or_above(cents: np.ndarray, bounds: np.ndarray, lowest: int) -> tuple[np.ndarray, np.ndarray]:
+    """Accounts and cents at or above each of ``bounds`` (and 0 past the last), exactly, in integers.
+
+    A bound at or below ``lowest`` (the book's lowest ARR) holds every account: no pass is made.
+    """
+    above, kept = np.empty(len(cents), dtype=bool), np.empty(len(cents), dtype=np.int64)
+    count_from = np.zeros(len(bounds) + 1, dtype=np.int64)
+    cents_from = np.zeros(len(bounds) + 1, dtype=np.int64)
+    for k, bound in enumerate(bounds):
+        if bound <= lowest:
+            count_from[k], cents_from[k] = len(cents), int(cents.sum())
+            continue
+        np.greater_equal(cents, bound, out=above)
+        count_from[k] = np.count_nonzero(above)
+        cents_from[k] = np.multiply(cents, above, out=kept).sum()
+    return count_from, cents_from
+
+
 @dataclass(frozen=True, eq=False)
 class Book:
     """A validated book of accounts.
@@ -158,17 +176,14 @@ class Book:
             return counts[None, :], sums[None, :]
         cents = self.arr_cents
         if len(bounds) <= 16:  # a few passes over the accounts beat a binary search per account
-            # Accounts and cents at or above each bound; a bin is the difference of two neighbours.
-            above, kept = np.empty(len(cents), dtype=bool), np.empty(len(cents), dtype=np.int64)
-            count_from = np.zeros(len(bounds) + 1, dtype=np.int64)
-            cents_from = np.zeros(len(bounds) + 1, dtype=np.int64)
-            for k, bound in enumerate(bounds):
-                if bound <= self.min_cents:  # every account (the lowest threshold, as segments check)
-                    count_from[k], cents_from[k] = len(cents), self.total_cents
-                    continue
-                np.greater_equal(cents, bound, out=above)
-                count_from[k] = np.count_nonzero(above)
-                cents_from[k] = np.multiply(cents, above, out=kept).sum()  # integer cents: exact
+            # Accounts and cents at or above each bound, half the book on each core; a bin is the
+            # difference of two neighbours.
+            half = len(cents) // 2
+            halves = [cents] if len(cents) < _PARALLEL_ROWS else [cents[:half], cents[half:]]
+            lowest = self.min_cents
+            at_or_above = _in_parallel(*(lambda part=part: _at_or_above(part, bounds, lowest) for part in halves))
+            count_from = np.sum([counts for counts, _ in at_or_above], axis=0)
+            cents_from = np.sum([sums for _, sums in at_or_above], axis=0)
             return -np.diff(count_from), -np.diff(cents_from)
         slot = np.searchsorted(bounds, cents, side="right")
         width = len(bounds) + 1  # slot 0: below b_0, not counted

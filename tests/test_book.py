@@ -370,6 +370,18 @@ def test_binning_a_book_equals_the_sorted_counts(cents, bounds):
     assert counts.tolist() == want_counts.tolist() and sums.tolist() == want_sums.tolist()
 
 
+def test_a_long_book_is_binned_in_halves_as_a_short_one():
+    from capacity.book import _PARALLEL_ROWS, SortedARR
+
+    rng = np.random.default_rng(7)
+    cents = rng.integers(0, 10**9, 2 * _PARALLEL_ROWS + 3)
+    bounds = np.array([0, 10**6, 5 * 10**7, 2 * 10**8, 10**9 + 1])  # the first below every account, the last above
+    counts, sums = Book(table=None, arr_cents=cents).between(bounds)
+    want_counts, want_sums = SortedARR.of(cents).between(bounds)
+    assert counts.tolist() == want_counts.tolist() and sums.tolist() == want_sums.tolist()
+    assert counts.sum() == len(cents) and sums.sum() == cents.sum()
+
+
 # -- the fast paths of reading: the same answer as the plain one ----------------------------------------
 
 
