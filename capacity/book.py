@@ -178,10 +178,9 @@ class Book:
         if len(bounds) <= 16:  # a few passes over the accounts beat a binary search per account
             # Accounts and cents at or above each bound, half the book on each core; a bin is the
             # difference of two neighbours.
-            half = len(cents) // 2
-            halves = [cents] if len(cents) < _PARALLEL_ROWS else [cents[:half], cents[half:]]
             lowest = self.min_cents
-            at_or_above = _in_parallel(*(lambda part=part: _at_or_above(part, bounds, lowest) for part in halves))
+            at_or_above = _in_parallel(*(lambda part=part: _at_or_above(part, bounds, lowest)
+                                         for part in _halves(cents)))
             count_from = np.sum([counts for counts, _ in at_or_above], axis=0)
             cents_from = np.sum([sums for _, sums in at_or_above], axis=0)
             return -np.diff(count_from), -np.diff(cents_from)
@@ -1286,12 +1285,16 @@ def _arr_amounts(column) -> tuple[np.ndarray, pa.Array | None]:
     return values, (None if plain and not ambiguous.any() else raw)
 
 
-def _halves(text: pa.Array) -> list[pa.Array]:
-    """A long array as its two halves (slices, no copy), a short one whole."""
-    if len(text) < _PARALLEL_ROWS:
-        return [text]
-    half = len(text) // 2
-    return [text.slice(0, half), text.slice(half)]
+def _half_ranges(rows: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` of the two halves of ``rows`` rows, or of all of them when too few to share."""
+    if rows < _PARALLEL_ROWS:
+        return [(0, rows)]
+    return [(0, rows // 2), (rows // 2, rows)]
+
+
+def _halves(values):
+    """A long Arrow or numpy array as its two halves (slices, no copy), a short one whole."""
+    return [values[start:stop] for start, stop in _half_ranges(len(values))]
 
 
 def _cleaned_amounts(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, pa.Array]:
@@ -1332,9 +1335,8 @@ def _checked_cents(amounts: tuple[np.ndarray, pa.Array | None], column, ids: pa.
             cents[start:stop] = np.round(values[start:stop] * 100)
         return bool(good(start, stop).all())
 
-    rows, half = len(values), len(values) // 2
-    halves = [(0, rows)] if rows < _PARALLEL_ROWS else [(0, half), (half, rows)]
-    if not all(_in_parallel(*(lambda start=start, stop=stop: convert(start, stop) for start, stop in halves))):
+    ranges = _half_ranges(len(values))
+    if not all(_in_parallel(*(lambda start=start, stop=stop: convert(start, stop) for start, stop in ranges))):
         position = int(np.argmin(good(0, len(values))))
         text = "" if blank is not None and blank[position] else (
             f"{values[position]:.15g}" if shown is None else shown[position].as_py())
