@@ -8,6 +8,8 @@ is per year unless a name says a month.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import workload
@@ -52,7 +54,13 @@ def monthly_rate(annual_rate):
     >>> round(float(monthly_rate(0.19)), 6)  # 1 - 0.81 ** (1/12) = 1 - 0.9 ** (1/6)
     0.017407
     """
-    return 1.0 - np.power(1.0 - np.asarray(annual_rate, dtype=float), 1.0 / workload.MONTHS_PER_YEAR)
+    survivors = 1.0 - np.asarray(annual_rate, dtype=float)
+    # The C library's pow, value by value, not np.power: numpy takes other code paths on other processors
+    # (SVML on AVX-512), whose last bits differ, and the fiscal year must not move with the machine.
+    return 1.0 - np.asarray(_POW(survivors, 1.0 / workload.MONTHS_PER_YEAR), dtype=float)
+
+
+_POW = np.frompyfunc(math.pow, 2, 1)
 
 
 def ramp_factor(months_on_staff, ramp_months):
