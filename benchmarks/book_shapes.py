@@ -2,8 +2,8 @@
 
 Each shape is a variation of one base book (``account_id`` "ACC-0000001"..., ``name``
 "Customer 1"..., ``arr`` lognormal with two decimals, ``vertical`` of four values), so a
-slower shape points at the one thing it changes: more columns, other ids, another row
-order, other line ends, quoting.
+slower shape points at the one thing it changes: more columns, other ids (integers, a long prefix,
+Salesforce's), another row order, other line ends, quoting.
 """
 
 from __future__ import annotations
@@ -44,6 +44,17 @@ def _integer_ids(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     return frame
 
 
+def _salesforce_ids(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    # Salesforce's 18-character ids ("0015g00000AbCdEAAB"): a key prefix, the row number in base 62 and a
+    # three-letter checksum. Not a prefix and digits: the loader hashes them.
+    alphabet = np.array(list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))
+    numbers = rng.permutation(len(frame))
+    digits = [alphabet[(numbers // 62**k) % 62] for k in range(5, -1, -1)]
+    checksum = [alphabet[10 + rng.integers(0, 26, len(frame))] for _ in range(3)]
+    frame["account_id"] = ["0015g0000" + "".join(chars) for chars in zip(*digits, *checksum)]
+    return frame
+
+
 def _long_prefix(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     frame["account_id"] = np.char.add("salesforce-emea-enterprise-account-", frame["account_id"].to_numpy(dtype=str))
     return frame
@@ -73,6 +84,7 @@ SHAPES: dict[str, tuple[Callable[[pd.DataFrame, np.random.Generator], pd.DataFra
     "10 extra text columns": (_wide, "\n"),
     "integer ids": (_integer_ids, "\n"),
     "long id prefix": (_long_prefix, "\n"),
+    "Salesforce ids": (_salesforce_ids, "\n"),
     "sorted by arr": (_sorted_by_arr, "\n"),
     "shuffled": (_shuffled, "\n"),
     "CRLF line ends": (lambda frame, rng: frame, "\r\n"),

@@ -34,6 +34,11 @@ from .book_columns import column_names
 from .exceptions import BookError
 from .files import log_parse
 
+try:  # compiled when the package is installed; without a C compiler, books take the general path below
+    from . import _book_scan
+except ImportError:  # built without a C compiler (tests take this path by setting it to None)
+    _book_scan = None
+
 __all__ = ["Book", "SortedARR", "load_book", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "MAX_PLAUSIBLE_ARR",
            "UNASSIGNED_VERTICAL"]
 
@@ -82,24 +87,6 @@ class SortedARR:
         counts = np.diff(edges, axis=-1)
         sums = np.diff(self.cum[edges], axis=-1)
         return counts, sums
-
-
-def _at_or_above(cents: np.ndarray, bounds: np.ndarray, lowest: int) -> tuple[np.ndarray, np.ndarray]:
-    """Accounts and cents at or above each of ``bounds`` (and 0 past the last), exactly, in integers.
-
-    A bound at or below ``lowest`` (the book's lowest ARR) holds every account: no pass is made.
-    """
-    above, kept = np.empty(len(cents), dtype=bool), np.empty(len(cents), dtype=np.int64)
-    count_from = np.zeros(len(bounds) + 1, dtype=np.int64)
-    cents_from = np.zeros(len(bounds) + 1, dtype=np.int64)
-    for k, bound in enumerate(bounds):
-        if bound <= lowest:
-            count_from[k], cents_from[k] = len(cents), int(cents.sum())
-            continue
-        np.greater_equal(cents, bound, out=above)
-        count_from[k] = np.count_nonzero(above)
-        cents_from[k] = np.multiply(cents, above, out=kept).sum()
-    return count_from, cents_from
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,15 +162,15 @@ class Book:
             counts, sums = self.between(bounds[0])
             return counts[None, :], sums[None, :]
         cents = self.arr_cents
-        if len(bounds) <= 16:  # a few passes over the accounts beat a binary search per account
-            # Accounts and cents at or above each bound, half the book on each core; a bin is the
-            # difference of two neighbours.
-            lowest = self.min_cents
-            at_or_above = _in_parallel(*(lambda part=part: _at_or_above(part, bounds, lowest)
-                                         for part in _halves(cents)))
-            count_from = np.sum([counts for counts, _ in at_or_above], axis=0)
-            cents_from = np.sum([sums for _, sums in at_or_above], axis=0)
-            return -np.diff(count_from), -np.diff(cents_from)
+        if _book_scan is not None and len(bounds) <= 16:  # one pass, half the book on each core
+            def part_bins(part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                counts, sums = np.zeros(len(bounds) + 1, np.int64), np.zeros(len(bounds) + 1, np.int64)
+                _book_scan.bin_cents(np.ascontiguousarray(part), np.ascontiguousarray(bounds), counts, sums)
+                return counts, sums
+
+            parts = _in_parallel(*(lambda part=part: part_bins(part) for part in _halves(cents)))
+            counts, sums = np.sum([c for c, _ in parts], axis=0), np.sum([s for _, s in parts], axis=0)
+            return counts[1:], sums[1:]  # slot 0: below b_0, not counted
         slot = np.searchsorted(bounds, cents, side="right")
         width = len(bounds) + 1  # slot 0: below b_0, not counted
         counts = np.bincount(slot, minlength=width)[1:].astype(np.int64)
@@ -722,8 +709,8 @@ def _book_from_columns(columns: dict[str, pa.ChunkedArray | pa.Array], rows: int
     _refuse_total_row(columns, rows, source)
     # Independent checks, side by side on two cores; an id problem is reported first, as if in turn.
     ids, amounts = _in_parallel(lambda: _account_ids(columns["account_id"], source, utf8_checked),
-                                lambda: _arr_amounts(columns["arr"]))
-    arr_cents = _checked_cents(amounts, columns["arr"], ids, source)
+                                lambda: _amounts(columns["arr"]))
+    arr_cents = amounts if isinstance(amounts, np.ndarray) else _checked_cents(amounts, columns["arr"], ids, source)
     kept = {name: columns[name] for name in _TEXT_COLUMNS if name in columns}
     kept["account_id"] = ids
     kept = _with_workload_multipliers(kept, ids, source)
@@ -962,13 +949,13 @@ def _account_ids(column, source: Path | None, utf8_checked: bool = True) -> pa.A
     """The ids, trimmed, or a one-line error on a blank or repeated one.
 
     Unless ``utf8_checked``, ids that are not a prefix and digits (which are read byte by
-    byte, see :func:`_id_numbers`) are checked to be UTF-8, raising ``pa.ArrowInvalid``.
+    byte, see :func:`_prefixed_id_numbers`) are checked to be UTF-8, raising ``pa.ArrowInvalid``.
     """
     ids = _as_text(column)
-    # Ids of one width read byte by byte as one prefix (the first id's, so UTF-8) and digits end in a
-    # digit, and none is blank: unless the prefix starts with a space, nothing needs trimming. They
-    # are read chunk by chunk as the reader left them, not joined first.
-    keys = _fixed_width_id_numbers(ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids])
+    # Ids that are the first id's prefix (so UTF-8) and digits end in a digit and none is blank: unless
+    # the prefix starts with a space, nothing needs trimming. They are read chunk by chunk as the reader
+    # left them, not joined first.
+    keys = _prefixed_id_numbers(ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids])
     if keys is None:
         if isinstance(ids, pa.ChunkedArray):
             ids = ids.combine_chunks()
@@ -981,7 +968,7 @@ def _account_ids(column, source: Path | None, utf8_checked: bool = True) -> pa.A
         if (lengths == 0).any():
             raise BookError("account_id is blank; every account needs one", file=source,
                             where=_row(int(np.argmax(lengths == 0)), source=source))
-        keys = _id_numbers(ids, offsets, lengths)
+        keys = _id_numbers(ids)
         if keys is None:
             keys = _id_hashes(ids, offsets, lengths)
     duplicate = _first_duplicate(ids, keys)
@@ -1023,7 +1010,7 @@ def _first_duplicate(ids: pa.StringArray | pa.ChunkedArray, keys: np.ndarray) ->
     """Positions (first, second) of the earliest repeated id in file order, or None.
 
     ``keys`` holds a 64-bit key per id, equal for equal ids: its number when the ids are a
-    common prefix and digits ("ACC-0000001", "100234"; :func:`_id_numbers`), else a hash of
+    common prefix and digits ("ACC-0000001", "100234"; :func:`_prefixed_id_numbers`), else a hash of
     its bytes (:func:`_id_hashes`). Keys are checked for repeats with a flag per value when
     they span a small range, else with a hash table; no sort. Equal keys are only
     candidates, checked exactly, so the answer is exact.
@@ -1040,53 +1027,58 @@ def _first_duplicate(ids: pa.StringArray | pa.ChunkedArray, keys: np.ndarray) ->
     return None
 
 
-def _fixed_width_id_numbers(chunks: list[pa.StringArray]) -> np.ndarray | None:
-    """The numbers of ids that all have one width (8 bytes or more), the first id's prefix, digits after
-    it and a first byte that is printable ASCII, read chunk by chunk; None if they do not."""
-    chunks = [chunk for chunk in chunks if len(chunk)]
-    if not chunks or chunks[0].buffers()[2] is None:
-        return None
-    offsets, lengths = _string_layout(chunks[0])
-    width = int(lengths[0])
-    if width < 8:
-        return None
-    first = np.frombuffer(chunks[0].buffers()[2], dtype=np.uint8)[offsets[0] : offsets[1]].tobytes()
+def _id_prefix(first: bytes) -> bytes | None:
+    """The prefix of an id read as a prefix and a number ("ACC-" of "ACC-0000001", "" of "100234"), or None.
+
+    The prefix must be UTF-8 and start with printable ASCII: then ids that start with it
+    are UTF-8 and have no padding before them.
+    """
     digits = re.search(rb"[0-9]{1,18}$", first)
     if digits is None or not 0x21 <= first[0] < 0x80:
         return None
-    prefix = digits.string[: digits.start()]
+    prefix = first[: digits.start()]
     try:
         prefix.decode()
     except UnicodeDecodeError:
         return None
-    parts = []
+    return prefix
+
+
+def _prefixed_id_numbers(chunks: list[pa.StringArray]) -> np.ndarray | None:
+    """The number after the first id's prefix of every id, read by the compiled scan chunk by chunk;
+    None if an id does not read so (or the scan is not built).
+
+    Ids of a prefix and digits need no trimming, cannot be blank and are UTF-8: the
+    general path's checks are not needed for them.
+    """
+    chunks = [chunk for chunk in chunks if len(chunk)]
+    if _book_scan is None or not chunks or chunks[0].null_count or chunks[0].buffers()[2] is None:
+        return None
+    offsets, _ = _string_layout(chunks[0])
+    prefix = _id_prefix(np.frombuffer(chunks[0].buffers()[2], np.uint8)[offsets[0] : offsets[1]].tobytes())
+    if prefix is None:
+        return None
+    numbers = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.int64)
+    start = 0
     for chunk in chunks:
-        offsets, lengths = _string_layout(chunk)
-        if lengths.min() != width or lengths.max() != width:
+        if chunk.buffers()[2] is None:
             return None
-        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        numbers = _fixed_width_numbers(data, len(chunk), width, prefix)
-        if numbers is None:
+        offsets, _ = _string_layout(chunk)
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+        if not _book_scan.prefixed_numbers(data, offsets, prefix, numbers[start : start + len(chunk)]):
             return None
-        parts.append(numbers)
-    return np.concatenate(parts)
+        start += len(chunk)
+    return numbers
 
 
-def _id_numbers(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+def _id_numbers(ids: pa.StringArray) -> np.ndarray | None:
     """The number after the common prefix of every id ("ACC-0000001" -> 1), or None if they have none.
 
-    Ids of one width are read in place from Arrow's buffer, eight bytes per step (see
-    :func:`_row_bytes`); others through Arrow's own string functions.
+    The general path of :func:`_prefixed_id_numbers`, through Arrow's string functions.
     """
-    first = ids[0].as_py()
-    digits = re.search(r"\d{1,18}$", first)
-    if digits is None:
+    prefix = _id_prefix(ids[0].as_py().encode())
+    if prefix is None:
         return None
-    prefix = first[: digits.start()].encode()
-    width = int(lengths[0])
-    if lengths.min() == lengths.max() and width >= 8:
-        data = np.frombuffer(ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-        return _fixed_width_numbers(data, len(ids), width, prefix)
     text = ids
     if prefix:
         if not pc.all(pc.starts_with(ids, prefix.decode())).as_py():
@@ -1096,98 +1088,6 @@ def _id_numbers(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -
         return pc.cast(text, pa.int64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # not digits, or more than int64 holds
         return None
-
-
-#: Rows per block of the in-place id arithmetic: its scratch arrays stay in the processor's cache.
-_BLOCK_ROWS = 32_768
-
-
-def _fixed_width_numbers(data: np.ndarray, rows: int, width: int, prefix: bytes) -> np.ndarray | None:
-    """The numbers after ``prefix`` of ``rows`` ids of ``width`` bytes each, packed in ``data``; None if one
-    does not start with ``prefix`` or is not digits after it.
-
-    Each step reads every row in place (:func:`_row_bytes`), eight bytes at a time, block
-    by block: a step over a million rows at once would fetch its arrays from memory again.
-    """
-    numbers = np.empty(rows, dtype=np.int64)
-    word, scratch = np.empty(_BLOCK_ROWS, dtype=np.uint64), np.empty(_BLOCK_ROWS, dtype=np.uint64)
-    same = np.empty(_BLOCK_ROWS, dtype=bool)
-    pieces = [(start, prefix[start : start + 8]) for start in range(0, len(prefix), 8)]
-    groups, end, scale = [], width, 1  # the digits, eight at a time from the right, and their place values
-    while end > len(prefix):
-        start = max(len(prefix), end - 8)
-        groups.append((start, end - start, np.int64(scale)))
-        end, scale = start, scale * 10 ** 8
-    for first in range(0, rows, _BLOCK_ROWS):
-        count = min(_BLOCK_ROWS, rows - first)
-        block = data[first * width : (first + count) * width]
-        out, w, spare = numbers[first : first + count], word[:count], scratch[:count]
-        for start, piece in pieces:
-            words = _row_bytes(block, width, start, len(piece), out=w)
-            if not np.equal(words, np.uint64(int.from_bytes(piece, "little")), out=same[:count]).all():
-                return None
-        for index, (start, length, place) in enumerate(groups):
-            value = _eight_digits(_row_bytes(block, width, start, length, out=w), length, spare, out=w)
-            if value is None:
-                return None
-            if index == 0:
-                out[:] = value
-            else:
-                out += np.multiply(value, place, out=value)
-    return numbers
-
-
-def _row_bytes(data: np.ndarray, width: int, start: int, length: int, out: np.ndarray | None = None) -> np.ndarray:
-    """Bytes ``start`` to ``start + length`` (at most 8) of each ``width``-byte row, as little-endian uint64.
-
-    Read through a strided view of the buffer: one unaligned 8-byte load per row, no copy
-    of the strings. Eight whole bytes are that view itself (read-only); fewer, or bytes
-    that end past the row's last eight, are shifted and masked into ``out`` when given.
-    """
-    offset = min(start, width - 8)  # the last row's load must stay inside the buffer
-    words = np.ndarray((len(data) // width,), dtype="<u8", buffer=data, offset=offset, strides=(width,))
-    if start == offset and length == 8:
-        return words
-    out = np.empty(len(words), dtype=np.uint64) if out is None else out
-    np.right_shift(words, np.uint64(8 * (start - offset)), out=out)
-    if length < 8:
-        np.bitwise_and(out, np.uint64((1 << (8 * length)) - 1), out=out)
-    return out
-
-
-def _eight_digits(word: np.ndarray, length: int, scratch: np.ndarray | None = None,
-                  out: np.ndarray | None = None) -> np.ndarray | None:
-    """The number written by ``length`` (at most 8) ASCII digits held in each uint64, or None if any is not a digit.
-
-    Eight digits at a time with three multiplications (the SWAR parse of Lemire, "Parsing
-    series of integers with SIMD"), on every id at once, in place: the result is written
-    into ``out`` (by default over ``word``), and ``scratch``, a uint64 array of its length,
-    is used when given.
-    """
-    out = word if out is None else out
-    value = np.bitwise_xor(word, np.uint64(int.from_bytes(b"0" * length, "little")), out=out)  # "0".."9" -> 0..9
-    check = np.add(value, np.uint64(0x7676767676767676), out=scratch)  # a byte above 9 sets its top bit
-    check |= value
-    check &= np.uint64(0x8080808080808080)
-    if check.any():
-        return None
-    # Digits are combined in pairs, then fours, then eights: fewer digits take fewer rounds. They
-    # go to the top of a lane of 1, 2, 4 or 8 bytes; the bytes below them are leading zeros.
-    span = 1 << (length - 1).bit_length()
-    if span > length:
-        value <<= np.uint64(8 * (span - length))
-    for mask, factor, shift in _SWAR_ROUNDS[: span.bit_length() - 1]:
-        value &= np.uint64(mask)
-        value *= np.uint64(factor)
-        value >>= np.uint64(shift)
-    if span < 8:  # the lane below holds the number; what is above it is left over from the rounds
-        value &= np.uint64((1 << (4 * span)) - 1)
-    return value.view(np.int64)
-
-
-#: (mask, factor, shift) of each round of :func:`_eight_digits`: 2-digit, 4-digit, then 8-digit numbers.
-_SWAR_ROUNDS = ((0x0F0F0F0F0F0F0F0F, 2561, 8), (0x00FF00FF00FF00FF, 6553601, 16),
-                (0x0000FFFF0000FFFF, 42949672960001, 32))
 
 
 def _id_hashes(ids: pa.StringArray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -1213,6 +1113,8 @@ def _repeated(keys: np.ndarray) -> np.ndarray | None:
     if len(keys) < 2:
         return None
     if keys.dtype == np.int64:
+        if _book_scan is not None and _book_scan.all_distinct(np.ascontiguousarray(keys)):
+            return None  # else a repeat, or too wide a range for its flags: the general path says which
         if (keys[1:] > keys[:-1]).all():  # ids in ascending order, as exports often list them
             return None
         low, high = int(keys.min()), int(keys.max())
@@ -1262,6 +1164,39 @@ def _without_currency(text: pa.Array) -> pa.Array:
 def _arr_cents(column, ids: pa.Array, source: Path | None) -> np.ndarray:
     """ARR per account in integer cents, or a one-line error naming the first bad cell's row."""
     return _checked_cents(_arr_amounts(column), column, ids, source)
+
+
+def _amounts(column) -> np.ndarray | tuple[np.ndarray, pa.Array | None]:
+    """ARR in integer cents when every amount is plain (:func:`_plain_cents`), else the ``(values, shown)``
+    of :func:`_arr_amounts`, for :func:`_checked_cents`."""
+    cents = _plain_cents(column)
+    return _arr_amounts(column) if cents is None else cents
+
+
+def _plain_cents(column) -> np.ndarray | None:
+    """ARR in integer cents, read by the compiled scan, when every amount is plain ("12500", "12500.5",
+    "12500.50") and at most :data:`MAX_PLAUSIBLE_ARR`; else None (or when the scan is not built).
+
+    Plain amounts are exact in cents: no float, no rounding, nothing that reads two ways.
+    Any other amount, good or bad, is left to :func:`_arr_amounts`.
+    """
+    if _book_scan is None or column.null_count or not pa.types.is_string(column.type):
+        return None
+    cents = np.empty(len(column), dtype=np.int64)
+    start = 0
+    for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
+        if len(chunk) == 0:
+            continue
+        if chunk.buffers()[2] is None:
+            return None
+        offsets, _ = _string_layout(chunk)
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+        if not _book_scan.amount_cents(data, offsets, cents[start : start + len(chunk)]):
+            return None
+        start += len(chunk)
+    if len(cents) and cents.max() > round(MAX_PLAUSIBLE_ARR * 100):
+        return None
+    return cents
 
 
 def _arr_amounts(column) -> tuple[np.ndarray, pa.Array | None]:

@@ -336,7 +336,7 @@ _ID_PATTERNS = st.sampled_from(["ACC-{:07d}", "{:d}", "{:09d}", "salesforce-emea
 def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extra):
     import pyarrow as pa
 
-    from capacity.book import _first_duplicate, _fixed_width_id_numbers, _id_hashes, _id_numbers, _string_layout
+    from capacity.book import _first_duplicate, _id_hashes, _id_numbers, _prefixed_id_numbers, _string_layout
 
     ids = [pattern.format(n) for n in numbers] + extra
     array = pa.array(ids, type=pa.string())
@@ -347,13 +347,14 @@ def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extr
             expected = (seen[value], position)
             break
         seen[value] = position
-    numbers = _id_numbers(array, offsets, lengths)
+    numbers = _id_numbers(array)
     if numbers is not None:
         assert _first_duplicate(array, numbers) == expected
     assert _first_duplicate(array, _id_hashes(array, offsets, lengths)) == expected
-    chunked = _fixed_width_id_numbers([array.slice(0, len(ids) // 2), array.slice(len(ids) // 2)])
-    if chunked is not None:  # chunk by chunk: the same numbers
-        assert chunked.tolist() == numbers.tolist()
+    scanned = _prefixed_id_numbers([array.slice(0, len(ids) // 2), array.slice(len(ids) // 2)])
+    if scanned is not None:  # the compiled scan, chunk by chunk: the general path's numbers
+        assert scanned.tolist() == numbers.tolist()
+        assert _first_duplicate(array, scanned) == expected
 
 
 @given(cents=st.lists(st.integers(0, 10**14), min_size=1, max_size=200),
@@ -398,19 +399,6 @@ def test_text_that_is_not_utf8_is_refused_in_the_columns_read(tmp_path, rows, wh
     with pytest.raises(BookError) as caught:
         load_book(path, needs=needs)
     assert str(caught.value).endswith(f"{where}; export the file as CSV UTF-8")
-
-
-@given(length=st.integers(1, 8), numbers=st.lists(st.integers(0, 10**8 - 1), min_size=1, max_size=50))
-@settings(max_examples=100, deadline=None)
-def test_eight_digits_at_a_time_read_as_python_reads_them(length, numbers):
-    from capacity.book import _eight_digits
-
-    texts = [str(n % 10**length).zfill(length).encode() for n in numbers]
-    words = np.array([int.from_bytes(t, "little") for t in texts], dtype=np.uint64)
-    assert _eight_digits(words, length).tolist() == [int(t) for t in texts]
-    if length > 1:  # a byte that is not a digit refuses the lot
-        words[0] = int.from_bytes(b"x" + texts[0][1:], "little")
-        assert _eight_digits(words, length) is None
 
 
 @given(st.lists(st.from_regex(r"[-+]?[0-9]{0,4}(\.[0-9]{0,4})?|[0-9]\.[0-9]{3}[0-9]?|x?", fullmatch=True), min_size=1,
@@ -506,3 +494,55 @@ def test_amounts_cleaned_read_as_the_plain_reading_of_each_cleaned_cell(texts):
             expected = np.nan
         assert kept == text.strip(" \t\n\r\f\v\u00a0")
         assert (np.isnan(value) and pd.isna(expected)) or value == expected, (text, value, expected)
+
+
+# -- the compiled scans and the general path: one answer ------------------------------------------------
+
+_BOOK_IDS = st.sampled_from(["ACC-{:07d}", "ACC-{:d}", "{:d}", "{:09d}", "salesforce-emea-account-{:012d}",
+                             "Customer {:d}", " ACC-{:d}", "0015g{:013d}AAB"])
+_PLAIN_AMOUNTS = st.one_of(
+    st.integers(0, 10**9).map(str),
+    st.builds("{}.{:02d}".format, st.integers(0, 10**9), st.integers(0, 99)),
+    st.builds("{}.{}".format, st.integers(0, 10**6), st.integers(0, 9)),
+)
+#: Amounts the compiled scan leaves to the general path: good ones, ambiguous ones and bad ones.
+_OTHER_AMOUNTS = st.sampled_from(["120.000", "1.200", "$1,200.50", "-5", "", "1e3", "12.345", "9999999999999.99",
+                                  "N/A", " 7 ", "0012.50", "10000000000000"])
+
+
+@given(pattern=_BOOK_IDS, numbers=st.lists(st.integers(0, 10**6), min_size=1, max_size=40),
+       amounts=st.lists(_PLAIN_AMOUNTS, min_size=40, max_size=40),
+       other=st.none() | st.tuples(st.integers(0, 39), _OTHER_AMOUNTS))
+@settings(max_examples=150, deadline=None)
+def test_books_load_the_same_with_the_compiled_scans_as_without(tmp_path_factory, pattern, numbers, amounts, other):
+    """Ids, cents and binning, or the error message: the same whether the compiled scans read the book or
+    the general path does (the path of a machine without a C compiler, and of every book they refuse)."""
+    import csv
+
+    from capacity import book as book_module
+
+    if other is not None:
+        amounts[other[0]] = other[1]
+
+    path = tmp_path_factory.mktemp("scan") / "b.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["account_id", "arr"])
+        writer.writerows([pattern.format(n), a] for n, a in zip(numbers, amounts))
+    bounds = np.array([0, 500_000, 2_500_000, 10**9], dtype=np.int64)
+
+    def outcome():
+        try:
+            book = load_book(path)
+        except BookError as exc:
+            return str(exc)
+        return book.table.column("account_id").to_pylist(), book.arr_cents.tolist(), [
+            part.tolist() for part in book.between(bounds)]
+
+    compiled = outcome()
+    scan, book_module._book_scan = book_module._book_scan, None
+    try:
+        general = outcome()
+    finally:
+        book_module._book_scan = scan
+    assert compiled == general

@@ -1,4 +1,5 @@
-"""`capacity report` from a regular install: the wheel carries the report notebook and its template.
+"""`capacity report` from a regular install: the wheel carries the report notebook, its template and the
+compiled book scans.
 
 The wheel is built from the package's files, installed into a new virtual environment
 outside the repository (its dependencies come from this environment through a ``.pth``
@@ -44,7 +45,9 @@ finally:
     client.stop_channels()
     manager.shutdown_kernel(now=True)
 kernel_python, kernel_capacity = "".join(printed).split()
-print(json.dumps({"python": sys.executable, "capacity": capacity.__file__, "notebook": str(NOTEBOOK),
+from capacity import _book_scan
+print(json.dumps({"python": sys.executable, "capacity": capacity.__file__, "scan": _book_scan.__file__,
+                  "notebook": str(NOTEBOOK),
                   "templates": str(TEMPLATES), "kernel_python": kernel_python, "kernel_capacity": kernel_capacity}))
 """
 
@@ -57,8 +60,10 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
 
 def test_the_wheel_renders_the_default_report_in_a_fresh_environment(tmp_path):
     source = tmp_path / "source"
-    shutil.copytree(ROOT / "capacity", source / "capacity", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for name in ("pyproject.toml", "README.md"):
+    # The sources only: the wheel compiles the book scans itself (capacity/_book_scan.c).
+    shutil.copytree(ROOT / "capacity", source / "capacity",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.so"))
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy(ROOT / name, source / name)
     wheels = tmp_path / "wheels"
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", wheels,
@@ -83,7 +88,7 @@ def test_the_wheel_renders_the_default_report_in_a_fresh_environment(tmp_path):
     # The dependencies' data files (nbconvert's base templates) live under their environment's prefix.
     env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     probe = json.loads(run(python, "-c", _PROBE, cwd=elsewhere, env=env).stdout)
-    for key in ("capacity", "notebook", "templates", "kernel_capacity"):
+    for key in ("capacity", "scan", "notebook", "templates", "kernel_capacity"):
         assert Path(probe[key]).is_relative_to(site), (key, probe[key])
     assert Path(probe["python"]) == Path(probe["kernel_python"]) == python
 
