@@ -12,6 +12,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The most digits of an id's number: 10**18 - 1 fits an int64. */
@@ -265,65 +266,204 @@ static PyObject *amount_cents(PyObject *self, PyObject *args)
     return result;
 }
 
+/* ---- repeats ------------------------------------------------------------------------------------- */
+
+/* 1 if the keys in [low, low + span] are all distinct, 0 if one repeats: a bit per value, set in turn;
+ * -1 if out of memory. */
+static int distinct_by_bits(const uint64_t *keys, Py_ssize_t n, uint64_t low, uint64_t span)
+{
+    uint64_t *seen = calloc(span / 64 + 1, sizeof(uint64_t));
+    if (seen == NULL)
+        return -1;
+    int distinct = 1;
+    for (Py_ssize_t i = 0; i < n && distinct; i++) {
+        uint64_t slot = keys[i] - low, bit = (uint64_t)1 << (slot & 63);
+        distinct = !(seen[slot >> 6] & bit);
+        seen[slot >> 6] |= bit;
+    }
+    free(seen);
+    return distinct;
+}
+
+/* Fibonacci hashing: an odd multiplier is a bijection of 64-bit words (equal after, equal before) whose
+ * top bits depend on every bit of the key. */
+#define SPREAD 0x9E3779B97F4A7C15ULL
+#define PART_BITS 8
+
+/* 1 if the keys are all distinct, 0 if one repeats, -1 if out of memory, for keys of any range. The
+ * spread keys are partitioned by their top 8 bits, then each part goes through a hash table (linear
+ * probing, half full) small enough to stay in the processor's cache; a table of the whole column would
+ * not. */
+static int distinct_by_hashing(const uint64_t *keys, Py_ssize_t n)
+{
+    Py_ssize_t starts[(1 << PART_BITS) + 1] = {0}, fill[1 << PART_BITS], largest = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        starts[((keys[i] * SPREAD) >> (64 - PART_BITS)) + 1]++;
+    for (int part = 0; part < (1 << PART_BITS); part++) {
+        largest = starts[part + 1] > largest ? starts[part + 1] : largest;
+        starts[part + 1] += starts[part];
+        fill[part] = starts[part];
+    }
+    int bits = 1;
+    while (((Py_ssize_t)1 << bits) < 2 * largest)
+        bits++;
+    uint64_t *parted = malloc(n * sizeof(uint64_t)), *table = malloc(((size_t)1 << bits) * sizeof(uint64_t));
+    int distinct = parted && table ? 1 : -1;
+    if (distinct == 1) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint64_t spread = keys[i] * SPREAD;
+            parted[fill[spread >> (64 - PART_BITS)]++] = spread;
+        }
+    }
+    for (int part = 0; part < (1 << PART_BITS) && distinct == 1; part++) {
+        Py_ssize_t count = starts[part + 1] - starts[part];
+        int size_bits = 1;
+        while (((Py_ssize_t)1 << size_bits) < 2 * count)
+            size_bits++;
+        uint64_t mask = ((uint64_t)1 << size_bits) - 1;
+        int zero = 0; /* 0 marks an empty slot; a key that spreads to 0 is counted apart */
+        memset(table, 0, ((size_t)1 << size_bits) * sizeof(uint64_t));
+        for (Py_ssize_t i = starts[part]; i < starts[part + 1] && distinct; i++) {
+            uint64_t key = parted[i];
+            if (key == 0) {
+                distinct = !zero;
+                zero = 1;
+                continue;
+            }
+            uint64_t slot = (key >> (64 - PART_BITS - size_bits)) & mask;
+            while (table[slot] != 0 && table[slot] != key)
+                slot = (slot + 1) & mask;
+            distinct = table[slot] != key;
+            table[slot] = key;
+        }
+    }
+    free(parted);
+    free(table);
+    return distinct;
+}
+
+/* 1 if no key repeats, 0 if one does, -1 if out of memory: ascending keys at a glance, keys of a small
+ * range with a bit per value, others by hashing. */
+static int distinct(const uint64_t *keys, Py_ssize_t n, int is_signed)
+{
+    if (n < 2)
+        return 1;
+    /* Signed keys are compared as unsigned after flipping the sign bit: the order is kept. */
+    uint64_t flip = is_signed ? (uint64_t)1 << 63 : 0, low = keys[0] ^ flip, high = low, previous = low;
+    int ascending = 1;
+    for (Py_ssize_t i = 1; i < n; i++) {
+        uint64_t key = keys[i] ^ flip;
+        ascending &= key > previous;
+        low = key < low ? key : low;
+        high = key > high ? key : high;
+        previous = key;
+    }
+    if (ascending)
+        return 1;
+    if (high - low <= (uint64_t)n * 64 + 4096)
+        return distinct_by_bits(keys, n, low ^ flip, high - low);
+    return distinct_by_hashing(keys, n);
+}
+
 PyDoc_STRVAR(all_distinct_doc,
-"all_distinct(keys) -> bool or None\n\n"
-"True if no key (int64) repeats, False if one does, None if they span too wide a range to tell cheaply.\n\n"
-"Keys in ascending order are distinct at a glance. Otherwise a bit per value of their range, 64\n"
-"values or fewer per key, is set in turn: a bit already set is a repeat. The caller hashes keys of\n"
-"a wider range.");
+"all_distinct(keys) -> bool\n\n"
+"True if no key (int64 or uint64) repeats, False if one does.\n\n"
+"Keys in ascending order are distinct at a glance. Keys of a range of 64 values or fewer per key\n"
+"set a bit per value in turn: a bit already set is a repeat. Others are partitioned by a spread of\n"
+"their bits and each part is put in a hash table that stays in the processor's cache. No sort.");
 
 static PyObject *all_distinct(PyObject *self, PyObject *args)
 {
     PyObject *keys_object;
     Py_buffer keys;
+    int answer;
     if (!PyArg_ParseTuple(args, "O:all_distinct", &keys_object))
         return NULL;
-    if (!integers(keys_object, &keys, 8, 1, 0, "keys"))
-        return NULL;
-    const int64_t *key = keys.buf;
-    Py_ssize_t n = keys.len / 8;
-    int ascending = 1, distinct = 1;
-    uint64_t low, span;
-    if (n < 2) {
-        PyBuffer_Release(&keys);
-        Py_RETURN_TRUE;
-    }
-    int64_t lowest = key[0], highest = key[0];
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 1; i < n; i++) {
-        ascending &= key[i] > key[i - 1];
-        lowest = key[i] < lowest ? key[i] : lowest;
-        highest = key[i] > highest ? key[i] : highest;
-    }
-    Py_END_ALLOW_THREADS
-    low = (uint64_t)lowest;
-    span = (uint64_t)highest - low;
-    if (ascending) {
-        PyBuffer_Release(&keys);
-        Py_RETURN_TRUE;
-    }
-    if (span > (uint64_t)n * 64 + 4096) {
-        PyBuffer_Release(&keys);
-        Py_RETURN_NONE;
-    }
-    uint64_t *seen = PyMem_Calloc(span / 64 + 1, sizeof(uint64_t));
-    if (seen == NULL) {
-        PyBuffer_Release(&keys);
-        return PyErr_NoMemory();
-    }
-    Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t i = 0; i < n; i++) {
-        uint64_t slot = (uint64_t)key[i] - low, bit = (uint64_t)1 << (slot & 63);
-        if (seen[slot >> 6] & bit) {
-            distinct = 0;
-            break;
+    int is_signed = 1;
+    if (!integers(keys_object, &keys, 8, 1, 0, "keys")) {
+        PyErr_Clear();
+        is_signed = 0;
+        if (!integers(keys_object, &keys, 8, 0, 0, "keys")) {
+            PyErr_Clear();
+            PyErr_SetString(PyExc_TypeError, "keys must be a one-dimensional array of 64-bit integers");
+            return NULL;
         }
-        seen[slot >> 6] |= bit;
     }
+    Py_BEGIN_ALLOW_THREADS
+    answer = distinct(keys.buf, keys.len / 8, is_signed);
     Py_END_ALLOW_THREADS
-    PyMem_Free(seen);
     PyBuffer_Release(&keys);
-    return PyBool_FromLong(distinct);
+    if (answer < 0)
+        return PyErr_NoMemory();
+    return PyBool_FromLong(answer);
+}
+
+/* ---- hashes -------------------------------------------------------------------------------------- */
+
+/* The last step of MurmurHash3's 64-bit hash (its "fmix64"): every bit of the input moves every bit. */
+static inline uint64_t mix(uint64_t word)
+{
+    word ^= word >> 33;
+    word *= 0xFF51AFD7ED558CCDULL;
+    word ^= word >> 33;
+    word *= 0xC4CEB9FE1A85EC53ULL;
+    return word ^ (word >> 33);
+}
+
+static int scan_hashes(const uint8_t *data, const int32_t *offsets, Py_ssize_t rows, uint64_t *out)
+{
+    for (Py_ssize_t i = 0; i < rows; i++) {
+        Py_ssize_t start = offsets[i], end = offsets[i + 1], length = end - start, k = start;
+        /* A blank id, or one that may start or end with a space (or any byte but printable ASCII), is
+         * left to the general path, which trims and refuses. */
+        if (length == 0 || (uint8_t)(data[start] - 0x21) >= 0x5E || (uint8_t)(data[end - 1] - 0x21) >= 0x5E)
+            return 0;
+        uint64_t hash = (uint64_t)length * SPREAD, word;
+        for (; k + 8 <= end; k += 8) {
+            memcpy(&word, data + k, 8);
+            hash = mix(hash ^ word);
+        }
+        if (k < end) /* the last bytes, as the top of the word that ends with them */
+            hash = mix(hash ^ (tail8(data, end) >> (8 * (8 - (end - k)))));
+        out[i] = hash;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(string_hashes_doc,
+"string_hashes(data, offsets, out) -> bool\n\n"
+"Write into ``out`` a 64-bit hash of each string's bytes (uint64): equal strings, equal hashes.\n\n"
+"Returns False, with ``out`` partly written, if a string is blank or starts or ends with a byte that\n"
+"is not printable ASCII (0x21 to 0x7E): such ids may need trimming, which the general path does.\n\n"
+"Parameters\n----------\n"
+"data, offsets : as for :func:`prefixed_numbers`\n"
+"out : uint64 array\n    ``n`` hashes, written in place.");
+
+static PyObject *string_hashes(PyObject *self, PyObject *args)
+{
+    PyObject *data_object, *offsets_object, *out_object;
+    Py_buffer data, offsets, out;
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "OOO:string_hashes", &data_object, &offsets_object, &out_object))
+        return NULL;
+    if (!integers(data_object, &data, 1, 0, 0, "data"))
+        return NULL;
+    if (integers(offsets_object, &offsets, 4, 1, 0, "offsets")) {
+        if (integers(out_object, &out, 8, 0, 1, "out")) {
+            Py_ssize_t rows = out.len / 8;
+            if (checked_offsets(&offsets, &data, rows)) {
+                int read;
+                Py_BEGIN_ALLOW_THREADS
+                read = scan_hashes(data.buf, offsets.buf, rows, out.buf);
+                Py_END_ALLOW_THREADS
+                result = PyBool_FromLong(read);
+            }
+            PyBuffer_Release(&out);
+        }
+        PyBuffer_Release(&offsets);
+    }
+    PyBuffer_Release(&data);
+    return result;
 }
 
 PyDoc_STRVAR(bin_cents_doc,
@@ -372,6 +512,7 @@ static PyMethodDef methods[] = {
     {"prefixed_numbers", prefixed_numbers, METH_VARARGS, prefixed_numbers_doc},
     {"amount_cents", amount_cents, METH_VARARGS, amount_cents_doc},
     {"all_distinct", all_distinct, METH_VARARGS, all_distinct_doc},
+    {"string_hashes", string_hashes, METH_VARARGS, string_hashes_doc},
     {"bin_cents", bin_cents, METH_VARARGS, bin_cents_doc},
     {NULL, NULL, 0, NULL},
 };
@@ -379,8 +520,8 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     "capacity._book_scan",
-    "Compiled scans of a book's text columns, read in place from Arrow's string buffers (ids as numbers,\n"
-    "amounts as cents, repeats, bins). Each answers the plain case only; capacity.book takes its general\n"
+    "Compiled scans of a book's text columns, read in place from Arrow's string buffers (ids as numbers\n"
+    "or hashes, amounts as cents, repeats, bins). Each answers the plain case only; capacity.book takes its general\n"
     "path for the rest, and wherever this module is not built.",
     -1,
     methods,

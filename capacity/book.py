@@ -961,6 +961,8 @@ def _account_ids(column, source: Path | None, utf8_checked: bool = True) -> pa.A
             ids = ids.combine_chunks()
         if not utf8_checked:
             ids.validate(full=True)
+        keys = _scanned_id_hashes(ids)
+    if keys is None:  # the general path: ids that may need trimming, or no compiled scans
         offsets, lengths = _string_layout(ids)
         if _may_have_padding(ids, offsets, lengths):
             ids = pc.utf8_trim_whitespace(ids)
@@ -1071,6 +1073,18 @@ def _prefixed_id_numbers(chunks: list[pa.StringArray]) -> np.ndarray | None:
     return numbers
 
 
+def _scanned_id_hashes(ids: pa.StringArray) -> np.ndarray | None:
+    """A 64-bit hash of each id's bytes by the compiled scan, when none is blank and none starts or ends
+    with anything but printable ASCII (so none needs trimming); else None (or when the scan is not built)."""
+    if _book_scan is None or len(ids) == 0 or ids.null_count or ids.buffers()[2] is None:
+        return None
+    offsets, _ = _string_layout(ids)
+    hashes = np.empty(len(ids), dtype=np.uint64)
+    if not _book_scan.string_hashes(np.frombuffer(ids.buffers()[2], dtype=np.uint8), offsets, hashes):
+        return None
+    return hashes
+
+
 def _id_numbers(ids: pa.StringArray) -> np.ndarray | None:
     """The number after the common prefix of every id ("ACC-0000001" -> 1), or None if they have none.
 
@@ -1112,9 +1126,9 @@ def _repeated(keys: np.ndarray) -> np.ndarray | None:
     """True for each key that occurs more than once, or None when none does."""
     if len(keys) < 2:
         return None
+    if _book_scan is not None and _book_scan.all_distinct(np.ascontiguousarray(keys)):
+        return None  # else a key repeats: the general path below says which
     if keys.dtype == np.int64:
-        if _book_scan is not None and _book_scan.all_distinct(np.ascontiguousarray(keys)):
-            return None  # else a repeat, or too wide a range for its flags: the general path says which
         if (keys[1:] > keys[:-1]).all():  # ids in ascending order, as exports often list them
             return None
         low, high = int(keys.min()), int(keys.max())

@@ -336,7 +336,8 @@ _ID_PATTERNS = st.sampled_from(["ACC-{:07d}", "{:d}", "{:09d}", "salesforce-emea
 def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extra):
     import pyarrow as pa
 
-    from capacity.book import _first_duplicate, _id_hashes, _id_numbers, _prefixed_id_numbers, _string_layout
+    from capacity.book import (_first_duplicate, _id_hashes, _id_numbers, _prefixed_id_numbers, _scanned_id_hashes,
+                               _string_layout)
 
     ids = [pattern.format(n) for n in numbers] + extra
     array = pa.array(ids, type=pa.string())
@@ -351,6 +352,9 @@ def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extr
     if numbers is not None:
         assert _first_duplicate(array, numbers) == expected
     assert _first_duplicate(array, _id_hashes(array, offsets, lengths)) == expected
+    hashes = _scanned_id_hashes(array)
+    if hashes is not None:  # the compiled scan's hashes
+        assert _first_duplicate(array, hashes) == expected
     scanned = _prefixed_id_numbers([array.slice(0, len(ids) // 2), array.slice(len(ids) // 2)])
     if scanned is not None:  # the compiled scan, chunk by chunk: the general path's numbers
         assert scanned.tolist() == numbers.tolist()
