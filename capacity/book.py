@@ -6,7 +6,10 @@ matched loosely ("Account ID", "ARR" work). ARR may be written as exports write 
 ("$12,500.00", " 12500 "). Account ids stay text, so leading zeros survive.
 
 Reading and validating stay in Arrow columns (no Python object per account), so a
-million-row book loads in about the time pandas takes to parse it. A :class:`Book`
+million-row book loads in about the time pandas takes to parse it. Ids and amounts of the
+plain kinds ("ACC-0000001", "12500.50") are read straight from the reader's buffers by the
+compiled scans of ``capacity/_book_scan.c``; everything else, and every book where they are
+not built, goes through the general path below, which gives the same answers. A :class:`Book`
 keeps ARR in integer cents, sorted once, with cumulative sums, so segment counts and
 ARR for any thresholds are two binary searches, not a scan: this is what keeps the
 what-if sliders instant on a million accounts.
