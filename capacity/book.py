@@ -1064,28 +1064,34 @@ def _prefixed_id_numbers(chunks: list[pa.StringArray]) -> np.ndarray | None:
     if prefix is None:
         return None
     numbers = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.int64)
-    start = 0
-    for chunk in chunks:
-        if chunk.buffers()[2] is None:
-            return None
-        offsets, _ = _string_layout(chunk)
-        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-        if not _book_scan.prefixed_numbers(data, offsets, prefix, numbers[start : start + len(chunk)]):
-            return None
-        start += len(chunk)
-    return numbers
+    return numbers if _scanned(_book_scan.prefixed_numbers, chunks, numbers, prefix) else None
 
 
 def _scanned_id_hashes(ids: pa.StringArray) -> np.ndarray | None:
     """A 64-bit hash of each id's bytes by the compiled scan, when none is blank and none starts or ends
     with anything but printable ASCII (so none needs trimming); else None (or when the scan is not built)."""
-    if _book_scan is None or len(ids) == 0 or ids.null_count or ids.buffers()[2] is None:
+    if _book_scan is None or len(ids) == 0 or ids.null_count:
         return None
-    offsets, _ = _string_layout(ids)
     hashes = np.empty(len(ids), dtype=np.uint64)
-    if not _book_scan.string_hashes(np.frombuffer(ids.buffers()[2], dtype=np.uint8), offsets, hashes):
-        return None
-    return hashes
+    return hashes if _scanned(_book_scan.string_hashes, [ids], hashes) else None
+
+
+def _scanned(scan, chunks, out: np.ndarray, *arguments) -> bool:
+    """Run a compiled scan of :mod:`capacity._book_scan` over string ``chunks`` in place, each writing its
+    rows' slice of ``out``: True if it read every chunk, False once it refuses one (or a chunk's strings
+    are all empty, so that it has no bytes to read)."""
+    start = 0
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        if chunk.buffers()[2] is None:
+            return False
+        offsets, _ = _string_layout(chunk)
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
+        if not scan(data, offsets, *arguments, out[start : start + len(chunk)]):
+            return False
+        start += len(chunk)
+    return True
 
 
 def _id_numbers(ids: pa.StringArray) -> np.ndarray | None:
@@ -1200,17 +1206,9 @@ def _plain_cents(column) -> np.ndarray | None:
     if _book_scan is None or column.null_count or not pa.types.is_string(column.type):
         return None
     cents = np.empty(len(column), dtype=np.int64)
-    start = 0
-    for chunk in column.chunks if isinstance(column, pa.ChunkedArray) else [column]:
-        if len(chunk) == 0:
-            continue
-        if chunk.buffers()[2] is None:
-            return None
-        offsets, _ = _string_layout(chunk)
-        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-        if not _book_scan.amount_cents(data, offsets, cents[start : start + len(chunk)]):
-            return None
-        start += len(chunk)
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    if not _scanned(_book_scan.amount_cents, chunks, cents):
+        return None
     if len(cents) and cents.max() > round(MAX_PLAUSIBLE_ARR * 100):
         return None
     return cents
