@@ -69,16 +69,16 @@ static inline uint64_t number(const uint8_t *data, Py_ssize_t end, Py_ssize_t co
 /* Rows between two looks at `bad`: a column that is not plain is given up soon, a plain one is not slowed. */
 #define BLOCK_ROWS 4096
 
-/* A prefix as whole little-endian words and the word of its last `width % 8` bytes (0 if none). */
+/* A prefix of `width` bytes as whole little-endian words and the word of its last `width % 8` bytes. */
 typedef struct {
     uint64_t words[MAX_PREFIX / 8];
-    Py_ssize_t whole, rest;
+    Py_ssize_t width, whole, rest;
     uint64_t last;
 } Prefix;
 
 static Prefix prefix_of(const uint8_t *bytes, Py_ssize_t width)
 {
-    Prefix prefix = {{0}, width / 8, width % 8, 0};
+    Prefix prefix = {{0}, width, width / 8, width % 8, 0};
     memcpy(prefix.words, bytes, 8 * prefix.whole);
     memcpy(&prefix.last, bytes + 8 * prefix.whole, prefix.rest);
     return prefix;
@@ -146,24 +146,32 @@ static int checked_offsets(const Py_buffer *offsets, const Py_buffer *data, Py_s
 
 /* ---- the scans ----------------------------------------------------------------------------------- */
 
-static int scan_prefixed(const uint8_t *data, const int32_t *offsets, Py_ssize_t rows, const Prefix *prefix,
-                         Py_ssize_t width, int64_t *out)
+/* A scan of `rows` strings of an Arrow string array, writing one 64-bit value per string into `out`;
+ * 0 once a string is not of the kind it reads. `context` is the scan's own setting (a prefix), or NULL. */
+typedef int (*Scan)(const uint8_t *data, const int32_t *offsets, Py_ssize_t rows, void *out, const void *context);
+
+static int scan_prefixed(const uint8_t *data, const int32_t *offsets, Py_ssize_t rows, void *out,
+                         const void *context)
 {
+    const Prefix *prefix = context;
+    int64_t *numbers = out;
     uint64_t bad = 0;
     for (Py_ssize_t i = 0; i < rows; i++) {
-        Py_ssize_t end = offsets[i + 1], count = end - offsets[i] - width;
+        Py_ssize_t end = offsets[i + 1], count = end - offsets[i] - prefix->width;
         if (count < 1 || count > MAX_ID_DIGITS)
             return 0;
         bad |= prefix_differs(data, offsets[i], prefix);
-        out[i] = (int64_t)number(data, end, count, &bad);
+        numbers[i] = (int64_t)number(data, end, count, &bad);
         if (i % BLOCK_ROWS == BLOCK_ROWS - 1 && bad)
             return 0;
     }
     return bad == 0;
 }
 
-static int scan_amounts(const uint8_t *data, const int32_t *offsets, Py_ssize_t rows, int64_t *out)
+static int scan_amounts(const uint8_t *data, const int32_t *offsets, Py_ssize_t rows, void *out,
+                        const void *context)
 {
+    int64_t *cents = out;
     uint64_t bad = 0;
     for (Py_ssize_t i = 0; i < rows; i++) {
         Py_ssize_t start = offsets[i], end = offsets[i + 1], length = end - start;
@@ -171,14 +179,41 @@ static int scan_amounts(const uint8_t *data, const int32_t *offsets, Py_ssize_t 
         Py_ssize_t count = length - (decimals ? decimals + 1 : 0);
         if (count < 1 || count > MAX_AMOUNT_DIGITS)
             return 0;
-        uint64_t cents = 100 * number(data, start + count, count, &bad);
+        uint64_t value = 100 * number(data, start + count, count, &bad);
         if (decimals)  /* "5" after the dot is 50 cents */
-            cents += eight_digits(data, end, decimals, &bad) * (decimals == 1 ? 10 : 1);
-        out[i] = (int64_t)cents;
+            value += eight_digits(data, end, decimals, &bad) * (decimals == 1 ? 10 : 1);
+        cents[i] = (int64_t)value;
         if (i % BLOCK_ROWS == BLOCK_ROWS - 1 && bad)
             return 0;
     }
     return bad == 0;
+}
+
+/* Take the buffers of a scan's arguments, check them, and run `scan` without the GIL: True or False, or
+ * NULL with an exception set. `out` holds 64-bit integers, signed if `out_signed`. */
+static PyObject *run_scan(PyObject *data_object, PyObject *offsets_object, PyObject *out_object, int out_signed,
+                          Scan scan, const void *context)
+{
+    Py_buffer data, offsets, out;
+    PyObject *result = NULL;
+    if (!integers(data_object, &data, 1, 0, 0, "data"))
+        return NULL;
+    if (integers(offsets_object, &offsets, 4, 1, 0, "offsets")) {
+        if (integers(out_object, &out, 8, out_signed, 1, "out")) {
+            Py_ssize_t rows = out.len / 8;
+            if (checked_offsets(&offsets, &data, rows)) {
+                int read;
+                Py_BEGIN_ALLOW_THREADS
+                read = scan(data.buf, offsets.buf, rows, out.buf, context);
+                Py_END_ALLOW_THREADS
+                result = PyBool_FromLong(read);
+            }
+            PyBuffer_Release(&out);
+        }
+        PyBuffer_Release(&offsets);
+    }
+    PyBuffer_Release(&data);
+    return result;
 }
 
 PyDoc_STRVAR(prefixed_numbers_doc,
@@ -195,35 +230,17 @@ PyDoc_STRVAR(prefixed_numbers_doc,
 
 static PyObject *prefixed_numbers(PyObject *self, PyObject *args)
 {
-    PyObject *data_object, *offsets_object, *out_object;
-    Py_buffer data, offsets, out, prefix;
-    PyObject *result = NULL;
-    if (!PyArg_ParseTuple(args, "OOy*O:prefixed_numbers", &data_object, &offsets_object, &prefix, &out_object))
+    PyObject *data, *offsets, *out;
+    Py_buffer prefix;
+    if (!PyArg_ParseTuple(args, "OOy*O:prefixed_numbers", &data, &offsets, &prefix, &out))
         return NULL;
-    if (!integers(data_object, &data, 1, 0, 0, "data")) {
+    if (prefix.len > MAX_PREFIX) {
         PyBuffer_Release(&prefix);
-        return NULL;
+        Py_RETURN_FALSE;
     }
-    if (integers(offsets_object, &offsets, 4, 1, 0, "offsets")) {
-        if (integers(out_object, &out, 8, 1, 1, "out")) {
-            Py_ssize_t rows = out.len / 8;
-            if (checked_offsets(&offsets, &data, rows)) {
-                int read = 0;
-                if (prefix.len <= MAX_PREFIX) {
-                    Prefix words = prefix_of(prefix.buf, prefix.len);
-                    Py_BEGIN_ALLOW_THREADS
-                    read = scan_prefixed(data.buf, offsets.buf, rows, &words, prefix.len, out.buf);
-                    Py_END_ALLOW_THREADS
-                }
-                result = PyBool_FromLong(read);
-            }
-            PyBuffer_Release(&out);
-        }
-        PyBuffer_Release(&offsets);
-    }
-    PyBuffer_Release(&data);
+    Prefix words = prefix_of(prefix.buf, prefix.len);
     PyBuffer_Release(&prefix);
-    return result;
+    return run_scan(data, offsets, out, 1, scan_prefixed, &words);
 }
 
 PyDoc_STRVAR(amount_cents_doc,
@@ -241,29 +258,10 @@ PyDoc_STRVAR(amount_cents_doc,
 
 static PyObject *amount_cents(PyObject *self, PyObject *args)
 {
-    PyObject *data_object, *offsets_object, *out_object;
-    Py_buffer data, offsets, out;
-    PyObject *result = NULL;
-    if (!PyArg_ParseTuple(args, "OOO:amount_cents", &data_object, &offsets_object, &out_object))
+    PyObject *data, *offsets, *out;
+    if (!PyArg_ParseTuple(args, "OOO:amount_cents", &data, &offsets, &out))
         return NULL;
-    if (!integers(data_object, &data, 1, 0, 0, "data"))
-        return NULL;
-    if (integers(offsets_object, &offsets, 4, 1, 0, "offsets")) {
-        if (integers(out_object, &out, 8, 1, 1, "out")) {
-            Py_ssize_t rows = out.len / 8;
-            if (checked_offsets(&offsets, &data, rows)) {
-                int read;
-                Py_BEGIN_ALLOW_THREADS
-                read = scan_amounts(data.buf, offsets.buf, rows, out.buf);
-                Py_END_ALLOW_THREADS
-                result = PyBool_FromLong(read);
-            }
-            PyBuffer_Release(&out);
-        }
-        PyBuffer_Release(&offsets);
-    }
-    PyBuffer_Release(&data);
-    return result;
+    return run_scan(data, offsets, out, 1, scan_amounts, NULL);
 }
 
 /* ---- repeats ------------------------------------------------------------------------------------- */
@@ -410,8 +408,9 @@ static inline uint64_t mix(uint64_t word)
     return word ^ (word >> 33);
 }
 
-static int scan_hashes(const uint8_t *data, const int32_t *offsets, Py_ssize_t rows, uint64_t *out)
+static int scan_hashes(const uint8_t *data, const int32_t *offsets, Py_ssize_t rows, void *out, const void *context)
 {
+    uint64_t *hashes = out;
     for (Py_ssize_t i = 0; i < rows; i++) {
         Py_ssize_t start = offsets[i], end = offsets[i + 1], length = end - start, k = start;
         /* A blank id, or one that may start or end with a space (or any byte but printable ASCII), is
@@ -425,7 +424,7 @@ static int scan_hashes(const uint8_t *data, const int32_t *offsets, Py_ssize_t r
         }
         if (k < end) /* the last bytes, as the top of the word that ends with them */
             hash = mix(hash ^ (tail8(data, end) >> (8 * (8 - (end - k)))));
-        out[i] = hash;
+        hashes[i] = hash;
     }
     return 1;
 }
@@ -441,29 +440,10 @@ PyDoc_STRVAR(string_hashes_doc,
 
 static PyObject *string_hashes(PyObject *self, PyObject *args)
 {
-    PyObject *data_object, *offsets_object, *out_object;
-    Py_buffer data, offsets, out;
-    PyObject *result = NULL;
-    if (!PyArg_ParseTuple(args, "OOO:string_hashes", &data_object, &offsets_object, &out_object))
+    PyObject *data, *offsets, *out;
+    if (!PyArg_ParseTuple(args, "OOO:string_hashes", &data, &offsets, &out))
         return NULL;
-    if (!integers(data_object, &data, 1, 0, 0, "data"))
-        return NULL;
-    if (integers(offsets_object, &offsets, 4, 1, 0, "offsets")) {
-        if (integers(out_object, &out, 8, 0, 1, "out")) {
-            Py_ssize_t rows = out.len / 8;
-            if (checked_offsets(&offsets, &data, rows)) {
-                int read;
-                Py_BEGIN_ALLOW_THREADS
-                read = scan_hashes(data.buf, offsets.buf, rows, out.buf);
-                Py_END_ALLOW_THREADS
-                result = PyBool_FromLong(read);
-            }
-            PyBuffer_Release(&out);
-        }
-        PyBuffer_Release(&offsets);
-    }
-    PyBuffer_Release(&data);
-    return result;
+    return run_scan(data, offsets, out, 0, scan_hashes, NULL);
 }
 
 PyDoc_STRVAR(bin_cents_doc,

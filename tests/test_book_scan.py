@@ -119,10 +119,10 @@ def test_repeated_keys_are_told_as_a_set_tells_them(keys, order):
     assert _book_scan.all_distinct(signed.view(np.uint64)) == (len(set(keys)) == len(keys))
 
 
-def test_repeats_are_found_in_a_million_keys_of_every_range():
+def test_repeats_are_found_among_many_keys_of_every_range():
     rng = np.random.default_rng(3)
-    for keys in (rng.permutation(10**6), rng.integers(-(2**63), 2**63 - 1, 10**6, dtype=np.int64),
-                 np.arange(10**6, dtype=np.int64) * 10**9, rng.integers(0, 2**64 - 1, 10**6, dtype=np.uint64)):
+    for keys in (rng.permutation(200_000), rng.integers(-(2**63), 2**63 - 1, 200_000, dtype=np.int64),
+                 np.arange(200_000, dtype=np.int64) * 10**9, rng.integers(0, 2**64 - 1, 200_000, dtype=np.uint64)):
         assert _book_scan.all_distinct(keys) == (len(np.unique(keys)) == len(keys))
         repeated = keys.copy()
         repeated[-1] = repeated[len(keys) // 3]
