@@ -958,14 +958,14 @@ def _account_ids(column, source: Path | None, utf8_checked: bool = True) -> pa.A
     # Ids that are the first id's prefix (so UTF-8) and digits end in a digit and none is blank: unless
     # the prefix starts with a space, nothing needs trimming. They are read chunk by chunk as the reader
     # left them, not joined first.
-    keys = _prefixed_id_numbers(ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids])
+    chunks = ids.chunks if isinstance(ids, pa.ChunkedArray) else [ids]
+    keys = _prefixed_id_numbers(chunks)
     if keys is None:
-        if isinstance(ids, pa.ChunkedArray):
-            ids = ids.combine_chunks()
-        if not utf8_checked:
-            ids.validate(full=True)
-        keys = _scanned_id_hashes(ids)
+        # Other ids are hashed as the reader left them while the other core checks that they are UTF-8
+        # (raising first if they are not): both only read them.
+        keys, _ = _in_parallel(lambda: _scanned_id_hashes(chunks), lambda: utf8_checked or _check_utf8(chunks))
     if keys is None:  # the general path: ids that may need trimming, or no compiled scans
+        ids = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
         offsets, lengths = _string_layout(ids)
         if _may_have_padding(ids, offsets, lengths):
             ids = pc.utf8_trim_whitespace(ids)
@@ -1067,13 +1067,21 @@ def _prefixed_id_numbers(chunks: list[pa.StringArray]) -> np.ndarray | None:
     return numbers if _scanned(_book_scan.prefixed_numbers, chunks, numbers, prefix) else None
 
 
-def _scanned_id_hashes(ids: pa.StringArray) -> np.ndarray | None:
-    """A 64-bit hash of each id's bytes by the compiled scan, when none is blank and none starts or ends
-    with anything but printable ASCII (so none needs trimming); else None (or when the scan is not built)."""
-    if _book_scan is None or len(ids) == 0 or ids.null_count:
+def _scanned_id_hashes(chunks: list[pa.StringArray]) -> np.ndarray | None:
+    """A 64-bit hash of each id's bytes by the compiled scan, chunk by chunk, when none is blank and none
+    starts or ends with anything but printable ASCII (so none needs trimming); else None (or when the
+    scan is not built)."""
+    rows = sum(len(chunk) for chunk in chunks)
+    if _book_scan is None or rows == 0 or any(chunk.null_count for chunk in chunks):
         return None
-    hashes = np.empty(len(ids), dtype=np.uint64)
-    return hashes if _scanned(_book_scan.string_hashes, [ids], hashes) else None
+    hashes = np.empty(rows, dtype=np.uint64)
+    return hashes if _scanned(_book_scan.string_hashes, chunks, hashes) else None
+
+
+def _check_utf8(chunks: list[pa.StringArray]) -> None:
+    """Raise ``pa.ArrowInvalid`` if a string of ``chunks`` is not UTF-8."""
+    for chunk in chunks:
+        chunk.validate(full=True)
 
 
 def _scanned(scan, chunks, out: np.ndarray, *arguments) -> bool:
