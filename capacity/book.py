@@ -1016,9 +1016,9 @@ def _first_duplicate(ids: pa.StringArray | pa.ChunkedArray, keys: np.ndarray) ->
 
     ``keys`` holds a 64-bit key per id, equal for equal ids: its number when the ids are a
     common prefix and digits ("ACC-0000001", "100234"; :func:`_prefixed_id_numbers`), else a hash of
-    its bytes (:func:`_id_hashes`). Keys are checked for repeats with a flag per value when
-    they span a small range, else with a hash table; no sort. Equal keys are only
-    candidates, checked exactly, so the answer is exact.
+    its bytes (:func:`_scanned_id_hashes`, or :func:`_id_hashes` on the general path). Keys are
+    checked for repeats with a flag per value when they span a small range, else with a hash
+    table; no sort. Equal keys are only candidates, checked exactly, so the answer is exact.
     """
     repeated = _repeated(keys)
     if repeated is None:
