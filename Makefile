@@ -8,7 +8,7 @@ SCENARIO ?= data/scenario.yaml
 
 .PHONY: venv report plan test bench clean app
 
-$(STAMP): requirements.txt pyproject.toml setup.py capacity/_book_scan.c
+$(STAMP): requirements.txt pyproject.toml setup.py capacity/inputs/_book_scan.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -27,10 +27,11 @@ plan: $(STAMP)
 
 ## app: serve the what-if workbook of SCENARIO as a web app (Voila) on 127.0.0.1:PORT and print its URL
 app: $(STAMP)
-	$(PY) -m capacity.app $(SCENARIO) $(if $(PORT),--port $(PORT))
+	$(PY) -m capacity.apps.app $(SCENARIO) $(if $(PORT),--port $(PORT))
 
-## test: every test
+## test: the layers contract (import-linter), then every test
 test: $(STAMP)
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest tests capacity notebooks/walkthroughs
 
 ## bench: every performance budget, one PASS/FAIL line each (not part of `make test`)

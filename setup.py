@@ -1,4 +1,4 @@
-"""The compiled part of capacity: scans of a book's text columns (capacity/_book_scan.c).
+"""The compiled part of capacity: scans of a book's text columns (capacity/inputs/_book_scan.c).
 
 Everything else is declared in pyproject.toml. The extension is optional: where it cannot be
 built (no C compiler), capacity reads books through its general path: the same answers, more slowly
@@ -7,5 +7,5 @@ built (no C compiler), capacity reads books through its general path: the same a
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("capacity._book_scan", ["capacity/_book_scan.c"], optional=True,
+setup(ext_modules=[Extension("capacity.inputs._book_scan", ["capacity/inputs/_book_scan.c"], optional=True,
                              extra_compile_args=["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"])])

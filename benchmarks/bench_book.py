@@ -15,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from capacity import load_book, load_scenario
-from capacity.book_columns import needed_columns
-from capacity.segments import segment_sizes
+from capacity.inputs.book_columns import needed_columns
+from capacity.model.segments import segment_sizes
 
 from .book_shapes import FORMATTED_SHAPES, SHAPES, shape_book
 from .books import DEFAULT_SCENARIO as SCENARIO

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from capacity import load_scenario
-from capacity.fiscal import fiscal_plan
+from capacity.model.fiscal import fiscal_plan
 
 from .harness import Measurement, budget, median_seconds
 

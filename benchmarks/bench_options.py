@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 
-from capacity.context import load_context
-from capacity.fit import default_menu, fit
-from capacity.options import compare
+from capacity.inputs.context import load_context
+from capacity.analysis.fit import default_menu, fit
+from capacity.analysis.options import compare
 
 from .books import DEFAULT_SCENARIO
 from .harness import Measurement, budget, median_seconds
@@ -49,7 +49,7 @@ def compare_five(smoke: bool) -> Measurement:
 
 @budget("pin the what-if's sliders as an option, comparison table redrawn (median)", limit=50, unit="ms")
 def pin_option(smoke: bool) -> Measurement:
-    from capacity.widgets import build_workbook
+    from capacity.views.widgets import build_workbook
 
     workbook = build_workbook(load_context(DEFAULT_SCENARIO))
     workbook.sliders[workbook.bench.knob("frequency", "Enterprise", 0)].value = 2.0

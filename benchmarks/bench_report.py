@@ -27,7 +27,7 @@ def floor_notebook(folder: Path) -> Path:
     """The report notebook with every cell but the parameters cell removed (and no preload)."""
     import nbformat
 
-    from capacity.report import NOTEBOOK
+    from capacity.apps.report import NOTEBOOK
 
     nb = nbformat.read(NOTEBOOK, as_version=4)
     nb.cells = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
@@ -62,7 +62,7 @@ def report_over_floor(smoke: bool) -> Measurement:
             wall, inner = _timed_report(folder / "floor", floor_nb)
             floors.append(wall)
             inner_floors.append(inner)
-            if smoke:  # this harness checked on the floor alone: tests/test_report.py renders the report
+            if smoke:  # this harness checked on the floor alone: tests/apps/test_report.py renders the report
                 reports.append(wall)
                 inner_reports.append(inner)
                 continue

@@ -7,9 +7,9 @@ import time
 import tracemalloc
 
 from capacity import load_scenario
-from capacity.fiscal import fiscal_plan
-from capacity.plan import plan
-from capacity.simulate import simulate
+from capacity.model.fiscal import fiscal_plan
+from capacity.model.plan import plan
+from capacity.analysis.simulate import simulate
 
 from .harness import Measurement, budget, median_seconds
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 
 from capacity import Book, load_scenario
-from capacity.plan import touchpoint_loads
-from capacity.rebalance import rebalance
-from capacity.team import team
+from capacity.model.plan import touchpoint_loads
+from capacity.analysis.rebalance import rebalance
+from capacity.analysis.team import team
 
 from .books import DEFAULT_SCENARIO
 from .harness import Measurement, budget, median_seconds

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from capacity import load_scenario
-from capacity.knobs import Knob
-from capacity.whatif import Workbench
-from capacity.widgets import build_workbook
+from capacity.model.knobs import Knob
+from capacity.analysis.whatif import Workbench
+from capacity.views.widgets import build_workbook
 
 from .books import DEFAULT_SCENARIO, in_memory_book
 from .harness import Measurement, budget, median_seconds

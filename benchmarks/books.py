@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from capacity import Book
-from capacity.synth import write_synthetic_book
+from capacity.inputs.synth import write_synthetic_book
 
 DEFAULT_SCENARIO = "data/scenario.yaml"
 CACHE = Path(".bench-cache")

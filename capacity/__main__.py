@@ -1,7 +1,7 @@
-"""``python -m capacity``: see :mod:`capacity.cli`."""
+"""``python -m capacity``: see :mod:`capacity.apps.cli`."""
 
 import sys
 
-from .cli import main
+from capacity.apps.cli import main
 
 sys.exit(main())

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .exceptions import OutputError
+from capacity.exceptions import OutputError
 
 __all__ = ["atomic_path", "write_text", "write_bytes", "PARSE_LOG", "log_parse"]
 

@@ -1,4 +1,4 @@
-"""A small hand-checkable team: three segments, three CSMs, eight accounts (see test_team.py)."""
+"""A small hand-checkable team: three segments, three CSMs, eight accounts (see tests/analysis/test_team.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import copy
 
 import pandas as pd
 
-from capacity.book import Book
+from capacity.inputs.book import Book
 
 # A CSM's month: 40 h x 52 weeks / 12 = 173.33 working hours, 75% for customers = 130 h.
 TEAM_SCENARIO = {

@@ -16,7 +16,7 @@ import pytest
 from capacity import OutputError
 from capacity.files import atomic_path, write_bytes, write_text
 
-from .conftest import DEFAULT_SCENARIO, ROOT
+from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 
 def _names(folder: Path) -> list[str]:
@@ -67,7 +67,7 @@ def test_unwritable_destinations_are_one_clear_error(tmp_path):
 
 
 def test_cli_out_to_a_folder_is_exit_2(tmp_path, capsys):
-    from capacity.cli import main
+    from capacity.apps.cli import main
 
     assert main(["plan", str(DEFAULT_SCENARIO), "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path}: is a folder; give a file name to write to\n"

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import DEFAULT_BOOK, DEFAULT_SCENARIO
+from tests.conftest import DEFAULT_BOOK, DEFAULT_SCENARIO
 
 HEAVY = ("ipywidgets", "anywidget", "plotly", "IPython", "ipykernel", "nbformat", "nbconvert", "papermill", "openpyxl",
          "scipy", "sqlalchemy", "jupyter_client", "matplotlib")
@@ -28,13 +28,14 @@ def test_planning_on_a_csv_book_loads_no_heavy_library():
 
 
 def test_the_command_line_plan_and_fiscal_year_load_no_heavy_library():
-    code = ("from capacity.cli import main\nimport contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+    code = ("from capacity.apps.cli import main\nimport contextlib, io\nwith contextlib.redirect_stdout(io.StringIO()):\n"
             f"    assert main(['plan', {str(DEFAULT_SCENARIO)!r}]) == 0\n"
             f"    assert main(['fiscal', {str(DEFAULT_SCENARIO)!r}]) == 0")
     assert loaded_after(code) == []
 
 
-@pytest.mark.parametrize("view", ["sections", "content", "charts", "html", "text", "whatif"])
+@pytest.mark.parametrize("view", ["views.sections", "views.content", "views.charts", "views.html", "views.text",
+                                  "analysis.whatif"])
 def test_the_report_views_import_no_heavy_library(view):
     assert loaded_after(f"import capacity.{view}") == []
 
@@ -42,6 +43,6 @@ def test_the_report_views_import_no_heavy_library(view):
 def test_the_report_page_is_built_without_plotly():
     """The kernel shows charts as plotly JSON: only the pipeline's parent imports plotly, for plotly.js. The
     default report rebalances today's books and fits nothing without a cap: only scipy's solver is imported."""
-    code = (f"from capacity import sections\nr = sections.build({str(DEFAULT_SCENARIO)!r})\n"
+    code = (f"from capacity.views import sections\nr = sections.build({str(DEFAULT_SCENARIO)!r})\n"
             "[r.workload_chart()._repr_mimebundle_(), r.summary_html(), r.fiscal_section()]")
     assert loaded_after(code) == ["scipy"]

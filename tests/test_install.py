@@ -21,7 +21,7 @@ import pytest
 
 from capacity import load_scenario, plan
 
-from .conftest import DATA, ROOT
+from tests.conftest import DATA, ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 _PROBE = """
 import json, sys
 import capacity
-from capacity.report import NOTEBOOK, TEMPLATES, _kernel_manager
+from capacity.apps.report import NOTEBOOK, TEMPLATES, _kernel_manager
 
 manager = _kernel_manager()
 manager.start_kernel()
@@ -45,7 +45,7 @@ finally:
     client.stop_channels()
     manager.shutdown_kernel(now=True)
 kernel_python, kernel_capacity = "".join(printed).split()
-from capacity import _book_scan
+from capacity.inputs import _book_scan
 print(json.dumps({"python": sys.executable, "capacity": capacity.__file__, "scan": _book_scan.__file__,
                   "notebook": str(NOTEBOOK),
                   "templates": str(TEMPLATES), "kernel_python": kernel_python, "kernel_capacity": kernel_capacity}))

@@ -21,11 +21,11 @@ import nbformat
 import pytest
 
 import capacity
-from capacity import staffing
-from capacity.plan import touchpoint_loads
-from capacity.scenario import read_yaml
+from capacity.formulas import staffing
+from capacity.model.plan import touchpoint_loads
+from capacity.inputs.scenario import read_yaml
 
-from .conftest import ROOT
+from tests.conftest import ROOT
 
 WALKTHROUGHS = ROOT / "notebooks" / "walkthroughs"
 NOTEBOOKS = sorted(WALKTHROUGHS.glob("[0-9][0-9]-*.ipynb"))
@@ -141,7 +141,7 @@ def test_thinness_rule_flags_formulas(source):
 @pytest.mark.parametrize(
     "source",
     [
-        "import capacity\nfrom capacity import workload",
+        "import capacity\nfrom capacity.formulas import workload",
         "CSM = {'hours_per_week': 40, 'pto_days': 25, 'cost': 150_000}",
         "result = capacity.plan(scenario)\nresult.to_frame().round(2)",
         "print(f'{workload.fte(40, 2.73, 1.5, 104.4):.3f} FTE, {money(x)}')",
@@ -371,8 +371,8 @@ def _vertical_pools(params: dict) -> dict[str, list[float]]:
 
 def _designed_versus_actual(params: dict) -> dict[str, list[float]]:
     """Walkthrough 5: the sample log calibrated, the plan as practised, and SMB's inbound queue."""
-    from capacity import calibrate
-    from capacity.scenario import InboundService
+    from capacity.analysis import calibrate
+    from capacity.inputs.scenario import InboundService
 
     scenario_path = WALKTHROUGHS / params["SCENARIO"]
     result = calibrate.calibrate(scenario_path, WALKTHROUGHS / params["ACTIVITIES"])
@@ -398,7 +398,7 @@ def _designed_versus_actual(params: dict) -> dict[str, list[float]]:
 
 def _ranges(params: dict) -> dict[str, list[float]]:
     """Walkthrough 6: the sample scenario simulated with the parameters' draws and seed."""
-    from capacity.simulate import simulate
+    from capacity.analysis.simulate import simulate
 
     scenario = capacity.load_scenario(WALKTHROUGHS / params["SCENARIO"])
     s = capacity.fiscal_plan(scenario).summary
@@ -421,9 +421,9 @@ def _negotiating_the_budget(params: dict) -> dict[str, list[float]]:
     """Walkthrough 7: the sample scenario's options side by side, and what the parameters' caps buy."""
     import itertools
 
-    from capacity.context import load_context
-    from capacity.fit import fit
-    from capacity.options import compare
+    from capacity.inputs.context import load_context
+    from capacity.analysis.fit import fit
+    from capacity.analysis.options import compare
 
     context = load_context(WALKTHROUGHS / params["SCENARIO"])
 
@@ -434,13 +434,13 @@ def _negotiating_the_budget(params: dict) -> dict[str, list[float]]:
 
     # The fewest CSMs any combination of the menu reaches, by trying them all (at most one per group).
     menu = context.scenario.trade_offs
-    fewest = context.plan.totals.headcount
+    fewest = capacity.plan(context).totals.headcount
     for size in range(1, len(menu) + 1):
         for combo in itertools.combinations(menu, size):
             groups = [t.group for t in combo if t.group is not None]
             if len(groups) == len(set(groups)):
                 changes = {k: v for t in combo for k, v in t.changes.items()}
-                fewest = min(fewest, context.with_changes(changes).plan.totals.headcount)
+                fewest = min(fewest, capacity.plan(context.with_changes(changes)).totals.headcount)
     return {
         "compare": [v for variant in compare(context).variants
                     for v in (variant.plan.totals.headcount, variant.plan.totals.cost_per_year / 1e6)],

@@ -1,0 +1,195 @@
+"""Options side by side: the plan, each named option applied alone, and other scenario files.
+
+An option is a named set of changes in the key paths of :meth:`Scenario.with_changes`
+(``options:`` in the scenario file). :func:`compare` sizes the baseline and every option
+with :func:`variant_plan`, the one evaluator of a variant (so an option's numbers are
+``plan(scenario.with_changes(changes))``), and puts them side by side with the change from
+the baseline. :class:`PinBoard` is the what-if's comparison: the sliders' states pinned as
+named options beside the baseline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from capacity.inputs.context import Context, load_context
+from capacity.model.plan import Plan, SegmentPlan, plan
+
+__all__ = [
+    "BASELINE", "Variant", "Comparison", "compare", "variant_plan", "demand_hours_per_month",
+    "PinBoard", "arr_per_csm",
+]
+
+#: The name of the plan as the scenario stands, first in every comparison.
+BASELINE = "Baseline"
+
+
+def variant_plan(context: Context, changes: Mapping[str, Any]) -> Plan:
+    """The plan of the scenario with ``changes`` applied, on the context's book.
+
+    The one place options, trade-offs and pins are evaluated: ``plan(scenario.with_changes(changes))``.
+
+    Raises
+    ------
+    ScenarioError
+        When a change is not valid for the scenario (naming the key path).
+    """
+    return plan(context.with_changes(dict(changes)))
+
+
+def demand_hours_per_month(segment: SegmentPlan) -> float:
+    r"""The customer hours a segment's customers receive in a month [h/month].
+
+    .. math:: H = N \, h_{cust} + h_{prog}
+
+    with :math:`N` customers, :math:`h_{cust}` hours per customer a month and :math:`h_{prog}`
+    the segment's program hours a month (see :mod:`capacity.formulas.workload`). Summed over segments it
+    is the book's demand, what a trade-off gives up when it lowers it.
+    """
+    return segment.customers * segment.hours_per_customer_per_month + segment.program_hours_per_month
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One column of a comparison: a name, the changes that make it (None for another file), its plan."""
+
+    name: str
+    changes: dict | None
+    plan: Plan = field(repr=False)
+    source: str | None = None
+
+    def to_dict(self) -> dict:
+        """``{"name", "changes", ...plan.to_dict() keys}`` (plus ``source`` for another scenario file)."""
+        out = {"name": self.name, "changes": self.changes, **self.plan.to_dict()}
+        if self.source is not None:
+            out["source"] = self.source
+        return out
+
+
+def arr_per_csm(plan: Plan) -> float | None:
+    """ARR per CSM of a plan [currency/CSM]: total ARR / total headcount; None without a CSM."""
+    t = plan.totals
+    return t.arr / t.headcount if t.headcount else None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The baseline and its variants, side by side. ``variants[0]`` is the baseline."""
+
+    variants: tuple[Variant, ...]
+
+    @property
+    def baseline(self) -> Variant:
+        return self.variants[0]
+
+    @property
+    def currency(self) -> str:
+        return self.baseline.plan.currency
+
+    @property
+    def segment_names(self) -> tuple[str, ...]:
+        """Every segment of any variant, the baseline's first, in order."""
+        names: list[str] = []
+        for variant in self.variants:
+            names += [s.name for s in variant.plan.segments if s.name not in names]
+        return tuple(names)
+
+    def to_dict(self) -> dict:
+        """The CLI's ``--json``: ``{"options": [{"name", "changes", ...plan keys}]}``, baseline first."""
+        return {"options": [v.to_dict() for v in self.variants]}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per variant (index: name): CSMs, cost, cost % ARR, ARR per CSM, the change of
+        CSMs and cost from the baseline, and per segment customers per CSM and hours per customer
+        a month (columns ``customers_per_csm[<segment>]``, ``hours_per_customer_per_month[<segment>]``)."""
+        base = self.baseline.plan.totals
+        rows = []
+        for variant in self.variants:
+            t = variant.plan.totals
+            row = {
+                "name": variant.name,
+                "headcount": t.headcount,
+                "headcount_change": t.headcount - base.headcount,
+                "cost_per_year": t.cost_per_year,
+                "cost_change": t.cost_per_year - base.cost_per_year,
+                "cost_pct_arr": t.cost_pct_arr,
+                "arr_per_csm": arr_per_csm(variant.plan),
+            }
+            by_name = {s.name: s for s in variant.plan.segments}
+            for name in self.segment_names:
+                seg = by_name.get(name)
+                row[f"customers_per_csm[{name}]"] = seg.customers_per_csm if seg else math.nan
+                row[f"hours_per_customer_per_month[{name}]"] = seg.hours_per_customer_per_month if seg else math.nan
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("name")
+
+
+def compare(context: Context | Any, extra_scenarios: Iterable[Any] = ()) -> Comparison:
+    """The baseline, each of the scenario's ``options`` applied alone, and each extra scenario's plan.
+
+    Parameters
+    ----------
+    context : Context
+        The scenario and its book (:func:`capacity.inputs.context.load_context`; a path or scenario is loaded).
+    extra_scenarios : iterable of Context, Scenario or path
+        Other scenarios to set beside it, each with its own book unless given as a context.
+
+    Returns
+    -------
+    Comparison
+        ``variants[0]`` is the baseline (named :data:`BASELINE`), then the options in file order,
+        then the extra scenarios, named by their file (else their ``name``).
+    """
+    context = load_context(context)
+    variants = [Variant(BASELINE, {}, plan(context))]
+    for option in context.scenario.options:
+        variants.append(Variant(option.name, dict(option.changes), variant_plan(context, option.changes)))
+    taken = {v.name for v in variants}
+    for extra in extra_scenarios:
+        other = load_context(extra)
+        source = other.source
+        name = source.name if source is not None else other.scenario.name
+        unique, k = name, 2
+        while unique in taken:
+            unique, k = f"{name} ({k})", k + 1
+        taken.add(unique)
+        variants.append(Variant(unique, None, plan(other), None if source is None else str(source)))
+    return Comparison(tuple(variants))
+
+
+# -- the what-if's pins ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PinBoard:
+    """Plans pinned as named options beside the baseline (the what-if's "Pin as option").
+
+    Frozen: :meth:`pin` and :meth:`cleared` return a new board, so a pin never moves when the
+    sliders do afterwards.
+    """
+
+    baseline: Plan = field(repr=False)
+    pins: tuple[Variant, ...] = ()
+
+    def pin(self, plan: Plan, changes: Mapping[str, Any], name: str | None = None) -> "PinBoard":
+        """This board with ``plan`` (made by ``changes``) pinned as ``name`` (default "Option N");
+        a name already taken gets a number."""
+        name = " ".join(str(name or "").split()) or f"Option {len(self.pins) + 1}"
+        taken = {BASELINE, *(p.name for p in self.pins)}
+        unique, k = name, 2
+        while unique in taken:
+            unique, k = f"{name} ({k})", k + 1
+        return PinBoard(self.baseline, (*self.pins, Variant(unique, dict(changes), plan)))
+
+    def cleared(self) -> "PinBoard":
+        """The board without pins."""
+        return PinBoard(self.baseline)
+
+    def comparison(self) -> Comparison:
+        """The baseline and the pins, in pinning order."""
+        return Comparison((Variant(BASELINE, {}, self.baseline), *self.pins))

@@ -1,0 +1,208 @@
+"""The what-if workbook as a web app: ``notebooks/what-if.ipynb`` served by Voila.
+
+``python -m capacity.apps.app [SCENARIO] [--book BOOK] [--port PORT]`` (or ``make app``) checks
+the scenario and book, starts Voila on ``127.0.0.1`` and prints the app's URL once it
+answers. The page shows the notebook's prose and widgets, never its code, and loads nothing
+from a network: Voila's ``lab`` template without its Font Awesome CDN links (Voila bundles
+the same fonts) and the widgets' front-ends from the environment's labextensions.
+
+The notebook stays as it is for JupyterLab and papermill: its parameters cell reads
+:func:`parameter`, which returns a ``CAPACITY_<NAME>`` environment variable when one is
+set (this launcher sets ``CAPACITY_SCENARIO_PATH`` and ``CAPACITY_BOOK_PATH`` for Voila's
+kernels) and the notebook's own default otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from capacity.exceptions import CapacityError
+
+__all__ = ["parameter", "voila_command", "main", "NOTEBOOK", "TEMPLATE", "DEFAULT_PORT"]
+
+_PACKAGE = Path(__file__).resolve().parent
+_REPO = _PACKAGE.parents[1]
+#: The notebook the app serves.
+NOTEBOOK = _REPO / "notebooks" / "what-if.ipynb"
+#: The Voila template (under ``capacity/templates/voila/templates``).
+TEMPLATE = "capacity_app"
+#: Voila's own default port.
+DEFAULT_PORT = 8866
+#: How long Voila may take to answer after it starts [s].
+START_TIMEOUT = 120.0
+EXIT_BAD_INPUT = 2
+
+
+def parameter(name: str, default: str | None) -> str | None:
+    """A notebook parameter, from the environment when the app set it.
+
+    ``parameter("scenario_path", "../data/scenario.yaml")`` is ``$CAPACITY_SCENARIO_PATH``
+    when that is set and not empty, else the default.
+
+    >>> parameter("no_such_parameter_here", "x.yaml")
+    'x.yaml'
+    """
+    value = os.environ.get(f"CAPACITY_{name.upper()}")
+    return value if value else default
+
+
+def voila_command(port: int, notebook: Path = NOTEBOOK) -> list[str]:
+    """The Voila command line that serves ``notebook`` on ``127.0.0.1:port``."""
+    return [
+        sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+        "--Voila.ip=127.0.0.1", f"--template={TEMPLATE}", "--theme=light",
+        # The notebook's parameters cell is the only code a person could read: never shown.
+        "--strip_sources=True",
+    ]
+
+
+#: Where the app serves plotly's widget module, below its URL.
+PLOTLY_MODULE = f"voila/templates/{TEMPLATE}/static/plotly-widget.js"
+
+
+def _serve_plotly_module(root: Path) -> None:
+    """Put plotly's FigureWidget module where Voila serves the template's static files.
+
+    Every figure then loads it from one URL: the browser fetches and compiles it once,
+    instead of once per figure from a 5 MB string in each figure's state. anywidget gives
+    a widget 2 s to load its module and ignores its updates for good after that, which a
+    busy machine can exceed when three copies compile at once.
+    """
+    import plotly
+
+    target = root / PLOTLY_MODULE
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "widgetbundle.js", target)
+
+
+def _environment(scenario: Path, book: Path | None, url: str, static_root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # Voila looks for templates under <each JUPYTER_PATH entry>/voila/templates.
+    templates = str(_PACKAGE / "templates")
+    env["JUPYTER_PATH"] = os.pathsep.join(
+        [templates, str(static_root)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
+    env["CAPACITY_PLOTLY_ESM_URL"] = url + PLOTLY_MODULE
+    env["CAPACITY_SCENARIO_PATH"] = str(scenario)
+    if book is not None:
+        env["CAPACITY_BOOK_PATH"] = str(book)
+    else:
+        env.pop("CAPACITY_BOOK_PATH", None)
+    return env
+
+
+def _check_inputs(scenario_path: str, book_path: str | None) -> tuple[Path, Path | None]:
+    """Read the scenario and book once here, so bad input is one line before a server starts."""
+    from capacity.inputs.book import load_book
+    from capacity.inputs.scenario import load_scenario
+
+    scenario_file = Path(scenario_path).expanduser().resolve()
+    scenario = load_scenario(scenario_file)
+    book_file = None
+    if book_path:
+        book_file = Path(book_path).expanduser().resolve()
+        load_book(book_file)
+    elif scenario.book is not None:
+        load_book(scenario.book)
+    return scenario_file, book_file
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _wait_until_serving(server: subprocess.Popen, url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"Voila exited with code {server.returncode} before serving")
+        try:
+            # The static folder answers (a 404 or 403 is an answer) without starting a kernel.
+            urllib.request.urlopen(f"{url}voila/static/", timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Voila did not answer at {url} within {timeout:.0f} s")
+        time.sleep(0.3)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    if server.poll() is None:
+        server.terminate()  # Voila shuts its kernels down on SIGTERM
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m capacity.apps.app",
+        description="Serve the what-if workbook as a web app (Voila) on this machine and print its URL.",
+    )
+    parser.add_argument("scenario", nargs="?", default=str(_REPO / "data" / "scenario.yaml"),
+                        help="scenario YAML (default: data/scenario.yaml)")
+    parser.add_argument("--book", help="book of accounts replacing the scenario's")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local port (default {DEFAULT_PORT})")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check the inputs, serve the app until Ctrl-C (or SIGTERM), return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        scenario, book = _check_inputs(args.scenario, args.book)
+    except CapacityError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not 0 < args.port < 65536:
+        print(f"error: --port {args.port}: not a port number (1 to 65535)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not _port_free(args.port):
+        print(f"error: port {args.port} on 127.0.0.1 is in use; pick another (PORT=... make app)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+    url = f"http://127.0.0.1:{args.port}/"
+    static_root = Path(tempfile.mkdtemp(prefix="capacity-app-"))
+    _serve_plotly_module(static_root)
+    # Its own session: a Ctrl-C in the terminal reaches this process only, which then stops Voila
+    # (Voila would otherwise stop to ask for a confirmation on the terminal).
+    server = subprocess.Popen(voila_command(args.port), env=_environment(scenario, book, url, static_root),
+                              cwd=NOTEBOOK.parent, stdin=subprocess.DEVNULL, start_new_session=True)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    try:
+        try:
+            _wait_until_serving(server, url, START_TIMEOUT)
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"capacity what-if app for {scenario}: {url}  (Ctrl-C stops it)", flush=True)
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(server)
+        shutil.rmtree(static_root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,572 @@
+"""Command line: ``python -m capacity COMMAND ...``.
+
+The only place where an exception becomes an exit code: bad input prints one
+``error: FILE: WHERE: WHAT`` line on stderr and exits 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from capacity.views.content import PARAMETERS as REPORT_PARAMETERS
+from capacity.exceptions import CapacityError
+from capacity.files import write_text
+
+EXIT_BAD_INPUT = 2
+
+DESCRIPTION = """\
+How many CSMs do we need, what will they cost, and why?
+
+Sizes a Customer Success team bottom-up, per segment: the monthly hours of every
+touchpoint per customer (frequency x duration), one-time work smoothed across the base,
+inbound work and one-to-many programs, against the hours a CSM has for customers. It
+puts the answer beside the top-down ratios ($1M / $2M / $8M ARR per CSM).
+"""
+
+EPILOG = """\
+scenario file (YAML, version 1): csm (hours_per_week, weeks_per_year, pto_days,
+customer_time_share or internal_activities, loaded_cost_per_year), book (optional CSV or
+.xlsx path), top_down_arr_per_csm, and segments (name, min_arr, coverage, new_customer_rate,
+customers/arr without a book, touchpoints of kind recurring/inbound/one_time/program with
+minutes and per_month or per_year). For the fiscal-year plan: a fiscal_year block (start
+YYYY-MM, months, starting_headcount per segment, hiring_lead_time_months, ramp_months,
+attrition_per_year, target_utilization, csms_per_manager, manager_loaded_cost_per_year,
+salary_increase) and per segment new_customers_per_month (a number or one per month) and
+churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [...]) is
+sized per vertical pool. A pooled segment with inbound_service (answer_within_minutes,
+service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
+activity_columns and activity_types map an activity log's headers and types (calibrate).
+sized per vertical pool. An uncertainty block (draws, seed, new_customers_per_month and
+touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
+{low, high}, per segment overrides under segments) is read by fiscal --simulate. See README.md.
+
+exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
+examples:
+  python -m capacity plan data/scenario.yaml
+  python -m capacity plan data/scenario.yaml --book my-accounts.csv --json
+  python -m capacity plan data/scenario.yaml --set 'segments[SMB].coverage=digital'
+  python -m capacity report data/scenario.yaml --out reports -p current_headcount 15
+  python -m capacity fiscal data/scenario.yaml
+  python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
+  python -m capacity fiscal data/scenario.yaml --simulate 10000 --seed 7 --json
+  python -m capacity synth --accounts 1000000 --out /tmp/book.csv
+  python -m capacity excel data/scenario.yaml --out model.xlsx
+  python -m capacity team data/scenario.yaml
+  python -m capacity rebalance data/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
+  python -m capacity calibrate data/scenario.yaml --activities data/activities.csv --out as-practised.yaml
+  python -m capacity compare data/scenario.yaml
+  python -m capacity fit data/scenario.yaml --headcount 15
+"""
+
+
+#: ``--simulate`` without a number: the uncertainty block's own ``draws``.
+_BLOCK_DRAWS = object()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one ``error:`` line and exit 2 like bad files."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m capacity",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    p = commands.add_parser(
+        "plan",
+        help="size each segment bottom-up and compare with top-down ratios",
+        description="Print the steady-state plan: per segment hours per customer, customers per CSM, "
+        "FTE, headcount and cost; totals; and the top-down guideposts.",
+    )
+    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    p.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(p)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--out", type=Path, help="write the output to this file (atomically) instead of stdout")
+    _add_set_argument(p)
+    p.set_defaults(run=_run_plan)
+
+    r = commands.add_parser(
+        "report",
+        help="render the budget report: offline HTML and an Excel workbook",
+        description="Run the budget report notebook (shipped in the package) with papermill on\n"
+        "SCENARIO and write OUT/<scenario>.html (self-contained: opens offline),\n"
+        "OUT/<scenario>.xlsx (one sheet per table, inputs on their own sheet), the\n"
+        "executed OUT/<scenario>.ipynb and OUT/<scenario>-model.xlsx, a live Excel model\n"
+        "(see the excel command).\n"
+        "Every input is checked before anything runs; the files are replaced only when\n"
+        "all of them are complete, so a failed run leaves the previous report as it was.",
+        epilog="parameters (-p NAME VALUE, values read as YAML scalars):\n"
+        + "\n".join(f"  {name:<18} {text}" for name, text in REPORT_PARAMETERS.items())
+        + "\n\nexample:\n  python -m capacity report data/scenario.yaml -p current_headcount 15 -p fiscal_year 2027",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("scenario", type=Path, help="scenario YAML file")
+    r.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(r)
+    r.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
+    r.add_argument("--notebook", type=Path, default=None,
+                   help="run this notebook instead of the package's budget-report.ipynb (same parameters)")
+    r.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   dest="parameters", help="set a report parameter (repeatable)")
+    r.set_defaults(run=_run_report)
+
+    f = commands.add_parser(
+        "fiscal",
+        help="plan the fiscal year month by month: demand, hiring, ramp, attrition, managers, cost",
+        description="Print the fiscal-year plan of a scenario with a fiscal_year block: per segment and month "
+        "customers, ARR, demand, CSMs, ramped capacity, utilization, requisitions, starts, leavers, managers "
+        "and cost; the months summed over segments; the year's summary and warnings.",
+    )
+    f.add_argument("scenario", type=Path, help="scenario YAML file with a fiscal_year block")
+    f.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
+    _database_book_arguments(f)
+    output = f.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    output.add_argument("--csv", type=Path, metavar="OUT", help="write one row per month and segment to OUT (atomically)")
+    f.add_argument("--simulate", nargs="?", type=int, const=_BLOCK_DRAWS, default=None, metavar="DRAWS",
+                   help="simulate the year DRAWS times (default: the uncertainty block's draws): P10/P50/P90, "
+                   "the P90 plan and which input drives the spread")
+    f.add_argument("--seed", type=int, default=None, help="with --simulate: the random seed (default: the block's)")
+    _add_set_argument(f)
+    f.set_defaults(run=_run_fiscal)
+
+    s = commands.add_parser(
+        "synth",
+        help="write a seeded synthetic book of accounts",
+        description="Write a reproducible, long-tailed synthetic book (account_id, name, arr, vertical, renewal_date).",
+    )
+    s.add_argument("--accounts", type=int, required=True, help="number of accounts")
+    s.add_argument("--seed", type=int, default=2027, help="random seed (default 2027)")
+    s.add_argument("--out", type=Path, required=True, help="CSV file to write (atomically)")
+    s.set_defaults(run=_run_synth)
+
+    x = commands.add_parser(
+        "excel",
+        help="write a live Excel model: inputs, the method as formulas, a summary",
+        description="Write an Excel workbook of the steady-state plan that recalculates itself: an Inputs sheet "
+        "with every driver (CSM time and cost, each segment's customers and ARR from the book, touchpoints, "
+        "new-customer rates, guideposts), a Calculation sheet with every quantity as a formula on them, a "
+        "Summary, and defined names (TotalHeadcount, TotalCostPerYear, CostPctARR, ...) to link to. What "
+        "the formulas cannot express for the scenario is said on Summary and in one line on stderr.",
+    )
+    x.add_argument("scenario", type=Path, help="scenario YAML file")
+    x.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    x.add_argument("--out", type=Path, required=True, help="the .xlsx file to write (atomically)")
+    x.set_defaults(run=_run_excel)
+    _add_team_commands(commands)
+    _add_calibrate(commands)
+    _add_synth_activities(commands)
+    _add_options_commands(commands)
+    return parser
+
+
+def _book_argument(value: str) -> str | Path:
+    """A database URL stays text (a path would fold its "//"); anything else is a file."""
+    from capacity.inputs.sources import looks_like_url
+
+    return value if looks_like_url(value) else Path(value)
+
+
+def _database_book_arguments(command: argparse.ArgumentParser) -> None:
+    which = command.add_mutually_exclusive_group()
+    which.add_argument("--book-table", metavar="TABLE", help="with --book URL: read the book from this table")
+    which.add_argument("--book-query", metavar="SQL", help="with --book URL: read the book from this SELECT")
+
+
+def _book_source(args: argparse.Namespace):
+    """The book the command line names (a file, or a database table or query), or None."""
+    from capacity.inputs.sources import book_from_arguments
+
+    return book_from_arguments(args.book, getattr(args, "book_table", None), getattr(args, "book_query", None))
+
+
+def _run_excel(args: argparse.Namespace) -> None:
+    from capacity.views.excel import write_model
+    from capacity.exceptions import OutputError
+
+    if not args.out.is_dir() and args.out.suffix.lower() != ".xlsx":
+        raise OutputError("the model is an Excel workbook; give a file name ending in .xlsx", file=args.out,
+                          where="--out")
+    model = write_model(_context(args), path=args.out)
+    if model.limitations:
+        print(f"warning: {args.out}: " + "; ".join(model.limitations) + " (see the note on its Summary sheet)",
+              file=sys.stderr)
+    print(_shown(model.path))
+
+
+# -- today's team and its rebalance ---------------------------------------------------------
+
+
+def _add_team_commands(commands) -> None:
+    t = commands.add_parser(
+        "team",
+        help="today's team: each CSM's book against capacity and the target utilization",
+        description="Per CSM (the book's csm column): segments, accounts, ARR, the hours a month their accounts "
+        "need (the plan's hours per customer), their customer hours and utilization; over- and under-loaded CSMs "
+        "against the fiscal year's target utilization (or 85%); accounts with no owner; owners of accounts in a "
+        "digital segment. A pooled segment is one team.",
+    )
+    t.add_argument("scenario", type=Path, help="scenario YAML file")
+    t.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
+    t.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    t.set_defaults(run=_run_team)
+
+    b = commands.add_parser(
+        "rebalance",
+        help="the fewest account moves that bring every CSM within a utilization band",
+        description="Solve an integer program (scipy's milp, HiGHS): every CSM ends within [min, max] utilization "
+        "(defaults 0 and the target), moving the fewest accounts, ARR or hours; accounts move only between CSMs "
+        "who serve their segment (and vertical pool). Prints the moves and each CSM before and after.",
+    )
+    b.add_argument("scenario", type=Path, help="scenario YAML file")
+    b.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
+    b.add_argument("--min-utilization", type=float, default=0.0, metavar="X", help="lowest utilization (default 0)")
+    b.add_argument("--max-utilization", type=float, default=None, metavar="Y",
+                   help="highest utilization (default: the fiscal year's target, else 0.85)")
+    b.add_argument("--move-cost", choices=["accounts", "arr", "hours"], default="accounts",
+                   help="what to move the least of (default accounts)")
+    b.add_argument("--add-csm", action="append", default=[], metavar="NAME:SEGMENT",
+                   help="a new CSM with an empty book in SEGMENT (repeatable)")
+    b.add_argument("--keep-verticals", action="store_true",
+                   help="move accounts only to CSMs who already own accounts of their vertical in the segment")
+    b.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit in seconds (default 60)")
+    b.add_argument("--out", type=Path, help="write the move list as CSV here (atomically)")
+    b.add_argument("--out-book", type=Path, help="write the book with the new owners as CSV here (atomically)")
+    b.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    b.set_defaults(run=_run_rebalance)
+
+
+def _run_team(args: argparse.Namespace) -> None:
+    from capacity.analysis.team import book_of, team
+    from capacity.views.text import render_team
+
+    context = _context(args)
+    result = team(context.scenario, book_of(context.scenario, context.book))
+    sys.stdout.write(result.to_json() + "\n" if args.json else render_team(result))
+
+
+def _run_rebalance(args: argparse.Namespace) -> None:
+    from capacity.analysis.rebalance import rebalance, write_book, write_moves
+    from capacity.views.text import render_rebalance
+    from capacity.analysis.team import book_of
+
+    context = _context(args)
+    scenario = context.scenario
+    book = book_of(scenario, context.book)
+    result = rebalance(scenario, book, min_utilization=args.min_utilization, max_utilization=args.max_utilization,
+                       move_cost=args.move_cost, add_csms=args.add_csm, keep_verticals=args.keep_verticals,
+                       time_limit=args.time_limit)
+    if args.out is not None:
+        write_moves(result, args.out)
+        print(f"wrote {len(result.moves)} moves to {args.out}", file=sys.stderr)
+    if args.out_book is not None:
+        write_book(book, result, args.out_book)
+        print(f"wrote the book with its new owners to {args.out_book}", file=sys.stderr)
+    sys.stdout.write(result.to_json() + "\n" if args.json else render_rebalance(result))
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        write_text(out, text)
+
+
+def _add_set_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="PATH=VALUE", dest="changes",
+        help="change one input of the scenario for this run (repeatable), e.g. "
+             "--set 'segments[SMB].coverage=digital' --set 'segments[Enterprise].touchpoints[0].per_month=2'; "
+             "VALUE is read as YAML (a number, text, a list)",
+    )
+
+
+def parse_changes(pairs: list[str]) -> dict:
+    """``PATH=VALUE`` texts to a changes mapping for :meth:`Scenario.with_changes` (values read as YAML scalars).
+
+    Raises
+    ------
+    CapacityError
+        For a text without ``=`` or a path given twice, naming it.
+    """
+    import yaml
+
+    changes: dict = {}
+    for text in pairs:
+        path, sep, value = text.partition("=")
+        path = path.strip()
+        if not sep or not path:
+            raise CapacityError(f"expected PATH=VALUE, e.g. csm.customer_time_share=0.6 (got {text!r})", where="--set")
+        if path in changes:
+            raise CapacityError("given twice", where=f"--set {path}")
+        try:
+            changes[path] = yaml.safe_load(value) if value.strip() else None
+        except yaml.YAMLError:
+            changes[path] = value
+    return changes
+
+
+def _context(args: argparse.Namespace, *, lean: bool = False):
+    """The scenario and book a command names (SCENARIO and --book, a file or a database), loaded once, with any
+    --set changes. ``lean`` reads only the book's columns a plan uses (see :func:`capacity.inputs.context.load_context`)."""
+    from capacity.inputs.context import load_context
+
+    context = load_context(args.scenario, _book_source(args), lean=lean)
+    changes = parse_changes(getattr(args, "changes", []))
+    return context.with_changes(changes) if changes else context
+
+
+def _run_plan(args: argparse.Namespace) -> None:
+    from capacity.model.plan import plan
+    from capacity.views.text import render_plan
+
+    result = plan(_context(args, lean=True))
+    _emit(result.to_json() + "\n" if args.json else render_plan(result), args.out)
+
+
+def _run_report(args: argparse.Namespace) -> None:
+    from capacity.apps.report import echo_to_stderr, parse_parameters, render
+
+    parameters = parse_parameters(args.parameters)
+    options = {} if args.notebook is None else {"notebook": args.notebook}
+    rendered = render(args.scenario, book=_book_source(args), out_dir=args.out, parameters=parameters, echo=echo_to_stderr,
+                      progress_bar=sys.stderr.isatty(), **options)
+    for path in (rendered.html, rendered.workbook, rendered.notebook, rendered.model):
+        print(_shown(path))
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working folder when it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _run_fiscal(args: argparse.Namespace) -> None:
+    from capacity.model.fiscal import fiscal_plan
+    from capacity.views.text import render_fiscal
+
+    if args.simulate is not None or args.seed is not None:
+        return _run_simulate(args)
+    result = fiscal_plan(_context(args, lean=True))
+    if args.csv is not None:
+        write_text(args.csv, result.to_frame().to_csv(index=False))
+        print(f"wrote {len(result.rows)} rows ({len(result.months)} months x {len(result.segments)} segments) "
+              f"to {args.csv}", file=sys.stderr)
+    elif args.json:
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        sys.stdout.write(render_fiscal(result))
+
+
+def _run_simulate(args: argparse.Namespace) -> None:
+    from capacity.analysis.simulate import simulate
+
+    if args.simulate is None:
+        raise CapacityError("needs --simulate (the seed of which simulation?)", where="--seed")
+    draws = None if args.simulate is _BLOCK_DRAWS else args.simulate
+    if draws is not None and not 1 <= draws <= 1_000_000:
+        raise CapacityError(f"DRAWS must be from 1 to 1,000,000 (got {args.simulate})", where="--simulate")
+    if args.seed is not None and args.seed < 0:
+        raise CapacityError(f"must be 0 or more (got {args.seed})", where="--seed")
+    context = _context(args, lean=True)
+    result = simulate(context, draws=draws, seed=args.seed)
+    if args.csv is not None:
+        write_text(args.csv, result.to_frame().to_csv(index=False))
+        print(f"wrote {len(result.months)} months of P10/P50/P90 to {args.csv}", file=sys.stderr)
+    elif args.json:
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        from capacity.views.text import render_simulation
+
+        sys.stdout.write(render_simulation(result))
+
+
+def _run_synth(args: argparse.Namespace) -> None:
+    from capacity.inputs.synth import write_synthetic_book
+
+    if args.accounts < 1:
+        raise CapacityError(f"must be at least 1 (got {args.accounts})", where="--accounts")
+    path = write_synthetic_book(args.out, args.accounts, args.seed)
+    print(f"wrote {args.accounts:,} accounts to {path}", file=sys.stderr)
+
+
+# -- calibrate: designed versus actual from an activity log -------------------------------
+
+
+def _add_calibrate(commands) -> None:
+    c = commands.add_parser(
+        "calibrate",
+        help="compare each touchpoint's planned frequency and minutes with logged activity",
+        description="Read an activity log (account_id, touchpoint, date, minutes, optional csm; CSV or .xlsx) and "
+        "print per segment and touchpoint the planned and observed frequency and minutes (median, interquartile "
+        "range) over the window, logged hours against planned, activities that match no touchpoint, touchpoints "
+        "nobody logs and accounts not in the book. --out writes the scenario with the observed values in place "
+        "of the planned ones (the plan as practised).",
+        epilog="the scenario may map the log's headers (activity_columns: {minutes: Duration (min)}) and its "
+        "activity types (activity_types: {QBR: Business review}); types otherwise match touchpoint names "
+        "ignoring case and spaces.\n\nexample:\n  python -m capacity calibrate data/scenario.yaml "
+        "--activities data/activities.csv --out calibrated.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    c.add_argument("scenario", type=Path, help="scenario YAML file")
+    c.add_argument("--activities", type=Path, required=True, metavar="LOG", help="activity log (CSV or .xlsx)")
+    c.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    c.add_argument("--from", dest="start", metavar="DATE", help="first day counted, YYYY-MM-DD or YYYY-MM "
+                   "(default: the first day of the log's first month)")
+    c.add_argument("--until", dest="end", metavar="DATE", help="last day counted, YYYY-MM-DD or YYYY-MM "
+                   "(default: the last day of the log's last month)")
+    c.add_argument("--out", type=Path, help="write the calibrated scenario YAML here (atomically)")
+    c.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    c.set_defaults(run=_run_calibrate)
+
+
+def _run_calibrate(args: argparse.Namespace) -> None:
+    from capacity.inputs.book import load_book
+    from capacity.analysis.calibrate import calibrate, write_calibrated
+    from capacity.inputs.scenario import load_scenario
+
+    scenario = load_scenario(args.scenario)
+    book = load_book(args.book) if args.book is not None else None
+    result = calibrate(scenario, args.activities, book, start=args.start, end=args.end)
+    if args.out is not None:
+        write_calibrated(args.scenario, result, args.out, book=args.book)
+        print(f"wrote the calibrated scenario to {args.out}", file=sys.stderr)
+    from capacity.views.text import render_calibration
+
+    sys.stdout.write(result.to_json() + "\n" if args.json else render_calibration(result))
+
+
+def _add_synth_activities(commands) -> None:
+    a = commands.add_parser(
+        "synth-activities",
+        help="write a seeded synthetic activity log of a scenario's book",
+        description="Write a reproducible activity log (Account ID, Activity Type, Date, Duration (min), Owner) of "
+        "the scenario's book, as the sample company practises its touchpoints (capacity.analysis.activity_synth). The "
+        "default data's log: python -m capacity synth-activities data/scenario.yaml --out data/activities.csv",
+    )
+    a.add_argument("scenario", type=Path, help="scenario YAML file with a book")
+    a.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    a.add_argument("--start", default="2026-02", help="first month, YYYY-MM (default 2026-02)")
+    a.add_argument("--months", type=int, default=12, help="months the log covers (default 12)")
+    a.add_argument("--seed", type=int, default=2027, help="random seed (default 2027)")
+    a.add_argument("--as-designed", action="store_true",
+                   help="log the touchpoints as designed, not as the sample company practises them")
+    a.add_argument("--out", type=Path, required=True, help="CSV file to write (atomically)")
+    a.set_defaults(run=_run_synth_activities)
+
+
+def _run_synth_activities(args: argparse.Namespace) -> None:
+    import re
+
+    from capacity.analysis.activity_synth import DEFAULT_HEADERS, DEFAULT_PRACTICE, DEFAULT_UNMATCHED, write_synthetic_activities
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", args.start):
+        raise CapacityError(f"give a month as YYYY-MM (got {args.start!r})", where="--start")
+    if not 1 <= args.months <= 120:
+        raise CapacityError(f"must be 1 to 120 (got {args.months})", where="--months")
+    designed = args.as_designed
+    path = write_synthetic_activities(
+        args.out, args.scenario, args.book, start=args.start, months=args.months, seed=args.seed,
+        practice=None if designed else DEFAULT_PRACTICE, unmatched=None if designed else DEFAULT_UNMATCHED,
+        orphan_accounts=0 if designed else 4, headers=DEFAULT_HEADERS,
+    )
+    print(f"wrote the activity log to {path}", file=sys.stderr)
+
+
+# -- options side by side, and what a cap buys ---------------------------------------------
+
+
+def _add_options_commands(commands) -> None:
+    c = commands.add_parser(
+        "compare",
+        help="the plan beside each of the scenario's options (and other scenario files)",
+        description="Print the baseline plan and each option of the scenario's options: list applied alone, "
+        "and the plan of each further scenario file, side by side: CSMs, cost, cost %% of ARR, ARR per CSM, "
+        "customers per CSM and hours per customer a month per segment, and the change from the baseline.",
+    )
+    c.add_argument("scenario", type=Path, help="scenario YAML file (its options: list)")
+    c.add_argument("more", type=Path, nargs="*", metavar="MORE.yaml", help="other scenario files to set beside it")
+    c.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx) for every scenario, instead of their own")
+    c.add_argument("--json", action="store_true", help='print {"options": [{"name", "changes", ...plan keys}]}')
+    c.set_defaults(run=_run_compare)
+
+    f = commands.add_parser(
+        "fit",
+        help="the trade-offs that fit a headcount or budget cap, giving up the fewest customer hours",
+        description="Choose from the scenario's trade_offs: menu (else a default menu, printed to copy and edit) "
+        "the combination that fits the cap and gives up the fewest customer hours a month; ties go to fewer "
+        "trade-offs, then lower cost. Prints what to change, CSMs and cost after, the hours given up per segment, "
+        "the accounts that move to lower-touch coverage, and the next two best packages.",
+    )
+    f.add_argument("scenario", type=Path, help="scenario YAML file")
+    cap = f.add_mutually_exclusive_group(required=True)
+    cap.add_argument("--headcount", type=int, metavar="N", help="total CSMs at most")
+    cap.add_argument("--budget", metavar="AMOUNT", help="cost a year at most, e.g. 2100000, 2.1M or 900k")
+    f.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
+    f.add_argument("--json", action="store_true", help="print one JSON object instead of sentences and a table")
+    f.set_defaults(run=_run_fit)
+
+
+def _run_compare(args: argparse.Namespace) -> None:
+    import json
+
+    from capacity.inputs.context import load_context
+    from capacity.analysis.options import compare
+    from capacity.views.text import render_comparison
+
+    base = _context(args)
+    # A --book given is loaded once and used by every scenario; otherwise each reads its own book.
+    extras = [load_context(path, base.book if args.book is not None else None) for path in args.more]
+    result = compare(base, extras)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str) + "\n")
+    else:
+        sys.stdout.write(render_comparison(result))
+
+
+def _run_fit(args: argparse.Namespace) -> None:
+    import json
+
+    from capacity.analysis.fit import fit, menu_yaml, parse_budget
+    from capacity.views.text import render_fit
+
+    budget = None if args.budget is None else parse_budget(args.budget)
+    result = fit(_context(args), headcount=args.headcount, budget=budget)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, allow_nan=False, default=str) + "\n")
+    else:
+        sys.stdout.write(render_fit(result))
+    if result.default_menu and not result.nothing_needed:
+        note = ("The scenario has no trade_offs: menu, so this default one was used; copy it into the scenario "
+                "to edit it:\n\n" + menu_yaml(result.menu))
+        print(note, file=sys.stderr if args.json else sys.stdout, end="")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except CapacityError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error
+        sys.stderr.close()
+        return 0
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    return 0

@@ -1,0 +1,129 @@
+"""Which column of a book is which: the canonical names, a scenario's mapping, what a plan reads.
+
+A CRM export names its columns its own way ("Record ID", "Annual recurring revenue").
+Without a mapping, headers are matched loosely to the canonical names ("Account ID" is
+``account_id``). A scenario's ``book_columns`` maps canonical names to the export's
+headers once, so the export loads as it is; a mapped name is then read only from its
+header, and another column that would loosely match it is left alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from capacity.exceptions import BookError
+
+__all__ = ["BOOK_COLUMNS", "canonical", "column_names", "mapping_problem", "needed_columns"]
+
+#: Every column a book may have, by its canonical name.
+BOOK_COLUMNS = ("account_id", "arr", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier")
+_REQUIRED = ("account_id", "arr")
+
+
+def canonical(column: object) -> str:
+    """A header as a canonical name would be written: trimmed, lower case, ``_`` for spaces and dashes."""
+    return re.sub(r"[\s\-]+", "_", str(column).strip().lstrip("\ufeff").lower())
+
+
+def mapping_problem(mapping: Mapping[str, str]) -> tuple[str, str] | None:
+    """The first problem of a ``book_columns`` mapping as (key, message), or None.
+
+    A key must be a canonical name, a header must be text, and two names cannot share one header.
+    """
+    seen: dict[str, str] = {}
+    for name, header in mapping.items():
+        if name not in BOOK_COLUMNS:
+            hint = difflib.get_close_matches(str(name), BOOK_COLUMNS, n=1, cutoff=0.6)
+            suggestion = f"did you mean {hint[0]!r}?" if hint else f"the columns are: {', '.join(BOOK_COLUMNS)}"
+            return str(name), f"unknown book column {name!r}; {suggestion}"
+        if not isinstance(header, str) or not header.strip():
+            return name, f"must be the header of a column in the book (got {header!r})"
+        key = header.strip()
+        if key in seen:
+            return name, f"{header!r} is also book_columns.{seen[key]}'s column; each column is read as one thing"
+        seen[key] = name
+    return None
+
+
+def column_names(header: Iterable[object], mapping: Mapping[str, str] | None, source: Path | str | None) -> list[str]:
+    """The canonical name of each header cell ("" for a column that is not read as any).
+
+    Parameters
+    ----------
+    header : iterable
+        The file's column names, in order.
+    mapping : mapping of canonical name to header, optional
+        A scenario's ``book_columns``. A header is found as written, else ignoring case and
+        surrounding spaces.
+    source : path or str, optional
+        Where the book comes from, for messages.
+
+    Raises
+    ------
+    BookError
+        For a mapped header the file does not have (with the nearest one), a required
+        column that is missing, or two columns read as one name.
+    """
+    header = [str(c) for c in header]
+    mapping = dict(mapping or {})
+    problem = mapping_problem(mapping)
+    if problem is not None:
+        raise BookError(problem[1], file=source, where=f"book_columns.{problem[0]}")
+    names = [canonical(c) for c in header]
+    names = ["" if name in mapping else name for name in names]
+    for name, wanted in mapping.items():
+        names[_find(header, name, wanted, source)] = name
+    known = [name if name in BOOK_COLUMNS else "" for name in names]
+    for wanted in _REQUIRED:
+        if wanted not in known:
+            shown = ", ".join(repr(c) for c in header[:8])
+            raise BookError(f"missing required column {wanted!r} (columns found: {shown}){_rename_hint(wanted, header)}",
+                            file=source)
+    for wanted in BOOK_COLUMNS:
+        if known.count(wanted) > 1:
+            shown = ", ".join(repr(c) for c, name in zip(header, known) if name == wanted)
+            raise BookError(f"{known.count(wanted)} columns are read as {wanted!r} ({shown}); keep one, or name "
+                            f"the one to read in the scenario's book_columns", file=source, where="row 1")
+    return known
+
+
+def _find(header: list[str], name: str, wanted: str, source) -> int:
+    if wanted in header:
+        return header.index(wanted)
+    loose = [i for i, c in enumerate(header) if c.strip().casefold() == wanted.strip().casefold()]
+    if len(loose) == 1:
+        return loose[0]
+    hint = difflib.get_close_matches(wanted, header, n=1, cutoff=0.6)
+    if hint:
+        suggestion = f"did you mean {hint[0]!r}?"
+    else:
+        suggestion = "columns found: " + ", ".join(repr(c) for c in header[:8]) + (", ..." if len(header) > 8 else "")
+    raise BookError(f"book_columns.{name} is {wanted!r}, but the book has no such column; {suggestion}", file=source)
+
+
+def _rename_hint(wanted: str, columns: list[str]) -> str:
+    """"; if 'ARR (USD)' holds it, ..." when a column looks like the missing one."""
+    squashed = {c: canonical(c).replace("_", "") for c in columns}
+    target = wanted.replace("_", "")
+    like = [c for c, name in squashed.items()
+            if name.startswith(target) or difflib.SequenceMatcher(None, target, name).ratio() >= 0.8]
+    return (f"; if {like[0]!r} holds it, rename that column to {wanted} or map it in the scenario's "
+            f"book_columns ({wanted}: {like[0]})") if like else ""
+
+
+def needed_columns(scenario) -> tuple[str, ...]:
+    """The book columns a plan of ``scenario`` reads: ids and ARR; verticals for vertical pools; the columns
+    that weigh accounts (``workload_multipliers``, ``serve_only``); and any ``workload_multiplier`` column,
+    which always multiplies an account's hours."""
+    needed = list(_REQUIRED) + ["workload_multiplier"]
+    if any(getattr(segment, "pool_by", None) == "vertical" for segment in scenario.segments):
+        needed.append("vertical")
+    weights = getattr(scenario, "workload_multipliers", None)
+    if weights is not None:
+        needed.append(weights.column)
+    for segment in scenario.segments:
+        needed += list(getattr(segment, "serve_only", None) or ())
+    return tuple(dict.fromkeys(needed))

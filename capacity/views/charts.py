@@ -1,0 +1,234 @@
+"""The report's charts: one theme, one palette, figures drawn from the results.
+
+Each builder takes :class:`~capacity.views.content.ReportContent` and returns a :class:`Chart`:
+plotly traces and layout as plain JSON-able dicts, so nothing here imports plotly. Every
+number a chart draws comes from the plan, the fiscal plan or the sensitivity, through the
+content (:func:`~capacity.views.content.fte_by_kind`, :func:`~capacity.views.content.fiscal_month_series`:
+the cost so far in the year is :meth:`FiscalPlan.cumulative_cost`); a chart computes only
+positions (a bar's offset from its base) and the axis range that fits them.
+
+:data:`PALETTE` is the project's one set of colours; the what-if workbook uses it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from capacity import formatting as fmt
+from capacity.views.content import fiscal_month_series, fte_by_kind
+
+if TYPE_CHECKING:
+    from capacity.views.content import ReportContent
+
+__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options",
+           "fiscal_cost"]
+
+#: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
+#: high ends of a range, grid lines, and fills for comparison (``neutral``) and background bars (``wash``).
+PALETTE: dict[str, str] = {"ink": "#1f2937", "muted": "#6b7280", "accent": "#1d4ed8", "low": "#0f766e",
+                           "high": "#b91c1c", "grid": "#e5e7eb", "neutral": "#9ca3af", "wash": "#dbeafe"}
+#: One colour per kind of touchpoint, in the order recurring, one-time, inbound, program.
+KIND_COLORS: dict[str, str] = {"recurring": "#1d4ed8", "one_time": "#60a5fa", "inbound": "#f59e0b",
+                               "program": "#10b981"}
+FONT = {"family": "-apple-system, Segoe UI, Helvetica, Arial, sans-serif", "size": 13, "color": PALETTE["ink"]}
+_LEGEND_ON_TOP = {"orientation": "h", "x": 0, "y": 1.0, "xanchor": "left", "yanchor": "bottom"}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A plotly chart: ``data`` traces and ``layout`` as plotly JSON (``height`` in pixels)."""
+
+    name: str
+    data: tuple = field(repr=False)
+    layout: dict = field(repr=False)
+
+    @property
+    def figure(self) -> dict:
+        """The chart as a plotly figure dict (``plotly.graph_objects.Figure(chart.figure)`` validates it)."""
+        return {"data": [dict(t) for t in self.data], "layout": dict(self.layout)}
+
+
+def layout(height: int, **extra) -> dict:
+    """The theme: white background, light grid, the project's font; ``extra`` merges into it key by key.
+
+    A categorical y axis reads top to bottom (``autorange: reversed``) unless ``extra`` says otherwise.
+    """
+    axis = {"gridcolor": PALETTE["grid"], "zerolinecolor": PALETTE["grid"], "automargin": True}
+    out = {
+        "height": height, "margin": {"l": 10, "r": 30, "t": 10, "b": 40}, "plot_bgcolor": "white",
+        "paper_bgcolor": "white", "hoverlabel": {"namelength": -1}, "font": dict(FONT),
+        "xaxis": dict(axis), "yaxis": {**axis, "autorange": "reversed"},
+    }
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        else:
+            out[key] = value
+    return out
+
+
+_KIND_LABELS = {"recurring": "Recurring", "one_time": "One-time (new customers)", "inbound": "Inbound",
+                "program": "Programs"}
+
+
+def workload(content: "ReportContent") -> Chart:
+    """FTE per segment, split by kind of touchpoint."""
+    names = [s.name for s in content.plan.segments]
+    traces = []
+    for kind, values in fte_by_kind(content.plan).items():
+        label = _KIND_LABELS[kind]
+        if any(values):
+            traces.append({"type": "bar", "orientation": "h", "y": names, "x": values, "name": label,
+                           "marker": {"color": KIND_COLORS[kind]},
+                           "hovertemplate": "%{y}: %{x:.2f} FTE<extra>" + label + "</extra>"})
+    return Chart("workload", tuple(traces), layout(100 + 45 * len(names), barmode="stack", margin={"t": 36},
+                                                   legend={**_LEGEND_ON_TOP, "traceorder": "normal"},
+                                                   xaxis={"title": {"text": "Full-time CSMs"}}))
+
+
+def top_down(content: "ReportContent") -> Chart:
+    """Headcount by method, bottom-up highlighted."""
+    plan = content.plan
+    labels = ["Bottom-up"] + [f"{fmt.money_short(td.arr_per_csm, plan.currency)} per CSM" for td in plan.top_down]
+    values = [plan.totals.headcount] + [td.headcount for td in plan.top_down]
+    colors = [PALETTE["accent"]] + [PALETTE["neutral"]] * len(plan.top_down)
+    trace = {"type": "bar", "orientation": "h", "y": labels, "x": values, "marker": {"color": colors},
+             "text": [str(v) for v in values], "textposition": "outside", "cliponaxis": False,
+             "hovertemplate": "%{y}: %{x} CSMs<extra></extra>"}
+    return Chart("top-down", (trace,), layout(70 + 42 * len(labels), showlegend=False, xaxis={"title": {"text": "CSMs"}}))
+
+
+def tornado(content: "ReportContent", n: int = 12) -> Chart:
+    """A tornado of headcount, the ``n`` drivers with the largest swing.
+
+    Each driver is a bar from the planned headcount to its headcount with the driver moved
+    down (one colour) and up (the other).
+    """
+    s = content.sensitivity
+    impacts = list(s.impacts[:n])
+    labels = [i.driver.label for i in impacts]
+    base = s.base_headcount
+    pct = f"{s.change:.0%}"
+    traces = []
+    for name, color, values, ftes in (
+        (f"Driver −{pct}", PALETTE["low"], [i.low_headcount for i in impacts], [i.low_fte for i in impacts]),
+        (f"Driver +{pct}", PALETTE["high"], [i.high_headcount for i in impacts], [i.high_fte for i in impacts]),
+    ):
+        traces.append({
+            "type": "bar", "orientation": "h", "y": labels, "x": [v - base for v in values], "base": base,
+            "name": name, "marker": {"color": color}, "customdata": [[v, round(f, 2)] for v, f in zip(values, ftes)],
+            "hovertemplate": "%{y}<br>%{customdata[0]} CSMs (%{customdata[1]:.1f} FTE)<extra>" + name + "</extra>",
+        })
+    widest = max((abs(v - base) for i in impacts for v in (i.low_headcount, i.high_headcount)), default=1)
+    return Chart("tornado", tuple(traces), layout(
+        90 + 30 * len(labels), barmode="overlay", legend=_LEGEND_ON_TOP, margin={"t": 36},
+        xaxis={"title": {"text": f"CSMs needed (as planned: {base})"}, "range": [base - widest - 0.5, base + widest + 0.5],
+               **({"dtick": 1} if widest <= 6 else {})},
+        shapes=[{"type": "line", "x0": base, "x1": base, "y0": 0, "y1": 1, "yref": "paper",
+                 "line": {"color": PALETTE["ink"], "width": 1}}],
+    ))
+
+
+def fiscal_capacity(content: "ReportContent") -> Chart:
+    """Demand against ramped capacity and the target line, month by month, all segments."""
+    target = content.fiscal.target_utilization
+    totals = fiscal_month_series(content.fiscal)
+    months = list(totals["month"])
+    line = {"type": "scatter", "mode": "lines+markers", "x": months}
+    traces = [
+        {"type": "bar", "x": months, "y": [int(v) for v in totals["headcount"]], "name": "CSMs on staff",
+         "marker": {"color": PALETTE["wash"]}, "hovertemplate": "%{x}: %{y} CSMs<extra></extra>"},
+        {**line, "y": [float(v) for v in totals["ramped_capacity_fte"]], "name": "Ramped capacity (FTE)",
+         "line": {"color": PALETTE["accent"], "width": 3},
+         "hovertemplate": "%{x}: %{y:.1f} FTE of capacity<extra></extra>"},
+        {**line, "y": [float(v) for v in totals["capacity_at_target_fte"]],
+         "name": f"Capacity at the {target:.0%} target", "line": {"color": PALETTE["accent"], "dash": "dot"},
+         "hovertemplate": "%{x}: %{y:.1f} FTE<extra></extra>"},
+        {**line, "y": [float(v) for v in totals["demand_fte"]], "name": "Demand (FTE)",
+         "line": {"color": PALETTE["high"], "width": 3},
+         "hovertemplate": "%{x}: %{y:.1f} FTE of work<extra></extra>"},
+    ]
+    return Chart("fiscal-capacity", tuple(traces), layout(
+        340, margin={"t": 36}, barmode="overlay", legend=_LEGEND_ON_TOP,
+        xaxis={"type": "category"}, yaxis={"autorange": True, "title": {"text": "FTE / CSMs"}}))
+
+
+def fiscal_cost(content: "ReportContent") -> Chart:
+    """CSMs starting each month, and the cost curve (monthly and cumulative)."""
+    currency = content.currency
+    totals = fiscal_month_series(content.fiscal)
+    months = list(totals["month"])
+    monthly = [float(v) for v in totals["cost"]]
+    money_y = fmt.plotly_money_hover("y", currency)
+    traces = [
+        {"type": "bar", "x": months, "y": monthly, "name": "Cost in the month (+n: CSMs starting that month)",
+         "marker": {"color": PALETTE["neutral"]}, "hovertemplate": f"%{{x}}: {money_y}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "x": months, "y": [float(v) for v in totals["cost_so_far"]], "yaxis": "y2",
+         "name": "Cost so far in the year", "line": {"color": PALETTE["ink"], "width": 3},
+         "hovertemplate": f"%{{x}}: {money_y} so far<extra></extra>"},
+        {"type": "scatter", "mode": "text", "x": months, "y": monthly,
+         "text": [f"+{int(h)}" if h else "" for h in totals["hires_started"]], "textposition": "top center",
+         "name": "CSMs starting", "textfont": {"color": PALETTE["accent"], "size": 14}, "showlegend": False,
+         "cliponaxis": False, "hovertemplate": "%{x}: %{text} CSMs start<extra></extra>"},
+    ]
+    money_axis = fmt.plotly_money_axis(currency)
+    return Chart("fiscal-cost", tuple(traces), layout(
+        320, margin={"t": 36, "r": 80}, showlegend=True, legend=_LEGEND_ON_TOP, xaxis={"type": "category"},
+        yaxis={"autorange": False, "range": [0, max(monthly) * 1.15], "title": {"text": "In the month"}, **money_axis},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero",
+                "title": {"text": "So far in the year"}, **money_axis}))
+
+
+def todays_books(content: "ReportContent") -> Chart:
+    """Utilization per CSM (or pooled team) of today's books against the target."""
+    rows = [r for r in content.team.csms if r.utilization is not None]
+    target = content.team.summary["target_utilization"]
+    colors = [PALETTE["high"] if r.utilization > target else PALETTE["accent"] for r in rows]
+    trace = {"type": "bar", "orientation": "h", "y": [r.csm for r in rows], "x": [r.utilization for r in rows],
+             "marker": {"color": colors}, "name": "Utilization", "hovertemplate": "%{y}: %{x:.0%}<extra></extra>"}
+    return Chart("todays-books", (trace,), layout(
+        80 + 24 * len(rows), xaxis={"title": {"text": "Utilization of customer hours"}, "tickformat": ".0%"},
+        shapes=[{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
+                 "line": {"color": PALETTE["muted"], "dash": "dash"}}]))
+
+
+def fiscal_fan(content: "ReportContent") -> Chart:
+    """Demand month by month as a fan (P10 to P90, P50 line) against the plan's ramped capacity and target."""
+    sim, totals = content.simulation, fiscal_month_series(content.fiscal)
+    months = [m.month for m in sim.months]
+    target = content.fiscal.target_utilization
+    line = {"type": "scatter", "mode": "lines", "x": months}
+    traces = [
+        {**line, "y": [m.demand_fte.p90 for m in sim.months], "name": "Demand P90 (FTE)",
+         "line": {"color": PALETTE["high"], "width": 0}, "showlegend": False,
+         "hovertemplate": "%{x}: P90 %{y:.1f} FTE<extra></extra>"},
+        {**line, "y": [m.demand_fte.p10 for m in sim.months], "name": "Demand, P10 to P90",
+         "fill": "tonexty", "fillcolor": "rgba(185, 28, 28, 0.18)", "line": {"color": PALETTE["high"], "width": 0},
+         "hovertemplate": "%{x}: P10 %{y:.1f} FTE<extra></extra>"},
+        {**line, "y": [m.demand_fte.p50 for m in sim.months], "name": "Demand P50 (FTE)",
+         "line": {"color": PALETTE["high"], "width": 3}, "hovertemplate": "%{x}: P50 %{y:.1f} FTE<extra></extra>"},
+        {**line, "y": [float(v) for v in totals["ramped_capacity_fte"]], "name": "The plan's ramped capacity (FTE)",
+         "line": {"color": PALETTE["accent"], "width": 3},
+         "hovertemplate": "%{x}: %{y:.1f} FTE of capacity<extra></extra>"},
+        {**line, "y": [float(v) for v in totals["capacity_at_target_fte"]],
+         "name": f"Capacity at the {target:.0%} target", "line": {"color": PALETTE["accent"], "dash": "dot"},
+         "hovertemplate": "%{x}: %{y:.1f} FTE<extra></extra>"},
+    ]
+    return Chart("fiscal-fan", tuple(traces), layout(340, margin={"t": 36}, legend=_LEGEND_ON_TOP,
+                                                     xaxis={"type": "category"},
+                                                     yaxis={"autorange": True, "title": {"text": "FTE"}}))
+
+
+def options(content: "ReportContent") -> Chart:
+    """CSMs of the plan and of each option, the plan highlighted."""
+    variants = content.comparison.variants
+    heads = [v.plan.totals.headcount for v in variants]
+    costs = [fmt.money_short(v.plan.totals.cost_per_year, content.currency) for v in variants]
+    colors = [PALETTE["accent"]] + [PALETTE["neutral"]] * (len(variants) - 1)
+    trace = {"type": "bar", "orientation": "h", "y": [v.name for v in variants], "x": heads,
+             "marker": {"color": colors}, "text": [f"{h} CSMs, {c} a year" for h, c in zip(heads, costs)],
+             "textposition": "outside", "cliponaxis": False, "hovertemplate": "%{y}: %{text}<extra></extra>"}
+    # Room on the right for the "19 CSMs, $2.8M a year" labels.
+    return Chart("options", (trace,), layout(70 + 42 * len(variants), showlegend=False, xaxis={"title": {"text": "CSMs"}},
+                                             margin={"l": 10, "r": 170, "t": 10, "b": 40}))

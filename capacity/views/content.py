@@ -1,0 +1,1408 @@
+"""The budget report's content as plain data: headline numbers, tables and sentences.
+
+:func:`build` loads a :class:`~capacity.inputs.context.Context` once and keeps its plan, fiscal
+plan and sensitivity in a :class:`ReportContent`; every number the report, its Excel
+workbook and the command line's text show comes from those three results. Nothing here
+knows how it is shown:
+
+- a :class:`Table` is a DataFrame plus the kind of each column (money, count, share...)
+  and a note; a :class:`RowKindTable` varies the kind by row;
+- a :class:`Sentence` is a tuple of :class:`Span` (text and an emphasis: ``"strong"`` for a
+  number the reader should see, ``"code"`` for a scenario key), never HTML;
+- a :class:`Kpi` is one headline number with its text and label.
+
+:mod:`capacity.views.html` renders them as the report page, :mod:`capacity.views.workbook` as Excel,
+:mod:`capacity.views.text` as the command line's tables and :mod:`capacity.views.charts` draws the
+charts from the same results. The module-level table functions take a result (a plan, a
+fiscal plan, a sensitivity), so the command line shows the same tables without building
+a whole report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import pandas as pd
+
+from capacity import formatting as fmt
+from capacity.exceptions import ReportError
+
+if TYPE_CHECKING:  # only the names: the results are handed in
+    from capacity.inputs.context import Context
+    from capacity.model.fiscal import FiscalPlan
+    from capacity.model.plan import Plan, SegmentPlan
+    from capacity.inputs.scenario import Scenario
+    from capacity.analysis.sensitivity import Sensitivity
+
+__all__ = ["PARAMETERS", "check_parameters", "Kind", "Table", "RowKindTable", "Span", "Sentence", "Kpi", "KpiGroup",
+           "Header", "Paragraph", "ReportContent", "build", "load", "save", "segments_table", "pools_table",
+           "touchpoints_table", "top_down_table", "TOUCHPOINT_KINDS", "fte_by_kind", "fiscal_month_series", "gap_table", "top_touchpoints_table", "sensitivity_table",
+           "fiscal_months_table", "fiscal_segments_table", "fiscal_rows_table"]
+
+Kind = Literal["text", "count", "number", "money", "percent", "decimal", "hours", "share"]
+
+#: The notebook's parameters that ``-p NAME VALUE`` may set, with what each takes.
+#: ``scenario_path`` and ``book_path`` are set by the command's SCENARIO and --book.
+PARAMETERS: dict[str, str] = {
+    "title": "text: the report's title (default: Customer Success budget)",
+    "fiscal_year": "a year such as 2027: the fiscal year the budget is for (a label)",
+    "currency": "a three-letter code such as USD or EUR (default: the scenario's)",
+    "current_headcount": "a whole number: CSMs today (default: the fiscal year's start)",
+    "activities_path": "an activity log (CSV or .xlsx): adds a Designed versus actual section",
+    "headcount_cap": "a whole number: the CSMs the CFO allows; the report shows what that cap buys",
+    "budget_cap": "an amount a year such as 2100000 or 2.1M: the budget the CFO allows; the report shows what it buys",
+}
+
+
+def check_parameters(values: dict[str, Any], where: str = "parameter") -> dict[str, Any]:
+    """Validate report parameters; return them normalised (``None`` means "use the default").
+
+    Parameters
+    ----------
+    values : dict
+        Parameter name to value, as Python values (the CLI parses ``-p`` text as YAML scalars).
+    where : str
+        How the user set them, for error messages (``-p`` on the command line).
+
+    Raises
+    ------
+    ReportError
+        Naming the parameter, with a did-you-mean for unknown names.
+    """
+    import difflib
+
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        spot = f"{where} {name}"
+        if name not in PARAMETERS:
+            hint = difflib.get_close_matches(name, list(PARAMETERS), n=1, cutoff=0.5)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; expected one of: {', '.join(PARAMETERS)}"
+            if name in ("scenario_path", "book_path"):
+                suggestion = "; give it as SCENARIO or --book instead"
+            raise ReportError(f"unknown parameter {name!r}{suggestion}", where=f"{where} {name}")
+        if value is None:
+            out[name] = None
+        elif name == "title":
+            text = str(value).strip()
+            if not text or len(text) > 200 or "\n" in text:
+                raise ReportError(f"must be one line of 1 to 200 characters (got {str(value)[:40]!r})", where=spot)
+            out[name] = text
+        elif name == "fiscal_year":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
+                raise ReportError(f"must be a year such as 2027 (got {value!r})", where=spot)
+            out[name] = value
+        elif name == "currency":
+            if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isalpha() and value.isupper()):
+                raise ReportError(f"must be a three-letter currency code such as USD (got {value!r})", where=spot)
+            out[name] = value
+        elif name == "current_headcount":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ReportError(f"must be a whole number of CSMs, 0 or more (got {value!r})", where=spot)
+            out[name] = value
+        elif name == "activities_path":
+            # Resolved here: the notebook's kernel runs in another folder.
+            path = Path(str(value)).expanduser()
+            if not path.is_file():
+                raise ReportError("activity log not found" if not path.exists() else "is not a file", file=path,
+                                  where=spot)
+            out[name] = str(path.resolve())
+        elif name in ("headcount_cap", "budget_cap"):
+            out[name] = _check_cap(name, value, spot)
+    if out.get("headcount_cap") is not None and out.get("budget_cap") is not None:
+        raise ReportError("give headcount_cap or budget_cap, not both", where=f"{where} budget_cap")
+    return out
+
+
+def _check_cap(name: str, value: Any, spot: str) -> int | float:
+    """A headcount cap (a whole number) or a budget cap (a number, or text such as 2.1M)."""
+    if name == "headcount_cap":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ReportError(f"must be a whole number of CSMs, 0 or more (got {value!r})", where=spot)
+        return value
+    from capacity.exceptions import FitError
+    from capacity.analysis.fit import parse_budget
+
+    if isinstance(value, bool):
+        raise ReportError(f"must be an amount a year such as 2100000 or 2.1M (got {value!r})", where=spot)
+    if isinstance(value, (int, float)):
+        if not (math.isfinite(value) and 0 <= value <= 1e12):
+            raise ReportError(f"must be an amount a year from 0 to 1,000,000,000,000 (got {value!r})", where=spot)
+        return float(value)
+    try:
+        return parse_budget(str(value))
+    except FitError:
+        raise ReportError(f"must be an amount a year such as 2100000 or 2.1M (got {value!r})", where=spot) from None
+
+
+# -- tables ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of numbers and how to show each column.
+
+    ``kinds`` maps a column to ``count`` (whole numbers), ``number`` (as given, up to two
+    decimals: an input such as 60 minutes or 0.25 a year), ``money`` (in ``currency``),
+    ``percent`` (a fraction shown as %), ``share`` (a fraction shown as %, one decimal),
+    ``decimal`` (one or two decimals), ``hours`` (two decimals) or ``text``.
+    ``total_row`` marks the last row as a total.
+    """
+
+    name: str
+    frame: pd.DataFrame
+    kinds: dict[str, Kind]
+    currency: str = "USD"
+    total_row: bool = False
+    note: str = ""
+
+    def kind(self, column: str) -> Kind:
+        return self.kinds.get(column, "text")
+
+    def kind_at(self, row: int, column: str) -> Kind:
+        """The kind of one cell (a column's kind, unless the table varies it by row)."""
+        return self.kind(column)
+
+    def cell_text(self, column: str, value: object, kind: Kind | None = None) -> str:
+        """A cell as the report shows it."""
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        kind = self.kind(column) if kind is None else kind
+        if kind == "text":
+            return str(value)
+        number = float(value)
+        if math.isinf(number):
+            return "unbounded"
+        if kind == "count":
+            return f"{number:,.0f}"
+        if kind == "money":
+            return fmt.money(number, self.currency)
+        if kind in ("percent", "share"):
+            return fmt.percent(number)
+        if kind == "hours":
+            return f"{number:,.2f}"
+        if kind == "number":
+            return f"{number:,.2f}".rstrip("0").rstrip(".")
+        return f"{number:,.2f}" if abs(number) < 100 else f"{number:,.1f}"
+
+    def cells(self) -> list[list[tuple[Any, Kind]]]:
+        """Every row as (value, kind) pairs, in column order."""
+        columns = list(self.frame.columns)
+        return [[(record[c], self.kind_at(i, c)) for c in columns] for i, record in enumerate(self.frame.to_dict("records"))]
+
+
+@dataclass(frozen=True)
+class RowKindTable(Table):
+    """A (measure, value, unit) table whose ``Value`` column's kind varies by row (``row_kinds``)."""
+
+    row_kinds: tuple = ()
+
+    def kind_at(self, row: int, column: str) -> Kind:
+        return self.row_kinds[row] if column == "Value" else self.kind(column)
+
+
+def _measures(name: str, rows: list[tuple], columns: list[str], currency: str, value_kind: Kind) -> RowKindTable:
+    """A table of (label, value[, unit], kind) rows; the last item of each row is its value's kind."""
+    frame = pd.DataFrame([r[:-1] for r in rows], columns=columns)
+    return RowKindTable(name, frame, {"Value": value_kind}, currency, row_kinds=tuple(r[-1] for r in rows))
+
+
+# -- sentences and headline numbers ---------------------------------------------------------
+
+
+class Span(NamedTuple):
+    """A run of text; ``emphasis`` is ``""``, ``"strong"`` (a number to notice) or ``"code"`` (a scenario key)."""
+
+    text: str
+    emphasis: str = ""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as spans of text, each with its emphasis."""
+
+    spans: tuple[Span, ...]
+
+    @property
+    def text(self) -> str:
+        """The sentence as plain text."""
+        return "".join(s.text for s in self.spans)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _sentence(*parts: str | Span) -> Sentence:
+    """Plain strings and :func:`_strong` / :func:`_code` spans, in order."""
+    return Sentence(tuple(p if isinstance(p, Span) else Span(p) for p in parts if p))
+
+
+def _strong(text: str) -> Span:
+    return Span(text, "strong")
+
+
+def _code(text: str) -> Span:
+    return Span(text, "code")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """Prose of one or more sentences; a ``note`` is an aside (shown smaller)."""
+
+    sentence: Sentence
+    note: bool = False
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One headline number: ``value`` as computed, ``text`` as shown, and what it is."""
+
+    key: str
+    value: Any
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class KpiGroup:
+    """Headline numbers shown together under a caption."""
+
+    caption: str
+    kpis: tuple[Kpi, ...]
+
+
+@dataclass(frozen=True)
+class Header:
+    """The report's title and the line under it."""
+
+    title: str
+    subtitle: str
+
+
+# -- tables of one result ---------------------------------------------------------------
+
+
+def segments_table(plan: "Plan") -> Table:
+    """The plan's segments, one row each, and a total."""
+    rows = [
+        {"Segment": s.name, "Coverage": s.coverage, "Min ARR": s.min_arr, "Customers": s.customers, "ARR": s.arr,
+         "Hours per customer a month": s.hours_per_customer_per_month,
+         "Program hours a month": s.program_hours_per_month, "Customers per CSM": s.customers_per_csm,
+         "FTE": s.fte, "CSMs": s.headcount, "Cost a year": s.cost_per_year, "ARR per CSM": s.arr_per_csm}
+        for s in plan.segments
+    ]
+    t = plan.totals
+    rows.append({"Segment": "Total", "Coverage": "", "Min ARR": None, "Customers": t.customers, "ARR": t.arr,
+                 "Hours per customer a month": None, "Program hours a month": None, "Customers per CSM": None,
+                 "FTE": t.fte, "CSMs": t.headcount, "Cost a year": t.cost_per_year, "ARR per CSM": t.arr_per_csm})
+    kinds: dict[str, Kind] = {"Min ARR": "money", "Customers": "count", "ARR": "money",
+                              "Hours per customer a month": "hours", "Program hours a month": "decimal",
+                              "Customers per CSM": "decimal", "FTE": "decimal", "CSMs": "count",
+                              "Cost a year": "money", "ARR per CSM": "money"}
+    return Table("Segments", pd.DataFrame(rows), kinds, plan.currency, total_row=True,
+                 note="CSMs are the FTE rounded up per segment; a digital segment's FTE is the people running its programs.")
+
+
+def pools_table(segment: "SegmentPlan", currency: str) -> Table:
+    """The vertical pools of a segment sized by pool (empty for a segment sized as one team)."""
+    rows = [{"Pool": p.vertical, "Customers": p.customers, "ARR": p.arr, "FTE": p.fte, "CSMs": p.headcount,
+             "Cost a year": p.cost_per_year} for p in segment.pools]
+    frame = pd.DataFrame(rows, columns=["Pool", "Customers", "ARR", "FTE", "CSMs", "Cost a year"])
+    return Table(f"Pools of {segment.name}", frame, {"Customers": "count", "ARR": "money", "FTE": "decimal",
+                                                     "CSMs": "count", "Cost a year": "money"}, currency)
+
+
+#: Kinds of touchpoint in the order the report shows them.
+TOUCHPOINT_KINDS = ("recurring", "one_time", "inbound", "program")
+
+
+def fte_by_kind(plan: "Plan") -> dict[str, list[float]]:
+    """Each kind of touchpoint's FTE in each segment [FTE], segments in the plan's order."""
+    frame = plan.touchpoints_frame()
+    names = [s.name for s in plan.segments]
+    out = {}
+    for kind in TOUCHPOINT_KINDS:
+        by_segment = frame[frame["kind"] == kind].groupby("segment")["fte"].sum()
+        out[kind] = [float(by_segment.get(n, 0.0)) for n in names]
+    return out
+
+
+def fiscal_month_series(fiscal: "FiscalPlan") -> pd.DataFrame:
+    """The year's months, all segments: staff, ramped capacity and the capacity the target allows [FTE],
+    demand [FTE], starts [people], the month's cost and the cost so far in the year [currency]."""
+    totals = fiscal.totals_frame()
+    return pd.DataFrame({
+        "month": totals["month"], "headcount": totals["headcount"],
+        "ramped_capacity_fte": totals["ramped_capacity_fte"],
+        "capacity_at_target_fte": totals["ramped_capacity_fte"] * fiscal.target_utilization,
+        "demand_fte": totals["demand_fte"], "hires_started": totals["hires_started"], "cost": totals["cost"],
+        "cost_so_far": fiscal.cumulative_cost(),
+    })
+
+
+def touchpoints_table(plan: "Plan") -> Table:
+    """Every touchpoint of every segment with the hours and FTE it drives."""
+    frame = plan.touchpoints_frame()
+    fte_by_segment = {s.name: s.fte for s in plan.segments}
+    out = pd.DataFrame({
+        "Segment": frame["segment"],
+        "Touchpoint": frame["name"],
+        "Kind": frame["kind"].str.replace("_", "-"),
+        "Minutes": frame["minutes"],
+        "Times a month": frame["frequency_per_month"],
+        "Hours per customer a month": frame["hours_per_customer_per_month"],
+        "Hours a month, whole segment": frame["hours_per_month"],
+        "FTE": frame["fte"],
+        "Share of segment FTE": [
+            f / fte_by_segment[s] if fte_by_segment[s] else None for f, s in zip(frame["fte"], frame["segment"])
+        ],
+    })
+    kinds: dict[str, Kind] = {"Minutes": "number", "Times a month": "hours", "Hours per customer a month": "hours",
+                              "Hours a month, whole segment": "decimal", "FTE": "hours", "Share of segment FTE": "share"}
+    return Table("Touchpoints", out, kinds, plan.currency,
+                 note="Times a month of a one-time touchpoint is the share of customers that are new in a month; "
+                      "a program's hours are for the whole segment, whatever its size.")
+
+
+def top_down_table(plan: "Plan") -> Table:
+    """The bottom-up answer beside each top-down guidepost."""
+    t, cur = plan.totals, plan.currency
+    rows = [{"Method": "Bottom-up (this plan)", "ARR per CSM": t.arr_per_csm,
+             "CSMs": t.headcount, "Cost a year": t.cost_per_year, "CSMs more than bottom-up": 0}]
+    for td in plan.top_down:
+        rows.append({"Method": f"Top-down: one CSM per {fmt.money_short(td.arr_per_csm, cur)} of ARR",
+                     "ARR per CSM": td.arr_per_csm, "CSMs": td.headcount, "Cost a year": td.cost_per_year,
+                     "CSMs more than bottom-up": td.headcount - t.headcount})
+    kinds: dict[str, Kind] = {"ARR per CSM": "money", "CSMs": "count", "Cost a year": "money",
+                              "CSMs more than bottom-up": "count"}
+    return Table("Top-down", pd.DataFrame(rows), kinds, cur, note="Top-down cost uses the default loaded cost per CSM.")
+
+
+def gap_table(plan: "Plan") -> Table:
+    """Per segment, bottom-up FTE against the FTE each guidepost gives its ARR."""
+    rows = []
+    for s in plan.segments:
+        row = {"Segment": s.name, "Coverage": s.coverage, "ARR": s.arr, "Bottom-up FTE": s.fte}
+        for td in plan.top_down:
+            row[f"Top-down FTE at {fmt.money_short(td.arr_per_csm, plan.currency)}"] = s.arr / td.arr_per_csm
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    kinds: dict[str, Kind] = {c: "decimal" for c in frame.columns if "FTE" in c}
+    kinds["ARR"] = "money"
+    return Table("Gap by segment", frame, kinds, plan.currency,
+                 note="Top-down FTE is the segment's ARR divided by the guidepost; a positive gap means the rule of "
+                      "thumb gives the segment more people than its touchpoints need.")
+
+
+def top_touchpoints_table(plan: "Plan", n: int = 8) -> Table:
+    """The ``n`` touchpoints that drive the most CSM time, across segments."""
+    frame = plan.touchpoints_frame().sort_values("fte", ascending=False, kind="stable").head(n)
+    total = plan.totals.fte
+    out = pd.DataFrame({"Segment": frame["segment"], "Touchpoint": frame["name"],
+                        "Hours a month": frame["hours_per_month"], "FTE": frame["fte"],
+                        "Share of all FTE": frame["fte"] / total if total else None})
+    return Table("Top touchpoints", out.reset_index(drop=True),
+                 {"Hours a month": "decimal", "FTE": "hours", "Share of all FTE": "share"}, plan.currency)
+
+
+def sensitivity_table(sensitivity: "Sensitivity", currency: str, n: int | None = None, *, with_fte: bool = True) -> Table:
+    """Headcount and cost with each driver moved down and up, largest swing first.
+
+    ``n`` keeps the first rows; ``with_fte`` adds the unrounded FTE at both ends.
+    """
+    s = sensitivity
+    pct = f"{s.change:.0%}"
+    impacts = s.impacts if n is None else s.impacts[:n]
+    rows = []
+    for i in impacts:
+        row = {"Driver": i.driver.label, "Value": i.driver.value, f"Value −{pct}": i.low_value,
+               f"Value +{pct}": i.high_value, f"CSMs at −{pct}": i.low_headcount, "CSMs as planned": s.base_headcount,
+               f"CSMs at +{pct}": i.high_headcount, f"Cost at −{pct}": i.low_cost, f"Cost at +{pct}": i.high_cost}
+        if with_fte:
+            row.update({f"FTE at −{pct}": i.low_fte, "FTE as planned": s.base_fte, f"FTE at +{pct}": i.high_fte})
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    kinds: dict[str, Kind] = {c: "number" for c in frame.columns if c.startswith("Value")}
+    kinds.update({c: "count" for c in frame.columns if c.startswith("CSMs")})
+    kinds.update({c: "money" for c in frame.columns if c.startswith("Cost")})
+    kinds.update({c: "decimal" for c in frame.columns if c.startswith("FTE")})
+    return Table("Sensitivity", frame, kinds, currency)
+
+
+#: Month-row columns of the fiscal tables: source column -> table column (``detail`` only where marked).
+_FISCAL_MONTH_COLUMNS = (("month", "Month", "text"), ("customers", "Customers", "count"),
+                         ("new_customers", "New customers", "count", "detail"), ("arr", "ARR", "money"),
+                         ("demand_fte", "Demand (FTE)", "decimal"), ("headcount", "CSMs", "count"),
+                         ("ramped_capacity_fte", "Ramped capacity (FTE)", "decimal"),
+                         ("utilization", "Utilization", "percent"), ("target", "Target", "text", "detail"),
+                         ("requisitions_opened", "Requisitions opened", "count"),
+                         ("hires_started", "CSMs starting", "count"), ("leavers", "Leavers", "count"),
+                         ("managers", "Managers", "count"), ("cost", "Cost", "money"))
+
+
+def fiscal_months_table(fiscal: "FiscalPlan", segment: str | None = None, *, detail: bool = False) -> Table:
+    """The year month by month (all segments, or one), then a "Year" row from :meth:`FiscalPlan.year_totals`.
+
+    ``detail`` adds the new customers of each month and whether the month holds the target
+    utilization (in every segment, for the totals).
+    """
+    months = fiscal.totals_frame() if segment is None else fiscal.segment_frame(segment)
+    months = months.assign(target=_target_verdicts(months))
+    columns = [c for c in _FISCAL_MONTH_COLUMNS if detail or len(c) == 3]
+    frame = pd.DataFrame({name: months[source] for source, name, *_ in columns})
+    year = {"month": "Year", **fiscal.year_totals(segment)}
+    frame = pd.concat([frame, pd.DataFrame([{name: year.get(source) if source != "target" else ""
+                                             for source, name, *_ in columns}])], ignore_index=True)
+    kinds: dict[str, Kind] = {name: kind for _, name, kind, *_ in columns if kind != "text"}
+    return Table("Fiscal months" if segment is None else f"Fiscal months: {segment}", frame, kinds, fiscal.currency,
+                 total_row=True,
+                 note="Customers, ARR, CSMs and managers are at month end (the year row: at year end); "
+                      "requisitions, starts, leavers and cost are summed over the year.")
+
+
+def _target_verdicts(months: pd.DataFrame) -> list[str]:
+    """Per month: "held", or the segments above target (totals) or "ABOVE" (one segment)."""
+    if "segments_above_target" in months:
+        return ["held" if n == 0 else f"{n} above" for n in months["segments_above_target"]]
+    return ["held" if held else "ABOVE" for held in months["target_held"]]
+
+
+def fiscal_segments_table(fiscal: "FiscalPlan") -> Table:
+    """The year per segment: start, end, hires, leavers, worst month, cost."""
+    s = fiscal.summary
+    rows = []
+    for name in fiscal.segments:
+        year = fiscal.year_totals(name)
+        rows.append({
+            "Segment": name, "CSMs at start": s.starting_headcount.get(name, 0),
+            "CSMs at year end": s.year_end_headcount_by_segment.get(name, 0),
+            "CSMs starting": int(year["hires_started"]), "Leavers": int(year["leavers"]),
+            "Highest utilization": s.worst_utilization.get(name),
+            "First month above target without hiring": s.first_breach.get(name) or "never",
+            "Ramped CSMs missing on day one": s.day_one_shortfall.get(name, 0),
+            "Cost in the year": s.cost_by_segment.get(name, 0.0),
+        })
+    kinds: dict[str, Kind] = {"CSMs at start": "count", "CSMs at year end": "count", "CSMs starting": "count",
+                              "Leavers": "count", "Highest utilization": "percent",
+                              "Ramped CSMs missing on day one": "count", "Cost in the year": "money"}
+    return Table("Fiscal segments", pd.DataFrame(rows), kinds, fiscal.currency,
+                 note="Cost includes each segment's share of the managers.")
+
+
+def fiscal_rows_table(fiscal: "FiscalPlan") -> Table:
+    """The fiscal plan's rows, one per month and segment (the Excel "Fiscal by segment" sheet)."""
+    frame = fiscal.to_frame()
+    names = {"month": "Month", "segment": "Segment", "customers": "Customers", "new_customers": "New customers",
+             "churned_customers": "Churned customers", "arr": "ARR", "demand_fte": "Demand (FTE)",
+             "headcount": "CSMs", "ramped_capacity_fte": "Ramped capacity (FTE)", "utilization": "Utilization",
+             "worst_pool_utilization": "Highest pool utilization", "target_held": "Target held",
+             "hires_started": "CSMs starting", "requisitions_opened": "Requisitions opened",
+             "backfill_requisitions": "Backfill requisitions", "leavers": "Leavers", "managers": "Managers",
+             "csm_cost": "CSM cost", "manager_cost": "Manager cost", "cost": "Cost"}
+    frame = frame.rename(columns=names)
+    kinds: dict[str, Kind] = {"Customers": "decimal", "New customers": "decimal", "Churned customers": "decimal",
+                              "ARR": "money", "Demand (FTE)": "decimal", "CSMs": "count",
+                              "Ramped capacity (FTE)": "decimal", "Utilization": "percent",
+                              "Highest pool utilization": "percent", "CSMs starting": "count",
+                              "Requisitions opened": "count", "Backfill requisitions": "count", "Leavers": "count",
+                              "Managers": "count", "CSM cost": "money", "Manager cost": "money", "Cost": "money"}
+    return Table("Fiscal by segment", frame, kinds, fiscal.currency)
+
+
+# -- the report ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything the budget report says, from one loaded context.
+
+    Attributes
+    ----------
+    scenario : Scenario
+        As read, with the ``currency`` parameter applied.
+    plan : Plan
+        The steady-state plan: every headline number.
+    sensitivity : Sensitivity
+        Headcount with each driver moved by +/-20%.
+    fiscal : FiscalPlan or None
+        The fiscal-year plan, when the scenario has a fiscal year.
+    title, fiscal_year, current_headcount
+        The report's parameters (``None`` where not given).
+    book_accounts : int or None
+        Accounts in the book, when the plan came from a book.
+    book_source : Path or None
+    parameters : dict
+        The report's parameters as checked (see :data:`PARAMETERS`).
+    prepared : date
+        When the content was built (the header's "prepared" date).
+    """
+
+    scenario: "Scenario"
+    plan: "Plan"
+    sensitivity: "Sensitivity"
+    title: str
+    fiscal_year: int | None = None
+    current_headcount: int | None = None
+    book_accounts: int | None = None
+    book_source: Path | None = None
+    fiscal: "FiscalPlan | None" = None
+    parameters: dict = field(default_factory=dict)
+    prepared: _dt.date = field(default_factory=_dt.date.today)
+    #: Today's team from the book's owners (:func:`capacity.analysis.team.team`), None without a ``csm`` column.
+    team: Any = None
+    #: The fewest moves into the target (:func:`capacity.analysis.rebalance.rebalance`), or why none fits (text).
+    rebalance: Any = None
+    #: Designed versus actual (:func:`capacity.analysis.calibrate.calibrate`) and the plan as practised, given an activity log.
+    calibration: Any = None
+    practised_plan: Any = None
+    #: The fiscal year simulated (:func:`capacity.analysis.simulate.simulate`), with ``fiscal_year`` and ``uncertainty`` blocks.
+    simulation: Any = None
+    #: The scenario's options beside the plan (:func:`capacity.analysis.options.compare`), None without options.
+    comparison: Any = None
+    #: What the ``headcount_cap`` or ``budget_cap`` parameter buys (:func:`capacity.analysis.fit.fit`), None without one.
+    fit: Any = None
+
+    @property
+    def currency(self) -> str:
+        return self.plan.currency
+
+    def money(self, value: float | None) -> str:
+        return fmt.money_short(value, self.currency)
+
+    # -- headline numbers -------------------------------------------------------------
+
+    @property
+    def todays_headcount(self) -> int | None:
+        """CSMs on the team today: the ``current_headcount`` parameter, else the fiscal plan's start."""
+        if self.current_headcount is not None:
+            return self.current_headcount
+        if self.fiscal is not None:
+            return int(sum(self.fiscal.summary.starting_headcount.values()))
+        return None
+
+    @property
+    def fiscal_span(self) -> str:
+        """The fiscal year's months, e.g. "2027-02 to 2028-01"."""
+        months = self.fiscal.months
+        return months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+
+    def kpis(self) -> tuple[Kpi, ...]:
+        """The steady-state headline numbers, all from ``self.plan``."""
+        t = self.plan.totals
+        out = [
+            Kpi("headcount", t.headcount, f"{t.headcount:,}", "CSMs needed now"),
+            Kpi("cost_per_year", t.cost_per_year, self.money(t.cost_per_year), "Cost a year"),
+            Kpi("cost_pct_arr", t.cost_pct_arr, fmt.percent(t.cost_pct_arr), "Cost as a share of ARR"),
+            Kpi("arr_per_csm", t.arr_per_csm, self.money(t.arr_per_csm), "ARR per CSM"),
+        ]
+        today = self.todays_headcount
+        if today is not None:
+            gap = t.headcount - today
+            out += [Kpi("current_headcount", today, f"{today:,}", "CSMs today"),
+                    Kpi("hires_now", gap, f"{abs(gap):,}", "CSMs short of the need" if gap >= 0 else "CSMs above the need")]
+        return tuple(out)
+
+    def fiscal_kpis(self) -> tuple[Kpi, ...]:
+        """The fiscal year's headline numbers (none without a fiscal year), all from ``self.fiscal``."""
+        if self.fiscal is None:
+            return ()
+        s = self.fiscal.summary
+        return (
+            Kpi("year_end_headcount", s.year_end_headcount, f"{s.year_end_headcount:,}",
+                f"CSMs at year end ({self.fiscal.months[-1]})"),
+            Kpi("hires", s.hires_total, f"{s.hires_total:,}", "CSMs starting in the year"),
+            Kpi("fiscal_cost", s.total_cost, self.money(s.total_cost), "Cost in the year, managers included"),
+            Kpi("fiscal_cost_pct", s.cost_pct_ending_arr, fmt.percent(s.cost_pct_ending_arr), "Of ARR at year end"),
+        )
+
+    def kpi_groups(self) -> tuple[KpiGroup, ...]:
+        """Section 1's headline numbers: the steady state, then the fiscal year if there is one."""
+        groups = [KpiGroup("The team the book needs today (steady state)", self.kpis())]
+        if self.fiscal is not None:
+            groups.append(KpiGroup(f"The fiscal year, {self.fiscal_span}", self.fiscal_kpis()))
+        return tuple(groups)
+
+    def header(self) -> Header:
+        """Title, what the report covers and where its numbers come from."""
+        t = self.plan.totals
+        year = f"FY{self.fiscal_year} · " if self.fiscal_year else ""
+        source = (f"{self.book_accounts:,} accounts from {self.book_source.name}" if self.book_source is not None
+                  else "customer counts given in the scenario")
+        return Header(self.title, f"{year}{self.scenario.name} · {t.customers:,} customers, {self.money(t.arr)} ARR "
+                                  f"({source}) · prepared {self.prepared:%d %B %Y}")
+
+    # -- section 1: summary -----------------------------------------------------------
+
+    def summary_sentences(self) -> list[Sentence]:
+        """The executive summary, numbers from the plan, the fiscal plan and the sensitivity."""
+        p, t, cur = self.plan, self.plan.totals, self.currency
+        out = [_sentence(
+            "To serve ", _strong(f"{t.customers:,} customers"), " and ", _strong(f"{self.money(t.arr)} of ARR"),
+            " the way this plan describes, Customer Success needs ", _strong(f"{t.headcount} CSMs"),
+            f" ({t.fte:.1f} full-time equivalents, rounded up per segment), costing ",
+            _strong(f"{self.money(t.cost_per_year)} a year"), f", {fmt.percent(t.cost_pct_arr)} of ARR.")]
+        today = self.todays_headcount
+        if today is not None:
+            gap = t.headcount - today
+            if gap > 0:
+                out.append(_sentence(f"The team has {today} CSMs today: ", _strong(f"{gap} short"),
+                                     " of what the book needs now."))
+            elif gap < 0:
+                out.append(_sentence(f"The team has {today} CSMs today, ", _strong(f"{-gap} more than the book needs now"),
+                                     "."))
+            else:
+                out.append(_sentence(f"The team has {today} CSMs today: exactly what the book needs now."))
+        if self.fiscal is not None:
+            fs = self.fiscal.summary
+            year = self.fiscal.year_totals()
+            out.append(_sentence(
+                f"Over the fiscal year ({self.fiscal_span}) the book grows to {year['customers']:,.0f} customers "
+                f"and {self.money(fs.ending_arr)} of ARR. Hiring ahead of that growth, ",
+                _strong(f"{fs.hires_total} CSMs start"),
+                f" ({fs.requisitions_total} requisitions, {fs.leavers_total} leavers backfilled), ending the year at ",
+                _strong(f"{fs.year_end_headcount} CSMs"),
+                f" and {fs.year_end_managers} managers" if fs.year_end_managers else "",
+                ", for ", _strong(f"{self.money(fs.total_cost)} in the year"),
+                f" ({fmt.percent(fs.cost_pct_ending_arr)} of year-end ARR)."))
+            if fs.warnings:
+                out.append(_sentence(f"{len(fs.warnings)} stretch{'es' if len(fs.warnings) != 1 else ''} of the year "
+                                     "run the team above its target utilization; section 5 says where and why."))
+        biggest = sorted(p.segments, key=lambda s: s.headcount, reverse=True)[0]
+        out.append(_sentence(f"{biggest.name} takes the most people: {biggest.headcount} CSMs for "
+                             f"{biggest.customers:,} customers ({self.money(biggest.arr)} ARR)."))
+        if p.top_down:
+            ratios = ", ".join(f"{td.headcount} at {fmt.money_short(td.arr_per_csm, cur)} per CSM" for td in p.top_down)
+            out.append(_sentence(f"The top-down rules of thumb would say {ratios}; section 3 shows where the "
+                                 "bottom-up answer differs."))
+        if self.sensitivity.impacts:
+            top = self.sensitivity.impacts[0]
+            pct = f"{self.sensitivity.change:.0%}"
+            out.append(_sentence("The answer is most sensitive to ", _strong(top.driver.label),
+                                 f": {pct} lower gives {top.low_headcount} CSMs, {pct} higher gives "
+                                 f"{top.high_headcount}."))
+        return out
+
+    def summary_table(self) -> Table:
+        """Section 1 as rows of (measure, value, unit), for the Summary sheet."""
+        t, cur = self.plan.totals, self.currency
+        rows = [
+            ("CSMs needed now (steady state)", t.headcount, "people", "count"),
+            ("Full-time equivalents", t.fte, "FTE", "decimal"),
+            ("Cost a year", t.cost_per_year, f"{cur}/year", "money"),
+            ("Cost as a share of ARR", t.cost_pct_arr, "share", "percent"),
+            ("Customers", t.customers, "customers", "count"),
+            ("ARR", t.arr, f"{cur}/year", "money"),
+            ("ARR per CSM", t.arr_per_csm, f"{cur}/year", "money"),
+        ]
+        today = self.todays_headcount
+        if today is not None:
+            rows += [("CSMs today", today, "people", "count"),
+                     ("CSMs short of the need today (negative: above it)", t.headcount - today, "people", "count")]
+        if self.fiscal is not None:
+            fs = self.fiscal.summary
+            rows += [(f"Fiscal year {self.fiscal_span}: CSMs at year end", fs.year_end_headcount, "people", "count"),
+                     ("Fiscal year: managers at year end", fs.year_end_managers, "people", "count"),
+                     ("Fiscal year: CSMs starting", fs.hires_total, "people", "count"),
+                     ("Fiscal year: requisitions opened", fs.requisitions_total, "requisitions", "count"),
+                     ("Fiscal year: leavers", fs.leavers_total, "people", "count"),
+                     ("Fiscal year: cost, managers included", fs.total_cost, cur, "money"),
+                     ("Fiscal year: ARR at year end", fs.ending_arr, f"{cur}/year", "money"),
+                     ("Fiscal year: cost as a share of ARR at year end", fs.cost_pct_ending_arr, "share", "percent")]
+        for td in self.plan.top_down:
+            rows.append((f"Top-down at {fmt.money_short(td.arr_per_csm, cur)} ARR per CSM", td.headcount,
+                         "people", "count"))
+        return _measures("Summary", rows, ["Measure", "Value", "Unit"], cur, "decimal")
+
+    # -- sections 2 and 3: bottom-up, against top-down -------------------------------
+
+    def segments_table(self) -> Table:
+        """Section 2: one row per segment and a total."""
+        return segments_table(self.plan)
+
+    def touchpoints_table(self) -> Table:
+        """Section 2: every touchpoint with the hours and FTE it drives."""
+        return touchpoints_table(self.plan)
+
+    def top_down_table(self) -> Table:
+        """Section 3: the bottom-up answer beside each top-down guidepost."""
+        return top_down_table(self.plan)
+
+    def gap_table(self) -> Table:
+        """Section 3: per segment, bottom-up FTE against each guidepost's."""
+        return gap_table(self.plan)
+
+    def top_touchpoints_table(self, n: int = 8) -> Table:
+        """Section 3: the touchpoints that drive the most CSM time."""
+        return top_touchpoints_table(self.plan, n)
+
+    def gap_sentences(self) -> list[Sentence]:
+        """Section 3: for each guidepost, which segments make the difference with bottom-up."""
+        out = []
+        t = self.plan.totals
+        for td in self.plan.top_down:
+            ratio = fmt.money_short(td.arr_per_csm, self.currency)
+            diff = td.headcount - t.headcount
+            gaps = sorted(((s.arr / td.arr_per_csm - s.fte, s) for s in self.plan.segments), key=lambda g: -abs(g[0]))
+            top = [g for g in gaps if abs(g[0]) >= 0.05][:2]
+            if diff == 0:
+                head = [f"At {ratio} per CSM, top-down agrees with bottom-up on {td.headcount} CSMs"]
+            else:
+                head = [f"At {ratio} per CSM, top-down says {td.headcount} CSMs, ",
+                        _strong(f"{abs(diff)} {'more' if diff > 0 else 'fewer'}"), " than bottom-up"]
+            parts = [f"{s.name} ({'+' if g > 0 else '−'}{abs(g):.1f} FTE: {s.arr / td.arr_per_csm:.1f} by ARR, "
+                     f"{s.fte:.1f} by its touchpoints)" for g, s in top]
+            out.append(_sentence(*head, (": most of the difference is " + " and ".join(parts)) if parts else "", "."))
+        return out
+
+    # -- section 4: sensitivity -------------------------------------------------------
+
+    def sensitivity_table(self, n: int | None = None, *, with_fte: bool = True) -> Table:
+        """Section 4: headcount and cost with each driver 20% down and up, largest swing first."""
+        return sensitivity_table(self.sensitivity, self.currency, n, with_fte=with_fte)
+
+    # -- section 5: the fiscal year ----------------------------------------------------
+
+    def fiscal_intro(self) -> Paragraph:
+        """Section 5: how the year is planned, or why there is no fiscal year in this report."""
+        if self.fiscal is None:
+            return Paragraph(_sentence(
+                "This scenario has no ", _code("fiscal_year"), " block, so the report shows the steady state only. "
+                "Add one (start month, today's team per segment, hiring lead time, ramp, attrition, target "
+                "utilization) to plan the year month by month."), note=True)
+        f = self.fiscal
+        fy = self.scenario.fiscal_year
+        managers = (f" One manager per {fy.csms_per_manager} CSMs "
+                    f"({'across the team' if fy.manager_scope == 'team' else 'in each segment'}) at "
+                    f"{fmt.money(fy.manager_loaded_cost_per_year, self.currency)} a year."
+                    if fy.csms_per_manager else "")
+        raise_ = (f" Loaded costs rise {fy.salary_increase.rate:.0%} from {fy.salary_increase.month}."
+                  if fy.salary_increase else "")
+        return Paragraph(_sentence(
+            f"The year runs {self.fiscal_span}, starting from today's "
+            f"{sum(f.summary.starting_headcount.values())} CSMs. Each month the book grows by its new customers "
+            f"and loses its churn; a requisition takes {f.hiring_lead_time_months} months to fill and a new CSM "
+            f"{f.ramp_months} months to ramp to full capacity; {f.attrition_per_year:.0%} of CSMs leave in a year "
+            f"and are backfilled. The plan hires to keep demand within {f.target_utilization:.0%} of ramped "
+            f"capacity.{managers}{raise_}"))
+
+    def fiscal_warnings(self) -> tuple[str, ...]:
+        """Section 5: the fiscal plan's warnings, in plain English (none when the year holds its target)."""
+        return () if self.fiscal is None else tuple(self.fiscal.summary.warnings)
+
+    def fiscal_all_clear(self) -> Paragraph | None:
+        """Section 5: the note shown instead of warnings when every segment holds its target all year."""
+        if self.fiscal is None or self.fiscal.summary.warnings:
+            return None
+        return Paragraph(_sentence("Every segment stays within its target utilization all year."), note=True)
+
+    def fiscal_months_table(self) -> Table:
+        """Section 5: the year month by month, all segments, with a year row."""
+        return fiscal_months_table(self.fiscal)
+
+    def fiscal_segments_table(self) -> Table:
+        """Section 5: the year per segment."""
+        return fiscal_segments_table(self.fiscal)
+
+    def fiscal_rows_table(self) -> Table:
+        """The fiscal plan's rows, one per month and segment."""
+        return fiscal_rows_table(self.fiscal)
+
+    # -- section 6: assumptions -------------------------------------------------------
+
+    def csm_inputs_table(self) -> Table:
+        """Section 6: a CSM's time and cost, as given and as derived."""
+        c = self.scenario.csm
+        rows = [
+            ("Hours a week", c.hours_per_week, "h/week", "number"),
+            ("Weeks a year", c.weeks_per_year, "weeks/year", "number"),
+            ("Paid time off", c.pto_days, "working days/year", "number"),
+        ]
+        if c.internal_activities is not None:
+            for a in c.internal_activities:
+                per = (f"{a.per_month:g} a month" if a.per_month is not None else f"{a.per_year:g} a year")
+                rows.append((f"Internal: {a.name} ({per})", a.minutes, "minutes each", "number"))
+        else:
+            rows.append(("Share of time on customers" + ("" if c.customer_time_share is not None else " (rule of thumb)"),
+                         c.share, "share", "share"))
+        rows += [
+            ("Loaded cost per CSM", c.loaded_cost_per_year, f"{self.currency}/year", "money"),
+            ("Working hours a month (derived)", c.working_hours_per_month, "h/month", "hours"),
+            ("Customer hours a month (derived)", c.customer_hours_per_month, "h/month", "hours"),
+        ]
+        return _measures("CSM time", rows, ["Input", "Value", "Unit"], self.currency, "decimal")
+
+    def segment_inputs_table(self) -> Table:
+        """Section 6: each segment's threshold, coverage, new-customer rate and cost."""
+        c = self.scenario.csm
+        rows = []
+        for s in self.scenario.segments:
+            row = {"Segment": s.name, "Min ARR": s.min_arr, "Coverage": s.coverage,
+                   "New customers a year (share)": s.new_customer_rate,
+                   "Loaded cost per CSM": s.loaded_cost_per_year if s.loaded_cost_per_year is not None else c.loaded_cost_per_year}
+            if self.book_source is None:
+                row["Customers (given)"] = s.customers
+                row["ARR (given)"] = s.arr
+            if any(seg.pool_by for seg in self.scenario.segments):
+                row["Pooled by"] = s.pool_by or ""
+            if self.fiscal is not None:
+                monthly = s.new_customers_per_month
+                row["New customers a month (fiscal)"] = (
+                    "from the rate" if monthly is None else
+                    ", ".join(f"{v:g}" for v in monthly) if isinstance(monthly, tuple) else f"{monthly:g}")
+                row["Churn a year (fiscal)"] = s.churn_per_year
+            rows.append(row)
+        kinds: dict[str, Kind] = {"Min ARR": "money", "New customers a year (share)": "share",
+                                  "Loaded cost per CSM": "money", "Customers (given)": "count", "ARR (given)": "money",
+                                  "Churn a year (fiscal)": "share"}
+        return Table("Segment inputs", pd.DataFrame(rows), kinds, self.currency)
+
+    def touchpoint_inputs_table(self) -> Table:
+        """Section 6: every touchpoint exactly as the scenario gives it."""
+        rows = [
+            {"Segment": s.name, "Touchpoint": tp.name, "Kind": tp.kind.replace("_", "-"), "Minutes": tp.minutes,
+             "Times a month": tp.per_month, "Times a year": tp.per_year}
+            for s in self.scenario.segments for tp in s.touchpoints
+        ]
+        frame = pd.DataFrame(rows, columns=["Segment", "Touchpoint", "Kind", "Minutes", "Times a month", "Times a year"])
+        return Table("Touchpoint inputs", frame, {"Minutes": "number", "Times a month": "number",
+                                                  "Times a year": "number"}, self.currency)
+
+    def fiscal_inputs_table(self) -> Table | None:
+        """Section 6: the fiscal_year block as given (None without one)."""
+        fy = self.scenario.fiscal_year
+        if fy is None:
+            return None
+        rows = [("First month", fy.start, "", "text"), ("Months", fy.months, "months", "count")]
+        rows += [(f"CSMs at the start: {name}", n, "people", "count") for name, n in fy.starting_headcount.items()]
+        rows += [("Hiring lead time", fy.hiring_lead_time_months, "months", "count"),
+                 ("Ramp to full capacity", fy.ramp_months, "months", "count"),
+                 ("Attrition", fy.attrition_per_year, "share a year", "share"),
+                 ("Target utilization", fy.target_utilization, "share of ramped capacity", "share")]
+        if fy.csms_per_manager is not None:
+            rows += [("CSMs per manager", fy.csms_per_manager, f"people ({fy.manager_scope})", "count"),
+                     ("Loaded cost per manager", fy.manager_loaded_cost_per_year, f"{self.currency}/year", "money")]
+        if fy.salary_increase is not None:
+            rows.append((f"Salary increase from {fy.salary_increase.month}", fy.salary_increase.rate, "share", "share"))
+        return _measures("Fiscal inputs", rows, ["Input", "Value", "Unit"], self.currency, "text")
+
+    def other_inputs_table(self) -> Table:
+        """Section 6: where the data came from, the guideposts and the report's parameters."""
+        rows = [("Scenario", self.scenario.name, "text"),
+                ("Scenario file", str(self.scenario.source.name) if self.scenario.source else "(given in code)", "text"),
+                ("Book of accounts", f"{self.book_source.name} ({self.book_accounts:,} accounts)"
+                 if self.book_source is not None else "none: customers and ARR given per segment", "text"),
+                ("Currency", self.currency, "text")]
+        rows += [(f"Top-down guidepost {i + 1} (ARR per CSM)", r, "money")
+                 for i, r in enumerate(self.scenario.top_down_arr_per_csm)]
+        rows += [("Sensitivity: every driver moved by ±", self.sensitivity.change, "share")]
+        for name, value in self.parameters.items():
+            if value is not None:
+                rows.append((f"Report parameter {name}", value, "text"))
+        return _measures("Other inputs", rows, ["Input", "Value"], self.currency, "text")
+
+    # -- options and trade-offs -------------------------------------------------------
+
+    def options_table(self) -> Table | None:
+        """The plan and each option side by side, with the change from the plan."""
+        if self.comparison is None:
+            return None
+        frame = self.comparison.to_frame()
+        out = pd.DataFrame({"Option": frame.index, "CSMs": frame["headcount"].to_numpy(),
+                            "CSMs vs plan": frame["headcount_change"].to_numpy(),
+                            "Cost a year": frame["cost_per_year"].to_numpy(),
+                            "Cost vs plan": frame["cost_change"].to_numpy(),
+                            "Cost % of ARR": frame["cost_pct_arr"].to_numpy(),
+                            "ARR per CSM": frame["arr_per_csm"].to_numpy()})
+        kinds: dict[str, Kind] = {"CSMs": "count", "CSMs vs plan": "count", "Cost a year": "money",
+                                  "Cost vs plan": "money", "Cost % of ARR": "percent", "ARR per CSM": "money"}
+        for name in self.comparison.segment_names:
+            out[f"{name}: customers per CSM"] = frame[f"customers_per_csm[{name}]"].to_numpy()
+            out[f"{name}: hours per customer a month"] = frame[f"hours_per_customer_per_month[{name}]"].to_numpy()
+            kinds[f"{name}: customers per CSM"] = "decimal"
+            kinds[f"{name}: hours per customer a month"] = "hours"
+        return Table("Options", out, kinds, self.currency)
+
+    def options_changes_table(self) -> Table | None:
+        """What each option changes, key path by key path."""
+        if self.comparison is None:
+            return None
+        rows = [{"Option": v.name, "Key path": path, "New value": str(value)}
+                for v in self.comparison.variants[1:] for path, value in (v.changes or {}).items()]
+        return Table("Option changes", pd.DataFrame(rows, columns=["Option", "Key path", "New value"]), {}, self.currency)
+
+    def fit_sentences(self) -> list[Sentence]:
+        """What the cap buys, in sentences (empty without a cap)."""
+        return [] if self.fit is None else [_sentence(line) for line in self.fit.sentences()]
+
+    def fit_note(self) -> Paragraph:
+        """Which menu the fit chose from, and its rule."""
+        menu = ("a default menu built from the scenario (each recurring and inbound touchpoint at 3/4 and half of its "
+                "frequency, each threshold raised by a fifth)" if self.fit.default_menu else
+                f"the scenario's {len(self.fit.menu)} trade-offs")
+        return Paragraph(_sentence(f"Chosen from {menu}: of every combination that fits, the one that gives up the "
+                                   "fewest customer hours a month; ties go to fewer changes, then to the lower cost."),
+                         note=True)
+
+    def fit_table(self) -> Table | None:
+        """Each segment before and after the chosen trade-offs."""
+        if self.fit is None:
+            return None
+        rows = [{"Segment": s.name, "CSMs before": s.headcount_before, "CSMs after": s.headcount,
+                 "Cost before": s.cost_per_year_before, "Cost after": s.cost_per_year,
+                 "Customer hours a month before": s.customer_hours_per_month_before,
+                 "Customer hours a month after": s.customer_hours_per_month,
+                 "Customer hours given up": s.customer_hours_given_up_per_month,
+                 "Accounts to lower-touch coverage": s.accounts_to_lower_touch,
+                 "Their ARR": s.arr_to_lower_touch} for s in self.fit.best.segments]
+        kinds: dict[str, Kind] = {"CSMs before": "count", "CSMs after": "count", "Cost before": "money",
+                                  "Cost after": "money", "Customer hours a month before": "decimal",
+                                  "Customer hours a month after": "decimal", "Customer hours given up": "decimal",
+                                  "Accounts to lower-touch coverage": "count", "Their ARR": "money"}
+        return Table("Trade-offs", pd.DataFrame(rows), kinds, self.currency)
+
+    def fit_packages_table(self) -> Table | None:
+        """The chosen package and the next best ones."""
+        if self.fit is None:
+            return None
+        frame = self.fit.packages_frame()
+        out = pd.DataFrame({"Rank": frame["rank"], "Trade-offs": frame["trade_offs"], "Changes": frame["count"],
+                            "CSMs": frame["headcount"], "Cost a year": frame["cost_per_year"],
+                            "Customer hours given up a month": frame["customer_hours_given_up_per_month"]})
+        return Table("Trade-off packages", out, {"Rank": "count", "Changes": "count", "CSMs": "count",
+                                                 "Cost a year": "money", "Customer hours given up a month": "decimal"},
+                     self.currency)
+
+    # -- the fiscal year as ranges (with an uncertainty block) --------------------------
+
+    #: How the report names the simulation's uncertain inputs.
+    UNCERTAIN_LABELS = {"new_customers_per_month": "New customers a month", "churn_per_year": "Logo churn",
+                        "attrition_per_year": "CSM attrition", "touchpoint_minutes": "Touchpoint minutes",
+                        "hiring_lead_time_months": "Hiring lead time"}
+
+    def fiscal_ranges_intro(self) -> Paragraph:
+        """What the fan and the ranges say, in words."""
+        sim = self.simulation
+        reachable = sim.months[min(self.fiscal.hiring_lead_time_months + self.fiscal.ramp_months - 1,
+                                   len(sim.months) - 1):]
+        worst = max(reachable, key=lambda m: m.p_above_target)
+        return Paragraph(_sentence(
+            f"The inputs above are estimates. {sim.draws:,} simulated years draw new customers, churn, attrition, "
+            "touchpoint time and hiring lead time from the ranges below. With the plan's hiring held fixed, the "
+            "shaded band holds demand in 8 years out of 10 (P10 to P90). Once hiring in the year can act, the month "
+            f"most likely to run above the target is {worst.month} ({worst.p_above_target:.0%} of the years). A P50 "
+            "budget is over in half the years and under in the other half; a P90 budget is short in only one year of ten."))
+
+    def fiscal_ranges_table(self) -> Table:
+        """P10 / P50 / P90 of the year (hiring rule reacting), beside the plan and the P90 plan."""
+        sim, s = self.simulation, self.fiscal.summary
+        p90 = sim.p90_plan
+        rows = [{"": "The plan", "CSMs starting": s.hires_total, "CSMs at year end": s.year_end_headcount,
+                 "Cost of the year": s.total_cost}]
+        rows += [{"": q.upper(), "CSMs starting": getattr(sim.hires, q), "CSMs at year end": getattr(sim.year_end_headcount, q),
+                  "Cost of the year": getattr(sim.total_cost, q)} for q in ("p10", "p50", "p90")]
+        frame = pd.DataFrame(rows, columns=["", "CSMs starting", "CSMs at year end", "Cost of the year"])
+        opened = ", ".join(f"{m} {n}" for m, n in p90.requisitions_by_month.items() if n) or "none"
+        return Table(
+            "Fiscal ranges", frame, {"CSMs starting": "count", "CSMs at year end": "count", "Cost of the year": "money"},
+            self.currency,
+            note=f"{sim.draws:,} simulated years (seed {sim.seed}), the hiring rule reacting to each. To keep up with "
+                 f"the rule in 9 years out of 10, open {p90.requisitions_total} growth requisitions ({opened}) and "
+                 f"backfill leavers: P50 cost {fmt.money(p90.total_cost, self.currency)}; it covers the rule in "
+                 f"{p90.years_covered:.0%} of the years.")
+
+    def fiscal_ranges_months_table(self) -> Table:
+        """The simulated months: P10 / P50 / P90 of demand, capacity and utilization, and P(above target)."""
+        frame = self.simulation.to_frame()
+        kinds: dict[str, Kind] = {c: ("text" if c == "month" else "percent" if c.startswith(("utilization", "p_above"))
+                                      else "decimal") for c in frame.columns}
+        return Table("Fiscal ranges by month", frame, kinds, self.currency)
+
+    def fiscal_variance_table(self) -> Table:
+        """Which uncertain input drives the spread of the year's cost (first-order variance shares)."""
+        sim = self.simulation
+        rows = [{"Uncertain input": self.UNCERTAIN_LABELS.get(k, k), "Share of the cost's variance": v,
+                 "Standard error": sim.variance_share_errors[k]}
+                for k, v in sorted(sim.variance_shares.items(), key=lambda kv: -kv[1])]
+        frame = pd.DataFrame(rows, columns=["Uncertain input", "Share of the cost's variance", "Standard error"])
+        return Table("Fiscal variance shares", frame, {"Share of the cost's variance": "share",
+                                                        "Standard error": "share"}, self.currency,
+                     note="First-order Sobol indices: the share of the variance of the year's cost each input "
+                          "explains on its own; what is left is their interplay.")
+
+    def uncertainty_inputs_table(self) -> Table:
+        """The ranges the simulation draws from, as the scenario gives them."""
+        unc = self.scenario.uncertainty
+        rows = [("All segments", "draws", f"{unc.draws:,}"), ("All segments", "seed", str(unc.seed))]
+
+        def spread(value) -> str:
+            return f"cv {value.cv:g}" if hasattr(value, "cv") else f"{value.low:g} to {value.high:g}"
+
+        for key, label in self.UNCERTAIN_LABELS.items():
+            if getattr(unc, key) is not None:
+                rows.append(("All segments", label, spread(getattr(unc, key))))
+        for name, own in unc.segments.items():
+            for key in ("new_customers_per_month", "churn_per_year", "touchpoint_minutes"):
+                if getattr(own, key) is not None:
+                    rows.append((name, self.UNCERTAIN_LABELS[key], spread(getattr(own, key))))
+        return Table("Uncertainty inputs", pd.DataFrame(rows, columns=["Applies to", "Input", "Range"]), {},
+                     self.currency, note="cv: standard deviation over the plan's value; a range is triangular "
+                     "(whole months for the lead time) with the plan's value most likely.")
+
+    # -- pooled inbound by service level (segments with inbound_service) -----------------
+
+    def queueing_table(self) -> Table | None:
+        """Each segment's inbound queue (Erlang C): contacts, agents, service level, wait, headroom; None without one."""
+        queued = [s for s in self.plan.segments if s.inbound is not None]
+        if not queued:
+            return None
+        targets = {seg.name: seg.inbound_service for seg in self.scenario.segments}
+        rows = [{"Segment": s.name, "Contacts a month": s.inbound.contacts_per_month,
+                 "Minutes each": s.inbound.handle_minutes,
+                 "Target": f"{targets[s.name].service_level:.0%} within {targets[s.name].answer_within_minutes:g} min",
+                 "Agents on the queue": s.inbound.agents, "Service level reached": s.inbound.service_level,
+                 "Occupancy": s.inbound.occupancy, "Expected wait (min)": s.inbound.expected_wait_minutes,
+                 "Inbound FTE by hours": s.inbound.inbound_fte_by_hours,
+                 "Inbound FTE by service level": s.inbound.inbound_fte_by_service_level,
+                 "Queueing headroom (FTE)": s.inbound.queueing_headroom_fte}
+                for s in queued]
+        kinds: dict[str, Kind] = {"Contacts a month": "count", "Minutes each": "number", "Agents on the queue": "count",
+                                  "Service level reached": "share", "Occupancy": "share", "Expected wait (min)": "decimal",
+                                  "Inbound FTE by hours": "hours", "Inbound FTE by service level": "hours",
+                                  "Queueing headroom (FTE)": "hours"}
+        return Table("Inbound queues", pd.DataFrame(rows), kinds, self.currency)
+
+    def queueing_intro(self) -> Paragraph:
+        return Paragraph(_sentence(
+            "A pooled team answering inbound questions is a queue: it is staffed with the fewest people who answer "
+            "the target share of questions in time without being busier than the occupancy cap (Erlang C). The "
+            "headroom is what that costs over sizing the questions by their hours; it is included in the segment's "
+            "FTE above."))
+
+    # -- designed versus actual (an activity log: -p activities_path) ---------------------
+
+    def designed_versus_actual_sentences(self) -> list[Sentence]:
+        """What the log says, in sentences (empty without a log)."""
+        c = self.calibration
+        if c is None:
+            return []
+        w = c.window
+        designed, practised = self.plan.totals, self.practised_plan.totals
+        delta = practised.headcount - designed.headcount
+        change = "the same" if delta == 0 else f"{abs(delta)} {'more' if delta > 0 else 'fewer'}"
+        gaps = [f"{seg.name}: {', '.join(seg.not_logged)}" for seg in c.segments if seg.not_logged]
+        u = c.unmatched
+        return [
+            _sentence(f"The CSMs logged {c.activities:,} activities from {w.start.isoformat()} to {w.end.isoformat()} "
+                      f"({w.months:.0f} months). With the frequencies and minutes they practise in place of the designed "
+                      "ones, the plan needs ", _strong(f"{practised.headcount} CSMs"),
+                      f" ({self.money(practised.cost_per_year)} a year), {change} than the {designed.headcount} as designed."),
+            _sentence("Not logged at all: " + "; ".join(gaps) + ". These keep their designed values: not logging a "
+                      "touchpoint is not the same as not doing it." if gaps else "Every touchpoint was logged."),
+            _sentence(f"{u.activities:,} activities matched no touchpoint"
+                      + (" (" + ", ".join(f"{k}: {v:,}" for k, v in u.by_type.items()) + ")" if u.by_type else "")
+                      + f"; {u.accounts_not_in_book:,} accounts in the log are not in the book "
+                        f"({u.activities_of_accounts_not_in_book:,} activities, not counted)."),
+        ]
+
+    def designed_versus_actual_table(self) -> Table:
+        """Every touchpoint: planned against observed frequency and minutes, and how many were logged."""
+        per = {"per customer a month": "customer a month", "per segment a month": "segment a month",
+               "per new customer": "new customer"}
+        rows = [
+            {"Segment": seg.name, "Touchpoint": tp.name, "Kind": tp.kind.replace("_", "-"),
+             "Times per": per[tp.frequency_unit], "Planned times": tp.planned_per_month,
+             "Observed times": tp.observed_per_month, "Planned minutes": tp.planned_minutes,
+             "Observed minutes (median)": tp.observed_minutes,
+             "Middle half of minutes": "" if tp.observed_minutes_q1 is None else
+             f"{tp.observed_minutes_q1:g} to {tp.observed_minutes_q3:g}",
+             "Logged": tp.count}
+            for seg in self.calibration.segments for tp in seg.touchpoints
+        ]
+        kinds: dict[str, Kind] = {"Planned times": "hours", "Observed times": "hours", "Planned minutes": "number",
+                                  "Observed minutes (median)": "number", "Logged": "count"}
+        return Table("Designed versus actual", pd.DataFrame(rows), kinds, self.currency,
+                     note="Observed times are logged activities per customer (or per segment, or per new customer) and "
+                          "month of the window; minutes are the median logged, with the middle half of them.")
+
+    def designed_versus_actual_hours_table(self) -> Table:
+        """Per segment: hours a month logged against planned, and per CSM when the log names them."""
+        rows = [{"Segment": seg.name, "Planned hours a month": seg.planned_hours_per_month,
+                 "Logged hours a month": seg.logged_hours_per_month, "CSMs logging": seg.csms,
+                 "Logged hours per CSM a month": seg.logged_customer_hours_per_csm_per_month,
+                 "Planned customer hours per CSM a month": seg.planned_customer_hours_per_csm_per_month}
+                for seg in self.calibration.segments]
+        kinds: dict[str, Kind] = {"Planned hours a month": "decimal", "Logged hours a month": "decimal",
+                                  "CSMs logging": "count", "Logged hours per CSM a month": "decimal",
+                                  "Planned customer hours per CSM a month": "decimal"}
+        return Table("Logged hours", pd.DataFrame(rows), kinds, self.currency,
+                     note="Logged hours count the activities that match a touchpoint.")
+
+    # -- today's books -------------------------------------------------------------------
+
+    def todays_books_table(self) -> Table | None:
+        """Each CSM's (or pooled team's) accounts, hours and utilization (None without owners in the book)."""
+        if self.team is None:
+            return None
+        frame = self.team.to_frame().rename(columns={
+            "csm": "CSM", "segments": "Segments", "accounts": "Accounts", "arr": "ARR", "hours_per_month": "Hours/month",
+            "capacity_hours_per_month": "Capacity hours/month", "utilization": "Utilization", "status": "Status"})
+        kinds: dict[str, Kind] = {"Accounts": "count", "ARR": "money", "Hours/month": "decimal",
+                                  "Capacity hours/month": "decimal", "Utilization": "percent"}
+        target = self.team.summary["target_utilization"]
+        return Table("todays-books", frame, kinds, self.currency,
+                     note=f"Status against the {fmt.percent(target, 0)} target utilization; {self.team.summary['programs']}.")
+
+    def todays_books_sentence(self) -> Sentence:
+        """Today's books in words: who is over and under, accounts without an owner, and the rebalance."""
+        team = self.team
+        if team is None:
+            return _sentence("The book has no ", _code("csm"), " column, so today's books are not shown.")
+        s, u = team.summary, team.unassigned
+        parts = [f"{len(s['over'])} of {len(team.csms)} CSMs and teams are above the "
+                 f"{fmt.percent(s['target_utilization'], 0)} target"
+                 + (f" ({', '.join(s['over'])})" if s["over"] else "")
+                 + f"; {len(s['under'])} are below {fmt.percent(s['under_loaded_below'], 0)}. "]
+        if u["accounts"]:
+            parts.append(f"{u['accounts']:,} accounts ({self.money(u['arr'])} ARR) have no owner. ")
+        if s["digital_owners"]:
+            parts.append(f"{len(s['digital_owners'])} CSMs own accounts of a digital segment. ")
+        moves = self.rebalance
+        if isinstance(moves, str):
+            parts.append(f"No rebalance fits: {moves}.")
+        elif moves is not None:
+            m = moves.moved
+            parts += ["The fewest moves that bring every CSM within the target: ",
+                      _strong(f"{m['accounts']:,} accounts"),
+                      f" ({self.money(m['arr'])} ARR, {m['hours_per_month']:.0f} hours a month), {moves.status}"
+                      + ("" if not moves.gap else f" within {fmt.percent(moves.gap)} of the bound") + "."]
+        return _sentence(*parts)
+
+    def inputs_tables(self) -> list[Table]:
+        """Section 6, every inputs table in order."""
+        tables = [self.csm_inputs_table(), self.segment_inputs_table(), self.touchpoint_inputs_table(),
+                  self.fiscal_inputs_table(), self.other_inputs_table()]
+        return [t for t in tables if t is not None]
+
+    def inputs_frame(self) -> pd.DataFrame:
+        """Every input number in one long table (the Excel "Inputs" sheet):
+        section, segment, item, parameter, value, unit."""
+        c, cur = self.scenario.csm, self.currency
+        rows = [("CSM time", "", "", "hours_per_week", c.hours_per_week, "h/week"),
+                ("CSM time", "", "", "weeks_per_year", c.weeks_per_year, "weeks/year"),
+                ("CSM time", "", "", "pto_days", c.pto_days, "working days/year")]
+        if c.internal_activities is not None:
+            for a in c.internal_activities:
+                rows.append(("Internal activity", "", a.name, "minutes", a.minutes, "min"))
+                rows.append(("Internal activity", "", a.name, "per_month" if a.per_month is not None else "per_year",
+                             a.per_month if a.per_month is not None else a.per_year, "times"))
+        else:
+            rows.append(("CSM time", "", "", "customer_time_share", c.share, "share"))
+        rows.append(("CSM time", "", "", "loaded_cost_per_year", c.loaded_cost_per_year, f"{cur}/year"))
+        for s in self.scenario.segments:
+            rows += [("Segment", s.name, "", "min_arr", s.min_arr, f"{cur}/year"),
+                     ("Segment", s.name, "", "coverage", s.coverage, ""),
+                     ("Segment", s.name, "", "new_customer_rate", s.new_customer_rate, "share/year")]
+            if s.loaded_cost_per_year is not None:
+                rows.append(("Segment", s.name, "", "loaded_cost_per_year", s.loaded_cost_per_year, f"{cur}/year"))
+            if self.book_source is None:
+                rows += [("Segment", s.name, "", "customers", s.customers, "customers"),
+                         ("Segment", s.name, "", "arr", s.arr, f"{cur}/year")]
+            for tp in s.touchpoints:
+                rows += [("Touchpoint", s.name, tp.name, "kind", tp.kind, ""),
+                         ("Touchpoint", s.name, tp.name, "minutes", tp.minutes, "min")]
+                if tp.per_month is not None:
+                    rows.append(("Touchpoint", s.name, tp.name, "per_month", tp.per_month, "times/month"))
+                if tp.per_year is not None:
+                    rows.append(("Touchpoint", s.name, tp.name, "per_year", tp.per_year, "times/year"))
+        for r in self.scenario.top_down_arr_per_csm:
+            rows.append(("Top-down", "", "", "arr_per_csm", r, f"{cur}/year"))
+        for s in self.scenario.segments:
+            if s.pool_by is not None:
+                rows.append(("Segment", s.name, "", "pool_by", s.pool_by, ""))
+                if s.pool_verticals is not None:
+                    rows.append(("Segment", s.name, "", "pool_verticals", ", ".join(s.pool_verticals), ""))
+            if self.scenario.fiscal_year is not None:
+                monthly = s.new_customers_per_month
+                if isinstance(monthly, tuple):
+                    rows += [("Fiscal segment", s.name, month, "new_customers_per_month", v, "customers/month")
+                             for month, v in zip(self.scenario.fiscal_year.month_labels, monthly)]
+                elif monthly is not None:
+                    rows.append(("Fiscal segment", s.name, "", "new_customers_per_month", monthly, "customers/month"))
+                rows.append(("Fiscal segment", s.name, "", "churn_per_year", s.churn_per_year, "share/year"))
+        fy = self.scenario.fiscal_year
+        if fy is not None:
+            rows += [("Fiscal year", "", "", "start", fy.start, "month"),
+                     ("Fiscal year", "", "", "months", fy.months, "months")]
+            rows += [("Fiscal year", name, "", "starting_headcount", n, "people") for name, n in fy.starting_headcount.items()]
+            rows += [("Fiscal year", "", "", "hiring_lead_time_months", fy.hiring_lead_time_months, "months"),
+                     ("Fiscal year", "", "", "ramp_months", fy.ramp_months, "months"),
+                     ("Fiscal year", "", "", "attrition_per_year", fy.attrition_per_year, "share/year"),
+                     ("Fiscal year", "", "", "target_utilization", fy.target_utilization, "share")]
+            if fy.csms_per_manager is not None:
+                rows += [("Fiscal year", "", "", "csms_per_manager", fy.csms_per_manager, "people"),
+                         ("Fiscal year", "", "", "manager_scope", fy.manager_scope, ""),
+                         ("Fiscal year", "", "", "manager_loaded_cost_per_year", fy.manager_loaded_cost_per_year,
+                          f"{cur}/year")]
+            if fy.salary_increase is not None:
+                rows += [("Fiscal year", "", "", "salary_increase.month", fy.salary_increase.month, "month"),
+                         ("Fiscal year", "", "", "salary_increase.rate", fy.salary_increase.rate, "share")]
+        if self.book_source is not None:
+            rows.append(("Book", "", str(self.book_source.name), "accounts", self.book_accounts, "accounts"))
+        for name, value in self.parameters.items():
+            if value is not None:
+                rows.append(("Report parameter", "", "", name, value, ""))
+        return pd.DataFrame(rows, columns=["Section", "Segment", "Item", "Parameter", "Value", "Unit"])
+
+    def inputs_table(self) -> Table:
+        """:meth:`inputs_frame` as a table (the Excel "Inputs" sheet)."""
+        return Table("Inputs", self.inputs_frame(), {}, self.currency)
+
+
+def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path | None = None, *,
+          title: str | None = None, fiscal_year: int | None = None, currency: str | None = None,
+          current_headcount: int | None = None, activities_path: str | Path | None = None,
+          headcount_cap: int | None = None, budget_cap: float | str | None = None) -> ReportContent:
+    """Load the inputs once and compute the plan, the fiscal plan and the sensitivity: the report's content.
+
+    Parameters
+    ----------
+    scenario : path, dict, Scenario or Context
+    book : path, optional
+        Overrides the scenario's ``book``.
+    title, fiscal_year, currency, current_headcount
+        The report's parameters; see :data:`PARAMETERS`.
+
+    Raises
+    ------
+    CapacityError
+        For a bad scenario, book or parameter.
+    """
+    from capacity.analysis.sensitivity import tornado
+    from capacity.inputs.book import Book
+    from capacity.inputs.context import load_context
+    from capacity.model.plan import plan
+
+    parameters = check_parameters({"title": title, "fiscal_year": fiscal_year, "currency": currency,
+                                   "current_headcount": current_headcount, "activities_path": activities_path,
+                                   "headcount_cap": headcount_cap, "budget_cap": budget_cap})
+    context = load_context(scenario, book)
+    if parameters["currency"] is not None:
+        context = context.with_changes({"currency": parameters["currency"]})
+    loaded = context.book if isinstance(context.book, Book) else None
+    team, moves = _todays_books(context.scenario, loaded)
+    calibration, practised = _designed_versus_actual(context, parameters["activities_path"])
+    return ReportContent(
+        scenario=context.scenario,
+        plan=plan(context),
+        sensitivity=context.cached(tornado),
+        title=parameters["title"] or "Customer Success budget",
+        fiscal_year=parameters["fiscal_year"],
+        current_headcount=parameters["current_headcount"],
+        book_accounts=None if loaded is None else len(loaded),
+        book_source=None if loaded is None else loaded.source,
+        fiscal=_fiscal_or_none(context),
+        parameters=parameters,
+        team=team,
+        rebalance=moves,
+        calibration=calibration,
+        practised_plan=practised,
+        simulation=_simulation(context),
+        **_options_and_fit(context, parameters),
+    )
+
+
+def _fiscal_or_none(context: "Context") -> "FiscalPlan | None":
+    """The fiscal plan of a scenario with a ``fiscal_year`` block; None without one."""
+    if context.scenario.fiscal_year is None:
+        return None
+    from capacity.model.fiscal import fiscal_plan
+
+    return fiscal_plan(context)
+
+
+def _options_and_fit(context: "Context", parameters: dict) -> dict:
+    """The comparison of the scenario's options (when it has any) and the fit of a cap (when one is given)."""
+    from capacity.analysis.options import compare
+
+    out: dict[str, Any] = {"comparison": compare(context) if context.scenario.options else None, "fit": None}
+    if parameters.get("headcount_cap") is not None or parameters.get("budget_cap") is not None:
+        from capacity.exceptions import FitError
+        from capacity.analysis.fit import fit
+
+        try:
+            out["fit"] = fit(context, headcount=parameters.get("headcount_cap"), budget=parameters.get("budget_cap"))
+        except FitError as exc:
+            name = "headcount_cap" if parameters.get("headcount_cap") is not None else "budget_cap"
+            raise ReportError(exc.message, file=exc.file, where=f"parameter {name} {parameters[name]:g}") from None
+    return out
+
+
+def _simulation(context: "Context"):
+    """The simulated fiscal year, with ``fiscal_year`` and ``uncertainty`` blocks; else None (from the context's plans)."""
+    if context.scenario.fiscal_year is None or context.scenario.uncertainty is None:
+        return None
+    from capacity.analysis.simulate import simulate
+
+    return simulate(context)  # on the context's own plan and fiscal plan
+
+
+def _designed_versus_actual(context: "Context", activities_path: str | None):
+    """The calibration and the plan as practised, when the report is given an activity log; else (None, None)."""
+    if activities_path is None:
+        return None, None
+    from capacity.analysis.calibrate import calibrate, practised_scenario
+    from capacity.inputs.context import Context
+    from capacity.model.plan import plan
+
+    calibration = calibrate(context.scenario, activities_path, context.book)
+    return calibration, plan(Context(practised_scenario(context.scenario, calibration), context.book))
+
+
+def _todays_books(scenario: "Scenario", book) -> tuple[Any, Any]:
+    """Today's team and its rebalance when the book names each account's owner; (None, None) otherwise."""
+    if book is None or not book.has_column("csm"):
+        return None, None
+    from capacity.exceptions import RebalanceInfeasible
+    from capacity.analysis.rebalance import rebalance
+    from capacity.analysis.team import team
+
+    try:
+        moves = rebalance(scenario, book, time_limit=30)
+    except RebalanceInfeasible as exc:
+        moves = exc.message
+    return team(scenario, book), moves
+
+
+def save(content: ReportContent, path: str | Path) -> Path:
+    """Keep built content in a file for :func:`load` (a pickle: for a process of the same run, not an archive)."""
+    from capacity.files import write_bytes
+
+    return write_bytes(path, pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def load(scenario: "str | Path | Scenario | dict | Context | None" = None, book: str | Path | None = None, *,
+         content_path: str | Path | None = None, **parameters: Any) -> ReportContent:
+    """The report's content: read from ``content_path`` when given (built by the process that ran
+    the report), else built from ``scenario`` and ``book`` with ``parameters`` (see :func:`build`).
+
+    The file at ``content_path`` lives as long as the report run: an executed notebook opened
+    again later names a file that is gone, and builds its content from its inputs instead.
+
+    Raises
+    ------
+    ReportError
+        When ``content_path`` exists but cannot be read as report content.
+    """
+    if content_path is None or not Path(content_path).exists():
+        return build(scenario, book, **parameters)
+    try:
+        content = pickle.loads(Path(content_path).read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+        raise ReportError(f"cannot read the built report content: {exc}", file=content_path) from None
+    if not isinstance(content, ReportContent):
+        raise ReportError("does not hold report content", file=content_path)
+    return content

@@ -1,0 +1,135 @@
+"""The command line as a user runs it: output, JSON, exit codes, one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from capacity import load_scenario, plan
+from capacity.apps.cli import main
+
+from tests.conftest import DEFAULT_SCENARIO, ROOT, write
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "capacity", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_plan_json_equals_api():
+    done = run("plan", str(DEFAULT_SCENARIO), "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == json.loads(plan(load_scenario(DEFAULT_SCENARIO)).to_json())
+
+
+def test_plan_table_shows_segments_totals_and_guideposts(capsys):
+    assert main(["plan", str(DEFAULT_SCENARIO)]) == 0
+    out = capsys.readouterr().out
+    result = plan(DEFAULT_SCENARIO)
+    for seg in result.segments:
+        assert seg.name in out
+    total_line = next(line for line in out.splitlines() if line.startswith("Total"))
+    assert f" {result.totals.headcount} " in total_line
+    assert "$1M per CSM:   56 CSMs" in out
+
+
+def test_bad_input_is_one_error_line_exit_2(tmp_path):
+    path = write(tmp_path / "s.yaml", "csm: {loaded_cost_per_year: 1, customer_time_share: 1.5}\nsegments: []\n")
+    done = run("plan", str(path))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: {path}: csm.customer_time_share: ")
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_book_flag_file(tmp_path):
+    done = run("plan", str(DEFAULT_SCENARIO), "--book", str(tmp_path / "none.csv"))
+    assert (done.returncode, done.stderr.strip()) == (2, f"error: {tmp_path / 'none.csv'}: file not found")
+
+
+def test_usage_error_is_one_line():
+    done = run("plan")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and len(done.stderr.splitlines()) == 1
+
+
+def test_help_documents_commands():
+    done = run("--help")
+    assert done.returncode == 0
+    for word in ("plan", "synth", "scenario file", "exit codes"):
+        assert word in done.stdout
+
+
+def test_out_writes_file_atomically(tmp_path):
+    out = tmp_path / "plan.json"
+    assert main(["plan", str(DEFAULT_SCENARIO), "--json", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["totals"]["headcount"] == plan(DEFAULT_SCENARIO).totals.headcount
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+
+
+def test_synth_is_seeded(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["synth", "--accounts", "500", "--seed", "3", "--out", str(a)]) == 0
+    assert main(["synth", "--accounts", "500", "--seed", "3", "--out", str(b)]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    from capacity import load_book
+
+    assert len(load_book(a)) == 500
+
+
+@pytest.mark.parametrize("accounts", ["0", "-3"])
+def test_synth_rejects_bad_count(tmp_path, accounts, capsys):
+    assert main(["synth", "--accounts", accounts, "--out", str(tmp_path / "x.csv")]) == 2
+    assert capsys.readouterr().err.startswith("error: --accounts: must be at least 1")
+
+
+def test_help_documents_fiscal_and_pools():
+    done = run("--help")
+    for word in ("fiscal", "fiscal_year", "pool_by: vertical", "--csv"):
+        assert word in done.stdout
+    done = run("fiscal", "--help")
+    assert done.returncode == 0 and "--json" in done.stdout and "--csv OUT" in done.stdout
+
+
+def test_plan_table_shows_vertical_pools(capsys):
+    from tests.conftest import DATA
+
+    path = DATA / "scenario-healthcare-pool.yaml"
+    assert main(["plan", str(path)]) == 0
+    out = capsys.readouterr().out
+    seg = plan(path).segment("Mid-Market")
+    whole = seg.headcount - seg.pool_split_extra_headcount
+    assert (f"Mid-Market is sized in vertical pools, each rounded up: {seg.headcount} CSMs against {whole} "
+            f"for one team ({seg.pool_split_extra_headcount:+d})") in out
+    for pool in seg.pools:
+        line = next(line for line in out.splitlines() if line.strip().startswith(pool.vertical))
+        assert f" {pool.customers:,} " in line and line.split()[-2] == str(pool.headcount)
+
+
+def test_fiscal_json_and_csv_are_exclusive(tmp_path):
+    done = run("fiscal", str(DEFAULT_SCENARIO), "--json", "--csv", str(tmp_path / "x.csv"))
+    assert done.returncode == 2 and "not allowed with argument" in done.stderr
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_set_changes_one_input_for_the_run(capsys):
+    path = "segments[Enterprise].touchpoints[Success plan review].per_month"
+    assert main(["plan", str(DEFAULT_SCENARIO), "--json", "--set", f"{path}=2"]) == 0
+    changed = json.loads(capsys.readouterr().out)
+    expected = plan(load_scenario(DEFAULT_SCENARIO).with_changes({path: 2}))
+    assert changed == json.loads(expected.to_json())
+    assert changed["totals"]["headcount"] > plan(DEFAULT_SCENARIO).totals.headcount
+
+
+@pytest.mark.parametrize("given, line", [
+    ("segments[Enterprse].min_arr=5",
+     f"error: {DEFAULT_SCENARIO}: segments[Enterprse].min_arr: unknown segment 'Enterprse' (did you mean 'Enterprise'?)"),
+    ("oops", "error: --set: expected PATH=VALUE, e.g. csm.customer_time_share=0.6 (got 'oops')"),
+    ("csm.pto_days=lots", f"error: {DEFAULT_SCENARIO}: csm.pto_days: must be a number (got 'lots'); "
+                          "it is working days off a year: holidays, vacation and sick days"),
+])
+def test_a_bad_set_is_one_error_line(given, line):
+    done = run("plan", str(DEFAULT_SCENARIO), "--set", given)
+    assert (done.returncode, done.stdout, done.stderr.splitlines()) == (2, "", [line])
