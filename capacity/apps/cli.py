@@ -38,7 +38,7 @@ churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [..
 sized per vertical pool. A pooled segment with inbound_service (answer_within_minutes,
 service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
 activity_columns and activity_types map an activity log's headers and types (calibrate).
-sized per vertical pool. An uncertainty block (draws, seed, new_customers_per_month and
+An uncertainty block (draws, seed, new_customers_per_month and
 touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
 {low, high}, per segment overrides under segments) is read by fiscal --simulate. See README.md.
 

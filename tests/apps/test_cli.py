@@ -89,6 +89,8 @@ def test_help_documents_fiscal_and_pools():
     done = run("--help")
     for word in ("fiscal", "fiscal_year", "pool_by: vertical", "--csv"):
         assert word in done.stdout
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), "a line of --help is printed twice"
     done = run("fiscal", "--help")
     assert done.returncode == 0 and "--json" in done.stdout and "--csv OUT" in done.stdout
 
