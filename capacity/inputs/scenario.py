@@ -32,6 +32,8 @@ from capacity.inputs.sources import DatabaseBook
 
 __all__ = [
     "Touchpoint",
+    "Automation",
+    "RetentionByCoverage",
     "InternalActivity",
     "CSMTime",
     "Segment",
@@ -146,16 +148,62 @@ class _Recurring(_Frozen):
             raise ValueError(f"give exactly one of per_month or per_year (got {given})")
 
 
+class Automation(_Frozen):
+    """Software that could take over part of a touchpoint: hire or automate.
+
+    ``share`` is the share of the touchpoint's minutes the software takes over (AI-drafted review
+    preparation, automated onboarding steps), or of its occurrences for an inbound touchpoint
+    (questions deflected to a help centre or a bot). The tooling costs ``cost_per_year`` (a fixed
+    fee) or ``cost_per_account_per_year`` times the segment's accounts; give one of the two.
+
+    An automation is a candidate, like an option: the plan leaves it out, ``compare`` and ``fit``
+    weigh it against headcount, and the what-if has a slider for it. ``adopted: true`` puts it in
+    the plan: the touchpoint's CSM time drops by ``share`` and the tooling is counted in the
+    segment's cost (see :mod:`capacity.model.automation`).
+    """
+
+    name: Name
+    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    cost_per_year: Money | None = None
+    # A thousand dollars an account a month is past any tool; the bound keeps sums finite.
+    cost_per_account_per_year: Annotated[float, Field(ge=0, le=12_000, allow_inf_nan=False)] | None = None
+    adopted: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _listed(cls, data: Any) -> Any:
+        # An option that adopts the automation of a touchpoint that lists none writes {adopted: true} here alone.
+        if isinstance(data, dict) and "name" not in data and "share" not in data:
+            raise ValueError("this touchpoint lists no automation to adopt or change; give it automation: "
+                             "{name, share, cost_per_year or cost_per_account_per_year} first")
+        return data
+
+    @model_validator(mode="after")
+    def _one_price(self) -> "Automation":
+        if (self.cost_per_year is None) == (self.cost_per_account_per_year is None):
+            given = "both" if self.cost_per_year is not None else "neither"
+            raise ValueError(f"give exactly one of cost_per_year or cost_per_account_per_year (got {given}): "
+                             "a fixed fee a year, or a fee per account a year")
+        return self
+
+
 class Touchpoint(_Recurring):
     """One kind of CSM work on a segment.
 
     ``kind`` is ``recurring`` (reviews, announcements: per customer), ``inbound``
     (escalations, questions: per customer), ``one_time`` (kick-off, onboarding: per new
     customer, no frequency) or ``program`` (one-to-many webinars, newsletters: per
-    segment, whatever its size).
+    segment, whatever its size). ``automation`` (optional) is software that could take part
+    of it over (:class:`Automation`).
     """
 
     kind: Literal["recurring", "one_time", "inbound", "program"]
+    automation: Automation | None = None
+
+    @property
+    def automated_share(self) -> float:
+        """The share of this touchpoint's CSM time that adopted software takes over [-]; 0 if none is adopted."""
+        return self.automation.share if self.automation is not None and self.automation.adopted else 0.0
 
     @model_validator(mode="after")
     def _frequency_fits_kind(self) -> "Touchpoint":
@@ -522,6 +570,45 @@ def _uncertainty_fits_scenario(value: Uncertainty | None, info: ValidationInfo) 
     return value
 
 
+# -- the business case --------------------------------------------------------------------
+
+#: Coverage models from the most CSM time per account to the least.
+COVERAGES = ("dedicated", "pooled", "digital")
+Retention = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class RetentionByCoverage(_Frozen):
+    """The user's own observed gross revenue retention under each coverage model (share of ARR kept a year).
+
+    Evidence, not a law: with it, the business case turns a break-even into a return, the ARR a
+    coverage keeps beyond what the lowest-touch coverage given keeps (see
+    :func:`capacity.formulas.payback.arr_kept_by_coverage`). At least two coverages are needed: a
+    return is what one coverage keeps over another.
+    """
+
+    dedicated: Retention | None = None
+    pooled: Retention | None = None
+    digital: Retention | None = None
+
+    @model_validator(mode="after")
+    def _two_or_more(self) -> "RetentionByCoverage":
+        given = [c for c in COVERAGES if getattr(self, c) is not None]
+        if len(given) < 2:
+            raise ValueError(f"give the retention of at least two coverages (got {', '.join(given) or 'none'}): "
+                             "the return of coverage is what one keeps over another")
+        return self
+
+    def of(self, coverage: str) -> float | None:
+        """The retention observed under ``coverage``, or None when not given."""
+        return getattr(self, coverage)
+
+    @property
+    def floor(self) -> tuple[str, float]:
+        """The lowest-touch coverage given and its retention: what the others are measured against."""
+        coverage = next(c for c in reversed(COVERAGES) if getattr(self, c) is not None)
+        return coverage, getattr(self, coverage)
+
+
 # -- options and trade-offs ------------------------------------------------------------
 # Named sets of changes to the scenario (key paths of Scenario.with_changes). Plan and fiscal
 # plan ignore them: `python -m capacity compare` puts each option beside the plan, and
@@ -605,6 +692,14 @@ class Scenario(_Frozen):
         "e.g. {QBR: Business review}; other types match touchpoint names ignoring case and spaces.",
     )
     uncertainty: Annotated[Uncertainty | None, AfterValidator(_uncertainty_fits_scenario)] = None
+    gross_margin: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        default=0.8,
+        description="Gross profit as a share of revenue [-]: the business case's break-even ARR is "
+        "cost / gross_margin.")
+    retention_by_coverage: RetentionByCoverage | None = Field(
+        default=None,
+        description="The user's own observed gross retention per coverage (dedicated, pooled, digital) [share of ARR "
+        "kept a year]; turns the break-even into a return.")
     options: tuple[Option, ...] = ()
     trade_offs: tuple[TradeOff, ...] = ()
 
@@ -659,7 +754,22 @@ class Scenario(_Frozen):
         if self.fiscal_year is not None:
             self._fiscal_consistent(names)
         self._activity_keys_consistent()
+        self._automation_names_distinct()
         return self
+
+    def _automation_names_distinct(self) -> None:
+        """Each automation is an option of compare and an item of fit's menu, so its name is its own."""
+        taken = {item.name: "an option's" for item in self.options}
+        taken.update({item.name: "a trade-off's" for item in self.trade_offs})
+        for s, seg in enumerate(self.segments):
+            for t, tp in enumerate(seg.touchpoints):
+                if tp.automation is None:
+                    continue
+                name = tp.automation.name
+                if name in taken:
+                    raise _KeyedError(f"segments[{s}].touchpoints[{t}].automation.name",
+                                      f"{name!r} is also {taken[name]} name; give each automation a name of its own")
+                taken[name] = f"the automation of {seg.name}: {tp.name}'s"
 
     def _activity_keys_consistent(self) -> None:
         """Activity-log keys name the log's known columns and touchpoints some segment has."""
@@ -1062,6 +1172,11 @@ _HINTS = {
     "pto_days": "it is working days off a year: holidays, vacation and sick days",
     "service_level": "it is the share of contacts answered within answer_within_minutes, e.g. 0.8 for 80%",
     "max_occupancy": "it is the highest share of an agent's time spent on contacts, e.g. 0.85 for 85%",
+    "gross_margin": "it is gross profit as a share of revenue, e.g. 0.8 for 80%",
+    "share": "it is the share of the touchpoint's minutes (of its occurrences, for inbound) the software takes over, "
+             "e.g. 0.4 for 40%",
+    **{coverage: "it is the share of ARR kept a year under this coverage (gross retention), e.g. 0.92 for 92%"
+       for coverage in ("dedicated", "pooled", "digital")},
 }
 _HINTED = {"float_parsing", "float_type", "greater_than", "less_than_equal", "greater_than_equal",
            "string_pattern_mismatch", "less_than"}
