@@ -544,8 +544,9 @@ def _draw(model: _Model, draws: int, seed: int, sample: int) -> dict[str, dict[s
                 continue
             f = lognormal_factors(cv, g, (draws, len(loads)))
             recurring = np.array([t.hours_per_customer_per_month if t.kind != "one_time" else 0.0 for t in loads])
-            once = np.array([float(workload.one_time_hours_per_new_customer(t.minutes)) if t.kind == "one_time" else 0.0
-                             for t in loads])
+            # One-time work of a new customer, less what adopted software takes over (as the plan's loads have it).
+            once = np.array([float(workload.one_time_hours_per_new_customer(t.minutes)) * (1 - tp.automated_share)
+                             if t.kind == "one_time" else 0.0 for t, tp in zip(loads, seg.touchpoints)])
             programs = np.array([t.program_hours_per_month for t in loads])
             per_customer[:, s], per_new[:, s], program[:, s] = f @ recurring, f @ once, f @ programs
     out["touchpoint_minutes"] = {"per_customer": per_customer, "per_new": per_new, "program": program}

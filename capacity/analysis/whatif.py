@@ -18,7 +18,10 @@ How each slider maps onto the scenario (see each knob kind for the rule):
 * each segment's ``min_arr`` except the lowest segment's (it catches every account), kept
   in order: a threshold cannot pass its neighbours (:meth:`Workbench.clamp_threshold`);
 * ``loaded_cost_per_year`` of a CSM; segments with their own cost move in proportion, so a
-  senior Enterprise CSM keeps the same premium.
+  senior Enterprise CSM keeps the same premium;
+* each automation a touchpoint lists: the share of its minutes (or inbound questions) software
+  takes over, 0 leaving it out; above 0 its tooling is counted (hire or automate,
+  :class:`capacity.model.knobs.AutomationShare`).
 """
 
 from __future__ import annotations
@@ -118,7 +121,8 @@ class Levers:
 class Curve:
     """The team across a range of one lever's values, the other levers held.
 
-    ``headcount`` and ``cost_per_year`` are totals [people, USD/year];
+    ``headcount`` and ``cost_per_year`` are totals [people, USD/year] (cost: the CSMs'),
+    ``tooling_cost_per_year`` the adopted automations' tooling [USD/year];
     ``segment_headcount`` and ``customers_per_csm`` have one row per segment (scenario
     order) and one column per value; customers per CSM is ``inf`` where a customer needs
     no CSM time.
@@ -130,6 +134,14 @@ class Curve:
     cost_per_year: np.ndarray
     segment_headcount: np.ndarray
     customers_per_csm: np.ndarray
+    tooling_cost_per_year: np.ndarray | None = None
+
+    @property
+    def cost_with_tooling_per_year(self) -> np.ndarray:
+        """What CS costs at each value: the CSMs and the tooling [USD/year]."""
+        if self.tooling_cost_per_year is None:
+            return self.cost_per_year
+        return self.cost_per_year + self.tooling_cost_per_year
 
 
 @dataclass(frozen=True)
@@ -326,6 +338,7 @@ class Workbench:
                 cost_per_year=np.array([p.totals.cost_per_year for p in plans]),
                 segment_headcount=np.array([[s.headcount for s in p.segments] for p in plans], dtype=np.int64).T,
                 customers_per_csm=np.array([[s.customers_per_csm for s in p.segments] for p in plans]).T,
+                tooling_cost_per_year=np.array([p.totals.tooling_cost_per_year for p in plans]),
             )
         rows = variants(self.scenario_for(levers), self.book)
         sized = size(knob.apply(rows, values))
@@ -336,6 +349,7 @@ class Workbench:
             cost_per_year=sized.total_cost,
             segment_headcount=sized.headcount.T,
             customers_per_csm=sized.customers_per_csm.T,
+            tooling_cost_per_year=sized.total_tooling,
         )
 
     # -- the book chart ------------------------------------------------------------------
@@ -395,15 +409,18 @@ def summary_sentence(result: Plan, segment: str | None = None) -> str:
     share = totals.cost_pct_arr
     pct = percent(share, digits=0 if share is not None and share >= 0.10 else 1)
     seg = result.segment(segment) if segment is not None else result.segments[0]
+    tooling = (f" and {money_short(totals.tooling_cost_per_year, result.currency)} of tooling"
+               if totals.tooling_cost_per_year else "")
     return (
-        f"{heads:,} CSM{'' if heads == 1 else 's'}, {money_short(totals.cost_per_year, result.currency)} a year, "
+        f"{heads:,} CSM{'' if heads == 1 else 's'}, {money_short(totals.cost_per_year, result.currency)} a year"
+        f"{tooling}, "
         f"{pct} of ARR; {seg.name}: {_customers_per_csm_text(seg.customers_per_csm)}"
     )
 
 
 def option_label(knob: Knob, value: float, currency: str) -> str:
     """How a slider's readout shows a value: "67%", "2.5", "$25,000"."""
-    if knob.kind in ("time_split", "service_level"):
+    if knob.kind in ("time_split", "service_level", "automation"):
         return f"{value:.0%}" if round(value * 100, 6).is_integer() else f"{value:.2%}"
     if knob.kind in ("cost", "threshold"):
         return money(value, currency)

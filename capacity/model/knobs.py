@@ -24,6 +24,7 @@ import numpy as np
 from capacity.formulas import workload
 from capacity.formatting import currency_symbol
 from capacity.inputs.scenario import Scenario
+from capacity.model.automation import automatable
 from capacity.model.sizing import Variants
 
 __all__ = ["Knob", "KnobKind", "KINDS", "register", "knobs_of", "tornado_knobs", "slider_knobs", "find"]
@@ -46,7 +47,7 @@ class Knob:
     ----------
     kind : str
         A name in :data:`KINDS` (``frequency``, ``minutes``, ``time_split``, ``pto_days``,
-        ``new_customer_rate``, ``threshold``, ``cost``).
+        ``new_customer_rate``, ``threshold``, ``cost``, ``service_level``, ``automation``).
     path : str
         Where it sits in the scenario, by index: ``segments[0].touchpoints[2].per_month``.
     label : str
@@ -335,6 +336,54 @@ class ServiceLevel(KnobKind):
 
     def grid(self, knob):
         return np.round(np.arange(50, 100) / 100, 2)
+
+
+@register
+class AutomationShare(KnobKind):
+    """The share of a touchpoint's work adopted software takes over (``automation``: hire or automate).
+
+    Its value is the share in force: the automation's ``share`` when the scenario adopts it, else 0.
+    Turned above 0 it adopts the automation at that share, tooling included (a fixed fee does not
+    depend on the share); turned to 0 it leaves it out. See :mod:`capacity.model.automation`.
+    """
+
+    name = "automation"
+    in_tornado = False  # adopting software is a decision, not an estimate that could be off
+    slider = True
+
+    def find(self, scenario):
+        out = []
+        for a in automatable(scenario):
+            seg, tp = scenario.segments[a.segment], scenario.segments[a.segment].touchpoints[a.touchpoint]
+            what = "questions" if a.takes_over == "occurrences" else "minutes"
+            prefix = f"segments[{a.segment}].touchpoints[{a.touchpoint}].automation"
+            out.append(Knob(self.name, f"{prefix}.share",
+                            f"{seg.name}: {tp.name}, share of its {what} automated ({a.name})",
+                            f"{a.name}: share of {tp.name} {what} automated", f"share of {what}",
+                            float(tp.automated_share), a.segment, a.touchpoint,
+                            extra=(prefix, a.automation.cost_per_year or 0.0,
+                                   a.automation.cost_per_account_per_year or 0.0)))
+        return out
+
+    def changes(self, knob, value):
+        prefix = knob.extra[0]
+        if value <= 0:
+            return {f"{prefix}.adopted": False}
+        return {f"{prefix}.share": value, f"{prefix}.adopted": True}
+
+    def moved(self, knob, fraction):
+        return min(knob.value * (1.0 + fraction), 1.0)  # a share of the touchpoint: at most all of it
+
+    def apply(self, knob, rows, values):
+        column = rows.touchpoint_index(knob.segment, knob.touchpoint)
+        _, fixed, per_account = knob.extra
+        on = values > 0
+        rows = _column(rows, "automated", column, np.where(on, values, 0.0))
+        rows = _column(rows, "tooling_fixed", column, np.where(on, fixed, 0.0))
+        return _column(rows, "tooling_per_account", column, np.where(on, per_account, 0.0))
+
+    def grid(self, knob):
+        return np.round(np.arange(0, 21) / 20, 2)
 
 
 def knobs_of(scenario: Scenario) -> list[Knob]:
