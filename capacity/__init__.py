@@ -39,6 +39,8 @@ _ON_FIRST_USE = {
     "fit": "capacity.analysis.fit",
     "default_menu": "capacity.analysis.fit",
     "menu_yaml": "capacity.analysis.fit",
+    "business_case": "capacity.analysis.business_case",
+    "hire_or_automate": "capacity.analysis.hire_or_automate",
     "team": "capacity.analysis.team",
     "rebalance": "capacity.analysis.rebalance",
     "calibrate": "capacity.analysis.calibrate",

@@ -38,6 +38,11 @@ churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [..
 sized per vertical pool. A pooled segment with inbound_service (answer_within_minutes,
 service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
 activity_columns and activity_types map an activity log's headers and types (calibrate).
+The business case: gross_margin (default 0.8; break-even ARR = CS cost / gross_margin) and
+retention_by_coverage ({dedicated, pooled, digital}: your observed share of ARR kept a year)
+turn into each segment's break-even and return (plan, report). A touchpoint may list
+automation: {name, share, cost_per_year or cost_per_account_per_year, adopted}: software
+taking that share of its minutes (of its occurrences for inbound); compare and fit weigh it.
 An uncertainty block (draws, seed, new_customers_per_month and
 touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
 {low, high}, per segment overrides under segments) is read by fiscal --simulate. See README.md.
@@ -86,7 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         "plan",
         help="size each segment bottom-up and compare with top-down ratios",
         description="Print the steady-state plan: per segment hours per customer, customers per CSM, "
-        "FTE, headcount and cost; totals; and the top-down guideposts.",
+        "FTE, headcount and cost; totals; the top-down guideposts; and whether it pays back: the ARR each "
+        "segment must keep from churning or add (CS cost / gross_margin) beside its churn, and with "
+        "retention_by_coverage the ARR kept per CS dollar. --json carries these under \"payback\".",
     )
     p.add_argument("scenario", type=Path, help="scenario YAML file")
     p.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
@@ -492,10 +499,13 @@ def _run_synth_activities(args: argparse.Namespace) -> None:
 def _add_options_commands(commands) -> None:
     c = commands.add_parser(
         "compare",
-        help="the plan beside each of the scenario's options (and other scenario files)",
+        help="the plan beside each of the scenario's options and automations (and other scenario files)",
         description="Print the baseline plan and each option of the scenario's options: list applied alone, "
-        "and the plan of each further scenario file, side by side: CSMs, cost, cost %% of ARR, ARR per CSM, "
-        "customers per CSM and hours per customer a month per segment, and the change from the baseline.",
+        "each automation a touchpoint lists adopted alone, and the plan of each further scenario file, side by "
+        "side: CSMs, cost, cost %% of ARR, ARR per CSM, tooling, the saving a year net of tooling, customers per "
+        "CSM and hours per customer a month per segment, and the change from the baseline. For each automation: "
+        "the CSM hours it takes over, the CSMs and cost it saves net of tooling, and what it is worth (the "
+        "break-even tooling price: the FTE it takes over at a CSM's loaded cost).",
     )
     c.add_argument("scenario", type=Path, help="scenario YAML file (its options: list)")
     c.add_argument("more", type=Path, nargs="*", metavar="MORE.yaml", help="other scenario files to set beside it")
@@ -507,14 +517,16 @@ def _add_options_commands(commands) -> None:
         "fit",
         help="the trade-offs that fit a headcount or budget cap, giving up the fewest customer hours",
         description="Choose from the scenario's trade_offs: menu (else a default menu, printed to copy and edit) "
-        "the combination that fits the cap and gives up the fewest customer hours a month; ties go to fewer "
+        "and its automations the combination that fits the cap and gives up the fewest customer hours a month "
+        "(an automation gives up none; a budget counts its tooling); ties go to fewer "
         "trade-offs, then lower cost. Prints what to change, CSMs and cost after, the hours given up per segment, "
         "the accounts that move to lower-touch coverage, and the next two best packages.",
     )
     f.add_argument("scenario", type=Path, help="scenario YAML file")
     cap = f.add_mutually_exclusive_group(required=True)
     cap.add_argument("--headcount", type=int, metavar="N", help="total CSMs at most")
-    cap.add_argument("--budget", metavar="AMOUNT", help="cost a year at most, e.g. 2100000, 2.1M or 900k")
+    cap.add_argument("--budget", metavar="AMOUNT",
+                     help="cost a year at most, tooling included, e.g. 2100000, 2.1M or 900k")
     f.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     f.add_argument("--json", action="store_true", help="print one JSON object instead of sentences and a table")
     f.set_defaults(run=_run_fit)
@@ -551,7 +563,7 @@ def _run_fit(args: argparse.Namespace) -> None:
         sys.stdout.write(render_fit(result))
     if result.default_menu and not result.nothing_needed:
         note = ("The scenario has no trade_offs: menu, so this default one was used; copy it into the scenario "
-                "to edit it:\n\n" + menu_yaml(result.menu))
+                "to edit it:\n\n" + menu_yaml(result.trade_offs))
         print(note, file=sys.stderr if args.json else sys.stdout, end="")
 
 
