@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from capacity.views.content import ReportContent
 
 __all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options",
-           "fiscal_cost"]
+           "fiscal_cost", "payback"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
 #: high ends of a range, grid lines, and fills for comparison (``neutral``) and background bars (``wash``).
@@ -232,3 +232,26 @@ def options(content: "ReportContent") -> Chart:
     # Room on the right for the "19 CSMs, $2.8M a year" labels.
     return Chart("options", (trace,), layout(70 + 42 * len(variants), showlegend=False, xaxis={"title": {"text": "CSMs"}},
                                              margin={"l": 10, "r": 170, "t": 10, "b": 40}))
+
+
+def payback(content: "ReportContent") -> Chart:
+    """Per segment: what CS costs a year against the ARR it must keep or add to pay back, beside the ARR churn
+    takes a year today and, with the user's retention data, the ARR its coverage keeps."""
+    pb, currency = content.plan.payback, content.currency
+    names = [r.name for r in pb.segments]
+    money_x = fmt.plotly_money_hover("x", currency)
+    series = [("CS cost a year", PALETTE["neutral"], [r.cost_per_year for r in pb.segments]),
+              ("ARR to keep or add a year to pay back", PALETTE["accent"],
+               [r.break_even_arr_per_year for r in pb.segments])]
+    if pb.has_return:
+        series.append((f"ARR kept a year beyond {pb.floor_coverage} (your retention data)", PALETTE["low"],
+                       [r.arr_kept_per_year for r in pb.segments]))
+    series.append(("ARR lost to churn a year today", PALETTE["high"], [r.churned_arr_per_year for r in pb.segments]))
+    traces = tuple({"type": "bar", "orientation": "h", "y": names,
+                    "x": [float(v) if v is not None else None for v in values], "name": label,
+                    "marker": {"color": color},
+                    "hovertemplate": f"%{{y}}: {money_x}<extra>{label}</extra>"}
+                   for label, color, values in series)
+    return Chart("payback", traces, layout(120 + 28 * len(names) * len(series), barmode="group", margin={"t": 36},
+                                           legend={**_LEGEND_ON_TOP, "traceorder": "normal"},
+                                           xaxis={"title": {"text": "A year"}, **fmt.plotly_money_axis(currency)}))

@@ -33,6 +33,7 @@ from capacity import formatting as fmt
 from capacity.exceptions import ReportError
 
 if TYPE_CHECKING:  # only the names: the results are handed in
+    from capacity.analysis.business_case import BusinessCase
     from capacity.inputs.context import Context
     from capacity.model.fiscal import FiscalPlan
     from capacity.model.plan import Plan, SegmentPlan
@@ -513,6 +514,230 @@ def fiscal_rows_table(fiscal: "FiscalPlan") -> Table:
     return Table("Fiscal by segment", frame, kinds, fiscal.currency)
 
 
+# -- does it pay back? (the business case) -------------------------------------------------
+
+
+def _rate(fraction: float) -> str:
+    """A rate as the scenario would write it: "10%", "12.2%"."""
+    return fmt.percent(fraction, 0 if round(fraction * 100, 6).is_integer() else 1)
+
+
+def _points(fraction: float | None) -> str:
+    return "n/a" if fraction is None else f"{fraction * 100:.1f} points"
+
+
+def _people(headcount: int) -> str:
+    return f"{headcount:,} CSM{'' if headcount == 1 else 's'}"
+
+
+def payback_table(plan: "Plan") -> Table:
+    """Per segment and in total: CS cost, the ARR to keep or add to pay back, churn, and (with retention data)
+    the return."""
+    pb, cur = plan.payback, plan.currency
+    rows = []
+    for r in (*pb.segments, pb.total):
+        row = {"Segment": r.name, "Coverage": r.coverage, "CSMs": r.headcount, "CS cost a year": r.cost_per_year,
+               "ARR": r.arr, "ARR to keep or add a year to pay back": r.break_even_arr_per_year,
+               "As a share of ARR": r.break_even_share_of_arr, "Churn a year today": r.churn_per_year,
+               "ARR lost to churn a year": r.churned_arr_per_year}
+        if pb.has_return:
+            row.update({"Retention (your data)": r.retention,
+                        f"ARR kept a year beyond {pb.floor_coverage}": r.arr_kept_per_year,
+                        "ARR kept per CS dollar": r.arr_kept_per_dollar,
+                        "Pays back": "" if r.pays_back is None else "yes" if r.pays_back else "no"})
+        rows.append(row)
+    kinds: dict[str, Kind] = {"CSMs": "count", "CS cost a year": "money", "ARR": "money",
+                              "ARR to keep or add a year to pay back": "money", "As a share of ARR": "share",
+                              "Churn a year today": "share", "ARR lost to churn a year": "money",
+                              "Retention (your data)": "share", f"ARR kept a year beyond {pb.floor_coverage}": "money",
+                              "ARR kept per CS dollar": "decimal"}
+    note = (f"ARR to keep or add = CS cost / gross margin ({_rate(pb.gross_margin)}). CS cost is "
+            "the CSMs' loaded cost plus the tooling of adopted automations.")
+    if pb.has_return:
+        note += (f" ARR kept: ARR x (the coverage's retention - {pb.floor_coverage}'s "
+                 f"{_rate(pb.floor_retention)}); it pays back at {1 / pb.gross_margin:.2f} of ARR per CS dollar.")
+    return Table("Pays back", pd.DataFrame(rows), kinds, cur, total_row=True, note=note)
+
+
+def payback_sentences(plan: "Plan") -> list[Sentence]:
+    """Each segment's break-even beside its churn, then the whole team's."""
+    pb, cur = plan.payback, plan.currency
+    out = []
+    for r in pb.segments:
+        if r.cost_per_year <= 0:
+            out.append(_sentence(f"{r.name} has no CS cost: nothing to pay back."))
+            continue
+        tooled = plan.segment(r.name).automation is not None
+        one = r.headcount == 1 and not tooled
+        team = f"{r.name}'s {_people(r.headcount)}" + (" and tooling" if tooled else "")
+        cost, they, pay, keep, add = (("costs", "it", "pays", "keeps", "adds") if one else
+                                      ("cost", "they", "pay", "keep", "add"))
+        if r.break_even_share_of_arr is None:
+            out.append(_sentence(f"{team} {cost} {fmt.money_short(r.cost_per_year, cur)} a year: {they} {pay} back if "
+                                 f"{they} {add} ", _strong(f"{fmt.money_short(r.break_even_arr_per_year, cur)} of ARR"),
+                                 " a year in expansion; the segment has no ARR today."))
+            continue
+        out.append(_sentence(
+            f"{team} {cost} {fmt.money_short(r.cost_per_year, cur)}: {they} {pay} back if {they} {keep} ",
+            _strong(_points(r.break_even_share_of_arr)),
+            f" of the segment's ARR ({fmt.money_short(r.break_even_arr_per_year, cur)} a year) from churning or "
+            f"{add} it in expansion; the segment churns {_rate(r.churn_per_year)} a year today "
+            f"({fmt.money_short(r.churned_arr_per_year, cur)})."))
+    t = pb.total
+    out.append(_sentence(
+        f"The whole team ({_people(t.headcount)}, {fmt.money_short(t.cost_per_year, cur)} a year) pays back if it "
+        "keeps ",
+        _strong(_points(t.break_even_share_of_arr)),
+        f" of the book's ARR ({fmt.money_short(t.break_even_arr_per_year, cur)} a year) or adds it in expansion, at a "
+        f"gross margin of {_rate(pb.gross_margin)}; churn takes {_rate(t.churn_per_year)} of ARR a year today "
+        f"({fmt.money_short(t.churned_arr_per_year, cur)})."))
+    return out
+
+
+def payback_return_sentences(plan: "Plan") -> list[Sentence]:
+    """The return the user's retention data give, segment by segment; or what it needs without them."""
+    pb, cur = plan.payback, plan.currency
+    if not pb.has_return:
+        return [_sentence("Whether the team does keep that much needs your own retention data: give ",
+                          _code("retention_by_coverage"), " (the share of ARR kept a year under dedicated, pooled "
+                          "and digital coverage, e.g. {dedicated: 0.92, pooled: 0.88, digital: 0.80}) and the report "
+                          "measures the return: ARR kept a year per CS dollar.")]
+    floor = f"{pb.floor_coverage} coverage ({_rate(pb.floor_retention)} kept a year)"
+    out = []
+    for r in pb.segments:
+        if r.retention is None:
+            out.append(_sentence(f"{r.name} ({r.coverage}): your retention data give no figure for {r.coverage} "
+                                 "coverage, so its return is not measured."))
+        elif r.arr_kept_per_dollar is None and r.coverage == pb.floor_coverage:
+            out.append(_sentence(f"{r.name} is on {floor}, the lowest-touch coverage in your retention data: there is "
+                                 "nothing to measure its return against."))
+        elif r.arr_kept_per_dollar is None:
+            out.append(_sentence(f"{r.name} keeps {fmt.money_short(r.arr_kept_per_year, cur)} of ARR a year beyond "
+                                 f"{floor} at no CS cost."))
+        else:
+            verdict = "it pays back" if r.pays_back else "it does not pay back"
+            out.append(_sentence(
+                f"By your retention data, {r.name}'s {r.coverage} coverage ({_rate(r.retention)} kept a year) keeps ",
+                _strong(f"{fmt.money_short(r.arr_kept_per_year, cur)} of ARR"), f" a year more than {floor}: ",
+                _strong(_per_dollar(r.arr_kept_per_dollar, cur)),
+                f" per CS dollar; {verdict} ({_per_dollar(1 / pb.gross_margin, cur)} per dollar breaks even)."))
+    t = pb.total
+    if t.arr_kept_per_dollar is not None:
+        out.append(_sentence(
+            f"The whole team keeps {fmt.money_short(t.arr_kept_per_year, cur)} of ARR a year more than if every "
+            f"account were on {floor}: ", _strong(f"{_per_dollar(t.arr_kept_per_dollar, cur)} per CS dollar"),
+            f"; {'it pays back' if t.pays_back else 'it does not pay back'}."))
+    return out
+
+
+def _per_dollar(value: float, currency: str) -> str:
+    """ARR per unit of cost: "$2.05"."""
+    symbol = fmt.currency_symbol(currency)
+    return f"{symbol}{value:,.2f}" if len(symbol) == 1 else f"{value:,.2f} {currency}"
+
+
+def coverage_changes_table(case: "BusinessCase") -> Table:
+    """The options and trade-offs that change coverage, then each segment moved whole, with what each keeps
+    and costs."""
+    rows = [{"Change": c.name, "From": c.source, "ARR kept a year (change)": c.arr_kept_change_per_year,
+             "Gross profit a year (change)": c.gross_profit_change_per_year,
+             "CS cost a year (change)": c.cost_change_per_year, "Net a year": c.net_per_year,
+             "Breaks even at a cost change of": c.break_even_cost_change_per_year}
+            for c in (*case.coverage_changes, *case.moves)]
+    columns = ["Change", "From", "ARR kept a year (change)", "Gross profit a year (change)", "CS cost a year (change)",
+               "Net a year", "Breaks even at a cost change of"]
+    kinds: dict[str, Kind] = {c: "money" for c in columns[2:]}
+    return Table("Coverage changes", pd.DataFrame(rows, columns=columns), kinds, case.currency,
+                 note="ARR kept: retained ARR a year (ARR x the retention of its coverage, over every segment) "
+                      "under the change less the plan's. Net: the gross profit on it less the change of CS cost. A "
+                      "move of a whole segment has no cost in the scenario: it pays back if its cost changes by less "
+                      "than the break-even (for a move that loses ARR, if it saves more than minus it).")
+
+
+def coverage_change_sentences(case: "BusinessCase") -> list[Sentence]:
+    """Which coverage change pays back most, in words (empty without retention data)."""
+    if not case.payback.has_return:
+        return []
+    cur = case.currency
+    best = case.best_change
+    out = []
+    if best is None:
+        out.append(_sentence("No option or trade-off of the scenario changes which coverage any ARR gets; the table "
+                             "shows what moving a whole segment would keep or lose."))
+    else:
+        saves = (f"saves {fmt.money_short(-best.cost_change_per_year, cur)} a year" if best.cost_change_per_year < 0
+                 else f"costs {fmt.money_short(best.cost_change_per_year, cur)} a year more")
+        keeps = (f"keeps {fmt.money_short(best.arr_kept_change_per_year, cur)} more ARR a year"
+                 if best.arr_kept_change_per_year > 0 else
+                 f"loses {fmt.money_short(-best.arr_kept_change_per_year, cur)} of retained ARR a year")
+        lead = ("Of the options and trade-offs that change coverage, " if best.net_per_year > 0 else
+                "None of the options and trade-offs that change coverage pays back; the least costly is ")
+        out.append(_sentence(lead, _strong(best.name), f" {'pays back most: it ' if best.net_per_year > 0 else ': it '}"
+                             f"{saves} and {keeps} ({fmt.money_short(abs(best.gross_profit_change_per_year), cur)} of "
+                             "gross profit), ", _strong(f"{fmt.money_short(best.net_per_year, cur)} a year net"), "."))
+        for other in case.coverage_changes:
+            if other is not best and other.net_per_year < 0:
+                verb = "saves" if other.cost_change_per_year < 0 else "costs"
+                out.append(_sentence(f"{other.name} does not pay back: "
+                                     f"{fmt.money_short(other.net_per_year, cur)} a year net (it {verb} "
+                                     f"{fmt.money_short(abs(other.cost_change_per_year), cur)} a year and "
+                                     f"{'keeps' if other.arr_kept_change_per_year > 0 else 'loses'} "
+                                     f"{fmt.money_short(abs(other.arr_kept_change_per_year), cur)} of retained ARR)."))
+    ups = [m for m in case.moves if m.arr_kept_change_per_year > 0]
+    if ups:
+        top = max(ups, key=lambda m: m.gross_profit_change_per_year)
+        out.append(_sentence(f"More coverage: {top.name} would keep "
+                             f"{fmt.money_short(top.arr_kept_change_per_year, cur)} more ARR a year; it pays back "
+                             "if it costs less than ",
+                             _strong(f"{fmt.money_short(top.gross_profit_change_per_year, cur)} a year"), " more."))
+    return out
+
+
+def automations_table(cases, currency: str) -> Table:
+    """Hire or automate: each automation adopted alone against the plan."""
+    rows = [{"Automation": c.name, "Segment": c.segment, "Touchpoint": c.touchpoint,
+             "Takes over": f"{_rate(c.share)} of {'questions' if c.takes_over == 'occurrences' else 'minutes'}",
+             "CSM hours a month": c.hours_per_month, "FTE taken over": c.fte_saved, "CSMs saved": c.csms_saved,
+             "Cost saved a year": c.cost_saved_per_year, "Tooling a year": c.tooling_cost_per_year,
+             "Net saving a year": c.net_saving_per_year, "Worth up to a year": c.worth_up_to_per_year,
+             "Tooling per CSM of work": c.tooling_per_csm_saved}
+            for c in cases]
+    columns = ["Automation", "Segment", "Touchpoint", "Takes over", "CSM hours a month", "FTE taken over", "CSMs saved",
+               "Cost saved a year", "Tooling a year", "Net saving a year", "Worth up to a year",
+               "Tooling per CSM of work"]
+    kinds: dict[str, Kind] = {"CSM hours a month": "decimal", "FTE taken over": "hours", "CSMs saved": "count",
+                              "Cost saved a year": "money", "Tooling a year": "money", "Net saving a year": "money",
+                              "Worth up to a year": "money", "Tooling per CSM of work": "money"}
+    return Table("Automations", pd.DataFrame(rows, columns=columns), kinds, currency,
+                 note="Each automation adopted alone against the plan. Net saving: the CSMs' cost saved in this plan "
+                      "(whole people) less the tooling. Worth up to: the break-even tooling price, the FTE it takes "
+                      "over at a CSM's loaded cost; tooling per CSM of work sets the price beside that cost.")
+
+
+def automation_sentences(cases, currency: str) -> list[Sentence]:
+    """Each automation in words: what it takes over, what it saves net of tooling, what it is worth."""
+    out = []
+    for c in cases:
+        what = (f"deflects {_rate(c.share)} of {c.segment}'s {c.touchpoint}" if c.takes_over == "occurrences" else
+                f"takes over {_rate(c.share)} of the minutes of {c.segment}'s {c.touchpoint}")
+        head = f"{c.name} {what}: {c.hours_per_month:,.0f} CSM hours a month ({c.fte_saved:.2f} FTE). "
+        if c.csms_saved > 0:
+            saved = (f"In this plan it saves {_people(c.csms_saved)} "
+                     f"({fmt.money_short(c.cost_saved_per_year, currency)} a year), ")
+            net = (f"{fmt.money_short(c.net_saving_per_year, currency)} a year net of its "
+                   f"{fmt.money_short(c.tooling_cost_per_year, currency)} of tooling"
+                   if c.net_saving_per_year >= 0 else
+                   f"less than its {fmt.money_short(c.tooling_cost_per_year, currency)} of tooling "
+                   f"({fmt.money_short(c.net_saving_per_year, currency)} a year net)")
+        else:
+            saved = "In this plan it saves no whole CSM, "
+            net = f"so its {fmt.money_short(c.tooling_cost_per_year, currency)} of tooling is a cost"
+        worth = (f"; it is worth up to {fmt.money_short(c.worth_up_to_per_year, currency)} a year as the team grows "
+                 f"({c.fte_saved:.2f} FTE at {fmt.money_short(c.loaded_cost_per_year, currency)} a CSM).")
+        out.append(_sentence(head, saved, _strong(net), worth))
+    return out
+
+
 # -- the report ---------------------------------------------------------------------------
 
 
@@ -565,6 +790,8 @@ class ReportContent:
     comparison: Any = None
     #: What the ``headcount_cap`` or ``budget_cap`` parameter buys (:func:`capacity.analysis.fit.fit`), None without one.
     fit: Any = None
+    #: Does it pay back, and hire or automate (:func:`capacity.analysis.business_case.business_case`).
+    business_case: Any = None
 
     @property
     def currency(self) -> str:
@@ -678,12 +905,40 @@ class ReportContent:
             ratios = ", ".join(f"{td.headcount} at {fmt.money_short(td.arr_per_csm, cur)} per CSM" for td in p.top_down)
             out.append(_sentence(f"The top-down rules of thumb would say {ratios}; section 3 shows where the "
                                  "bottom-up answer differs."))
+        out += self._payback_summary()
         if self.sensitivity.impacts:
             top = self.sensitivity.impacts[0]
             pct = f"{self.sensitivity.change:.0%}"
             out.append(_sentence("The answer is most sensitive to ", _strong(top.driver.label),
                                  f": {pct} lower gives {top.low_headcount} CSMs, {pct} higher gives "
                                  f"{top.high_headcount}."))
+        return out
+
+    def _payback_summary(self) -> list[Sentence]:
+        """The executive summary's business case: the break-even beside churn, the return, the best automation."""
+        pb, cur = self.plan.payback, self.currency
+        t = pb.total
+        out = [_sentence(
+            f"At a gross margin of {_rate(pb.gross_margin)} the team pays back if it keeps ",
+            _strong(f"{_points(t.break_even_share_of_arr)} of ARR"),
+            f" ({self.money(t.break_even_arr_per_year)} a year) from churning or adds it in expansion; churn takes "
+            f"{_rate(t.churn_per_year)} a year today."
+            + ("" if pb.has_return else " Whether it does needs your own retention by coverage."))]
+        if t.arr_kept_per_dollar is not None:
+            out.append(_sentence(f"By your retention data it keeps {self.money(t.arr_kept_per_year)} of ARR a year "
+                                 f"more than {pb.floor_coverage} coverage would: ",
+                                 _strong(f"{_per_dollar(t.arr_kept_per_dollar, cur)} per CS dollar"),
+                                 f", so it {'pays back' if t.pays_back else 'does not pay back'}."))
+        cases = self.business_case.automations if self.business_case is not None else ()
+        if cases:
+            best = max(cases, key=lambda c: c.net_saving_per_year)
+            if best.net_saving_per_year > 0:
+                out.append(_sentence("Hire or automate: ", _strong(best.name), f" saves "
+                                     f"{self.money(best.net_saving_per_year)} a year net of its tooling "
+                                     f"({_people(best.csms_saved)} fewer)."))
+            else:
+                out.append(_sentence(f"Hire or automate: none of the {len(cases)} automations saves a whole CSM's cost "
+                                     "net of its tooling in this plan."))
         return out
 
     def summary_table(self) -> Table:
@@ -715,6 +970,15 @@ class ReportContent:
         for td in self.plan.top_down:
             rows.append((f"Top-down at {fmt.money_short(td.arr_per_csm, cur)} ARR per CSM", td.headcount,
                          "people", "count"))
+        pb = self.plan.payback
+        rows += [("Pays back: ARR to keep or add a year (CS cost / gross margin)", pb.total.break_even_arr_per_year,
+                  f"{cur}/year", "money"),
+                 ("Pays back: as a share of ARR", pb.total.break_even_share_of_arr, "share", "percent"),
+                 ("ARR lost to churn a year today", pb.total.churned_arr_per_year, f"{cur}/year", "money")]
+        if pb.total.arr_kept_per_dollar is not None:
+            rows += [(f"ARR kept a year beyond {pb.floor_coverage} coverage (your retention data)",
+                      pb.total.arr_kept_per_year, f"{cur}/year", "money"),
+                     ("ARR kept per CS dollar", pb.total.arr_kept_per_dollar, f"{cur} per {cur}", "decimal")]
         return _measures("Summary", rows, ["Measure", "Value", "Unit"], cur, "decimal")
 
     # -- sections 2 and 3: bottom-up, against top-down -------------------------------
@@ -915,10 +1179,14 @@ class ReportContent:
                             "CSMs vs plan": frame["headcount_change"].to_numpy(),
                             "Cost a year": frame["cost_per_year"].to_numpy(),
                             "Cost vs plan": frame["cost_change"].to_numpy(),
+                            "Tooling a year": frame["tooling_cost_per_year"].to_numpy(),
+                            "Saving a year net of tooling": frame["net_saving_per_year"].to_numpy(),
                             "Cost % of ARR": frame["cost_pct_arr"].to_numpy(),
                             "ARR per CSM": frame["arr_per_csm"].to_numpy()})
         kinds: dict[str, Kind] = {"CSMs": "count", "CSMs vs plan": "count", "Cost a year": "money",
-                                  "Cost vs plan": "money", "Cost % of ARR": "percent", "ARR per CSM": "money"}
+                                  "Cost vs plan": "money", "Tooling a year": "money",
+                                  "Saving a year net of tooling": "money", "Cost % of ARR": "percent",
+                                  "ARR per CSM": "money"}
         for name in self.comparison.segment_names:
             out[f"{name}: customers per CSM"] = frame[f"customers_per_csm[{name}]"].to_numpy()
             out[f"{name}: hours per customer a month"] = frame[f"hours_per_customer_per_month[{name}]"].to_numpy()
@@ -940,9 +1208,13 @@ class ReportContent:
 
     def fit_note(self) -> Paragraph:
         """Which menu the fit chose from, and its rule."""
+        automations = len(self.fit.menu) - len(self.fit.trade_offs)
         menu = ("a default menu built from the scenario (each recurring and inbound touchpoint at 3/4 and half of its "
                 "frequency, each threshold raised by a fifth)" if self.fit.default_menu else
-                f"the scenario's {len(self.fit.menu)} trade-offs")
+                f"the scenario's {len(self.fit.trade_offs)} trade-offs")
+        if automations:
+            menu += (f" and its {automations} automation{'s' if automations != 1 else ''} "
+                     "(which give up no customer hour)")
         return Paragraph(_sentence(f"Chosen from {menu}: of every combination that fits, the one that gives up the "
                                    "fewest customer hours a month; ties go to fewer changes, then to the lower cost."),
                          note=True)
@@ -975,6 +1247,48 @@ class ReportContent:
         return Table("Trade-off packages", out, {"Rank": "count", "Changes": "count", "CSMs": "count",
                                                  "Cost a year": "money", "Customer hours given up a month": "decimal"},
                      self.currency)
+
+    # -- does it pay back? (the business case) -----------------------------------------
+
+    def payback_intro(self) -> Paragraph:
+        """What the break-even means and where it comes from."""
+        pb = self.plan.payback
+        return Paragraph(_sentence(
+            "A segment's CS spend pays back when the ARR its customers keep (rather than churn) or add (in expansion) "
+            f"because of it earns at least that spend in gross profit: at a gross margin of {_rate(pb.gross_margin)} "
+            "(", _code("gross_margin"), f"), the CS cost divided by {pb.gross_margin:g}. Nothing here says what "
+            "causes churn: the break-even says how much would have to be CS's doing, set beside the ARR each segment "
+            "loses to churn today."))
+
+    def payback_sentences(self) -> list[Sentence]:
+        """Each segment's break-even beside its churn, and the whole team's."""
+        return payback_sentences(self.plan)
+
+    def payback_table(self) -> Table:
+        return payback_table(self.plan)
+
+    def payback_return_sentences(self) -> list[Sentence]:
+        """The return by the user's retention data, or what it needs."""
+        return payback_return_sentences(self.plan)
+
+    def coverage_change_sentences(self) -> list[Sentence]:
+        return [] if self.business_case is None else coverage_change_sentences(self.business_case)
+
+    def coverage_changes_table(self) -> Table | None:
+        """Coverage changes and moves (None without retention data)."""
+        case = self.business_case
+        if case is None or not (case.coverage_changes or case.moves):
+            return None
+        return coverage_changes_table(case)
+
+    def automation_sentences(self) -> list[Sentence]:
+        return [] if self.business_case is None else automation_sentences(self.business_case.automations, self.currency)
+
+    def automations_table(self) -> Table | None:
+        """Hire or automate (None without an automation)."""
+        if self.business_case is None or not self.business_case.automations:
+            return None
+        return automations_table(self.business_case.automations, self.currency)
 
     # -- the fiscal year as ranges (with an uncertainty block) --------------------------
 
@@ -1311,8 +1625,16 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
         calibration=calibration,
         practised_plan=practised,
         simulation=_simulation(context),
+        business_case=_business_case(context),
         **_options_and_fit(context, parameters),
     )
+
+
+def _business_case(context: "Context"):
+    """Does it pay back, and hire or automate (:func:`capacity.analysis.business_case.business_case`)."""
+    from capacity.analysis.business_case import business_case
+
+    return business_case(context)
 
 
 def _fiscal_or_none(context: "Context") -> "FiscalPlan | None":
@@ -1327,8 +1649,10 @@ def _fiscal_or_none(context: "Context") -> "FiscalPlan | None":
 def _options_and_fit(context: "Context", parameters: dict) -> dict:
     """The comparison of the scenario's options (when it has any) and the fit of a cap (when one is given)."""
     from capacity.analysis.options import compare
+    from capacity.model.automation import automatable
 
-    out: dict[str, Any] = {"comparison": compare(context) if context.scenario.options else None, "fit": None}
+    listed = context.scenario.options or any(not a.automation.adopted for a in automatable(context.scenario))
+    out: dict[str, Any] = {"comparison": compare(context) if listed else None, "fit": None}
     if parameters.get("headcount_cap") is not None or parameters.get("budget_cap") is not None:
         from capacity.exceptions import FitError
         from capacity.analysis.fit import fit

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from capacity import formatting as fmt
 from capacity.formulas import workload
 from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
@@ -92,6 +93,17 @@ def _vertical_pools(scenario: Scenario, result: Plan) -> str | None:
     return (f"vertical pools (pool_by: vertical) are not modelled: the formulas size {each}, "
             f"{one_team} CSMs in all where the plan needs {result.totals.headcount}; "
             "take pooled segments from python -m capacity plan")
+
+
+@limitation
+def _adopted_automation(scenario: Scenario, result: Plan) -> str | None:
+    adopted = [tp.automation.name for seg in scenario.segments for tp in seg.touchpoints if tp.automated_share]
+    if not adopted:
+        return None
+    return (f"adopted automations ({', '.join(adopted)}) are not modelled: the formulas size their touchpoints in full "
+            f"and leave out the {fmt.money(result.totals.tooling_cost_per_year, result.currency)} a year of tooling; "
+            "take them from "
+            "python -m capacity plan")
 
 
 @limitation

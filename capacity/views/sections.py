@@ -158,6 +158,23 @@ class BudgetReport:
                 out += [html.table(c.fit_table()), html.table(c.fit_packages_table())]
         return out
 
+    def payback_section(self) -> list:
+        """Does it pay back? The break-even per segment beside churn, the chart, the return (or what it needs),
+        the coverage changes, and hire or automate."""
+        c = self.content
+        out: list = [html.Html("<h2>Does it pay back?</h2>"), html.paragraph(c.payback_intro()),
+                     html.sentence_list(c.payback_sentences()), html.ChartView(charts.payback(c)),
+                     html.table(c.payback_table()), html.sentence_list(c.payback_return_sentences())]
+        changes = c.coverage_changes_table()
+        if changes is not None:
+            out += [html.Html("<h3>Which coverage change pays back most</h3>"),
+                    html.sentence_list(c.coverage_change_sentences()), html.table(changes)]
+        automations = c.automations_table()
+        if automations is not None:
+            out += [html.Html("<h3>Hire or automate</h3>"), html.sentence_list(c.automation_sentences()),
+                    html.table(automations)]
+        return out
+
     def inputs_tables(self) -> list[html.Html]:
         """The assumptions: every inputs table in order."""
         return [html.table(t) for t in self.content.inputs_tables()]

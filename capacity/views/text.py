@@ -15,7 +15,8 @@ import pandas as pd
 
 from capacity import formatting as fmt
 from capacity.analysis.options import arr_per_csm
-from capacity.views.content import Table, fiscal_months_table, pools_table, segments_table, top_down_table
+from capacity.views.content import (Table, automation_sentences, fiscal_months_table, payback_return_sentences,
+                                    payback_sentences, pools_table, segments_table, top_down_table)
 
 if TYPE_CHECKING:
     from capacity.analysis.calibrate import Calibration
@@ -116,6 +117,8 @@ def render_plan(result: "Plan") -> str:
         verdict = "the same as bottom-up" if more == 0 else f"bottom-up needs {abs(more)} {'fewer' if more > 0 else 'more'}"
         lines.append(f"  {fmt.money_short(td[1], cur):>6} per CSM: {td[2]:>4} CSMs, "
                      f"{fmt.money_short(td[3], cur):>7} a year ({verdict})")
+    lines += ["", "Does it pay back? (CS cost / gross margin: the ARR to keep from churning or add in expansion)"]
+    lines += [f"  {sentence.text}" for sentence in (*payback_sentences(result), *payback_return_sentences(result))]
     return "\n".join(lines) + "\n"
 
 
@@ -290,6 +293,13 @@ def render_comparison(comparison: "Comparison") -> str:
         ["Cost % of ARR", *[fmt.percent(v.plan.totals.cost_pct_arr) for v in comparison.variants]],
         ["ARR per CSM", *[fmt.money_short(arr_per_csm(v.plan), cur) for v in comparison.variants]],
     ]
+    if any(v.plan.totals.tooling_cost_per_year for v in comparison.variants):
+        rows.append(["Tooling a year", *[fmt.money_short(v.plan.totals.tooling_cost_per_year, cur)
+                                         for v in comparison.variants]])
+    saving = [base.totals.cost_with_tooling_per_year - v.plan.totals.cost_with_tooling_per_year
+              for v in comparison.variants]
+    rows.append(["Saving a year net of tooling", *["" if v is comparison.baseline else fmt.money_short(x, cur)
+                                                   for v, x in zip(comparison.variants, saving)]])
     for name in comparison.segment_names:
         cells_cpc, cells_hpc = [], []
         for v in comparison.variants:
@@ -302,7 +312,10 @@ def render_comparison(comparison: "Comparison") -> str:
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-    lines = [f"{base.scenario}: the plan and {len(comparison.variants) - 1} option(s) side by side", "",
+    automations = len(comparison.automations)
+    options = len(comparison.variants) - 1 - automations
+    what = f"{options} option(s)" + (f" and {automations} automation(s)" if automations else "")
+    lines = [f"{base.scenario}: the plan and {what} side by side", "",
              line(header), "  ".join("-" * w for w in widths), *[line(r) for r in rows]]
     described = comparison.variants[1:]
     if described:
@@ -312,6 +325,9 @@ def render_comparison(comparison: "Comparison") -> str:
                 lines.append(f"  {v.name}: the plan of {v.source or 'another scenario'}")
             else:
                 lines.append(f"  {v.name}: " + "; ".join(f"{path} = {value!r}" for path, value in v.changes.items()))
+        if comparison.automations:
+            lines += ["", "Hire or automate (each automation adopted alone):"]
+            lines += [f"  {sentence.text}" for sentence in automation_sentences(comparison.automations, cur)]
     else:
         lines += ["", "The scenario lists no options: add an options: list (name and changes) or give more scenario files."]
     return "\n".join(lines) + "\n"

@@ -70,6 +70,8 @@ def lever_css_class(bench: Workbench, lever: Knob) -> str:
         return f"capacity-lever-threshold-{lever.segment}"
     if lever.kind == "service_level":
         return f"capacity-lever-service-{lever.segment}"
+    if lever.kind == "automation":
+        return f"capacity-lever-automation-{lever.segment}-{lever.touchpoint}"
     return f"capacity-lever-frequency-{lever.segment}-{lever.touchpoint}"
 
 
@@ -132,6 +134,7 @@ class Workbook(widgets.VBox):
         cost = self._slider(bench.knob("cost"))
         thresholds = [self._slider(lever) for lever in reversed(bench.threshold_levers())]
         service = [self._slider(lever) for lever in bench.knobs if lever.kind == "service_level"]
+        automation = [self._slider(lever) for lever in bench.knobs if lever.kind == "automation"]
         self.reset_button = widgets.Button(description="Reset to scenario", icon="undo", layout=widgets.Layout(width="180px"))
         self.reset_button.add_class("capacity-reset")
         self.reset_button.on_click(lambda _button: self.reset())
@@ -157,6 +160,8 @@ class Workbook(widgets.VBox):
             controls += [heading("Segment thresholds (ARR)"), *thresholds]
         if service:
             controls += [heading("Inbound service levels (pooled queues)"), *service]
+        if automation:
+            controls += [heading("Hire or automate (share software takes over; 0: not adopted)"), *automation]
         controls += [self.reset_button, self.note]
         if bench.can_simulate:
             controls += [self._fan_button()]
@@ -283,7 +288,7 @@ class Workbook(widgets.VBox):
         self.note.value = html.escape(note)
         self.levers = self.levers.with_value(lever, value)
         self.cost_lever = lever
-        if lever.kind in ("time_split", "frequency"):
+        if lever.kind in ("time_split", "frequency", "automation"):
             self.portfolio_lever = lever
         self.refresh(book=lever.kind == "threshold")
 
@@ -333,7 +338,7 @@ class Workbook(widgets.VBox):
     def _axis_style(self, lever: Knob) -> dict:
         style = {"title": {"text": self.bench.label(lever)}, "type": "linear", "tickformat": "", "tickprefix": ""}
         symbol = currency_symbol(self.bench.scenario.currency)
-        if lever.kind in ("time_split", "service_level"):
+        if lever.kind in ("time_split", "service_level", "automation"):
             style["tickformat"] = ".0%"
         elif lever.kind == "threshold":
             style.update(type="log", tickprefix=symbol)
@@ -363,8 +368,9 @@ class Workbook(widgets.VBox):
         with fig.batch_update():
             fig.data[0].x, fig.data[0].y = x, curve.headcount.tolist()
             fig.data[1].x, fig.data[1].y = [now], [self.plan.totals.headcount]
-            fig.data[2].x, fig.data[2].y = x, curve.cost_per_year.tolist()
-            fig.data[3].x, fig.data[3].y = [now], [self.plan.totals.cost_per_year]
+            # What CS costs: the CSMs and any adopted tooling (an automation slider trades one for the other).
+            fig.data[2].x, fig.data[2].y = x, curve.cost_with_tooling_per_year.tolist()
+            fig.data[3].x, fig.data[3].y = [now], [self.plan.totals.cost_with_tooling_per_year]
             for i, guide in enumerate(self.plan.top_down):
                 fig.data[4 + 2 * i].x, fig.data[4 + 2 * i].y = ends, [guide.headcount] * 2
                 fig.data[5 + 2 * i].x, fig.data[5 + 2 * i].y = ends, [guide.cost_per_year] * 2
@@ -496,6 +502,8 @@ class Workbook(widgets.VBox):
                              for v in variants]),
             ("Cost % of ARR", [percent(v.plan.totals.cost_pct_arr) for v in variants]),
         ]
+        if any(v.plan.totals.tooling_cost_per_year for v in variants):  # an automation slider was moved
+            rows.append(("Tooling a year", [money_short(v.plan.totals.tooling_cost_per_year, cur) for v in variants]))
         for name in comparison.segment_names:
             rows.append((f"{name}: customers per CSM",
                          [_customers_per_csm_text(s.customers_per_csm).removesuffix(" customers per CSM")

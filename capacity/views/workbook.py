@@ -15,15 +15,19 @@ from capacity import formatting as fmt
 from capacity.views.content import Kind, ReportContent, Table
 from capacity.files import atomic_path
 
-__all__ = ["SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "number_format", "write_workbook", "save_workbook"]
+__all__ = ["SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "EVIDENCE_SHEETS", "number_format", "write_workbook",
+           "save_workbook"]
 
 #: Sheet names in workbook order (the fiscal sheets only with a fiscal year, the ranges only with an uncertainty block).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
           "Today's books", "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Options",
-          "Option changes", "Trade-offs", "Trade-off packages", "Inputs")
+          "Option changes", "Trade-offs", "Trade-off packages", "Pays back", "Coverage changes", "Automations",
+          "Inputs")
 #: The sheets of the scenario's options (only when it has some) and of a cap's trade-offs (only with a cap).
 OPTION_SHEETS = ("Options", "Option changes")
 FIT_SHEETS = ("Trade-offs", "Trade-off packages")
+#: The business case's sheets that need the scenario's retention data or automations (``Pays back`` is always there).
+EVIDENCE_SHEETS = ("Coverage changes", "Automations")
 
 
 def number_format(kind: Kind, currency: str = "USD") -> str:
@@ -53,7 +57,15 @@ def _tables(report: ReportContent) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else []) + _todays_books(report) + _simulation_tables(report) + _option_tables(report)
+         if report.fiscal is not None else []) + _todays_books(report) + _simulation_tables(report) + _option_tables(
+        report) + _payback_tables(report)
+
+
+def _payback_tables(report: ReportContent) -> list[tuple[str, Table]]:
+    """Does it pay back: the break-even, the coverage changes (with retention data), the automations (with some)."""
+    tables = [("Pays back", report.payback_table()), ("Coverage changes", report.coverage_changes_table()),
+              ("Automations", report.automations_table())]
+    return [(name, table) for name, table in tables if table is not None]
 
 
 def _option_tables(report: ReportContent) -> list[tuple[str, Table]]:

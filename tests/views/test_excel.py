@@ -555,3 +555,12 @@ def test_segment_names_equal_ignoring_case_are_said_to_be_not_modelled(tmp_path)
     assert model.limitations == ("segments 'Digital (*)' and 'DIGITAL (*)' differ only in case, and spreadsheets "
                                  "compare text ignoring case, so their touchpoints are added together; rename one",)
     assert write_model(EDGES, path=tmp_path / "fine.xlsx").limitations == ()
+
+
+def test_an_adopted_automation_is_said_to_be_not_modelled(tmp_path):
+    scenario = load_scenario(DEFAULT_SCENARIO).with_changes(
+        {"segments[SMB].touchpoints[Inbound questions].automation.adopted": True})
+    model = write_model(scenario, path=tmp_path / "model.xlsx")
+    assert model.limitations == ("adopted automations (Help-centre deflection) are not modelled: the formulas size "
+                                 "their touchpoints in full and leave out the $20,145 a year of tooling; take them "
+                                 "from python -m capacity plan",)

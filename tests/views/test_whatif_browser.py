@@ -258,6 +258,22 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             np.testing.assert_allclose(after[0]["x"], curve.values)
             assert after[0]["y"] == list(curve.headcount), (after[0], before[0])
             assert after[1]["y"] == [expected_plan.totals.headcount]
+
+            # Hire or automate: the help centre's slider, six steps of 5% from not adopted to 30% of SMB questions.
+            automation = bench.knob("automation", "SMB", "Inbound questions")
+            move_slider(page, bench, automation, 6)
+            readout = f".{lever_css_class(bench, automation)} .widget-readout"
+            page.wait_for_function("(sel) => document.querySelector(sel).innerText.trim() === '30%'", arg=readout)
+            share = 0.3
+            levers = levers.with_value(automation, share)
+            adopted = bench.recompute(levers)
+            assert adopted.totals.tooling_cost_per_year == 1343 * 15
+            wait_for_summary(page, summary_sentence(adopted, "Enterprise"))
+            assert "of tooling" in summary.inner_text()
+            curve = bench.curve(automation, levers)
+            wait_for_cost_curve(page, at=share)
+            drawn = plot_data(page, "capacity-chart-cost")
+            np.testing.assert_allclose(drawn[2]["y"], curve.cost_with_tooling_per_year)  # cost with tooling
         except Exception:
             keep_failure(page, "what-if", errors)
             raise
