@@ -1498,7 +1498,7 @@ class ReportContent:
     def inputs_tables(self) -> list[Table]:
         """Section 6, every inputs table in order."""
         tables = [self.csm_inputs_table(), self.segment_inputs_table(), self.touchpoint_inputs_table(),
-                  self.fiscal_inputs_table(), self.other_inputs_table()]
+                  self.fiscal_inputs_table(), self.business_case_inputs_table(), self.other_inputs_table()]
         return [t for t in tables if t is not None]
 
     def inputs_frame(self) -> pd.DataFrame:
@@ -1564,12 +1564,60 @@ class ReportContent:
             if fy.salary_increase is not None:
                 rows += [("Fiscal year", "", "", "salary_increase.month", fy.salary_increase.month, "month"),
                          ("Fiscal year", "", "", "salary_increase.rate", fy.salary_increase.rate, "share")]
+        rows += self._business_case_inputs()
         if self.book_source is not None:
             rows.append(("Book", "", str(self.book_source.name), "accounts", self.book_accounts, "accounts"))
         for name, value in self.parameters.items():
             if value is not None:
                 rows.append(("Report parameter", "", "", name, value, ""))
         return pd.DataFrame(rows, columns=["Section", "Segment", "Item", "Parameter", "Value", "Unit"])
+
+    def _business_case_inputs(self) -> list[tuple]:
+        """The business case's inputs as (section, segment, item, parameter, value, unit) rows."""
+        sc, cur = self.scenario, self.currency
+        rows: list[tuple] = [("Business case", "", "", "gross_margin", sc.gross_margin, "share")]
+        evidence = sc.retention_by_coverage
+        for coverage in ("dedicated", "pooled", "digital"):
+            if evidence is not None and evidence.of(coverage) is not None:
+                rows.append(("Business case", "", coverage, "retention_by_coverage", evidence.of(coverage),
+                             "share/year"))
+        for seg in sc.segments:
+            for tp in seg.touchpoints:
+                a = tp.automation
+                if a is None:
+                    continue
+                rows += [("Automation", seg.name, tp.name, "name", a.name, ""),
+                         ("Automation", seg.name, tp.name, "share", a.share, "share")]
+                if a.cost_per_year is not None:
+                    rows.append(("Automation", seg.name, tp.name, "cost_per_year", a.cost_per_year, f"{cur}/year"))
+                else:
+                    rows.append(("Automation", seg.name, tp.name, "cost_per_account_per_year",
+                                 a.cost_per_account_per_year, f"{cur}/account/year"))
+                rows.append(("Automation", seg.name, tp.name, "adopted", a.adopted, ""))
+        return rows
+
+    def business_case_inputs_table(self) -> Table:
+        """Section 6: the gross margin, the retention data and each automation, as given."""
+        sc, cur = self.scenario, self.currency
+        rows = [("Gross margin", sc.gross_margin, "share of revenue", "share")]
+        evidence = sc.retention_by_coverage
+        if evidence is None:
+            rows.append(("Retention by coverage", "not given: only the break-even is shown", "", "text"))
+        else:
+            rows += [(f"Retention under {c} coverage (your data)", evidence.of(c), "share of ARR kept a year", "share")
+                     for c in ("dedicated", "pooled", "digital") if evidence.of(c) is not None]
+        for seg in sc.segments:
+            for tp in seg.touchpoints:
+                a = tp.automation
+                if a is None:
+                    continue
+                price = (fmt.money(a.cost_per_year, cur) + " a year" if a.cost_per_year is not None else
+                         fmt.money(a.cost_per_account_per_year, cur) + " an account a year")
+                what = "questions" if tp.kind == "inbound" else "minutes"
+                rows.append((f"Automation: {a.name} ({seg.name}: {tp.name})",
+                             f"{_rate(a.share)} of its {what}, {price}, {'adopted' if a.adopted else 'a candidate'}",
+                             "", "text"))
+        return _measures("Business case inputs", rows, ["Input", "Value", "Unit"], cur, "text")
 
     def inputs_table(self) -> Table:
         """:meth:`inputs_frame` as a table (the Excel "Inputs" sheet)."""

@@ -118,3 +118,18 @@ def test_the_plan_text_ends_with_the_business_case(capsys):
     tail = out[out.index("Does it pay back?"):]
     assert "Mid-Market's 8 CSMs cost $1.2M: they pay back if they keep 6.8 points" in tail
     assert "$2.05 per CS dollar; it pays back." in tail
+
+
+def test_the_assumptions_list_the_business_case_inputs(report, bare):
+    table = report.business_case_inputs_table().frame
+    assert list(table["Input"])[:4] == ["Gross margin", "Retention under dedicated coverage (your data)",
+                                        "Retention under pooled coverage (your data)",
+                                        "Retention under digital coverage (your data)"]
+    assert list(table["Value"])[-1] == "30% of its questions, $15 an account a year, a candidate"
+    assert "Business case inputs" in [t.name for t in report.inputs_tables()]
+    assert list(bare.business_case_inputs_table().frame["Value"])[1] == "not given: only the break-even is shown"
+    inputs = report.inputs_frame()
+    automation = inputs[inputs["Section"] == "Automation"]
+    assert list(automation["Parameter"]) == ["name", "share", "cost_per_year", "adopted"] + [
+        "name", "share", "cost_per_account_per_year", "adopted"]
+    assert inputs[inputs["Parameter"] == "gross_margin"]["Value"].item() == 0.8
