@@ -480,7 +480,8 @@ def test_the_rendered_report_has_the_section(tmp_path):
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "scenario.html").read_text(encoding="utf-8")
     headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
-    assert [h.split(".")[0] for h in headings] == ["1", "2", "3", "4", "5", "6", "Options and trade-offs", "7", "8"], headings
+    assert [h.split(".")[0] for h in headings] == ["1", "2", "3", "4", "5", "6", "Options and trade-offs",
+                                                    "Does it pay back?", "7", "8"], headings
     assert 'data-table="Designed versus actual"' in text
 
 
