@@ -412,27 +412,23 @@ def option_label(knob: Knob, value: float, currency: str) -> str:
 
 # -- paths ----------------------------------------------------------------------------
 
-_REPO = Path(__file__).resolve().parents[2]
-
 
 def resolve_path(path: str | os.PathLike[str], kind: str = "scenario") -> Path:
-    """Find a file named relative to wherever the notebook runs.
+    """The file ``path`` names, absolute: as given, or relative to the current folder.
 
-    Tried in order: as given (absolute, or relative to the current folder: JupyterLab
-    runs a notebook in its own folder), relative to the repository's ``notebooks/``
-    folder (papermill run from elsewhere), relative to the repository root.
+    JupyterLab and Voila run a notebook in its own folder; papermill in the folder it is started
+    from (or its ``--cwd``). Nothing is looked up anywhere else: a name that could mean two files
+    is never guessed at.
 
     Raises
     ------
     ScenarioError
-        When none exists, naming the places looked in.
+        When there is no such file, naming where it was looked for.
     """
     given = Path(path).expanduser()
-    candidates = [given] if given.is_absolute() else [Path.cwd() / given, _REPO / "notebooks" / given, _REPO / given]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
-    looked = ", ".join(str(c) for c in candidates)
-    raise ScenarioError(f"{kind} file not found (looked in: {looked})", file=str(path))
+    candidate = given if given.is_absolute() else Path.cwd() / given
+    if candidate.is_file():
+        return candidate.resolve()
+    raise ScenarioError(f"{kind} file not found (looked in: {candidate})", file=str(path))
 
 

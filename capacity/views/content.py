@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import pandas as pd
 
 from capacity import formatting as fmt
+from capacity import sample
 from capacity.exceptions import ReportError
 
 if TYPE_CHECKING:  # only the names: the results are handed in
@@ -1387,7 +1388,8 @@ def save(content: ReportContent, path: str | Path) -> Path:
 def load(scenario: "str | Path | Scenario | dict | Context | None" = None, book: str | Path | None = None, *,
          content_path: str | Path | None = None, **parameters: Any) -> ReportContent:
     """The report's content: read from ``content_path`` when given (built by the process that ran
-    the report), else built from ``scenario`` and ``book`` with ``parameters`` (see :func:`build`).
+    the report), else built from ``scenario`` (by default the sample shipped with the package,
+    :data:`capacity.sample.SCENARIO`) and ``book`` with ``parameters`` (see :func:`build`).
 
     The file at ``content_path`` lives as long as the report run: an executed notebook opened
     again later names a file that is gone, and builds its content from its inputs instead.
@@ -1398,7 +1400,7 @@ def load(scenario: "str | Path | Scenario | dict | Context | None" = None, book:
         When ``content_path`` exists but cannot be read as report content.
     """
     if content_path is None or not Path(content_path).exists():
-        return build(scenario, book, **parameters)
+        return build(sample.SCENARIO if scenario is None else scenario, book, **parameters)
     try:
         content = pickle.loads(Path(content_path).read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:

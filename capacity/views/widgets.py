@@ -19,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from capacity import sample
 from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
 from capacity.formatting import currency_symbol, money_short, percent
@@ -518,11 +519,14 @@ def build_workbook(scenario: Scenario | Context, book: Book | None = None) -> Wo
     return Workbook(Workbench(scenario, book))
 
 
-def open_workbook(scenario_path: str | os.PathLike[str], book_path: str | os.PathLike[str] | None = None) -> Workbook:
+def open_workbook(scenario_path: str | os.PathLike[str] | None = None,
+                  book_path: str | os.PathLike[str] | None = None) -> Workbook:
     """Read the scenario (and book) wherever the notebook runs, and build the workbook.
 
-    A relative path is looked up as :func:`resolve_path` says; ``book_path`` overrides
-    the scenario's ``book``.
+    A relative path is relative to the current folder (see
+    :func:`capacity.analysis.whatif.resolve_path`); without a scenario, the sample shipped with the
+    package (:data:`capacity.sample.SCENARIO`). ``book_path`` overrides the scenario's ``book``.
     """
-    context = load_context(resolve_path(scenario_path, "scenario"), resolve_path(book_path, "book") if book_path else None)
+    scenario = sample.SCENARIO if scenario_path is None else resolve_path(scenario_path, "scenario")
+    context = load_context(scenario, resolve_path(book_path, "book") if book_path else None)
     return build_workbook(context)
