@@ -1,6 +1,6 @@
 """Options side by side: the plan, each named option applied alone, and other scenario files.
 
-An option is a named set of changes in the key paths of :meth:`Scenario.with_changes`
+An option is a named set of changes in the key paths of :meth:`~capacity.inputs.scenario.Scenario.with_changes`
 (``options:`` in the scenario file). :func:`compare` sizes the baseline and every option
 with :func:`variant_plan`, the one evaluator of a variant (so an option's numbers are
 ``plan(scenario.with_changes(changes))``), and puts them side by side with the change from
@@ -142,7 +142,8 @@ def compare(context: Context | Any, extra_scenarios: Iterable[Any] = ()) -> Comp
     Returns
     -------
     Comparison
-        ``variants[0]`` is the baseline (named :data:`BASELINE`), then the options in file order,
+        ``variants[0]`` is the baseline (named :data:`~capacity.analysis.options.BASELINE`), then the options in file
+        order,
         then the extra scenarios, named by their file (else their ``name``).
     """
     context = load_context(context)

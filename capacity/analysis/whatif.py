@@ -59,7 +59,7 @@ THRESHOLD_GAP = 1.0
 
 @dataclass(frozen=True)
 class Levers:
-    """Every slider's value: one per knob of :attr:`Workbench.knobs`, in that order.
+    """Every slider's value: one per knob of a :class:`Workbench`'s ``knobs``, in that order.
 
     Attributes
     ----------
@@ -106,7 +106,8 @@ class Levers:
         return tuple(mins)
 
     def changes(self) -> dict:
-        """What :meth:`Scenario.with_changes` takes for the sliders moved off the scenario's values."""
+        """What :meth:`~capacity.inputs.scenario.Scenario.with_changes` takes for the sliders moved off the
+        scenario's values."""
         out: dict = {}
         for knob, value in zip(self.knobs, self.values):
             if value != knob.value:
@@ -281,7 +282,8 @@ class Workbench:
     # -- the plan ----------------------------------------------------------------------
 
     def scenario_for(self, levers: Levers) -> Scenario:
-        """The scenario with the levers applied (:meth:`Scenario.with_changes`; the scenario itself if none moved)."""
+        """The scenario with the levers applied (:meth:`~capacity.inputs.scenario.Scenario.with_changes`; the
+        scenario itself if none moved)."""
         return self.scenario.with_changes(levers.changes())
 
     def recompute(self, levers: Levers) -> Plan:
@@ -305,7 +307,7 @@ class Workbench:
     def curve(self, knob: Knob, levers: Levers, values=None) -> Curve:
         """Headcount, cost and portfolio sizes across ``values`` of ``knob``, the other levers held.
 
-        One call of the sizing core over every value (:meth:`Knob.apply`); equals
+        One call of the sizing core over every value (:meth:`~capacity.model.knobs.Knob.apply`); equals
         :meth:`recompute` at each value (tests check it). ``values`` defaults to the slider's
         values (for a threshold, those between its neighbours).
 

@@ -15,6 +15,7 @@ kernels) and the notebook's own default otherwise.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import signal
@@ -181,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
 def serve(args: argparse.Namespace) -> int:
     """Check the inputs, serve the app until Ctrl-C (or SIGTERM), return the exit code.
 
+    Raises :class:`ModuleNotFoundError` when Voila is not installed (``capacity app`` names the extra).
     ``args`` holds ``scenario`` (a path, or None for the sample), ``example``, ``book`` and ``port``,
     as :func:`add_arguments` declares them.
     """
@@ -199,6 +201,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"error: port {args.port} on 127.0.0.1 is in use; pick another (--port N)", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+    if importlib.util.find_spec("voila") is None:
+        raise ModuleNotFoundError("No module named 'voila'", name="voila")
     url = f"http://127.0.0.1:{args.port}/"
     static_root = Path(tempfile.mkdtemp(prefix="capacity-app-"))
     _serve_plotly_module(static_root)

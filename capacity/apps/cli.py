@@ -19,6 +19,17 @@ from capacity.exceptions import CapacityError, OutputError
 from capacity.files import write_bytes, write_text
 
 EXIT_BAD_INPUT = 2
+#: A part of capacity whose optional dependencies are not installed.
+EXIT_MISSING_DEPENDENCY = 1
+
+#: The extra of pyproject.toml that installs an optional dependency: `pip install 'capacity[EXTRA]'`.
+EXTRA_OF = {
+    "scipy": "optimize",
+    "sqlalchemy": "db", "psycopg": "db",
+    "papermill": "report", "nbconvert": "report", "nbformat": "report", "jupyter_client": "report",
+    "ipykernel": "report", "plotly": "report",
+    "ipywidgets": "app", "anywidget": "app", "voila": "app",
+}
 
 DESCRIPTION = """\
 How many CSMs do we need, what will they cost, and why?
@@ -373,7 +384,8 @@ def _add_set_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_changes(pairs: list[str]) -> dict:
-    """``PATH=VALUE`` texts to a changes mapping for :meth:`Scenario.with_changes` (values read as YAML scalars).
+    """``PATH=VALUE`` texts to a changes mapping for :meth:`~capacity.inputs.scenario.Scenario.with_changes`
+    (values read as YAML scalars).
 
     Raises
     ------
@@ -650,6 +662,14 @@ def main(argv: list[str] | None = None, prog: str = "capacity") -> int:
     except CapacityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in EXTRA_OF:
+            raise
+        extra = "app" if args.command == "app" else EXTRA_OF[missing]
+        print(f"error: capacity {args.command} needs {missing}, which is not installed: "
+              f"pip install 'capacity[{extra}]'", file=sys.stderr)
+        return EXIT_MISSING_DEPENDENCY
     except BrokenPipeError:  # `... | head` closed the pipe: not an error
         sys.stderr.close()
         return 0

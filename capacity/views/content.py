@@ -446,7 +446,8 @@ _FISCAL_MONTH_COLUMNS = (("month", "Month", "text"), ("customers", "Customers", 
 
 
 def fiscal_months_table(fiscal: "FiscalPlan", segment: str | None = None, *, detail: bool = False) -> Table:
-    """The year month by month (all segments, or one), then a "Year" row from :meth:`FiscalPlan.year_totals`.
+    """The year month by month (all segments, or one), then a "Year" row from
+    :meth:`~capacity.model.fiscal.FiscalPlan.year_totals`.
 
     ``detail`` adds the new customers of each month and whether the month holds the target
     utilization (in every segment, for the totals).

@@ -3,7 +3,7 @@
 :class:`Workbook` wires the sliders of a :class:`~capacity.analysis.whatif.Workbench` to a summary
 sentence, three plotly ``FigureWidget`` charts (updated in place, never replaced) and a table.
 Callbacks do no I/O and nothing that does not depend on the slider moved. Sliders are selection
-sliders over exact values (:meth:`Workbench.slider_values`): a float or log slider snaps its
+sliders over exact values (:meth:`~capacity.analysis.whatif.Workbench.slider_values`): a float or log slider snaps its
 starting value to its step grid in the browser and sends it back, which would quietly move a
 25,000 threshold to 25,119 the moment the workbook opens.
 """
@@ -98,7 +98,7 @@ class Workbook(widgets.VBox):
     """The what-if workbook: sliders, a summary sentence, three charts and a table.
 
     Built by :func:`build_workbook`. Attributes a test (or a curious user) can reach:
-    ``bench`` (the :class:`Workbench`), ``levers`` and ``plan`` (current), ``sliders``
+    ``bench`` (the :class:`~capacity.analysis.whatif.Workbench`), ``levers`` and ``plan`` (current), ``sliders``
     (lever -> slider), ``segment_picker``, ``reset_button``, ``summary`` (HTML widget with
     class ``capacity-summary``), ``table``, ``note``, and the figures
     ``portfolio_figure``, ``cost_figure``, ``book_figure`` (plotly FigureWidgets whose

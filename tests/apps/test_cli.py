@@ -238,3 +238,21 @@ def test_app_is_a_command_that_checks_its_inputs_like_the_launcher(tmp_path, cap
     assert err.startswith("error: ") and "nope.yaml" in err and len(err.splitlines()) == 1
     assert main(["app", "--port", "0"]) == 2  # the sample is read, then the port refused
     assert capsys.readouterr().err == "error: --port 0: not a port number (1 to 65535)\n"
+
+
+@pytest.mark.parametrize(("command", "blocked", "extra"), [
+    (["fit", "--example", "--headcount", "15"], "scipy", "optimize"),
+    (["rebalance", "--example"], "scipy", "optimize"),
+    (["app", "--port", "8999"], "voila", "app"),
+])
+def test_a_missing_optional_dependency_names_the_extra_in_one_line(command, blocked, extra, monkeypatch, capsys):
+    import importlib.util
+
+    for name in [m for m in sys.modules if m == blocked or m.startswith(blocked + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, blocked, None)  # `import scipy` now fails as where it is not installed
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == blocked else real_find_spec(name, *a))
+    assert main(command) == 1
+    assert capsys.readouterr().err == (f"error: capacity {command[0]} needs {blocked}, which is not installed: "
+                                       f"pip install 'capacity[{extra}]'\n")
