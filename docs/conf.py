@@ -1,9 +1,10 @@
 """Sphinx configuration of capacity's documentation: ``make docs`` builds it into docs/_build/html.
 
-Offline: no intersphinx, no remote images or fonts; the walkthroughs are rendered from their stored
-outputs (myst-nb, never executed). Nitpicky: every reference to capacity's own objects must
-resolve; names of other libraries (pandas, numpy, the standard library) cannot be resolved without
-their inventories, which would need the network, and are left as plain text.
+Offline: no intersphinx, no remote images or fonts (MathJax, which typesets the walkthroughs' few
+formulas in the browser, is the one script a page loads from a network); the walkthroughs are rendered
+from their stored outputs (myst-nb, never executed; their charts are stored PNGs). Nitpicky: every reference to capacity's own objects must
+resolve; names of other libraries (pandas, numpy, the standard library) are plain text, as their
+inventories would need the network.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ templates_path = ["_templates"]
 # -- MyST and the notebooks ----------------------------------------------------------------------
 nb_execution_mode = "off"  # the walkthroughs' stored outputs, as nbval checks them
 nb_merge_streams = True
-# The charts are stored as PNG (kaleido): they need no script in the page.
 myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
 # The walkthroughs write their formulas as $$ ... $$; the pages write money as $2.8M: a $ next to a space or
 # a digit never opens or closes inline math.
@@ -60,14 +60,10 @@ numpydoc_validation_checks: set[str] = set()
 numpydoc_class_members_toctree = False
 
 # -- warnings ---------------------------------------------------------------------------------------
+# Every cross-reference must resolve. Types are not cross-referenced (autodoc_typehints and numpydoc's
+# xref are off), so other libraries' names, which have no inventory offline, never need one.
 nitpicky = True
-# Other libraries' and the standard library's objects have no inventory offline.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(pandas|pd|numpy|np|pyarrow|pa|pydantic|plotly|go|ipywidgets|openpyxl|nbformat|pathlib|os|datetime"
-               r"|collections|typing|argparse|subprocess|enum|dataclasses|decimal|re|io)(\..*)?"),
-    (r"py:class", r"(str|int|float|bool|bytes|dict|list|tuple|set|frozenset|object|type|callable|Callable|Path"
-                  r"|PathLike|Iterable|Iterator|Mapping|Sequence|Any|None|DataFrame|Series|ndarray|array-like)"),
-    (r"py:(exc|class)", r"(ValueError|OSError|KeyError|TypeError|RuntimeError|Exception|BaseException)"),
     # capacity/inputs/book.py is being rewritten into a package of its own (capacity/inputs/book/); its
     # docstrings name these two unqualified. The rewrite resolves them; until then they are not broken links
     # anyone could follow, only names.
