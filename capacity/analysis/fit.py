@@ -24,7 +24,7 @@ The optimum is exact over the menu, not greedy:
   With a budget, automations and trade-offs are chosen together, by the same programme.
 * Every other trade-off (thresholds that move customers between segments, coverage, the time
   split, anything not linear) is enumerated: each combination of them is applied with
-  :meth:`Scenario.with_changes` and planned, and the programme above is solved on top of it.
+  :meth:`~capacity.inputs.scenario.Scenario.with_changes` and planned, and the programme above is solved on top of it.
 * The chosen package is evaluated by :func:`capacity.analysis.options.variant_plan` (with_changes and
   plan): every number reported comes from that plan. A package the plan finds over the cap
   (rounding at a whole CSM) is cut off and the search repeated; so are the packages already

@@ -1,6 +1,6 @@
 """Options side by side: the plan, each named option applied alone, each automation, and other scenario files.
 
-An option is a named set of changes in the key paths of :meth:`Scenario.with_changes`
+An option is a named set of changes in the key paths of :meth:`~capacity.inputs.scenario.Scenario.with_changes`
 (``options:`` in the scenario file); an automation a touchpoint lists (hire or automate,
 :mod:`capacity.model.automation`) is one too, its change adopting it. :func:`compare` sizes the
 baseline, every option and every automation with :func:`variant_plan`, the one evaluator of a
@@ -168,7 +168,7 @@ def compare(context: Context | Any, extra_scenarios: Iterable[Any] = ()) -> Comp
     Returns
     -------
     Comparison
-        ``variants[0]`` is the baseline (named :data:`BASELINE`), then the options in file order, then
+        ``variants[0]`` is the baseline (named :data:`~capacity.analysis.options.BASELINE`), then the options in file order, then
         the automations not yet adopted in scenario order (:func:`capacity.model.automation.menu`), then
         the extra scenarios, named by their file (else their ``name``).
     """

@@ -62,7 +62,7 @@ THRESHOLD_GAP = 1.0
 
 @dataclass(frozen=True)
 class Levers:
-    """Every slider's value: one per knob of :attr:`Workbench.knobs`, in that order.
+    """Every slider's value: one per knob of a :class:`Workbench`'s ``knobs``, in that order.
 
     Attributes
     ----------
@@ -109,7 +109,8 @@ class Levers:
         return tuple(mins)
 
     def changes(self) -> dict:
-        """What :meth:`Scenario.with_changes` takes for the sliders moved off the scenario's values."""
+        """What :meth:`~capacity.inputs.scenario.Scenario.with_changes` takes for the sliders moved off the
+        scenario's values."""
         out: dict = {}
         for knob, value in zip(self.knobs, self.values):
             if value != knob.value:
@@ -293,7 +294,8 @@ class Workbench:
     # -- the plan ----------------------------------------------------------------------
 
     def scenario_for(self, levers: Levers) -> Scenario:
-        """The scenario with the levers applied (:meth:`Scenario.with_changes`; the scenario itself if none moved)."""
+        """The scenario with the levers applied (:meth:`~capacity.inputs.scenario.Scenario.with_changes`; the
+        scenario itself if none moved)."""
         return self.scenario.with_changes(levers.changes())
 
     def recompute(self, levers: Levers) -> Plan:
@@ -317,7 +319,7 @@ class Workbench:
     def curve(self, knob: Knob, levers: Levers, values=None) -> Curve:
         """Headcount, cost and portfolio sizes across ``values`` of ``knob``, the other levers held.
 
-        One call of the sizing core over every value (:meth:`Knob.apply`); equals
+        One call of the sizing core over every value (:meth:`~capacity.model.knobs.Knob.apply`); equals
         :meth:`recompute` at each value (tests check it). ``values`` defaults to the slider's
         values (for a threshold, those between its neighbours).
 
@@ -429,27 +431,23 @@ def option_label(knob: Knob, value: float, currency: str) -> str:
 
 # -- paths ----------------------------------------------------------------------------
 
-_REPO = Path(__file__).resolve().parents[2]
-
 
 def resolve_path(path: str | os.PathLike[str], kind: str = "scenario") -> Path:
-    """Find a file named relative to wherever the notebook runs.
+    """The file ``path`` names, absolute: as given, or relative to the current folder.
 
-    Tried in order: as given (absolute, or relative to the current folder: JupyterLab
-    runs a notebook in its own folder), relative to the repository's ``notebooks/``
-    folder (papermill run from elsewhere), relative to the repository root.
+    JupyterLab and Voila run a notebook in its own folder; papermill in the folder it is started
+    from (or its ``--cwd``). Nothing is looked up anywhere else: a name that could mean two files
+    is never guessed at.
 
     Raises
     ------
     ScenarioError
-        When none exists, naming the places looked in.
+        When there is no such file, naming where it was looked for.
     """
     given = Path(path).expanduser()
-    candidates = [given] if given.is_absolute() else [Path.cwd() / given, _REPO / "notebooks" / given, _REPO / given]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
-    looked = ", ".join(str(c) for c in candidates)
-    raise ScenarioError(f"{kind} file not found (looked in: {looked})", file=str(path))
+    candidate = given if given.is_absolute() else Path.cwd() / given
+    if candidate.is_file():
+        return candidate.resolve()
+    raise ScenarioError(f"{kind} file not found (looked in: {candidate})", file=str(path))
 
 

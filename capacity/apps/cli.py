@@ -1,7 +1,10 @@
-"""Command line: ``python -m capacity COMMAND ...``.
+"""Command line: ``capacity COMMAND ...`` (the console script), also ``python -m capacity COMMAND ...``.
 
 The only place where an exception becomes an exit code: bad input prints one
 ``error: FILE: WHERE: WHAT`` line on stderr and exits 2, never a traceback.
+
+Every command that reads a scenario takes ``--example`` for the sample shipped with the package
+(:mod:`capacity.sample`); ``report`` and ``app`` use it when given no scenario at all.
 """
 
 from __future__ import annotations
@@ -10,11 +13,23 @@ import argparse
 import sys
 from pathlib import Path
 
+from capacity import sample
 from capacity.views.content import PARAMETERS as REPORT_PARAMETERS
-from capacity.exceptions import CapacityError
-from capacity.files import write_text
+from capacity.exceptions import CapacityError, OutputError
+from capacity.files import write_bytes, write_text
 
 EXIT_BAD_INPUT = 2
+#: A part of capacity whose optional dependencies are not installed.
+EXIT_MISSING_DEPENDENCY = 1
+
+#: The extra of pyproject.toml that installs an optional dependency: `pip install 'capacity[EXTRA]'`.
+EXTRA_OF = {
+    "scipy": "optimize",
+    "sqlalchemy": "db", "psycopg": "db",
+    "papermill": "report", "nbconvert": "report", "nbformat": "report", "jupyter_client": "report",
+    "ipykernel": "report", "plotly": "report",
+    "ipywidgets": "app", "anywidget": "app", "voila": "app",
+}
 
 DESCRIPTION = """\
 How many CSMs do we need, what will they cost, and why?
@@ -45,24 +60,32 @@ automation: {name, share, cost_per_year or cost_per_account_per_year, adopted}: 
 taking that share of its minutes (of its occurrences for inbound); compare and fit weigh it.
 An uncertainty block (draws, seed, new_customers_per_month and
 touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
-{low, high}, per segment overrides under segments) is read by fiscal --simulate. See README.md.
+{low, high}, per segment overrides under segments) is read by fiscal --simulate. See the
+documentation's scenario file reference (docs/scenario.md).
+
+the sample: --example runs a command on the sample company shipped with capacity (report
+and app use it when given no scenario); `capacity sample --out DIR` copies its files to edit.
 
 exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
 examples:
-  python -m capacity plan data/scenario.yaml
-  python -m capacity plan data/scenario.yaml --book my-accounts.csv --json
-  python -m capacity plan data/scenario.yaml --set 'segments[SMB].coverage=digital'
-  python -m capacity report data/scenario.yaml --out reports -p current_headcount 15
-  python -m capacity fiscal data/scenario.yaml
-  python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
-  python -m capacity fiscal data/scenario.yaml --simulate 10000 --seed 7 --json
-  python -m capacity synth --accounts 1000000 --out /tmp/book.csv
-  python -m capacity excel data/scenario.yaml --out model.xlsx
-  python -m capacity team data/scenario.yaml
-  python -m capacity rebalance data/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
-  python -m capacity calibrate data/scenario.yaml --activities data/activities.csv --out as-practised.yaml
-  python -m capacity compare data/scenario.yaml
-  python -m capacity fit data/scenario.yaml --headcount 15
+  capacity plan --example
+  capacity report                                   # the sample's budget report, into reports/
+  capacity app                                      # the sample's what-if, served on 127.0.0.1:8866
+  capacity sample --out my-plan                     # copy the sample to edit it
+  capacity plan my-plan/scenario.yaml
+  capacity plan my-plan/scenario.yaml --book my-accounts.csv --json
+  capacity plan my-plan/scenario.yaml --set 'segments[SMB].coverage=digital'
+  capacity report my-plan/scenario.yaml --out reports -p current_headcount 15
+  capacity fiscal my-plan/scenario.yaml
+  capacity fiscal my-plan/scenario.yaml --csv fy2027-months.csv
+  capacity fiscal my-plan/scenario.yaml --simulate 10000 --seed 7 --json
+  capacity synth --accounts 1000000 --out /tmp/book.csv
+  capacity excel my-plan/scenario.yaml --out model.xlsx
+  capacity team my-plan/scenario.yaml
+  capacity rebalance my-plan/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
+  capacity calibrate my-plan/scenario.yaml --activities my-plan/activities.csv --out as-practised.yaml
+  capacity compare my-plan/scenario.yaml
+  capacity fit my-plan/scenario.yaml --headcount 15
 """
 
 
@@ -77,9 +100,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "capacity") -> argparse.ArgumentParser:
+    """The command line's parser; ``prog`` is how its messages name the program."""
     parser = _Parser(
-        prog="python -m capacity",
+        prog=prog,
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -95,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         "segment must keep from churning or add (CS cost / gross_margin) beside its churn, and with "
         "retention_by_coverage the ARR kept per CS dollar. --json carries these under \"payback\".",
     )
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(p, "scenario YAML file")
     p.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
     _database_book_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -115,10 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         "all of them are complete, so a failed run leaves the previous report as it was.",
         epilog="parameters (-p NAME VALUE, values read as YAML scalars):\n"
         + "\n".join(f"  {name:<18} {text}" for name, text in REPORT_PARAMETERS.items())
-        + "\n\nexample:\n  python -m capacity report data/scenario.yaml -p current_headcount 15 -p fiscal_year 2027",
+        + "\n\nexamples:\n  capacity report                     # the sample's report\n"
+        "  capacity report my-scenario.yaml -p current_headcount 15 -p fiscal_year 2027",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(r, "scenario YAML file (default: the sample shipped with capacity)", sample_by_default=True)
     r.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
     _database_book_arguments(r)
     r.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
@@ -135,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         "customers, ARR, demand, CSMs, ramped capacity, utilization, requisitions, starts, leavers, managers "
         "and cost; the months summed over segments; the year's summary and warnings.",
     )
-    f.add_argument("scenario", type=Path, help="scenario YAML file with a fiscal_year block")
+    _scenario_argument(f, "scenario YAML file with a fiscal_year block")
     f.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
     _database_book_arguments(f)
     output = f.add_mutually_exclusive_group()
@@ -167,7 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Summary, and defined names (TotalHeadcount, TotalCostPerYear, CostPctARR, ...) to link to. What "
         "the formulas cannot express for the scenario is said on Summary and in one line on stderr.",
     )
-    x.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(x, "scenario YAML file")
     x.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     x.add_argument("--out", type=Path, required=True, help="the .xlsx file to write (atomically)")
     x.set_defaults(run=_run_excel)
@@ -175,7 +200,73 @@ def build_parser() -> argparse.ArgumentParser:
     _add_calibrate(commands)
     _add_synth_activities(commands)
     _add_options_commands(commands)
+    _add_sample_and_app(commands)
     return parser
+
+
+def _scenario_argument(command: argparse.ArgumentParser, text: str, *, sample_by_default: bool = False) -> None:
+    """SCENARIO, or ``--example`` for the sample shipped with the package (see :func:`_resolve_scenario`)."""
+    command.add_argument("scenario", type=Path, nargs="?", default=None, help=text)
+    command.add_argument("--example", action="store_true",
+                         help="run on the sample company shipped with capacity"
+                         + (" (the default)" if sample_by_default else " (its scenario, book and activity log)"))
+    command.set_defaults(command_parser=command, sample_by_default=sample_by_default)
+
+
+def _resolve_scenario(args: argparse.Namespace) -> None:
+    """Put the scenario a command runs on in ``args.scenario``: the file given, else the sample if asked for.
+
+    A usage error (both, or neither where the sample is not the default) is one line and exit 2.
+    """
+    command = getattr(args, "command_parser", None)
+    if command is None:  # a command without a scenario (synth, sample), or app, which has its own default
+        return
+    if args.example and args.scenario is not None:
+        if args.command == "compare":  # `compare --example other.yaml`: other files beside the sample
+            args.more = [args.scenario, *args.more]
+        else:
+            command.error(f"give a scenario file or --example, not both (got {args.scenario})")
+    if args.scenario is None or args.example:
+        if not (args.example or args.sample_by_default):
+            command.error("give a scenario file, or --example for the sample shipped with capacity")
+        args.scenario = sample.SCENARIO
+
+
+# -- the sample and the app ----------------------------------------------------------------
+
+
+def _add_sample_and_app(commands) -> None:
+    from capacity.apps import app
+
+    s = commands.add_parser(
+        "sample",
+        help="copy the sample company's files (scenario, book, activity log) into a folder, to edit",
+        description="Copy the sample shipped with capacity into OUT: scenario.yaml (its book: book.csv, beside it), "
+        "scenario-healthcare-pool.yaml, book.csv, activities.csv and README.md (how they were made). A file that is "
+        "already there is never overwritten: the command stops before copying anything.",
+    )
+    s.add_argument("--out", type=Path, required=True, help="the folder to copy into (created if missing)")
+    s.set_defaults(run=_run_sample)
+
+    a = commands.add_parser("app", help="serve the what-if workbook as a web app (Voila) and print its URL",
+                            description=app.DESCRIPTION + " Without a scenario: the sample shipped with capacity. "
+                            "Ctrl-C stops it.")
+    app.add_arguments(a)
+    a.set_defaults(run=app.serve)
+
+
+def _run_sample(args: argparse.Namespace) -> None:
+    targets = [(source, args.out / source.name) for source in sample.FILES]
+    if args.out.exists() and not args.out.is_dir():
+        raise OutputError("exists and is not a folder", file=args.out, where="--out")
+    for _, target in targets:
+        if target.exists():
+            raise OutputError("already exists; the sample never overwrites a file (choose another --out)", file=target)
+    for source, target in targets:
+        write_bytes(target, source.read_bytes())
+    print(f"wrote the sample to {_shown(args.out)}: " + ", ".join(target.name for _, target in targets),
+          file=sys.stderr)
+    print(_shown(args.out / sample.SCENARIO.name))
 
 
 def _book_argument(value: str) -> str | Path:
@@ -224,7 +315,7 @@ def _add_team_commands(commands) -> None:
         "against the fiscal year's target utilization (or 85%); accounts with no owner; owners of accounts in a "
         "digital segment. A pooled segment is one team.",
     )
-    t.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(t, "scenario YAML file")
     t.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
     t.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     t.set_defaults(run=_run_team)
@@ -236,7 +327,7 @@ def _add_team_commands(commands) -> None:
         "(defaults 0 and the target), moving the fewest accounts, ARR or hours; accounts move only between CSMs "
         "who serve their segment (and vertical pool). Prints the moves and each CSM before and after.",
     )
-    b.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(b, "scenario YAML file")
     b.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
     b.add_argument("--min-utilization", type=float, default=0.0, metavar="X", help="lowest utilization (default 0)")
     b.add_argument("--max-utilization", type=float, default=None, metavar="Y",
@@ -300,7 +391,8 @@ def _add_set_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_changes(pairs: list[str]) -> dict:
-    """``PATH=VALUE`` texts to a changes mapping for :meth:`Scenario.with_changes` (values read as YAML scalars).
+    """``PATH=VALUE`` texts to a changes mapping for :meth:`~capacity.inputs.scenario.Scenario.with_changes`
+    (values read as YAML scalars).
 
     Raises
     ------
@@ -424,12 +516,13 @@ def _add_calibrate(commands) -> None:
         "of the planned ones (the plan as practised).",
         epilog="the scenario may map the log's headers (activity_columns: {minutes: Duration (min)}) and its "
         "activity types (activity_types: {QBR: Business review}); types otherwise match touchpoint names "
-        "ignoring case and spaces.\n\nexample:\n  python -m capacity calibrate data/scenario.yaml "
-        "--activities data/activities.csv --out calibrated.yaml",
+        "ignoring case and spaces.\n\nexamples:\n  capacity calibrate --example          # the sample and its log\n"
+        "  capacity calibrate my-scenario.yaml --activities my-log.csv --out calibrated.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    c.add_argument("scenario", type=Path, help="scenario YAML file")
-    c.add_argument("--activities", type=Path, required=True, metavar="LOG", help="activity log (CSV or .xlsx)")
+    _scenario_argument(c, "scenario YAML file")
+    c.add_argument("--activities", type=Path, metavar="LOG",
+                   help="activity log (CSV or .xlsx); required but with --example, whose default is the sample's log")
     c.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     c.add_argument("--from", dest="start", metavar="DATE", help="first day counted, YYYY-MM-DD or YYYY-MM "
                    "(default: the first day of the log's first month)")
@@ -445,9 +538,14 @@ def _run_calibrate(args: argparse.Namespace) -> None:
     from capacity.analysis.calibrate import calibrate, write_calibrated
     from capacity.inputs.scenario import load_scenario
 
+    activities = args.activities
+    if activities is None:
+        if not args.example:
+            args.command_parser.error("the following argument is required: --activities")
+        activities = sample.ACTIVITIES
     scenario = load_scenario(args.scenario)
     book = load_book(args.book) if args.book is not None else None
-    result = calibrate(scenario, args.activities, book, start=args.start, end=args.end)
+    result = calibrate(scenario, activities, book, start=args.start, end=args.end)
     if args.out is not None:
         write_calibrated(args.scenario, result, args.out, book=args.book)
         print(f"wrote the calibrated scenario to {args.out}", file=sys.stderr)
@@ -462,9 +560,9 @@ def _add_synth_activities(commands) -> None:
         help="write a seeded synthetic activity log of a scenario's book",
         description="Write a reproducible activity log (Account ID, Activity Type, Date, Duration (min), Owner) of "
         "the scenario's book, as the sample company practises its touchpoints (capacity.analysis.activity_synth). The "
-        "default data's log: python -m capacity synth-activities data/scenario.yaml --out data/activities.csv",
+        "sample's log: capacity synth-activities --example --out activities.csv",
     )
-    a.add_argument("scenario", type=Path, help="scenario YAML file with a book")
+    _scenario_argument(a, "scenario YAML file with a book")
     a.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     a.add_argument("--start", default="2026-02", help="first month, YYYY-MM (default 2026-02)")
     a.add_argument("--months", type=int, default=12, help="months the log covers (default 12)")
@@ -507,7 +605,7 @@ def _add_options_commands(commands) -> None:
         "the CSM hours it takes over, the CSMs and cost it saves net of tooling, and what it is worth (the "
         "break-even tooling price: the FTE it takes over at a CSM's loaded cost).",
     )
-    c.add_argument("scenario", type=Path, help="scenario YAML file (its options: list)")
+    _scenario_argument(c, "scenario YAML file (its options: list)")
     c.add_argument("more", type=Path, nargs="*", metavar="MORE.yaml", help="other scenario files to set beside it")
     c.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx) for every scenario, instead of their own")
     c.add_argument("--json", action="store_true", help='print {"options": [{"name", "changes", ...plan keys}]}')
@@ -522,7 +620,7 @@ def _add_options_commands(commands) -> None:
         "trade-offs, then lower cost. Prints what to change, CSMs and cost after, the hours given up per segment, "
         "the accounts that move to lower-touch coverage, and the next two best packages.",
     )
-    f.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(f, "scenario YAML file")
     cap = f.add_mutually_exclusive_group(required=True)
     cap.add_argument("--headcount", type=int, metavar="N", help="total CSMs at most")
     cap.add_argument("--budget", metavar="AMOUNT",
@@ -567,18 +665,27 @@ def _run_fit(args: argparse.Namespace) -> None:
         print(note, file=sys.stderr if args.json else sys.stdout, end="")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "capacity") -> int:
+    """Run the command line; returns the exit code (``prog``: how messages name the program)."""
+    args = build_parser(prog).parse_args(argv)
+    _resolve_scenario(args)
     try:
-        args.run(args)
+        code = args.run(args)
     except CapacityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in EXTRA_OF:
+            raise
+        extra = "app" if args.command == "app" else EXTRA_OF[missing]
+        print(f"error: capacity {args.command} needs {missing}, which is not installed: "
+              f"pip install 'capacity[{extra}]'", file=sys.stderr)
+        return EXIT_MISSING_DEPENDENCY
     except BrokenPipeError:  # `... | head` closed the pipe: not an error
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return code or 0

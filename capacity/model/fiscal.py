@@ -282,7 +282,7 @@ def fiscal_plan(scenario: Context | Scenario | dict | str | Path, book: Book | s
     ----------
     scenario : Context, Scenario, dict or path
         A loaded context, or a scenario with a ``fiscal_year`` block (see README, "Fiscal-year plan").
-        A context's fiscal plan is computed once and kept on it (:meth:`Context.cached`).
+        A context's fiscal plan is computed once and kept on it (:meth:`~capacity.inputs.context.Context.cached`).
     book : Book or path, optional
         The accounts, as for :func:`capacity.model.plan`.
 

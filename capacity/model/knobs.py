@@ -85,7 +85,7 @@ class Knob:
         return self.path
 
     def changes(self, value: float) -> dict[str, Any]:
-        """The changes that set this knob to ``value`` (for :meth:`Scenario.with_changes`)."""
+        """The changes that set this knob to ``value`` (for :meth:`~capacity.inputs.scenario.Scenario.with_changes`)."""
         return KINDS[self.kind].changes(self, float(value))
 
     def moved(self, fraction: float) -> float:

@@ -51,7 +51,7 @@ class TouchpointLoad:
 class PoolPlan:
     """One vertical pool of a segment sized with ``pool_by: vertical``.
 
-    ``vertical`` names the pool: a vertical, or :data:`MIXED_POOL` for the verticals
+    ``vertical`` names the pool: a vertical, or :data:`~capacity.model.sizing.MIXED_POOL` for the verticals
     that share one mixed pool (listed in ``verticals``). ``fte`` carries the pool's share
     of the segment's program hours (its share of customers), so pool FTEs add up to the
     segment's FTE and the split costs only the rounding up of each pool.
@@ -250,7 +250,7 @@ def plan(scenario: Context | Scenario | dict | str | Path, book: Book | str | Pa
     ----------
     scenario : Context, Scenario, dict or path
         A loaded context (:func:`capacity.inputs.context.load_context`), or a scenario to load one from.
-        A context's plan is computed once and kept on it (:meth:`Context.cached`).
+        A context's plan is computed once and kept on it (:meth:`~capacity.inputs.context.Context.cached`).
     book : Book or path, optional
         The accounts; without it, the scenario's ``book`` file is read if it names one,
         else each segment's ``customers`` and ``arr`` are used (see :mod:`capacity.inputs.context`).

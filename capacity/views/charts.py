@@ -4,7 +4,7 @@ Each builder takes :class:`~capacity.views.content.ReportContent` and returns a 
 plotly traces and layout as plain JSON-able dicts, so nothing here imports plotly. Every
 number a chart draws comes from the plan, the fiscal plan or the sensitivity, through the
 content (:func:`~capacity.views.content.fte_by_kind`, :func:`~capacity.views.content.fiscal_month_series`:
-the cost so far in the year is :meth:`FiscalPlan.cumulative_cost`); a chart computes only
+the cost so far in the year is :meth:`~capacity.model.fiscal.FiscalPlan.cumulative_cost`); a chart computes only
 positions (a bar's offset from its base) and the axis range that fits them.
 
 :data:`PALETTE` is the project's one set of colours; the what-if workbook uses it too.

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import pandas as pd
 
 from capacity import formatting as fmt
+from capacity import sample
 from capacity.exceptions import ReportError
 
 if TYPE_CHECKING:  # only the names: the results are handed in
@@ -446,7 +447,8 @@ _FISCAL_MONTH_COLUMNS = (("month", "Month", "text"), ("customers", "Customers", 
 
 
 def fiscal_months_table(fiscal: "FiscalPlan", segment: str | None = None, *, detail: bool = False) -> Table:
-    """The year month by month (all segments, or one), then a "Year" row from :meth:`FiscalPlan.year_totals`.
+    """The year month by month (all segments, or one), then a "Year" row from
+    :meth:`~capacity.model.fiscal.FiscalPlan.year_totals`.
 
     ``detail`` adds the new customers of each month and whether the month holds the target
     utilization (in every segment, for the totals).
@@ -1759,7 +1761,8 @@ def save(content: ReportContent, path: str | Path) -> Path:
 def load(scenario: "str | Path | Scenario | dict | Context | None" = None, book: str | Path | None = None, *,
          content_path: str | Path | None = None, **parameters: Any) -> ReportContent:
     """The report's content: read from ``content_path`` when given (built by the process that ran
-    the report), else built from ``scenario`` and ``book`` with ``parameters`` (see :func:`build`).
+    the report), else built from ``scenario`` (by default the sample shipped with the package,
+    :data:`capacity.sample.SCENARIO`) and ``book`` with ``parameters`` (see :func:`build`).
 
     The file at ``content_path`` lives as long as the report run: an executed notebook opened
     again later names a file that is gone, and builds its content from its inputs instead.
@@ -1770,7 +1773,7 @@ def load(scenario: "str | Path | Scenario | dict | Context | None" = None, book:
         When ``content_path`` exists but cannot be read as report content.
     """
     if content_path is None or not Path(content_path).exists():
-        return build(scenario, book, **parameters)
+        return build(sample.SCENARIO if scenario is None else scenario, book, **parameters)
     try:
         content = pickle.loads(Path(content_path).read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:

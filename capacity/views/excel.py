@@ -17,7 +17,7 @@ Workbook-level defined names (:data:`NAMES`) point at the main inputs and headli
 cells, so other models can link to ``TotalHeadcount`` or ``CostPctARR``.
 
 What the formulas cannot express (see :data:`LIMITATIONS`) is said in a visible note on
-Summary and returned in :attr:`ExcelModel.limitations`, never silently computed another
+Summary and returned in :class:`ExcelModel`'s ``limitations``, never silently computed another
 way. The book is data: customers and ARR per segment are values counted at the
 scenario's thresholds, so changing a threshold in Excel does not recount them.
 """

@@ -3,7 +3,7 @@
 :class:`Workbook` wires the sliders of a :class:`~capacity.analysis.whatif.Workbench` to a summary
 sentence, three plotly ``FigureWidget`` charts (updated in place, never replaced) and a table.
 Callbacks do no I/O and nothing that does not depend on the slider moved. Sliders are selection
-sliders over exact values (:meth:`Workbench.slider_values`): a float or log slider snaps its
+sliders over exact values (:meth:`~capacity.analysis.whatif.Workbench.slider_values`): a float or log slider snaps its
 starting value to its step grid in the browser and sends it back, which would quietly move a
 25,000 threshold to 25,119 the moment the workbook opens.
 """
@@ -19,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from capacity import sample
 from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
 from capacity.formatting import currency_symbol, money_short, percent
@@ -99,7 +100,7 @@ class Workbook(widgets.VBox):
     """The what-if workbook: sliders, a summary sentence, three charts and a table.
 
     Built by :func:`build_workbook`. Attributes a test (or a curious user) can reach:
-    ``bench`` (the :class:`Workbench`), ``levers`` and ``plan`` (current), ``sliders``
+    ``bench`` (the :class:`~capacity.analysis.whatif.Workbench`), ``levers`` and ``plan`` (current), ``sliders``
     (lever -> slider), ``segment_picker``, ``reset_button``, ``summary`` (HTML widget with
     class ``capacity-summary``), ``table``, ``note``, and the figures
     ``portfolio_figure``, ``cost_figure``, ``book_figure`` (plotly FigureWidgets whose
@@ -526,11 +527,14 @@ def build_workbook(scenario: Scenario | Context, book: Book | None = None) -> Wo
     return Workbook(Workbench(scenario, book))
 
 
-def open_workbook(scenario_path: str | os.PathLike[str], book_path: str | os.PathLike[str] | None = None) -> Workbook:
+def open_workbook(scenario_path: str | os.PathLike[str] | None = None,
+                  book_path: str | os.PathLike[str] | None = None) -> Workbook:
     """Read the scenario (and book) wherever the notebook runs, and build the workbook.
 
-    A relative path is looked up as :func:`resolve_path` says; ``book_path`` overrides
-    the scenario's ``book``.
+    A relative path is relative to the current folder (see
+    :func:`capacity.analysis.whatif.resolve_path`); without a scenario, the sample shipped with the
+    package (:data:`capacity.sample.SCENARIO`). ``book_path`` overrides the scenario's ``book``.
     """
-    context = load_context(resolve_path(scenario_path, "scenario"), resolve_path(book_path, "book") if book_path else None)
+    scenario = sample.SCENARIO if scenario_path is None else resolve_path(scenario_path, "scenario")
+    context = load_context(scenario, resolve_path(book_path, "book") if book_path else None)
     return build_workbook(context)

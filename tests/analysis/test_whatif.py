@@ -23,7 +23,7 @@ from capacity.views.widgets import build_workbook, open_workbook
 
 from tests.conftest import DEFAULT_BOOK, DEFAULT_SCENARIO, EXAMPLE, ROOT
 
-NOTEBOOK = ROOT / "notebooks" / "what-if.ipynb"
+from capacity.apps.app import NOTEBOOK  # the what-if notebook, shipped in the package
 
 
 @pytest.fixture(scope="module")
@@ -237,14 +237,15 @@ def test_summary_names_the_chosen_segment(bench):
 # -- paths ---------------------------------------------------------------------------------
 
 
-def test_resolve_path_from_the_notebook_folder_and_elsewhere(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert resolve_path("../data/scenario.yaml") == DEFAULT_SCENARIO.resolve()
-    assert resolve_path("data/book.csv", "book") == DEFAULT_BOOK.resolve()
-    monkeypatch.chdir(ROOT / "notebooks")
-    assert resolve_path("../data/scenario.yaml") == DEFAULT_SCENARIO.resolve()
-    with pytest.raises(ScenarioError, match="scenario file not found"):
-        resolve_path("../data/no-such.yaml")
+def test_resolve_path_is_relative_to_the_folder_the_notebook_runs_in(tmp_path, monkeypatch):
+    monkeypatch.chdir(DEFAULT_SCENARIO.parent)
+    assert resolve_path("scenario.yaml") == DEFAULT_SCENARIO.resolve()
+    assert resolve_path(DEFAULT_BOOK, "book") == DEFAULT_BOOK.resolve()
+    monkeypatch.chdir(tmp_path)  # nothing is looked for anywhere else (the repository, the sample)
+    with pytest.raises(ScenarioError, match=f"scenario file not found \\(looked in: {tmp_path / 'scenario.yaml'}\\)"):
+        resolve_path("scenario.yaml")
+    with pytest.raises(ScenarioError, match="book file not found"):
+        resolve_path("../no-such.csv", "book")
 
 
 # -- the widgets ---------------------------------------------------------------------------
@@ -358,10 +359,12 @@ def test_segment_picker_switches_sliders_and_summary(workbook):
     assert workbook.summary_text == summary_sentence(workbook.plan, "SMB")
 
 
-def test_open_workbook_resolves_paths_from_anywhere(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    workbook = open_workbook("../data/scenario.yaml", "../data/book.csv")
+def test_open_workbook_reads_relative_paths_and_defaults_to_the_sample(tmp_path, monkeypatch):
+    monkeypatch.chdir(DEFAULT_SCENARIO.parent.parent)
+    workbook = open_workbook(f"{DEFAULT_SCENARIO.parent.name}/scenario.yaml", f"{DEFAULT_SCENARIO.parent.name}/book.csv")
     assert workbook.plan.totals.customers == len(load_book(DEFAULT_BOOK))
+    monkeypatch.chdir(tmp_path)
+    assert open_workbook().plan.to_dict() == capacity.plan(DEFAULT_SCENARIO).to_dict()
 
 
 # -- the notebook ----------------------------------------------------------------------------
@@ -386,7 +389,7 @@ def test_notebook_runs_headless_with_papermill(tmp_path):
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     done = subprocess.run(
         [str(Path(sys.executable).parent / "papermill"), str(NOTEBOOK), str(out), "-k", "python3",
-         "-p", "book_path", "../data/book.csv", "--cwd", str(tmp_path)],
+         "-p", "book_path", str(DEFAULT_BOOK), "--cwd", str(tmp_path)],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]

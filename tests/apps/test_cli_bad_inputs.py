@@ -31,7 +31,7 @@ def _arguments(case: str) -> list[str]:
     if (folder / "args.txt").is_file():
         return shlex.split((folder / "args.txt").read_text())
     relative = folder.relative_to(ROOT)
-    scenario = relative / "scenario.yaml" if (folder / "scenario.yaml").is_file() else Path("data/scenario.yaml")
+    scenario = relative / "scenario.yaml" if (folder / "scenario.yaml").is_file() else Path("capacity/sample/scenario.yaml")
     args = ["plan", str(scenario)]
     books = sorted(p.name for p in folder.glob("book.*"))
     if books:

@@ -544,7 +544,7 @@ def test_a_dedicated_pool_costs_more_over_the_year_than_one_team():
     assert mixed.pools_frame().empty
 
 
-def test_readme_states_the_default_fiscal_summary():
+def test_the_docs_state_the_default_fiscal_summary():
     import capacity
     from capacity import formatting as fmt
 
@@ -553,7 +553,7 @@ def test_readme_states_the_default_fiscal_summary():
     year = capacity.fiscal_plan(DEFAULT_SCENARIO)
     s = year.summary
     frame = year.to_frame()
-    readme = " ".join((ROOT / "README.md").read_text().split())
+    readme = " ".join((ROOT / "docs" / "fiscal-year.md").read_text().split())
     expected = (
         f"{sum(s.starting_headcount.values())} CSMs today against a steady-state need of "
         f"{capacity.plan(DEFAULT_SCENARIO).totals.headcount} and an 85% target), the year hires {s.hires_total} CSMs "

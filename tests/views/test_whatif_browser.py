@@ -1,7 +1,8 @@
 """The what-if workbook as a person uses it: JupyterLab in Debian's chromium, driven by playwright.
 
 Starts JupyterLab from the venv on a free local port with a random token and fresh
-config, runtime and settings folders; opens a copy of notebooks/what-if.ipynb (so an
+config, runtime and settings folders; opens a copy of the package's what-if notebook
+(capacity/apps/notebooks/what-if.ipynb, whose default scenario is the packaged sample; so an
 autosave can never write outputs into the repository); runs all cells from the Run
 menu; moves a slider with the keyboard; and checks the summary sentence and the cost
 chart's data against what ``capacity.analysis.whatif`` computes for the slider's new value.
@@ -29,6 +30,7 @@ import pytest
 
 from capacity import load_book, load_scenario
 from capacity.analysis.whatif import Workbench, summary_sentence
+from capacity.apps.app import NOTEBOOK
 from capacity.views.widgets import lever_css_class
 
 from tests.browser import (ARTIFACTS, CHROMIUM_ARGS, free_port, keep_failure, move_slider, plot_data,
@@ -49,7 +51,7 @@ def jupyterlab(tmp_path):
     """A JupyterLab server serving a copy of the notebook; yields (base url, token, notebook path)."""
     root = tmp_path / "root"
     (root / "notebooks").mkdir(parents=True)
-    shutil.copy(ROOT / "notebooks" / "what-if.ipynb", root / "notebooks" / "what-if.ipynb")
+    shutil.copy(NOTEBOOK, root / "notebooks" / "what-if.ipynb")
     settings = tmp_path / "settings"
     # No autosave, no news prompt: nothing but the notebook on screen.
     for plugin, values in {
