@@ -71,6 +71,15 @@ def test_the_readmes_year_is_the_samples_year():
             f"{fmt.percent(result.totals.cost_pct_arr)} of ARR") in text
 
 
+def test_the_api_reference_lists_every_module_of_the_package():
+    import pkgutil
+
+    listed = set(re.findall(r"^   (capacity[\w.]*)$", _text(DOCS / "api" / "modules.rst"), re.M)) | {"capacity"}
+    modules = {m.name for m in pkgutil.walk_packages(capacity.__path__, prefix="capacity.")
+               if not m.name.split(".")[-1].startswith("_")} | {"capacity"}
+    assert sorted(modules - listed) == [] and sorted(listed - modules) == []
+
+
 def test_the_method_pages_worked_example_is_the_plans():
     result = capacity.plan(EXAMPLE)
     segment = result.segments[0]
