@@ -509,6 +509,12 @@ class BookCalendar:
         """One row per segment, one column per month [h]."""
         return pd.DataFrame(list(self.hours), index=pd.Index(self.segments, name="segment"), columns=list(self.months))
 
+    def against_average(self) -> pd.DataFrame:
+        """Each month's hours over the segment's average month (1.3 is 30% above it) [-]; 1 for a segment without hours."""
+        hours = self.to_frame()
+        average = pd.Series(self.hours_per_month, index=hours.index)
+        return hours.div(average.where(average > 0), axis=0).fillna(1.0)
+
     @property
     def total(self) -> np.ndarray:
         """Every segment's hours each month [h]."""

@@ -259,3 +259,31 @@ def test_with_neither_churn_nor_arrivals_the_fiscal_year_is_todays_calendar(rene
     dated = np.array(year.segment_frame("Core")["demand_fte"]) * customer_hours
     assert dated == pytest.approx(np.array(book_calendar(context).hours[0]), abs=1e-9)
     assert dated.sum() == pytest.approx(len(renewals) * 4)
+
+
+# -- the default data -----------------------------------------------------------------------------
+
+
+def test_the_default_data_dates_its_renewal_work_by_the_books_renewal_dates():
+    context = load_context(DATA / "scenario.yaml")
+    year = fiscal_plan(context)
+    calendar = year.to_dict()["calendar"]
+    steady = plan(context)
+    for seg in steady.segments:  # today's book: each segment's twelve months are the plan's year
+        book_hours = calendar["book"]["hours"][seg.name]
+        assert sum(book_hours) == pytest.approx(12 * (seg.customers * seg.hours_per_customer_per_month
+                                                      + seg.program_hours_per_month), rel=1e-12)
+    mid_market = np.array(calendar["book"]["hours"]["Mid-Market"])
+    assert mid_market.std() > 1.0  # the renewal calls follow the book's renewal dates
+    shifted = _shift_renewals(context, days=120)
+    assert np.abs(np.array(book_calendar(shifted).hours[1]) - mid_market).max() > 1.0
+    demand = year.totals_frame()["demand_fte"]
+    assert demand.std() > 0.2
+    assert calendar["peak_month"][ALL_SEGMENTS] is not None
+
+
+def _shift_renewals(context: Context, days: int) -> Context:
+    frame = context.book.accounts.copy()
+    frame["renewal_date"] = (pd.to_datetime(frame["renewal_date"]) + pd.Timedelta(days=days)).dt.strftime("%Y-%m-%d")
+    frame["vertical"] = frame["vertical"].astype(str)
+    return Context(context.scenario, Book.from_frame(frame[["account_id", "arr", "vertical", "renewal_date"]]))
