@@ -259,7 +259,31 @@ def render_team(result: "Team") -> str:
         lines.append(f"{d['csm']} owns {d['accounts']} account(s) of the digital segment {d['segment']} "
                      f"({fmt.money_short(d['arr'], cur)} ARR).")
     lines.append(f"Note: {s['programs']}.")
+    lines += _team_calendar_lines(result)
     return "\n".join(lines) + "\n"
+
+
+def _team_calendar_lines(result: "Team") -> list[str]:
+    """Renewals per quarter per CSM (accounts and ARR) and, with dated work, each one's busiest month."""
+    cal = result.calendar
+    if cal is None:
+        return []
+    cur = result.currency
+    lines = ["", "Renewals per quarter (accounts, ARR)" + (" and the busiest month (the calendar's hours against "
+                                                         "capacity)" if cal.dated else "") + ":"]
+    header = ["CSM", *cal.quarters, "No date"] + (["Busiest month", "h", "Util"] if cal.dated else [])
+    rows = []
+    for c in cal.csms:
+        row = [c.csm, *(f"{q.accounts:,} {fmt.money_short(q.arr, cur)}" for q in c.renewals), f"{c.accounts_without_date:,}"]
+        if cal.dated:
+            row += [c.busiest_month or "-", "-" if c.busiest_hours is None else f"{c.busiest_hours:.1f}",
+                    "-" if c.busiest_utilization is None else fmt.percent(c.busiest_utilization, 0)]
+        rows.append(row)
+    lines += aligned(header, rows, left=1)
+    if any(q.accounts for q in cal.unassigned):
+        lines.append("Accounts with no owner renewing: " + ", ".join(
+            f"{q.quarter} {q.accounts:,} ({fmt.money_short(q.arr, cur)})" for q in cal.unassigned) + ".")
+    return lines
 
 
 def render_rebalance(result: "Rebalance") -> str:
