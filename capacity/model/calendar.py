@@ -504,6 +504,9 @@ class BookCalendar:
     touchpoint_hours: tuple[tuple[float, ...], ...]
     undated_accounts: dict
     notes: tuple[str, ...] = ()
+    #: Each touchpoint's share of its year in each month [-]: its hours in the month over twelve of its months
+    #: (any twelve months add up to 1); for a touchpoint of no hours, where its work would fall.
+    shares: tuple[tuple[float, ...], ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment, one column per month [h]."""
@@ -570,8 +573,13 @@ def _placed(context, first_month: int, months: int) -> BookCalendar:
     customers = np.array([sp.customers for sp in steady.segments], dtype=float)
     cal = calendar_inputs(scenario, context.book, customers, first_month, months)
     hours = np.array(sized.loads.touchpoint[0], dtype=float)  # the plan's monthly hours (one-time: smoothed)
-    by_touchpoint = np.array([hours[t] * PLACEMENTS[name].today(cal, t) for t, name in enumerate(cal.placements)])
-    by_touchpoint = by_touchpoint.reshape(len(cal.placements), months)
+    units = np.array([PLACEMENTS[name].today(cal, t) for t, name in enumerate(cal.placements)])
+    units = units.reshape(len(cal.placements), months)
+    by_touchpoint = hours[:, None] * units
+    # A year's units: customers (or 1 for a program) in each of twelve months.
+    per_year = np.array([12.0 if name == "program" else 12.0 * customers[cal.segment_of[t]]
+                         for t, name in enumerate(cal.placements)])
+    shares = np.divide(units, per_year[:, None], out=np.full_like(units, 1.0 / 12), where=per_year[:, None] > 0)
     k = len(scenario.segments)
     by_segment = np.zeros((k, months))
     for t in range(len(cal.placements)):
@@ -585,4 +593,4 @@ def _placed(context, first_month: int, months: int) -> BookCalendar:
                         for t, (seg, tp) in enumerate((seg, tp) for seg in scenario.segments for tp in seg.touchpoints))
     return BookCalendar(scenario.name, labels, names, tuple(tuple(float(v) for v in row) for row in by_segment),
                         per_month, capacity, touchpoints, tuple(tuple(float(v) for v in row) for row in by_touchpoint),
-                        dict(cal.undated), cal.notes)
+                        dict(cal.undated), cal.notes, tuple(tuple(float(v) for v in row) for row in shares))

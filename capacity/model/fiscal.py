@@ -157,11 +157,15 @@ class FiscalSummary:
 
 #: The name of the whole team in the calendar's peaks.
 ALL_SEGMENTS = "All segments"
+#: A month is a peak when its dated work runs at least this share above the average month: smaller
+#: differences are renewal dates evening out over the book, not a month to plan for.
+PEAK_SHARE = 0.01
 
 
 @dataclass(frozen=True)
 class CalendarPeak:
-    """A month whose dated work runs above the average month, for one segment or :data:`ALL_SEGMENTS`.
+    """A month whose dated work runs above the average month (by :data:`PEAK_SHARE` or more), for one segment or
+    :data:`ALL_SEGMENTS`.
 
     The average month is the same work spread evenly over the year (what the plan would carry without
     the calendar); ``absorbed`` is whether the plan's team holds the target utilization that month (every
@@ -182,8 +186,8 @@ class FiscalCalendar:
     """The fiscal year's calendar: the average month beside each month's dated work, and the peaks.
 
     ``average_demand_fte`` has one list per segment (the months in order) [FTE]; ``peaks`` every month
-    above the average, segment by segment then the whole team, months in order; ``peak_month`` each
-    one's month furthest above its average (None when no month is). ``book`` is today's book with the
+    above the average (by :data:`PEAK_SHARE` or more), segment by segment then the whole team, months in
+    order; ``peak_month`` each one's month furthest above its average (None when no month is). ``book`` is today's book with the
     plan's hours placed (:func:`capacity.model.calendar.book_calendar`): every twelve months of it add up
     to the steady-state plan's year.
     """
@@ -528,10 +532,11 @@ def _fiscal_calendar(context: Context, size_for: str, labels, names, demand: np.
     series.append((ALL_SEGMENTS, total, average.sum(axis=0), utilization(total, capacity.sum(axis=0)), held.all(axis=0)))
     for name, dated, even, used_by_month, held_by_month in series:
         above = dated - even
-        worst[name] = labels[int(np.argmax(above))] if (above > _TOLERANCE).any() else None
+        peak = (above > _TOLERANCE) & (above >= PEAK_SHARE * even)
+        worst[name] = labels[int(np.argmax(np.where(peak, above, -np.inf)))] if peak.any() else None
         peaks += [CalendarPeak(name, labels[m], float(dated[m]), float(even[m]), float(above[m]),
                                float(used_by_month[m]), bool(held_by_month[m]))
-                  for m in np.flatnonzero(above > _TOLERANCE)]
+                  for m in np.flatnonzero(peak)]
     return FiscalCalendar(size_for, {name: [float(v) for v in average[s]] for s, name in enumerate(names)},
                           tuple(peaks), worst, book_calendar(context))
 

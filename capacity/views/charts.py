@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from capacity.views.content import ReportContent
 
 __all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options",
-           "fiscal_cost"]
+           "fiscal_cost", "calendar_heatmap"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
 #: high ends of a range, grid lines, and fills for comparison (``neutral``) and background bars (``wash``).
@@ -232,3 +232,22 @@ def options(content: "ReportContent") -> Chart:
     # Room on the right for the "19 CSMs, $2.8M a year" labels.
     return Chart("options", (trace,), layout(70 + 42 * len(variants), showlegend=False, xaxis={"title": {"text": "CSMs"}},
                                              margin={"l": 10, "r": 170, "t": 10, "b": 40}))
+
+
+def calendar_heatmap(content: "ReportContent") -> Chart:
+    """Today's book, segment by month: the plan's hours in the months they fall (the text), coloured by the
+    month against the segment's average month (white: an average month; red above, teal below)."""
+    book = content.calendar.book
+    ratio = book.against_average()
+    hours = [[round(float(v)) for v in row] for row in book.hours]
+    trace = {
+        "type": "heatmap", "x": list(book.months), "y": list(book.segments),
+        "z": [[round(float(v), 4) for v in row] for row in ratio.to_numpy()],
+        "text": [[f"{v:,}" for v in row] for row in hours], "texttemplate": "%{text}",
+        "zmid": 1.0, "colorscale": [[0.0, PALETTE["low"]], [0.5, "#ffffff"], [1.0, PALETTE["high"]]],
+        "colorbar": {"title": {"text": "x the average month"}, "tickformat": ".2f"},
+        "hovertemplate": "%{y}, %{x}: %{text} h (%{z:.2f} x the average month)<extra></extra>", "xgap": 2, "ygap": 2,
+    }
+    return Chart("calendar-heatmap", (trace,), layout(
+        80 + 46 * len(book.segments), margin={"t": 10}, xaxis={"type": "category", "showgrid": False},
+        yaxis={"showgrid": False}))
