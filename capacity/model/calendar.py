@@ -34,7 +34,7 @@ import datetime
 import functools
 import weakref
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,7 @@ from capacity.inputs.scenario import Scenario, Touchpoint, month_index, month_la
 
 __all__ = ["Placement", "PLACEMENTS", "placement_of", "has_calendar", "calendar_window", "touchpoint_months",
            "CalendarInputs", "calendar_inputs", "unit_hours", "dated_hours", "BookCalendar", "book_calendar",
-           "account_positions", "MONTH_NAMES"]
+           "account_positions", "BusiestMonth", "MONTH_NAMES"]
 
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -379,8 +379,15 @@ def calendar_inputs(scenario: Scenario, book: Book | None, customers, first_mont
     renewing = sorted({segment_of[t] for t in range(count) if placements[t] == "renewal"})
     account_segment = ratios = renewals = None
     if renewing and book is not None:
-        account_segment = segment_index(scenario, book, min_arr)
-        ratios = _account_ratios(scenario, book, account_segment, k)
+        mins = tuple(float(v) for v in (min_arr if min_arr is not None else [seg.min_arr for seg in segments]))
+        # Which account is in which segment, and its work, depend on the thresholds and the account-level keys
+        # only: kept per book, so that a what-if slider that moves neither does not redo them.
+        key = ("segments", mins, repr(scenario.workload_multipliers), tuple(repr(seg.serve_only) for seg in segments))
+        cache = _POSITIONS.setdefault(book, {})
+        if key not in cache:
+            found = segment_index(scenario, book, min_arr)
+            cache[key] = (found, _account_ratios(scenario, book, found, k))
+        account_segment, ratios = cache[key]
         renewals = renewal_dates(book)
     for t, tp in enumerate(touchpoints):
         s = int(segment_of[t])
@@ -484,6 +491,15 @@ def dated_hours(cal: CalendarInputs, hours, customers, new, churn) -> np.ndarray
 # -- today's book, placed ----------------------------------------------------------------------
 
 
+class BusiestMonth(NamedTuple):
+    """A busiest month: its label, hours [h], hours above the average month [h] and that as a share of it [-]."""
+
+    month: str
+    hours: float
+    above: float
+    share_above: float
+
+
 @dataclass(frozen=True)
 class BookCalendar:
     """Today's book: the steady-state plan's hours in the months they happen.
@@ -523,15 +539,16 @@ class BookCalendar:
         """Every segment's hours each month [h]."""
         return np.sum(np.array(self.hours, dtype=float).reshape(len(self.segments), len(self.months)), axis=0)
 
-    def peak(self, segment: str | None = None) -> tuple[str, float, float]:
-        """The busiest month of a segment (or of all): (month, its hours, hours above the average month) [h]."""
+    def peak(self, segment: str | None = None) -> "BusiestMonth":
+        """The busiest month of a segment (or of all segments): its hours and how far above the average month."""
         if segment is None:
             values, average = self.total, float(sum(self.hours_per_month))
         else:
             s = self.segments.index(segment)
             values, average = np.array(self.hours[s]), self.hours_per_month[s]
         m = int(np.argmax(values))
-        return self.months[m], float(values[m]), float(values[m] - average)
+        above = float(values[m] - average)
+        return BusiestMonth(self.months[m], float(values[m]), above, above / average if average > 0 else 0.0)
 
     def to_dict(self) -> dict:
         return {"months": list(self.months),
