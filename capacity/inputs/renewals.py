@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from capacity.exceptions import BookError
-from capacity.formulas.calendar import days_in_month, first_day
+from capacity.formulas.calendar import days_from_civil, days_in_month, first_day
 from capacity.inputs.book import Book
 
 __all__ = ["RenewalDates", "renewal_dates", "COLUMN"]
@@ -38,9 +38,10 @@ COLUMN = "renewal_date"
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
-_ISO = re.compile(rf"^(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_TIME}$")
-_YEAR_FIRST = re.compile(rf"^(?P<y>\d{{4}})[/.](?P<m>\d{{1,2}})[/.](?P<d>\d{{1,2}}){_TIME}$")
+_YEAR_FIRST = re.compile(rf"^(?P<y>\d{{4}})(?P<s>[-/.])(?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}$")
 _YEAR_LAST = re.compile(rf"^(?P<a>\d{{1,2}})[/.-](?P<b>\d{{1,2}})[/.-](?P<y>\d{{4}}){_TIME}$")
+_PLAIN_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PLAIN_YEAR_LAST = re.compile(r"^\d{1,2}(?P<sep>[/.-])\d{1,2}(?P=sep)\d{4}$")
 _SHORT_YEAR = re.compile(rf"^\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2}}{_TIME}$")
 
 
@@ -111,6 +112,8 @@ def _read(book: Book) -> RenewalDates:
     blank = np.asarray(blank, dtype=bool)
     if blank.all():
         return RenewalDates(np.zeros(rows, np.int64), np.zeros(rows, bool), True, "none")
+    if not _PLAIN_ISO.match(text[int(np.argmax(~blank))].as_py()):
+        return _read_forms(book, text, blank)  # a cast that fails costs half a second on a million rows
     kept = pc.if_else(pa.array(blank), pa.scalar(None, pa.string()), text)
     try:  # the plain case, strict: every filled cell an ISO calendar day
         days = pc.cast(pc.cast(kept, pa.date32()), pa.int32())
@@ -128,34 +131,60 @@ def _fail(book: Book, position: int, message: str) -> BookError:
 
 
 def _read_forms(book: Book, text, blank: np.ndarray) -> RenewalDates:
-    """Every filled cell in one of the accepted forms, the day-first or month-first reading settled by the column."""
-    values = text.to_numpy(zero_copy_only=False) if isinstance(text, pa.Array) else \
-        np.asarray(text.to_pylist(), dtype=object)
-    rows = len(values)
+    """Every filled cell in one of the accepted forms, the day-first or month-first reading settled by the column.
+
+    Each form is one regular expression over the column (Arrow's, on its buffers); the form of the first filled
+    cell is tried first, the other only on the cells it leaves.
+    """
+    rows = len(blank)
     year = np.zeros(rows, np.int64)
     month = np.zeros(rows, np.int64)
     day = np.zeros(rows, np.int64)
     first = np.zeros(rows, np.int64)  # the two places of a day-and-month-first date, before the column settles them
     second = np.zeros(rows, np.int64)
     slashed = np.zeros(rows, bool)
-    forms: set[str] = set()
-    for i in np.flatnonzero(~blank):
-        value = values[i]
-        match = _ISO.match(value) or _YEAR_FIRST.match(value)
-        if match:
-            year[i], month[i], day[i] = int(match["y"]), int(match["m"]), int(match["d"])
-            forms.add("ISO" if "-" in value[:8] else "year first")
-            continue
-        match = _YEAR_LAST.match(value)
-        if match:
-            year[i], first[i], second[i], slashed[i] = int(match["y"]), int(match["a"]), int(match["b"]), True
-            continue
-        if _SHORT_YEAR.match(value):
-            raise _fail(book, int(i), f"renewal_date {value!r} has a two-digit year; write the year in four digits, "
-                                      "best as YYYY-MM-DD, e.g. 2027-06-20")
-        raise _fail(book, int(i), f"renewal_date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2027-06-20 "
-                                  "(or leave it blank for an account without one)")
-    reading = "ISO" if forms == {"ISO"} else "year first" if forms else ""
+    dashed = np.zeros(rows, bool)  # year first with dashes: ISO
+    left = ~blank
+    values = _Values(text)
+
+    def read(pattern: re.Pattern, groups: tuple[str, ...], into: tuple[np.ndarray, ...]) -> np.ndarray:
+        at = np.flatnonzero(left)
+        found = pc.extract_regex(text if len(at) == rows else text.take(pa.array(at)), pattern.pattern)
+        matched = np.asarray(found.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        hit = at[matched]
+        for name, out in zip(groups, into):
+            field = pc.struct_field(found, name)
+            if name == "s":
+                out[hit] = np.asarray(pc.equal(field, "-").to_numpy(zero_copy_only=False), dtype=bool)[matched]
+            else:
+                out[hit] = pc.cast(pc.fill_null(field, "0"), pa.int64()).to_numpy(zero_copy_only=False)[matched]
+        left[hit] = False
+        return hit
+
+    forms = [(_YEAR_FIRST, ("y", "s", "m", "d"), (year, dashed, month, day)),
+             (_YEAR_LAST, ("a", "b", "y"), (first, second, year))]
+    sample = values[np.argmax(left)]
+    if not _YEAR_FIRST.match(sample):
+        forms.reverse()
+    plain = _PLAIN_YEAR_LAST.match(sample)
+    if plain and _split_year_last(text, left, plain["sep"], first, second, year):
+        slashed[left] = True  # every filled cell was day, month and year between one separator
+        left[:] = False
+    for pattern, groups, into in forms:
+        if left.any():
+            hit = read(pattern, groups, into)
+            if pattern is _YEAR_LAST:
+                slashed[hit] = True
+    if left.any():
+        i = int(np.argmax(left))
+        if _SHORT_YEAR.match(values[i]):
+            raise _fail(book, i, f"renewal_date {values[i]!r} has a two-digit year; write the year in four digits, "
+                                 "best as YYYY-MM-DD, e.g. 2027-06-20")
+        raise _fail(book, i, f"renewal_date {values[i]!r} is not a date; write it as YYYY-MM-DD, e.g. 2027-06-20 "
+                             "(or leave it blank for an account without one)")
+    year_first = ~blank & ~slashed
+    forms_seen = {"ISO" if d else "year first" for d in set(dashed[year_first].tolist())}
+    reading = "ISO" if forms_seen == {"ISO"} else "year first" if forms_seen else ""
     if slashed.any():
         day_first = np.flatnonzero(slashed & (first > 12) & (first <= 31))
         month_first = np.flatnonzero(slashed & (second > 12) & (second <= 31))
@@ -193,5 +222,34 @@ def _read_forms(book: Book, text, blank: np.ndarray) -> RenewalDates:
         i = int(np.argmax(bad_day))
         raise _fail(book, i, f"renewal_date {values[i]!r} is not a calendar day "
                              f"({year[i]}-{month[i]:02d} has {int(days_in_month(index[i]))} days)")
-    days = np.where(filled, np.asarray(first_day(index)) + day - 1, 0).astype(np.int64)
+    days = np.where(filled, np.asarray(days_from_civil(year, month, np.where(filled, day, 1))), 0).astype(np.int64)
     return RenewalDates(days, filled, True, reading)
+
+
+def _split_year_last(text, filled: np.ndarray, separator: str, first: np.ndarray, second: np.ndarray,
+                     year: np.ndarray) -> bool:
+    """The plain day-and-month-first column (``6/20/2027`` in every filled cell) split on its separator, faster
+    than a pattern: False, with nothing written, when a cell is anything else (the patterns then read it)."""
+    at = np.flatnonzero(filled)
+    parts = pc.split_pattern(text.take(pa.array(at)) if len(at) < len(filled) else text, separator)
+    lengths = pc.list_value_length(parts).to_numpy(zero_copy_only=False)
+    if not (lengths == 3).all():
+        return False
+    try:
+        numbers = pc.cast(pc.list_flatten(parts), pa.int64()).to_numpy(zero_copy_only=False).reshape(-1, 3)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    if (numbers < 0).any() or (numbers[:, 2] < 1000).any():  # signs, or a year not written in four digits
+        return False
+    first[at], second[at], year[at] = numbers[:, 0], numbers[:, 1], numbers[:, 2]
+    return True
+
+
+class _Values:
+    """The column's cells by position, read one at a time (only to word an error)."""
+
+    def __init__(self, text):
+        self._text = text
+
+    def __getitem__(self, i) -> str:
+        return self._text[int(i)].as_py()

@@ -301,20 +301,29 @@ def account_positions(book: Book, offset_days: int, first_month: int, months: in
     cache = _POSITIONS.setdefault(book, {})
     key = (int(offset_days), int(first_month), int(months))
     if key not in cache:
-        renewals = renewal_dates(book)
-        positions = dates.occurrence_positions(renewals.day, offset_days, first_month, months)
-        positions[~renewals.dated] = -1
+        if "month and day" not in cache:  # a renewal's month and day of the month decide where it falls
+            renewals = renewal_dates(book)
+            month = np.asarray(dates.month_of(renewals.day))
+            day = np.asarray(renewals.day) - np.asarray(dates.first_day(month)) + 1
+            cache["month and day"] = (np.where(renewals.dated, month % 12, 12), np.where(renewals.dated, day, 0))
+        month, day = cache["month and day"]
+        table = dates.occurrence_table(offset_days, first_month, months)
+        # Month 12 stands for no date: its row of the table is -1 throughout.
+        table = np.concatenate([table, np.full((table.shape[0], 1, 32), -1, dtype=table.dtype)], axis=1)
+        positions = np.empty((len(month), table.shape[0]), dtype=np.int16)
+        for year in range(table.shape[0]):
+            positions[:, year] = table[year][month, day]
         positions.setflags(write=False)
         cache[key] = positions
     return cache[key]
 
 
-def _account_ratios(scenario: Scenario, book: Book, segments: np.ndarray, k: int) -> np.ndarray:
-    """Each account's work against its segment's average account (1 without account-level work)."""
+def _account_ratios(scenario: Scenario, book: Book, segments: np.ndarray, k: int) -> np.ndarray | None:
+    """Each account's work against its segment's average account; None without account-level work (every one 1)."""
     from capacity.model import accounts
 
     if not accounts.uses_account_work(scenario, book):
-        return np.ones(len(book))
+        return None
     weight = accounts.account_multipliers(scenario, book) * accounts.served_accounts(scenario, book, segments)
     total = np.bincount(segments, weights=weight, minlength=k)
     count = np.bincount(segments, minlength=k)
@@ -386,9 +395,10 @@ def calendar_inputs(scenario: Scenario, book: Book | None, customers, first_mont
         cache = _POSITIONS.setdefault(book, {})
         if key not in cache:
             found = segment_index(scenario, book, min_arr)
-            cache[key] = (found, _account_ratios(scenario, book, found, k))
+            cache[key] = (found, _account_ratios(scenario, book, found, k))  # ratios None: every account alike
         account_segment, ratios = cache[key]
         renewals = renewal_dates(book)
+    by_offset: dict[int, np.ndarray] = {}
     for t, tp in enumerate(touchpoints):
         s = int(segment_of[t])
         if tp.at is not None and tp.at != "renewal":
@@ -397,19 +407,15 @@ def calendar_inputs(scenario: Scenario, book: Book | None, customers, first_mont
             spread[t] = tp.spread_months or 1
         if placements[t] != "renewal":
             continue
-        cohorts[t] = _cohorts(int(first_month), int(months), int(tp.offset_days or 0))
+        offset = int(tp.offset_days or 0)
+        cohorts[t] = _cohorts(int(first_month), int(months), offset)
         if book is None:
             book_rows[t] = customers[s]
             continue
-        mine = account_segment == s
-        positions = account_positions(book, tp.offset_days or 0, first_month, months)[mine]
-        weight = ratios[mine]
-        rows = np.zeros(months)
-        for year in range(positions.shape[1]):
-            at = positions[:, year]
-            falls = at >= 0
-            rows += np.bincount(at[falls], weights=weight[falls] * workload.MONTHS_PER_YEAR, minlength=months)
-        book_rows[t] = rows + weight[~renewals.dated[mine]].sum()
+        if offset not in by_offset:
+            by_offset[offset] = _accounts_by_month(account_positions(book, offset, first_month, months),
+                                                   account_segment, ratios, renewals.dated, k, months)
+        book_rows[t] = by_offset[offset][s]
     for s in renewing:
         name = segments[s].name
         if book is None:
@@ -438,6 +444,20 @@ def calendar_inputs(scenario: Scenario, book: Book | None, customers, first_mont
             shape[s] = year[np.arange(-widest, months) % 12] / year.mean()
     return CalendarInputs(int(first_month), int(months), placements, segment_of, factors, book_rows, tuple(cohorts),
                           spread, before, shape, customers, undated, tuple(notes))
+
+
+def _accounts_by_month(positions: np.ndarray, segment: np.ndarray, ratios: np.ndarray | None, dated: np.ndarray,
+                       k: int, months: int) -> np.ndarray:
+    """Today's accounts whose occurrence falls in each month, times 12, each weighed by its ratio, plus every account
+    without a date once a month, (S, months): one count over the accounts per year of the window."""
+    width = months + 1  # slot 0 of each segment: past the window (position -1)
+    weights = None if ratios is None else ratios
+    out = np.zeros(k * width)
+    for year in range(positions.shape[1]):
+        out += np.bincount(segment * width + positions[:, year] + 1, weights=weights, minlength=k * width)
+    out = out.reshape(k, width)[:, 1:] * workload.MONTHS_PER_YEAR
+    undated = np.bincount(segment[~dated], weights=None if ratios is None else ratios[~dated], minlength=k)
+    return out + undated[:, None]
 
 
 # -- the fiscal year -------------------------------------------------------------------------

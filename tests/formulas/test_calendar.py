@@ -210,3 +210,23 @@ def test_spread_arrivals_by_hand_and_keeps_every_customer():
     assert spread.sum() == pytest.approx(cyclic.sum())
     draws = np.stack([cyclic, 2 * cyclic])  # leading axes kept
     assert spread_arrivals(draws, 3, cyclic[-2:]).shape == (2, 12)
+
+
+@given(dates)
+def test_days_from_a_calendar_date_are_pythons(value):
+    from capacity.formulas.calendar import days_from_civil
+
+    assert days_from_civil(value.year, value.month, value.day) == day(value)
+    assert days_from_civil(np.array([value.year, 1970]), np.array([value.month, 1]), np.array([value.day, 1])).tolist() \
+        == [day(value), 0]
+
+
+@settings(max_examples=200)
+@given(st.lists(dates, min_size=1, max_size=20), offsets, st.integers(index(2000, 1), index(2100, 12)),
+       st.integers(1, 40))
+def test_the_lookup_table_is_the_positions_of_every_date(values, offset, first, months):
+    from capacity.formulas.calendar import occurrence_table
+
+    table = occurrence_table(offset, first, months)
+    looked_up = np.array([table[:, v.month - 1, v.day] for v in values])
+    assert looked_up.tolist() == occurrence_positions([day(v) for v in values], offset, first, months).tolist()

@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capacity import Book, BookError, load_book
 from capacity.inputs.renewals import renewal_dates
@@ -118,3 +120,18 @@ def test_what_cannot_be_read_is_refused_naming_the_row(values, message):
     with pytest.raises(BookError) as caught:
         renewal_dates(_book(values))
     assert str(caught.value) == message
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2150, 12, 31)), min_size=1, max_size=30),
+       st.sampled_from(["/", ".", "-"]), st.booleans(), st.booleans())
+def test_day_and_month_first_columns_read_as_pythons_calendar(values, separator, day_first, with_a_time):
+    if not any(v.day > 12 for v in values):
+        values = values + [dt.date(2027, 6, 20)]  # a date that settles the reading
+    texts = [f"{v.day}{separator}{v.month}{separator}{v.year}" if day_first else
+             f"{v.month}{separator}{v.day}{separator}{v.year}" for v in values]
+    if with_a_time:  # one cell with a time: the column is read by the patterns, not split
+        texts[0] += " 00:00"
+    dates = renewal_dates(_book(texts + [""]))
+    assert dates.reading == ("day first" if day_first else "month first")
+    assert dates.day[:-1].tolist() == _days(*(v.isoformat() for v in values)) and not dates.dated[-1]
