@@ -32,6 +32,11 @@ The distributions (one draw each per simulated year unless said otherwise):
 
 ``segments: {NAME: {...}}`` replaces the arrivals, churn or minutes spread of one segment.
 
+With dated touchpoints (the calendar, :mod:`capacity.model.calendar`) each draw's months are placed as
+the plan places them, by the plan's own call (:func:`capacity.model.calendar.dated_hours`) on the draw's
+arrivals, churn and minutes: demand, utilization and the chance a month runs above target are the dated
+months'; the hiring rule sizes for the average month unless ``size_for: peak`` (as the plan does).
+
 Two runs per set of draws:
 
 - **the plan's hiring held fixed**: the deterministic plan's growth requisitions in their months

@@ -35,6 +35,16 @@ Conventions (month 0 is ``fiscal_year.start``; every count is for one segment):
   Demand after the year end (for the last months' look-ahead) continues the year's
   arrivals and churn, the new-customer schedule repeating from its first month.
   The plan never lays anyone off.
+- **The calendar** (touchpoints with ``at`` or ``spread_months``; :mod:`capacity.model.calendar`): each
+  month's ``demand_fte`` is the work that falls in it: today's accounts' renewal work on their renewal
+  dates (thinned by churn as the customers are), new customers' a year after they arrive, work in
+  months in those months, one-time work spread over ``spread_months``. The hiring rule then sizes for
+  the *average month* (the same work spread evenly, the demand without the calendar) unless
+  ``size_for: peak`` makes it size for the dated months; utilization, the target and the warnings
+  are the dated months' either way, and a run above the target that the average month holds is
+  said to be the calendar's. :class:`FiscalCalendar` gives the average month, the peak months (at
+  least :data:`PEAK_SHARE` above it) and today's book month by month. Without a dated touchpoint
+  the plan is exactly the one without the calendar.
 - **Managers**: ``ceil(all CSMs / csms_per_manager)`` for the whole team, shown against
   segments in whole managers by their share of CSMs (``manager_scope: team``, the default);
   or ``ceil(CSMs / csms_per_manager)`` per segment (``manager_scope: segment``).
