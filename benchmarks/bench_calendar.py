@@ -10,7 +10,7 @@ from capacity import Book, load_scenario
 from capacity.inputs.context import load_context
 from capacity.inputs.renewals import _CACHE as _DATES
 from capacity.inputs.scenario import month_index
-from capacity.model.calendar import _POSITIONS, calendar_inputs
+from capacity.model.calendar import _PER_BOOK, calendar_inputs
 from capacity.model.fiscal import fiscal_plan
 from capacity.model.segments import segment_sizes
 
@@ -41,7 +41,7 @@ def _binning_seconds(accounts: int, form: str, repeat: int) -> float:
 
     def binned() -> None:
         _DATES.pop(book, None)  # nothing kept from the run before: the dates read and the months found again
-        _POSITIONS.pop(book, None)
+        _PER_BOOK.pop(book, None)
         calendar_inputs(scenario, book, customers, first, months)
 
     return median_seconds(binned, repeat=repeat)

@@ -292,13 +292,17 @@ def unit_hours(scenario: Scenario, loads, workload_weight=None) -> np.ndarray:
 
 # -- today's accounts ------------------------------------------------------------------------
 
-_POSITIONS: "weakref.WeakKeyDictionary[Book, dict]" = weakref.WeakKeyDictionary()
+#: What is kept per book while it lives: each account's renewal month and day, its months per offset and window,
+#: and (for the last few thresholds) which segment it is in and its work.
+_PER_BOOK: "weakref.WeakKeyDictionary[Book, dict]" = weakref.WeakKeyDictionary()
+#: Threshold sets whose segments are kept per book (a what-if's threshold slider makes a new one each move).
+_KEPT_THRESHOLDS = 4
 
 
 def account_positions(book: Book, offset_days: int, first_month: int, months: int) -> np.ndarray:
     """Where each account's touchpoint at renewal plus ``offset_days`` falls, (accounts, years); -1 without a
     date or past the window (:func:`capacity.formulas.calendar.occurrence_positions`). Kept per book."""
-    cache = _POSITIONS.setdefault(book, {})
+    cache = _PER_BOOK.setdefault(book, {})
     key = (int(offset_days), int(first_month), int(months))
     if key not in cache:
         if "month and day" not in cache:  # a renewal's month and day of the month decide where it falls
@@ -391,12 +395,14 @@ def calendar_inputs(scenario: Scenario, book: Book | None, customers, first_mont
         mins = tuple(float(v) for v in (min_arr if min_arr is not None else [seg.min_arr for seg in segments]))
         # Which account is in which segment, and its work, depend on the thresholds and the account-level keys
         # only: kept per book, so that a what-if slider that moves neither does not redo them.
-        key = ("segments", mins, repr(scenario.workload_multipliers), tuple(repr(seg.serve_only) for seg in segments))
-        cache = _POSITIONS.setdefault(book, {})
-        if key not in cache:
+        key = (mins, repr(scenario.workload_multipliers), tuple(repr(seg.serve_only) for seg in segments))
+        kept = _PER_BOOK.setdefault(book, {}).setdefault("segments", {})
+        if key not in kept:
             found = segment_index(scenario, book, min_arr)
-            cache[key] = (found, _account_ratios(scenario, book, found, k))  # ratios None: every account alike
-        account_segment, ratios = cache[key]
+            kept[key] = (found, _account_ratios(scenario, book, found, k))  # ratios None: every account alike
+            while len(kept) > _KEPT_THRESHOLDS:
+                kept.pop(next(iter(kept)))
+        account_segment, ratios = kept[key]
         renewals = renewal_dates(book)
     by_offset: dict[int, np.ndarray] = {}
     for t, tp in enumerate(touchpoints):
