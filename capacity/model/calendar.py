@@ -607,15 +607,15 @@ def _book_calendar(context) -> BookCalendar:
 
 def _placed(context, first_month: int, months: int) -> BookCalendar:
     from capacity.model.plan import plan
-    from capacity.model.sizing import size, variants
 
     scenario = context.scenario
     steady = plan(context)
-    rows = variants(scenario, context.book)
-    sized = size(rows)
     customers = np.array([sp.customers for sp in steady.segments], dtype=float)
-    cal = calendar_inputs(scenario, context.book, customers, first_month, months)
-    hours = np.array(sized.loads.touchpoint[0], dtype=float)  # the plan's monthly hours (one-time: smoothed)
+    cal = calendar_inputs(scenario, context.book, customers, first_month, months,
+                          min_arr=[sp.min_arr for sp in steady.segments])
+    # The plan's monthly hours of each touchpoint: per customer (one-time work smoothed), or the segment's program.
+    hours = np.array([tp.program_hours_per_month if tp.kind == "program" else tp.hours_per_customer_per_month
+                      for sp in steady.segments for tp in sp.touchpoints], dtype=float)
     units = np.array([PLACEMENTS[name].today(cal, t) for t, name in enumerate(cal.placements)])
     units = units.reshape(len(cal.placements), months)
     by_touchpoint = hours[:, None] * units
