@@ -4,7 +4,7 @@ Bottom-up Customer Success capacity planning, per segment, beside the top-down
 ARR-per-CSM ratios. The public API:
 
 >>> import capacity
->>> scenario = capacity.load_scenario("data/scenario.yaml")   # doctest: +SKIP
+>>> scenario = capacity.load_scenario("my-scenario.yaml")     # doctest: +SKIP
 >>> result = capacity.plan(scenario)                          # doctest: +SKIP
 >>> result.to_frame()                                         # doctest: +SKIP
 >>> year = capacity.fiscal_plan(scenario)                     # doctest: +SKIP

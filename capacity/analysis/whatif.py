@@ -22,6 +22,8 @@ How each slider maps onto the scenario (see each knob kind for the rule):
 * each automation a touchpoint lists: the share of its minutes (or inbound questions) software
   takes over, 0 leaving it out; above 0 its tooling is counted (hire or automate,
   :class:`capacity.model.knobs.AutomationShare`).
+* a touchpoint at renewal's ``offset_days``: it moves the calendar (:meth:`Workbench.calendar`, today's
+  book month by month), not the team.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
 from capacity.exceptions import ScenarioError
 from capacity.formatting import money, money_short, percent
+from capacity.model.calendar import BookCalendar, book_calendar, has_calendar
 from capacity.model.knobs import MIN_THRESHOLD, Knob, find, slider_knobs
 from capacity.model.plan import Plan, plan
 from capacity.inputs.scenario import Scenario
@@ -191,6 +194,7 @@ class Workbench:
             keep += [thresholds[int(s)] for s in self.order[1:] if int(s) in thresholds and int(s) != lowest]
         self.knobs: tuple[Knob, ...] = tuple(keep)
         self.base = Levers.of(scenario, self.knobs)
+        self._last: tuple[str, Context] | None = None
         if book is not None:
             self.sorted = book.sorted  # sorted once, with cumulative sums
             self._edges = _histogram_edges(self.sorted.cents)
@@ -223,6 +227,11 @@ class Workbench:
         """One slider per touchpoint of ``segment`` that has a frequency."""
         index = self.names.index(segment)
         return tuple(k for k in self.knobs if k.kind == "frequency" and k.segment == index)
+
+    def timing_levers(self, segment: str) -> tuple[Knob, ...]:
+        """One slider per touchpoint of ``segment`` at renewal: its days from the renewal date (the calendar's anchor)."""
+        index = self.names.index(segment)
+        return tuple(k for k in self.knobs if k.kind == "offset" and k.segment == index)
 
     def label(self, knob: Knob) -> str:
         """What a slider is called on screen."""
@@ -298,9 +307,31 @@ class Workbench:
         scenario itself if none moved)."""
         return self.scenario.with_changes(levers.changes())
 
+    def context_for(self, levers: Levers) -> Context:
+        """The scenario under ``levers`` with the loaded book; the last one is kept, so that the plan and the
+        calendar of one slider move are computed once."""
+        key = repr(sorted(levers.changes().items()))
+        if self._last is None or self._last[0] != key:
+            self._last = (key, Context(self.scenario_for(levers), self.book))
+        return self._last[1]
+
     def recompute(self, levers: Levers) -> Plan:
         """The plan under ``levers``: :func:`capacity.model.plan` on :meth:`scenario_for` with the loaded book."""
-        return plan(Context(self.scenario_for(levers), self.book))
+        return plan(self.context_for(levers))
+
+    @property
+    def has_calendar(self) -> bool:
+        """Whether the scenario dates some work (``at``, ``spread_months``), so the months differ."""
+        return has_calendar(self.scenario)
+
+    def calendar(self, levers: Levers) -> BookCalendar:
+        """Today's book under ``levers`` with the plan's hours placed in the months they fall
+        (:func:`capacity.model.calendar.book_calendar`): the month axis of the what-if."""
+        return book_calendar(self.context_for(levers))
+
+    def calendar_capacity(self, result: Plan) -> float:
+        """The customer hours a month of the plan's CSMs, all of them (the steady state sizes at full use) [h/month]."""
+        return float(result.totals.headcount * result.csm.customer_hours_per_month)
 
     @property
     def can_simulate(self) -> bool:

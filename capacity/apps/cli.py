@@ -45,12 +45,16 @@ scenario file (YAML, version 1): csm (hours_per_week, weeks_per_year, pto_days,
 customer_time_share or internal_activities, loaded_cost_per_year), book (optional CSV or
 .xlsx path), top_down_arr_per_csm, and segments (name, min_arr, coverage, new_customer_rate,
 customers/arr without a book, touchpoints of kind recurring/inbound/one_time/program with
-minutes and per_month or per_year). For the fiscal-year plan: a fiscal_year block (start
+minutes and per_month or per_year). A touchpoint may say when it happens (the calendar;
+the steady-state plan is the same): at: renewal with offset_days (each account's renewal_date
+plus the offset, every year), at: {months: [...]} or {months_of_quarter: [...]} with per_year,
+and spread_months on a one_time touchpoint. For the fiscal-year plan: a fiscal_year block (start
 YYYY-MM, months, starting_headcount per segment, hiring_lead_time_months, ramp_months,
 attrition_per_year, target_utilization, csms_per_manager, manager_loaded_cost_per_year,
-salary_increase) and per segment new_customers_per_month (a number or one per month) and
-churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [...]) is
-sized per vertical pool. A pooled segment with inbound_service (answer_within_minutes,
+salary_increase, size_for: average or peak with dated touchpoints) and per segment
+new_customers_per_month (a number or one per month) and churn_per_year. A segment with
+pool_by: vertical (optionally pool_verticals: [...]) is sized per vertical pool. A pooled
+segment with inbound_service (answer_within_minutes,
 service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
 activity_columns and activity_types map an activity log's headers and types (calibrate).
 The business case: gross_margin (default 0.8; break-even ARR = CS cost / gross_margin) and
@@ -158,7 +162,10 @@ def build_parser(prog: str = "capacity") -> argparse.ArgumentParser:
         help="plan the fiscal year month by month: demand, hiring, ramp, attrition, managers, cost",
         description="Print the fiscal-year plan of a scenario with a fiscal_year block: per segment and month "
         "customers, ARR, demand, CSMs, ramped capacity, utilization, requisitions, starts, leavers, managers "
-        "and cost; the months summed over segments; the year's summary and warnings.",
+        "and cost; the months summed over segments; the year's summary and warnings. With dated touchpoints "
+        "(at, spread_months), each month's demand is the work that falls in it; the calendar's peak months "
+        "(FTE above the average month, held within the target or not) and today's book month by month follow, "
+        "and --json has them under calendar.",
     )
     _scenario_argument(f, "scenario YAML file with a fiscal_year block")
     f.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
@@ -313,7 +320,8 @@ def _add_team_commands(commands) -> None:
         description="Per CSM (the book's csm column): segments, accounts, ARR, the hours a month their accounts "
         "need (the plan's hours per customer), their customer hours and utilization; over- and under-loaded CSMs "
         "against the fiscal year's target utilization (or 85%); accounts with no owner; owners of accounts in a "
-        "digital segment. A pooled segment is one team.",
+        "digital segment. A pooled segment is one team. With renewal dates in the book, each CSM's renewals per "
+        "quarter (accounts and ARR) and, with dated touchpoints, their busiest month against capacity.",
     )
     _scenario_argument(t, "scenario YAML file")
     t.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")

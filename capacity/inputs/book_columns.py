@@ -116,9 +116,11 @@ def _rename_hint(wanted: str, columns: list[str]) -> str:
 
 def needed_columns(scenario) -> tuple[str, ...]:
     """The book columns a plan of ``scenario`` reads: ids and ARR; verticals for vertical pools; the columns
-    that weigh accounts (``workload_multipliers``, ``serve_only``); and any ``workload_multiplier`` column,
-    which always multiplies an account's hours."""
+    that weigh accounts (``workload_multipliers``, ``serve_only``); any ``workload_multiplier`` column,
+    which always multiplies an account's hours; and renewal dates when a touchpoint happens at renewal."""
     needed = list(_REQUIRED) + ["workload_multiplier"]
+    if any(getattr(tp, "at", None) == "renewal" for segment in scenario.segments for tp in segment.touchpoints):
+        needed.append("renewal_date")
     if any(getattr(segment, "pool_by", None) == "vertical" for segment in scenario.segments):
         needed.append("vertical")
     weights = getattr(scenario, "workload_multipliers", None)

@@ -34,6 +34,7 @@ __all__ = [
     "Touchpoint",
     "Automation",
     "RetentionByCoverage",
+    "TouchpointMonths",
     "InternalActivity",
     "CSMTime",
     "Segment",
@@ -187,18 +188,103 @@ class Automation(_Frozen):
         return self
 
 
+# -- the calendar: when a touchpoint happens (optional; without it the plan spreads it evenly) ------
+
+
+def _no_booleans_in(values: Any, key: str) -> Any:
+    if isinstance(values, (list, tuple)) and any(isinstance(v, bool) for v in values):
+        raise ValueError(f"{key}: must be whole numbers (got {list(values)!r}); in YAML yes/no and true/false are not numbers")
+    return values
+
+
+class TouchpointMonths(_Frozen):
+    """``at: {months: [...]}`` (calendar months, 1 = January) or ``at: {months_of_quarter: [...]}``
+    (1, 2 or 3: the months of each quarter of the fiscal year, counted from ``fiscal_year.start``;
+    calendar quarters without a fiscal year). The year's occurrences are shared equally among those months."""
+
+    months: Annotated[tuple[Annotated[int, Field(ge=1, le=12)], ...], Field(min_length=1)] | None = None
+    months_of_quarter: Annotated[tuple[Annotated[int, Field(ge=1, le=3)], ...], Field(min_length=1)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_months(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("months", "months_of_quarter"):
+                _no_booleans_in(data.get(key), key)
+        return data
+
+    @model_validator(mode="after")
+    def _one_list(self) -> "TouchpointMonths":
+        if (self.months is None) == (self.months_of_quarter is None):
+            raise ValueError("give one of months (calendar months, e.g. [3, 6, 9, 12]) or months_of_quarter "
+                             "(e.g. [3] for the last month of each quarter)" + (", not both" if self.months else ""))
+        for key in ("months", "months_of_quarter"):
+            values = getattr(self, key) or ()
+            twice = sorted({v for v in values if values.count(v) > 1})
+            if twice:
+                raise ValueError(f"{key}: {twice[0]} is listed twice")
+        return self
+
+
+def _as_timing(value: Any) -> Any:
+    """``at``: the word ``renewal`` or a mapping of months; anything else is refused in one line.
+
+    A mapping is validated here, so that its own error (a month out of range, an unknown key) reaches
+    the user rather than the word it is not.
+    """
+    if value is None or isinstance(value, TouchpointMonths):
+        return value
+    if isinstance(value, dict):
+        known = list(TouchpointMonths.model_fields)
+        for key in value:
+            if key not in known:
+                hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                raise _KeyedError(str(key), f"unknown key {key!r}" + (
+                    f" (did you mean {hint[0]!r}?)" if hint else f"; at takes {' or '.join(known)}"))
+        try:
+            return TouchpointMonths.model_validate(value)
+        except ValidationError as exc:
+            inner = _translate(exc, None)
+            if inner.where:
+                raise _KeyedError(inner.where, inner.message) from None
+            raise ValueError(inner.message) from None
+    if isinstance(value, str) and value.strip().casefold() == "renewal":
+        return "renewal"
+    raise ValueError(f"must be renewal, or a mapping such as {{months: [3, 6, 9, 12]}} or {{months_of_quarter: [3]}} "
+                     f"(got {value!r})")
+
+
+#: When a touchpoint happens: at each account's renewal, or in given months.
+Timing = Annotated[Literal["renewal"] | TouchpointMonths, BeforeValidator(_as_timing)]
+
+
 class Touchpoint(_Recurring):
     """One kind of CSM work on a segment.
 
     ``kind`` is ``recurring`` (reviews, announcements: per customer), ``inbound``
     (escalations, questions: per customer), ``one_time`` (kick-off, onboarding: per new
     customer, no frequency) or ``program`` (one-to-many webinars, newsletters: per
-    segment, whatever its size). ``automation`` (optional) is software that could take part
-    of it over (:class:`Automation`).
+    segment, whatever its size).
+
+    The calendar (optional; the steady-state plan is the same with or without it): ``at: renewal``
+    with ``offset_days`` places a recurring touchpoint at each account's renewal date plus the offset
+    (every year, on the anniversary); ``at: {months: [...]}`` or ``{months_of_quarter: [...]}`` places a
+    recurring touchpoint or a program in those months; ``spread_months`` spreads a one-time touchpoint
+    over a new customer's first months. See :mod:`capacity.model.calendar`.
+
+    ``automation`` (optional) is software that could take part of it over (:class:`Automation`).
     """
 
     kind: Literal["recurring", "one_time", "inbound", "program"]
     automation: Automation | None = None
+    at: Timing | None = Field(
+        default=None, description="When it happens: renewal (each account's renewal date, plus offset_days), "
+        "or {months: [...]} / {months_of_quarter: [...]}. Default: evenly through the year.")
+    offset_days: Annotated[int, Field(ge=-365, le=365)] | None = Field(
+        default=None, description="With at: renewal, days from the renewal date (negative before it) [days].")
+    spread_months: Annotated[int, Field(ge=1, le=24)] | None = Field(
+        default=None, description="A one_time touchpoint spread evenly over a new customer's first months "
+        "(default 1: the month they arrive) [months].")
 
     @property
     def automated_share(self) -> float:
@@ -212,7 +298,32 @@ class Touchpoint(_Recurring):
                 raise ValueError("a one_time touchpoint takes no per_month or per_year: it happens once per new customer")
         else:
             self._check_one_frequency()
+        self._timing_fits_kind()
         return self
+
+    def _timing_fits_kind(self) -> None:
+        if self.spread_months is not None and self.kind != "one_time":
+            raise ValueError("spread_months: only a one_time touchpoint is spread over a new customer's first months")
+        if self.offset_days is not None and self.at != "renewal":
+            raise ValueError("offset_days: needs at: renewal (the days from each account's renewal date)")
+        if self.at is None:
+            return
+        if self.kind == "one_time":
+            raise ValueError("at: a one_time touchpoint happens when a customer arrives; give spread_months to spread "
+                             "it over their first months")
+        if self.kind == "inbound":
+            raise ValueError("at: inbound work comes when customers ask; only recurring touchpoints and programs take at")
+        if self.at == "renewal" and self.kind == "program":
+            raise ValueError("at: renewal places each account's touchpoint at its renewal, and a program is one-to-many; "
+                             "give it months instead, e.g. at: {months: [5, 11]}")
+        if self.per_month is not None:
+            raise ValueError("per_month: with at, give per_year (the year's occurrences, all at the renewal or shared "
+                             "among the months); a monthly frequency would read two ways")
+
+    @property
+    def dated(self) -> bool:
+        """Whether the calendar places this touchpoint (``at`` or ``spread_months`` given)."""
+        return self.at is not None or self.spread_months is not None
 
 
 class InternalActivity(_Recurring):
@@ -425,6 +536,10 @@ class FiscalYear(_Frozen):
     )
     manager_loaded_cost_per_year: Money | None = None
     salary_increase: SalaryIncrease | None = None
+    size_for: Literal["average", "peak"] = Field(
+        default="average",
+        description="With dated touchpoints (the calendar): hire for the average month (the same work spread evenly "
+        "over the year) or for each month's peak; the peak months are reported either way.")
 
     @model_validator(mode="after")
     def _managers_costed(self) -> "FiscalYear":

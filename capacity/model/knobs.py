@@ -47,7 +47,7 @@ class Knob:
     ----------
     kind : str
         A name in :data:`KINDS` (``frequency``, ``minutes``, ``time_split``, ``pto_days``,
-        ``new_customer_rate``, ``threshold``, ``cost``, ``service_level``, ``automation``).
+        ``new_customer_rate``, ``threshold``, ``cost``, ``service_level``, ``automation``, ``offset``).
     path : str
         Where it sits in the scenario, by index: ``segments[0].touchpoints[2].per_month``.
     label : str
@@ -110,6 +110,8 @@ class KnobKind:
     in_tornado: ClassVar[bool] = True
     #: Offered as a what-if slider (:func:`slider_knobs`).
     slider: ClassVar[bool] = False
+    #: Moves the team's size: the what-if draws headcount and cost along it (a date moves only the calendar).
+    sizes_team: ClassVar[bool] = True
 
     def find(self, scenario: Scenario) -> list[Knob]:
         """This kind's knobs of ``scenario``, in scenario order."""
@@ -384,6 +386,33 @@ class AutomationShare(KnobKind):
 
     def grid(self, knob):
         return np.round(np.arange(0, 21) / 20, 2)
+class OffsetDays(KnobKind):
+    """When a touchpoint at renewal happens: its days from each account's renewal date (``offset_days``).
+
+    It moves the calendar (which months the work lands in), not the team: every variant sizes the same.
+    """
+
+    name = "offset"
+    in_tornado = False  # the steady state does not depend on when work happens
+    slider = True
+    sizes_team = False
+
+    def find(self, scenario):
+        return [Knob(self.name, f"segments[{s}].touchpoints[{t}].offset_days", f"{seg.name}: {tp.name}, days from renewal",
+                     f"{tp.name} (days from renewal)", "days", float(tp.offset_days or 0), s, t)
+                for s, seg in enumerate(scenario.segments) for t, tp in enumerate(seg.touchpoints) if tp.at == "renewal"]
+
+    def changes(self, knob, value):
+        return {knob.path: int(round(value))}
+
+    def moved(self, knob, fraction):
+        return knob.value
+
+    def apply(self, knob, rows, values):
+        return rows  # no sizing number depends on it
+
+    def grid(self, knob):
+        return np.arange(-180.0, 181.0, 15.0)
 
 
 def knobs_of(scenario: Scenario) -> list[Knob]:

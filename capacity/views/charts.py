@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from capacity.views.content import ReportContent
 
 __all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options",
-           "fiscal_cost", "payback"]
+           "fiscal_cost", "payback", "calendar_heatmap"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
 #: high ends of a range, grid lines, and fills for comparison (``neutral``) and background bars (``wash``).
@@ -255,3 +255,20 @@ def payback(content: "ReportContent") -> Chart:
     return Chart("payback", traces, layout(120 + 28 * len(names) * len(series), barmode="group", margin={"t": 36},
                                            legend={**_LEGEND_ON_TOP, "traceorder": "normal"},
                                            xaxis={"title": {"text": "A year"}, **fmt.plotly_money_axis(currency)}))
+def calendar_heatmap(content: "ReportContent") -> Chart:
+    """Today's book, segment by month: the plan's hours in the months they fall (the text), coloured by the
+    month against the segment's average month (white: an average month; red above, teal below)."""
+    book = content.calendar.book
+    ratio = book.against_average()
+    hours = [[round(float(v)) for v in row] for row in book.hours]
+    trace = {
+        "type": "heatmap", "x": list(book.months), "y": list(book.segments),
+        "z": [[round(float(v), 4) for v in row] for row in ratio.to_numpy()],
+        "text": [[f"{v:,}" for v in row] for row in hours], "texttemplate": "%{text}",
+        "zmid": 1.0, "colorscale": [[0.0, PALETTE["low"]], [0.5, "#ffffff"], [1.0, PALETTE["high"]]],
+        "colorbar": {"title": {"text": "x the average month"}, "tickformat": ".2f"},
+        "hovertemplate": "%{y}, %{x}: %{text} h (%{z:.2f} x the average month)<extra></extra>", "xgap": 2, "ygap": 2,
+    }
+    return Chart("calendar-heatmap", (trace,), layout(
+        80 + 46 * len(book.segments), margin={"t": 10}, xaxis={"type": "category", "showgrid": False},
+        yaxis={"showgrid": False}))

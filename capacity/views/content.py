@@ -32,6 +32,7 @@ import pandas as pd
 from capacity import formatting as fmt
 from capacity import sample
 from capacity.exceptions import ReportError
+from capacity.model.fiscal import ALL_SEGMENTS  # the whole team's name in the calendar's peaks
 
 if TYPE_CHECKING:  # only the names: the results are handed in
     from capacity.analysis.business_case import BusinessCase
@@ -44,7 +45,8 @@ if TYPE_CHECKING:  # only the names: the results are handed in
 __all__ = ["PARAMETERS", "check_parameters", "Kind", "Table", "RowKindTable", "Span", "Sentence", "Kpi", "KpiGroup",
            "Header", "Paragraph", "ReportContent", "build", "load", "save", "segments_table", "pools_table",
            "touchpoints_table", "top_down_table", "TOUCHPOINT_KINDS", "fte_by_kind", "fiscal_month_series", "gap_table", "top_touchpoints_table", "sensitivity_table",
-           "fiscal_months_table", "fiscal_segments_table", "fiscal_rows_table"]
+           "fiscal_months_table", "fiscal_segments_table", "fiscal_rows_table", "timing_text", "calendar_table",
+           "calendar_peaks_table"]
 
 Kind = Literal["text", "count", "number", "money", "percent", "decimal", "hours", "share"]
 
@@ -738,6 +740,46 @@ def automation_sentences(cases, currency: str) -> list[Sentence]:
                  f"({c.fte_saved:.2f} FTE at {fmt.money_short(c.loaded_cost_per_year, currency)} a CSM).")
         out.append(_sentence(head, saved, _strong(net), worth))
     return out
+def timing_text(tp) -> str:
+    """When a touchpoint happens, as the scenario says it ("renewal -90 days", "months 3, 6", ""), for tables."""
+    if tp.at == "renewal":
+        return f"renewal {tp.offset_days or 0:+d} days" if tp.offset_days else "renewal"
+    if tp.at is not None:
+        return (f"calendar months {', '.join(str(m) for m in tp.at.months)}" if tp.at.months is not None else
+                f"month {', '.join(str(m) for m in tp.at.months_of_quarter)} of each quarter")
+    if tp.spread_months is not None:
+        return f"over {tp.spread_months} month{'s' if tp.spread_months != 1 else ''} from arrival"
+    return ""
+
+
+def calendar_table(fiscal: "FiscalPlan") -> Table:
+    """Today's book with the plan's hours placed in the months they fall: one row per segment and a total [h]."""
+    book = fiscal.calendar.book
+    frame = book.to_frame().reset_index().rename(columns={"segment": "Segment"})
+    frame["Average month"] = list(book.hours_per_month)
+    total = {"Segment": "Total", **{m: float(v) for m, v in zip(book.months, book.total)},
+             "Average month": float(sum(book.hours_per_month))}
+    frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    kinds: dict[str, Kind] = {c: "decimal" for c in frame.columns if c != "Segment"}
+    return Table("Calendar", frame, kinds, fiscal.currency, total_row=True,
+                 note="Hours of today's customers in each month; each segment's twelve months add up to twelve "
+                      "average months (the steady-state plan's hours).")
+
+
+def calendar_peaks_table(fiscal: "FiscalPlan") -> Table:
+    """Every month whose dated work runs above the average month, per segment and for the whole team."""
+    peaks = fiscal.calendar.peaks_frame()
+    frame = pd.DataFrame({
+        "Segment": peaks["segment"], "Month": peaks["month"], "Demand (FTE)": peaks["demand_fte"],
+        "Average month (FTE)": peaks["average_demand_fte"], "Above the average (FTE)": peaks["fte_above_average"],
+        "Utilization": peaks["utilization"],
+        "Within the target": ["yes" if held else "no" for held in peaks["absorbed"]],
+    })
+    kinds: dict[str, Kind] = {"Demand (FTE)": "decimal", "Average month (FTE)": "decimal",
+                              "Above the average (FTE)": "decimal", "Utilization": "percent"}
+    return Table("Calendar peaks", frame, kinds, fiscal.currency,
+                 note=f"The average month is the same work spread evenly over the year; within the target: the plan's "
+                      f"team holds {fiscal.target_utilization:.0%} utilization that month.")
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -794,6 +836,9 @@ class ReportContent:
     fit: Any = None
     #: Does it pay back, and hire or automate (:func:`capacity.analysis.business_case.business_case`).
     business_case: Any = None
+    #: Today's book with the plan's hours placed month by month (:func:`capacity.model.calendar.book_calendar`),
+    #: None when the scenario dates no work.
+    book_calendar: Any = None
 
     @property
     def currency(self) -> str:
@@ -900,6 +945,7 @@ class ReportContent:
             if fs.warnings:
                 out.append(_sentence(f"{len(fs.warnings)} stretch{'es' if len(fs.warnings) != 1 else ''} of the year "
                                      "run the team above its target utilization; section 5 says where and why."))
+            out += self.calendar_summary_sentences()
         biggest = sorted(p.segments, key=lambda s: s.headcount, reverse=True)[0]
         out.append(_sentence(f"{biggest.name} takes the most people: {biggest.headcount} CSMs for "
                              f"{biggest.customers:,} customers ({self.money(biggest.arr)} ARR)."))
@@ -1077,6 +1123,54 @@ class ReportContent:
         """The fiscal plan's rows, one per month and segment."""
         return fiscal_rows_table(self.fiscal)
 
+    # -- section 5: the calendar (dated touchpoints) ---------------------------------------
+
+    @property
+    def calendar(self):
+        """The fiscal year's calendar (:class:`capacity.model.fiscal.FiscalCalendar`), None without dated work."""
+        return None if self.fiscal is None else self.fiscal.calendar
+
+    def calendar_intro(self) -> Paragraph | None:
+        """Section 5: what the heat map shows and how the plan sizes for it (None without dated work)."""
+        cal = self.calendar
+        if cal is None:
+            return None
+        sized = (["The plan hires for the average month (", _code("size_for: average"), "); ",
+                  _code("size_for: peak"), " would hire for the dated months."] if cal.size_for == "average" else
+                 ["The plan hires for each month's dated work (", _code("size_for: peak"), ")."])
+        return Paragraph(_sentence(
+            "Work lands in the month it happens: touchpoints at renewal on each account's renewal date plus their "
+            "offset, reviews in their months, onboarding over a new customer's first months. The map shows today's "
+            "book with the plan's hours placed in the months they fall (each segment's twelve months add up to the "
+            "plan's year), coloured against the segment's average month. ", *sized))
+
+    def calendar_table(self) -> Table | None:
+        """Section 5 and the "Calendar" sheet: today's book, each segment's hours month by month."""
+        return None if self.calendar is None else calendar_table(self.fiscal)
+
+    def calendar_peaks_table(self) -> Table | None:
+        """Section 5 and the "Calendar peaks" sheet: the months above the average month."""
+        return None if self.calendar is None else calendar_peaks_table(self.fiscal)
+
+    def calendar_summary_sentences(self) -> list[Sentence]:
+        """Section 1: the calendar's worst month of the team when it runs above the target (none otherwise)."""
+        cal = self.calendar
+        if cal is None:
+            return []
+        missed = [p for p in cal.peaks if not p.absorbed]
+        if not missed:
+            return []
+        worst = max(missed, key=lambda p: p.fte_above_average)
+        months = sorted({p.month for p in missed if p.segment == worst.segment})
+        who = "the team" if worst.segment == ALL_SEGMENTS else worst.segment
+        return [_sentence(
+            "The calendar piles work into some months: in ", _strong(worst.month), f" {who}'s dated work runs ",
+            _strong(f"{worst.fte_above_average:.1f} FTE above the average month"),
+            f" at {fmt.percent(worst.utilization, 0)} utilization, above the {fmt.percent(self.fiscal.target_utilization, 0)} "
+            f"target ({len(months)} month{'s' if len(months) != 1 else ''} in all: {', '.join(months)}); "
+            + ("the plan hires for the average month; section 5 shows when the work lands."
+               if cal.size_for == "average" else "section 5 shows when the work lands."))]
+
     # -- section 6: assumptions -------------------------------------------------------
 
     def csm_inputs_table(self) -> Table:
@@ -1130,10 +1224,13 @@ class ReportContent:
         """Section 6: every touchpoint exactly as the scenario gives it."""
         rows = [
             {"Segment": s.name, "Touchpoint": tp.name, "Kind": tp.kind.replace("_", "-"), "Minutes": tp.minutes,
-             "Times a month": tp.per_month, "Times a year": tp.per_year}
+             "Times a month": tp.per_month, "Times a year": tp.per_year, "When": timing_text(tp)}
             for s in self.scenario.segments for tp in s.touchpoints
         ]
-        frame = pd.DataFrame(rows, columns=["Segment", "Touchpoint", "Kind", "Minutes", "Times a month", "Times a year"])
+        columns = ["Segment", "Touchpoint", "Kind", "Minutes", "Times a month", "Times a year"]
+        if any(row["When"] for row in rows):  # the calendar's column only when some touchpoint is dated
+            columns.append("When")
+        frame = pd.DataFrame(rows, columns=columns)
         return Table("Touchpoint inputs", frame, {"Minutes": "number", "Times a month": "number",
                                                   "Times a year": "number"}, self.currency)
 
@@ -1153,6 +1250,8 @@ class ReportContent:
                      ("Loaded cost per manager", fy.manager_loaded_cost_per_year, f"{self.currency}/year", "money")]
         if fy.salary_increase is not None:
             rows.append((f"Salary increase from {fy.salary_increase.month}", fy.salary_increase.rate, "share", "share"))
+        if self.calendar is not None:
+            rows.append(("Hire for (size_for)", fy.size_for, "the average month or the dated peaks", "text"))
         return _measures("Fiscal inputs", rows, ["Input", "Value", "Unit"], self.currency, "text")
 
     def other_inputs_table(self) -> Table:
@@ -1472,6 +1571,27 @@ class ReportContent:
         return Table("todays-books", frame, kinds, self.currency,
                      note=f"Status against the {fmt.percent(target, 0)} target utilization; {self.team.summary['programs']}.")
 
+    def todays_renewals_table(self) -> Table | None:
+        """Each CSM's renewals per quarter (accounts and ARR) and, with dated work, their busiest month
+        (None without owners or renewal dates)."""
+        cal = None if self.team is None else self.team.calendar
+        if cal is None:
+            return None
+        rows, kinds = [], {}
+        for c in cal.csms:
+            row = {"CSM": c.csm}
+            for q in c.renewals:
+                row[f"{q.quarter} accounts"], row[f"{q.quarter} ARR"] = q.accounts, q.arr
+                kinds[f"{q.quarter} accounts"], kinds[f"{q.quarter} ARR"] = "count", "money"
+            row["No renewal date"] = c.accounts_without_date
+            if cal.dated:
+                row.update({"Busiest month": c.busiest_month, "Busiest month hours": c.busiest_hours,
+                            "Busiest month utilization": c.busiest_utilization})
+            rows.append(row)
+        kinds.update({"No renewal date": "count", "Busiest month hours": "decimal", "Busiest month utilization": "percent"})
+        note = "Renewals by the quarter of their anniversary; the busiest month places each account's hours as the calendar does."
+        return Table("todays-renewals", pd.DataFrame(rows), kinds, self.currency, note=note)
+
     def todays_books_sentence(self) -> Sentence:
         """Today's books in words: who is over and under, accounts without an owner, and the rebalance."""
         team = self.team
@@ -1534,6 +1654,8 @@ class ReportContent:
                     rows.append(("Touchpoint", s.name, tp.name, "per_month", tp.per_month, "times/month"))
                 if tp.per_year is not None:
                     rows.append(("Touchpoint", s.name, tp.name, "per_year", tp.per_year, "times/year"))
+                if tp.dated:
+                    rows.append(("Touchpoint", s.name, tp.name, "when", timing_text(tp), ""))
         for r in self.scenario.top_down_arr_per_csm:
             rows.append(("Top-down", "", "", "arr_per_csm", r, f"{cur}/year"))
         for s in self.scenario.segments:
@@ -1566,6 +1688,8 @@ class ReportContent:
             if fy.salary_increase is not None:
                 rows += [("Fiscal year", "", "", "salary_increase.month", fy.salary_increase.month, "month"),
                          ("Fiscal year", "", "", "salary_increase.rate", fy.salary_increase.rate, "share")]
+            if self.calendar is not None:
+                rows.append(("Fiscal year", "", "", "size_for", fy.size_for, ""))
         rows += self._business_case_inputs()
         if self.book_source is not None:
             rows.append(("Book", "", str(self.book_source.name), "accounts", self.book_accounts, "accounts"))
@@ -1677,6 +1801,7 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
         simulation=_simulation(context),
         business_case=_business_case(context),
         **_options_and_fit(context, parameters),
+        book_calendar=_book_calendar(context),
     )
 
 
@@ -1685,6 +1810,11 @@ def _business_case(context: "Context"):
     from capacity.analysis.business_case import business_case
 
     return business_case(context)
+def _book_calendar(context: "Context"):
+    """Today's book placed month by month, when the scenario dates some work (the fiscal plan's own, if any)."""
+    from capacity.model.calendar import book_calendar, has_calendar
+
+    return book_calendar(context) if has_calendar(context.scenario) else None
 
 
 def _fiscal_or_none(context: "Context") -> "FiscalPlan | None":

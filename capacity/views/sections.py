@@ -103,7 +103,16 @@ class BudgetReport:
         warnings = html.warnings(self.content.fiscal_warnings()) if all_clear is None else html.paragraph(all_clear)
         return [intro, html.ChartView(charts.fiscal_capacity(self.content)),
                 html.ChartView(charts.fiscal_cost(self.content)), html.table(self.content.fiscal_months_table()),
-                html.table(self.content.fiscal_segments_table()), warnings, *self.fiscal_range_section()]
+                html.table(self.content.fiscal_segments_table()), *self.calendar_section(), warnings,
+                *self.fiscal_range_section()]
+
+    def calendar_section(self) -> list:
+        """When the work lands: the calendar heat map and the months above the average (nothing without dated work)."""
+        c = self.content
+        if c.calendar is None:
+            return []
+        return [html.Html("<h3>When the work lands</h3>"), html.paragraph(c.calendar_intro()),
+                html.ChartView(charts.calendar_heatmap(c)), html.table(c.calendar_peaks_table())]
 
     def fiscal_range_section(self) -> list:
         """The fiscal year as ranges (P10 / P50 / P90): nothing without an ``uncertainty`` block."""
@@ -139,7 +148,9 @@ class BudgetReport:
                                                       note=self.content.team is None))
         if self.content.team is None:
             return [sentences]
-        return [sentences, html.ChartView(charts.todays_books(self.content)), html.table(self.content.todays_books_table())]
+        renewals = self.content.todays_renewals_table()
+        return [sentences, html.ChartView(charts.todays_books(self.content)), html.table(self.content.todays_books_table()),
+                *([] if renewals is None else [html.table(renewals)])]
 
     def options_section(self) -> list:
         """Options and trade-offs: the options side by side and what a cap buys (empty without either)."""

@@ -18,6 +18,8 @@ from capacity.analysis.options import arr_per_csm
 from capacity.views.content import (Table, automation_sentences, fiscal_months_table, payback_return_sentences,
                                     payback_sentences, pools_table, segments_table, top_down_table)
 
+from capacity.model.fiscal import ALL_SEGMENTS
+
 if TYPE_CHECKING:
     from capacity.analysis.calibrate import Calibration
     from capacity.analysis.fit import Fit
@@ -171,11 +173,51 @@ def render_fiscal(result: "FiscalPlan") -> str:
     if short:
         lines.append("  Ramped CSMs missing on day one to hold the target until hiring can: "
                      + ", ".join(f"{n} {k}" for n, k in short.items()) + f" ({sum(short.values())} in all)")
+    lines += _calendar_lines(result)
     if s.warnings:
         lines += ["", "Warnings"] + [f"  - {w}" for w in s.warnings]
     if s.notes:
         lines += ["", "Notes"] + [f"  - {n}" for n in s.notes]
     return "\n".join(lines) + "\n"
+
+
+def _calendar_lines(result: "FiscalPlan") -> list[str]:
+    """The calendar's peak months and today's book month by month (nothing without dated touchpoints)."""
+    cal = result.calendar
+    if cal is None:
+        return []
+    target = result.target_utilization
+    sized = ("the plan hires for the average month (size_for: average)" if cal.size_for == "average"
+             else "the plan hires for each month's dated work (size_for: peak)")
+    lines = ["", f"The calendar: dated work against the average month (the same work spread evenly); {sized}"]
+    rows = []
+    for name in (*result.segments, ALL_SEGMENTS):
+        peak = cal.worst(name)
+        if peak is None:
+            rows.append([name, "none", "", "", "", "", ""])
+            continue
+        rows.append([name, peak.month, f"{peak.demand_fte:.2f}", f"{peak.average_demand_fte:.2f}",
+                     f"+{peak.fte_above_average:.2f}", fmt.percent(peak.utilization, 0),
+                     "held" if peak.absorbed else "ABOVE"])
+    lines += ["  " + line for line in aligned(["Segment", "Peak month", "Demand FTE", "Average FTE", "Above",
+                                               "Util", f"{fmt.percent(target, 0)} target"], rows, left=2)]
+    missed = [p for p in cal.peaks if not p.absorbed and p.segment != ALL_SEGMENTS]
+    if missed:
+        by_segment: dict[str, list[str]] = {}
+        for p in missed:
+            by_segment.setdefault(p.segment, []).append(p.month)
+        lines.append("  Months above the average and above the target: "
+                     + "; ".join(f"{n} {', '.join(m)}" for n, m in by_segment.items()) + ".")
+    else:
+        lines.append(f"  Every month above the average stays within the {fmt.percent(target, 0)} target.")
+    book = cal.book
+    lines += ["", "Today's book, the plan's hours a month in the months they fall (twelve months add up to the plan's "
+                  "year):"]
+    short = [m[2:] for m in book.months]
+    rows = [[name, *(f"{v:,.0f}" for v in row), f"{book.hours_per_month[s]:,.0f}"]
+            for s, (name, row) in enumerate(zip(book.segments, book.hours))]
+    lines += ["  " + line for line in aligned(["Segment", *short, "Average"], rows, left=1)]
+    return lines
 
 
 def _inbound_service_lines(result) -> list[str]:
@@ -220,7 +262,31 @@ def render_team(result: "Team") -> str:
         lines.append(f"{d['csm']} owns {d['accounts']} account(s) of the digital segment {d['segment']} "
                      f"({fmt.money_short(d['arr'], cur)} ARR).")
     lines.append(f"Note: {s['programs']}.")
+    lines += _team_calendar_lines(result)
     return "\n".join(lines) + "\n"
+
+
+def _team_calendar_lines(result: "Team") -> list[str]:
+    """Renewals per quarter per CSM (accounts and ARR) and, with dated work, each one's busiest month."""
+    cal = result.calendar
+    if cal is None:
+        return []
+    cur = result.currency
+    lines = ["", "Renewals per quarter (accounts, ARR)" + (" and the busiest month (the calendar's hours against "
+                                                         "capacity)" if cal.dated else "") + ":"]
+    header = ["CSM", *cal.quarters, "No date"] + (["Busiest month", "h", "Util"] if cal.dated else [])
+    rows = []
+    for c in cal.csms:
+        row = [c.csm, *(f"{q.accounts:,} {fmt.money_short(q.arr, cur)}" for q in c.renewals), f"{c.accounts_without_date:,}"]
+        if cal.dated:
+            row += [c.busiest_month or "-", "-" if c.busiest_hours is None else f"{c.busiest_hours:.1f}",
+                    "-" if c.busiest_utilization is None else fmt.percent(c.busiest_utilization, 0)]
+        rows.append(row)
+    lines += aligned(header, rows, left=1)
+    if any(q.accounts for q in cal.unassigned):
+        lines.append("Accounts with no owner renewing: " + ", ".join(
+            f"{q.quarter} {q.accounts:,} ({fmt.money_short(q.arr, cur)})" for q in cal.unassigned) + ".")
+    return lines
 
 
 def render_rebalance(result: "Rebalance") -> str:

@@ -23,7 +23,7 @@ from capacity import sample
 from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
 from capacity.formatting import currency_symbol, money_short, percent
-from capacity.model.knobs import Knob
+from capacity.model.knobs import KINDS, Knob
 from capacity.model.plan import Plan
 from capacity.inputs.scenario import Scenario
 from capacity.analysis.whatif import BINS_PER_DECADE, Curve, Workbench, _customers_per_csm_text, resolve_path, summary_sentence
@@ -73,6 +73,8 @@ def lever_css_class(bench: Workbench, lever: Knob) -> str:
         return f"capacity-lever-service-{lever.segment}"
     if lever.kind == "automation":
         return f"capacity-lever-automation-{lever.segment}-{lever.touchpoint}"
+    if lever.kind == "offset":
+        return f"capacity-lever-offset-{lever.segment}-{lever.touchpoint}"
     return f"capacity-lever-frequency-{lever.segment}-{lever.touchpoint}"
 
 
@@ -103,7 +105,8 @@ class Workbook(widgets.VBox):
     ``bench`` (the :class:`~capacity.analysis.whatif.Workbench`), ``levers`` and ``plan`` (current), ``sliders``
     (lever -> slider), ``segment_picker``, ``reset_button``, ``summary`` (HTML widget with
     class ``capacity-summary``), ``table``, ``note``, and the figures
-    ``portfolio_figure``, ``cost_figure``, ``book_figure`` (plotly FigureWidgets whose
+    ``portfolio_figure``, ``cost_figure``, ``book_figure``, ``calendar_figure`` (today's book month by
+    month, with the busiest month marked, when the scenario dates some work) (plotly FigureWidgets whose
     traces are updated in place, never replaced).
     """
 
@@ -123,7 +126,7 @@ class Workbook(widgets.VBox):
         self.frequency_boxes: dict[str, widgets.VBox] = {}
         for seg in scenario.segments:
             self.frequency_boxes[seg.name] = widgets.VBox(
-                [self._slider(lever) for lever in bench.frequency_levers(seg.name)]
+                [self._slider(lever) for lever in (*bench.frequency_levers(seg.name), *bench.timing_levers(seg.name))]
             )
         self.segment_picker = widgets.Dropdown(
             options=list(bench.names), value=self.segment, description="Segment",
@@ -149,6 +152,7 @@ class Workbook(widgets.VBox):
         self.portfolio_figure = self._portfolio_figure()
         self.cost_figure = self._cost_figure()
         self.book_figure = self._book_figure() if bench.has_book else None
+        self.calendar_figure = self._calendar_figure() if bench.has_calendar else None
 
         def heading(text: str) -> widgets.HTML:
             return widgets.HTML(f"<b>{html.escape(text)}</b>")
@@ -173,6 +177,8 @@ class Workbook(widgets.VBox):
         lower = [self.table]
         if self.book_figure is not None:
             lower = [_boxed(self.book_figure, "capacity-chart-book"), self.table]
+        if self.calendar_figure is not None:
+            lower = [_boxed(self.calendar_figure, "capacity-chart-calendar"), *lower]
         self.children = [widgets.HTML(_LEVER_STYLE), self.summary, widgets.HBox([left, charts]), *lower]
         self.children = [*self.children, self._options_area()]
         self.add_class("capacity-workbook")
@@ -186,7 +192,7 @@ class Workbook(widgets.VBox):
         # 5 MB module in its state and the page compile it once per figure, and a figure whose
         # module is not loaded within anywidget's 2 s drops every later update.
         module_url = os.environ.get("CAPACITY_PLOTLY_ESM_URL")
-        for figure in (self.portfolio_figure, self.cost_figure, self.book_figure):
+        for figure in (self.portfolio_figure, self.cost_figure, self.book_figure, self.calendar_figure):
             if figure is not None:
                 if module_url:
                     figure._esm = module_url
@@ -265,6 +271,40 @@ class Workbook(widgets.VBox):
         )
         return fig
 
+    def _calendar_figure(self) -> go.FigureWidget:
+        fig = go.FigureWidget()
+        for i, name in enumerate(self.bench.names):
+            fig.add_bar(x=[], y=[], name=name, marker={"color": _COLOURS[i % len(_COLOURS)], "line": {"width": 0}})
+        fig.add_scatter(x=[], y=[], mode="lines", name="the average month", line={"color": "black", "dash": "dot"})
+        fig.add_scatter(x=[], y=[], mode="lines", name="the plan's CSMs' customer hours",
+                        line={"color": "grey", "dash": "dash"})
+        fig.add_scatter(x=[], y=[], mode="markers+text", name="busiest month", textposition="top center",
+                        marker={"color": "black", "size": 10, "symbol": "triangle-down"}, showlegend=False)
+        fig.update_layout(title="When the work lands", barmode="stack", height=360, width=1120,
+                          margin={"l": 60, "r": 20, "t": 50, "b": 50},
+                          xaxis={"type": "category", "title": {"text": "month (today's book, the plan's hours)"}},
+                          yaxis={"title": {"text": "customer hours in the month"}})
+        return fig
+
+    def _draw_calendar(self) -> None:
+        """Today's book month by month under the sliders, the average month, the plan's CSMs' hours and the peak."""
+        fig = self.calendar_figure
+        cal = self.bench.calendar(self.levers)
+        months = list(cal.months)
+        n = len(self.bench.names)
+        peak = cal.peak()
+        average = float(sum(cal.hours_per_month))
+        capacity = self.bench.calendar_capacity(self.plan)
+        with fig.batch_update():
+            for i in range(n):
+                fig.data[i].x, fig.data[i].y = months, list(cal.hours[i])
+            fig.data[n].x, fig.data[n].y = months, [average] * len(months)
+            fig.data[n + 1].x, fig.data[n + 1].y = months, [capacity] * len(months)
+            fig.data[n + 2].x, fig.data[n + 2].y = [peak.month], [peak.hours]
+            fig.data[n + 2].text = [f"{peak.month}: {peak.share_above:+.0%}"]
+            fig.layout.title.text = (f"When the work lands: the busiest month is {peak.month}, "
+                                     f"{peak.share_above:.0%} above the average month")
+
     # -- reacting ------------------------------------------------------------------------
 
     def _picked(self, change) -> None:
@@ -288,7 +328,8 @@ class Workbook(widgets.VBox):
                 value = kept
         self.note.value = html.escape(note)
         self.levers = self.levers.with_value(lever, value)
-        self.cost_lever = lever
+        if KINDS[lever.kind].sizes_team:  # a date moves the calendar, not the team: the curves stay where they are
+            self.cost_lever = lever
         if lever.kind in ("time_split", "frequency", "automation"):
             self.portfolio_lever = lever
         self.refresh(book=lever.kind == "threshold")
@@ -335,6 +376,8 @@ class Workbook(widgets.VBox):
         self._draw_cost(cost_curve)
         if book and self.book_figure is not None:
             self._draw_book()
+        if self.calendar_figure is not None:
+            self._draw_calendar()
 
     def _axis_style(self, lever: Knob) -> dict:
         style = {"title": {"text": self.bench.label(lever)}, "type": "linear", "tickformat": "", "tickprefix": ""}

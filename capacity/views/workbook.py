@@ -15,14 +15,16 @@ from capacity import formatting as fmt
 from capacity.views.content import Kind, ReportContent, Table
 from capacity.files import atomic_path
 
-__all__ = ["SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "EVIDENCE_SHEETS", "number_format", "write_workbook",
-           "save_workbook"]
+__all__ = ["SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "EVIDENCE_SHEETS", "CALENDAR_SHEETS", "number_format",
+           "write_workbook", "save_workbook"]
 
 #: Sheet names in workbook order (the fiscal sheets only with a fiscal year, the ranges only with an uncertainty block).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Today's books", "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Options",
-          "Option changes", "Trade-offs", "Trade-off packages", "Pays back", "Coverage changes", "Automations",
-          "Inputs")
+          "Calendar", "Calendar peaks", "Today's books", "Renewals by CSM", "Fiscal ranges", "Fiscal ranges by month",
+          "Fiscal variance shares", "Options", "Option changes", "Trade-offs", "Trade-off packages", "Pays back",
+          "Coverage changes", "Automations", "Inputs")
+#: The calendar's sheets (only when the scenario dates some work) and the renewals (only with owners and dates).
+CALENDAR_SHEETS = ("Calendar", "Calendar peaks")
 #: The sheets of the scenario's options (only when it has some) and of a cap's trade-offs (only with a cap).
 OPTION_SHEETS = ("Options", "Option changes")
 FIT_SHEETS = ("Trade-offs", "Trade-off packages")
@@ -57,8 +59,15 @@ def _tables(report: ReportContent) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else []) + _todays_books(report) + _simulation_tables(report) + _option_tables(
-        report) + _payback_tables(report)
+         if report.fiscal is not None else []) + _calendar(report) + _todays_books(report) + _simulation_tables(report) \
+        + _option_tables(report) + _payback_tables(report)
+
+
+def _calendar(report: ReportContent) -> list[tuple[str, Table]]:
+    """Today's book month by month and the months above the average, when the scenario dates some work."""
+    if report.calendar is None:
+        return []
+    return [("Calendar", report.calendar_table()), ("Calendar peaks", report.calendar_peaks_table())]
 
 
 def _payback_tables(report: ReportContent) -> list[tuple[str, Table]]:
@@ -89,7 +98,9 @@ def _simulation_tables(report: ReportContent) -> list[tuple[str, Table]]:
 def _todays_books(report: ReportContent) -> list[tuple[str, Table]]:
     """The "Today's books" sheet, when the book names each account's owner."""
     table = report.todays_books_table()
-    return [] if table is None else [("Today's books", table)]
+    renewals = report.todays_renewals_table()
+    return ([] if table is None else [("Today's books", table)]) + \
+        ([] if renewals is None else [("Renewals by CSM", renewals)])
 
 
 def write_workbook(report: ReportContent, path: str | Path) -> Path:

@@ -17,7 +17,7 @@ THRESHOLDS = {"Enterprise": 100_000, "Mid-Market": 25_000, "SMB": 5_000, "Long t
 
 
 def book_arr() -> dict[str, float]:
-    """Each segment's ARR summed from data/book.csv by hand (an account belongs to the highest threshold at or
+    """Each segment's ARR summed from capacity/sample/book.csv by hand (an account belongs to the highest threshold at or
     below it)."""
     out = dict.fromkeys(THRESHOLDS, 0.0)
     with open(DEFAULT_BOOK, newline="", encoding="utf-8") as f:

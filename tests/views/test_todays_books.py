@@ -27,7 +27,16 @@ def test_the_section_shows_the_team_and_why_no_rebalance_fits(built):
     chart = charts.todays_books(built)
     assert chart.figure["data"][0]["x"] == [r.utilization for r in expected.csms if r.utilization is not None]
     section = sections.BudgetReport(built).todays_books_section()
-    assert len(section) == 3 and "6 of 17 CSMs" in str(section[0])
+    assert len(section) == 4 and "6 of 17 CSMs" in str(section[0])
+    assert 'data-table="todays-renewals"' in str(section[3]) and "Q1 (Feb-Apr) accounts" in str(section[3])
+
+
+def test_the_renewals_table_is_the_teams_calendar(built):
+    expected = team(DEFAULT_SCENARIO).calendar
+    frame = built.todays_renewals_table().frame
+    assert list(frame["CSM"]) == [c.csm for c in expected.csms]
+    assert list(frame["Q3 (Aug-Oct) accounts"]) == [c.renewals[2].accounts for c in expected.csms]
+    assert list(frame["Busiest month"]) == [c.busiest_month for c in expected.csms]
 
 
 def test_the_excel_sheet_holds_the_same_numbers(built, tmp_path):

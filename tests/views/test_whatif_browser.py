@@ -261,6 +261,20 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             assert after[0]["y"] == list(curve.headcount), (after[0], before[0])
             assert after[1]["y"] == [expected_plan.totals.headcount]
 
+            # The month axis: when renewal preparation happens moves the calendar chart, not the team.
+            offset = bench.knob("offset", "Enterprise", 5)
+            moved, _ = move_slider(page, bench, offset, 6)  # six steps of 15 days from 90 days before
+            levers = levers.with_value(offset, moved)
+            calendar = bench.calendar(levers)
+            page.wait_for_function(
+                "([cls, y]) => { const p = document.querySelector(`.${cls} .js-plotly-plot`);"
+                " return !!p && !!p.data && p.data[0].y.length === y.length"
+                " && Array.from(p.data[0].y).every((v, i) => Math.abs(v - y[i]) < 1e-6); }",
+                arg=["capacity-chart-calendar", list(calendar.hours[0])])
+            drawn = plot_data(page, "capacity-chart-calendar")
+            np.testing.assert_allclose(drawn[0]["y"], calendar.hours[0])
+            assert drawn[-1]["x"] == [calendar.peak().month]
+            assert summary.inner_text().strip() == expected  # the same team
             # Hire or automate: the help centre's slider, six steps of 5% from not adopted to 30% of SMB questions.
             automation = bench.knob("automation", "SMB", "Inbound questions")
             move_slider(page, bench, automation, 6)
