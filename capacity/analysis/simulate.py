@@ -79,9 +79,13 @@ from capacity.inputs.book import Book
 from capacity.exceptions import ScenarioError
 from capacity.inputs.context import Context, load_context
 from capacity.model.calendar import CalendarInputs, dated_hours, has_calendar, unit_hours
-from capacity.model.fiscal import FiscalPlan, _inputs, _units, calendar_of, fiscal_plan
+from capacity.formulas import growth as growth_formulas
+from capacity.model import recruiting
+from capacity.model.fiscal import FiscalPlan, _drift, _inputs, _units, calendar_of, fiscal_plan, monthly_tooling, \
+    segment_tooling
+from capacity.model.inflation import Drift, moved
 from capacity.model.plan import Plan, plan, touchpoint_loads
-from capacity.inputs.scenario import Scenario, month_index
+from capacity.inputs.scenario import Scenario, Uncertainty, month_index
 from capacity.model.sizing import size, variants
 from capacity.formulas.staffing import (
     allocate_managers,
@@ -114,10 +118,10 @@ __all__ = [
 
 #: The uncertain inputs, in the order they are drawn and reported.
 INPUTS = ("new_customers_per_month", "churn_per_year", "attrition_per_year", "touchpoint_minutes",
-          "hiring_lead_time_months")
+          "hiring_lead_time_months", "time_to_fill_months")
 #: The largest base sample of the variance shares: their standard error is already below ~0.02 there.
 SHARE_DRAWS = 4096
-_STAFFING_ONLY = ("attrition_per_year", "hiring_lead_time_months")
+_STAFFING_ONLY = ("attrition_per_year", "hiring_lead_time_months", "time_to_fill_months")
 _TOLERANCE = 1e-9
 _QUANTILE = "inverted_cdf"
 
@@ -453,6 +457,12 @@ class _Model:
     touchpoint_hours: np.ndarray | None = None
     #: The hiring rule sizes for the dated months (size_for: peak) rather than the average month.
     size_for_peak: bool = False
+    #: The uncertainty block, or an empty one when only the hiring block's time to fill is uncertain.
+    uncertainty: Uncertainty | None = None
+    #: With a hiring block: its rule (:mod:`capacity.model.recruiting`); None without one.
+    recruiting: recruiting.Recruiting | None = None
+    #: Accounts crossing fixed thresholds as inflation raises ARR (:mod:`capacity.model.inflation`), or None.
+    drift: Drift | None = None
 
 
 def _model(context: Context, steady: Plan | None, base: FiscalPlan | None) -> _Model:
@@ -461,16 +471,19 @@ def _model(context: Context, steady: Plan | None, base: FiscalPlan | None) -> _M
     steady = plan(context) if steady is None else steady
     base = fiscal_plan(context) if base is None else base
     rows = variants(scenario, context.book)
-    unc = scenario.uncertainty
-    lead, ramp = fiscal.hiring_lead_time_months, max(fiscal.ramp_months, 1)
-    span = unc.hiring_lead_time_months
+    unc = scenario.uncertainty if scenario.uncertainty is not None else Uncertainty()
+    lead, ramp = scenario.hiring_lead_time_months, max(fiscal.ramp_months, 1)
+    fill = None if scenario.hiring is None else scenario.hiring.time_to_fill_months
+    span = unc.hiring_lead_time_months if fill is None else fill
     lead_max = lead if span is None else max(span.high, lead)
     months = fiscal.months
     horizon = months + lead_max + ramp - 1
     sized = size(rows)
-    inputs = _inputs(scenario, steady, sized.loads, horizon)
+    inputs = _inputs(scenario, steady, sized.loads, horizon, segment_tooling(rows))
     units = _units(scenario, steady, inputs)
-    cal = calendar_of(context, inputs.customers0, horizon) if has_calendar(scenario) else None
+    drift, _ = _drift(context, rows, inputs, horizon)
+    cal = calendar_of(context, inputs.customers0, horizon, drift) if has_calendar(scenario) else None
+    rule = None if scenario.hiring is None else recruiting.recruiting_of(scenario, horizon)
     growth = np.zeros((len(units.labels), months), dtype=np.int64)
     frame = base.to_frame()
     pools = base.pools_frame()
@@ -481,10 +494,13 @@ def _model(context: Context, steady: Plan | None, base: FiscalPlan | None) -> _M
         else:  # a pool's backfills are its leavers (every leaver is backfilled)
             rows = pools[(pools["segment"] == inputs.names[s]) & (pools["pool"] == pool)]
             growth[u] = (rows["requisitions_opened"] - rows["leavers"]).to_numpy()
+    if base.staffing is not None:  # the hiring block's own account of growth (replacements opened ahead apart)
+        growth = base.staffing.growth[0].copy()
     return _Model(scenario, steady, base, inputs, units, months, horizon, lead, lead_max, ramp,
                   fiscal.target_utilization, growth, calendar=cal,
                   touchpoint_hours=None if cal is None else unit_hours(scenario, sized.loads, sized.workload_weight)[0],
-                  size_for_peak=cal is not None and fiscal.size_for == "peak")
+                  size_for_peak=cal is not None and fiscal.size_for == "peak", uncertainty=unc, recruiting=rule,
+                  drift=drift)
 
 
 def _spread(unc, name: str, key: str) -> float:
@@ -493,7 +509,8 @@ def _spread(unc, name: str, key: str) -> float:
 
 
 def _uncertain(model: _Model) -> tuple[str, ...]:
-    unc = model.scenario.uncertainty
+    unc = model.uncertainty
+    fill = None if model.scenario.hiring is None else model.scenario.hiring.time_to_fill_months
     names = model.inputs.names
     touchpoints = {s.name: bool(s.touchpoints) for s in model.scenario.segments}
     flags = {
@@ -503,13 +520,14 @@ def _uncertain(model: _Model) -> tuple[str, ...]:
         "touchpoint_minutes": any(_spread(unc, n, "touchpoint_minutes") > 0 and touchpoints[n] for n in names),
         "hiring_lead_time_months": unc.hiring_lead_time_months is not None
         and unc.hiring_lead_time_months.high > unc.hiring_lead_time_months.low,
+        "time_to_fill_months": fill is not None and fill.spread,
     }
     return tuple(k for k in INPUTS if flags[k])
 
 
 def _draw(model: _Model, draws: int, seed: int, sample: int) -> dict[str, dict[str, np.ndarray]]:
     """Every uncertain input for ``draws`` years, one independent stream per input (and per sample set)."""
-    unc = model.scenario.uncertainty
+    unc = model.uncertainty
     inputs, names = model.inputs, model.inputs.names
     segments, units, months, horizon = len(names), len(model.units.labels), model.months, model.horizon
     fiscal = model.scenario.fiscal_year
@@ -579,6 +597,13 @@ def _draw(model: _Model, draws: int, seed: int, sample: int) -> dict[str, dict[s
     span = unc.hiring_lead_time_months
     low, high = (model.lead, model.lead) if span is None else (span.low, span.high)
     out["hiring_lead_time_months"] = {"lead": discrete_triangular(low, model.lead, high, g, draws).astype(np.int64)}
+
+    g = rng(5)
+    fill = None if model.scenario.hiring is None else model.scenario.hiring.time_to_fill_months
+    fills = None
+    if fill is not None and fill.spread:  # each month's requisitions of each segment or pool fill together
+        fills = discrete_triangular(fill.low, fill.most_likely, fill.high, g, (draws, units, months)).astype(np.int64)
+    out["time_to_fill_months"] = {"fills": fills}
     return out
 
 
@@ -600,19 +625,34 @@ def _demand(model: _Model, drawn: dict, *, by_segment: bool = False, dated: bool
     new = drawn["new_customers_per_month"]["new"]
     churn = drawn["churn_per_year"]["churn"]
     hours = drawn["touchpoint_minutes"]
-    draws, segments, horizon = new.shape
-    customers = np.empty((draws, segments, horizon))
-    previous = np.broadcast_to(model.inputs.customers0, (draws, segments))
-    for m in range(horizon):
-        customers[:, :, m] = customers_after_month(previous, churn, new[:, :, m])
-        previous = customers[:, :, m]
+    customers = _customers_of(model, drawn)
     if dated and model.calendar is not None:
         demand = dated_hours(model.calendar, hours["per_touchpoint"], customers, new, churn) \
             / model.steady.csm.customer_hours_per_month
     else:
-        demand = monthly_demand_fte(customers, hours["per_customer"][:, :, None], new, hours["per_new"][:, :, None],
+        per_customer = hours["per_customer"][:, :, None]
+        if model.drift is not None:  # as the plan has it: each year's work per customer against the first's
+            years = growth_formulas.year_of_month(np.arange(new.shape[2]))
+            per_customer = per_customer * model.drift.hours_ratio[years].T
+        demand = monthly_demand_fte(customers, per_customer, new, hours["per_new"][:, :, None],
                                     hours["program"][:, :, None], model.steady.csm.customer_hours_per_month)
     return demand if by_segment else demand[:, model.units.owner] * model.units.share[:, None]
+
+
+def _customers_of(model: _Model, drawn: dict) -> np.ndarray:
+    """Month-end customers of every draw, (draws, segments, horizon): the plan's recursion on the draw's arrivals
+    and churn (and, with inflation across fixed thresholds, the plan's moves at each year's start)."""
+    new = drawn["new_customers_per_month"]["new"]
+    churn = drawn["churn_per_year"]["churn"]
+    draws, segments, horizon = new.shape
+    customers = np.empty((draws, segments, horizon))
+    previous = np.broadcast_to(model.inputs.customers0, (draws, segments))
+    for m in range(horizon):
+        if model.drift is not None:
+            previous = moved(previous, model.drift, m)
+        customers[:, :, m] = customers_after_month(previous, churn, new[:, :, m])
+        previous = customers[:, :, m]
+    return customers
 
 
 def _hiring_demand(model: _Model, drawn: dict, dated: np.ndarray) -> np.ndarray:
@@ -633,6 +673,28 @@ def _by_segment(model: _Model, values: np.ndarray) -> np.ndarray:
 
 
 def _staff(model: _Model, demand: np.ndarray, drawn: dict, growth: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The fiscal plan's staffing for every draw at once: :func:`capacity.model.recruiting.staff` with a hiring
+    block, else :func:`_staff_by_rule`."""
+    if model.recruiting is None:
+        return _staff_by_rule(model, demand, drawn, growth)
+    attrition = drawn["attrition_per_year"]
+    noise = attrition["noise"]
+    leavers_of = None
+    if noise is not None:
+        def leavers_of(t, on_staff):
+            return binomial_quantile(noise[:, :, t], on_staff, attrition["rate"])
+    fixed = None
+    if growth is not None:
+        base = model.base.staffing
+        fixed = dataclasses.replace(base, growth=np.asarray(growth, dtype=np.int64)[None])
+    rule = model.recruiting
+    out = recruiting.staff(demand, model.units.starting, model.months, rule, attrition["rate"], model.units.owner,
+                           fills=drawn["time_to_fill_months"]["fills"], leavers_of=leavers_of, fixed=fixed)
+    return {"headcount": out.headcount, "started": out.started, "requisitions": out.requisitions,
+            "leavers": out.leavers, "capacity": out.capacity, "growth": out.growth}
+
+
+def _staff_by_rule(model: _Model, demand: np.ndarray, drawn: dict, growth: np.ndarray | None) -> dict[str, np.ndarray]:
     """The fiscal plan's staffing (see :func:`capacity.model.fiscal._staff`) for every draw at once.
 
     ``growth`` (units, months) replays fixed growth requisitions; None lets the hiring rule
@@ -704,46 +766,22 @@ def _staff(model: _Model, demand: np.ndarray, drawn: dict, growth: np.ndarray | 
     return {key: np.moveaxis(value, 0, -1) for key, value in out.items()}  # (draws, units, months) views
 
 
-def _remove_longest_serving(tenured: np.ndarray, joined: np.ndarray, leavers: np.ndarray, month: int) -> np.ndarray:
-    """Take the leavers out: the starting team first, then the earliest hires (who started before ``month``).
-
-    ``joined`` is (months, draws, units). Returns how many were taken from the hires, per draw and unit.
-    """
-    take = np.minimum(leavers, tenured)
-    tenured -= take
-    rest = leavers - take
-    if month == 0 or not rest.any():
-        return rest
-    hit = np.flatnonzero(rest.any(axis=1))
-    cohorts = joined[:month, hit]
-    before = np.cumsum(cohorts, axis=0) - cohorts
-    joined[:month, hit] = cohorts - np.clip(rest[hit][None] - before, 0, cohorts)
-    return rest
+_remove_longest_serving = recruiting.remove_longest_serving
+_pooled_leavers = recruiting.pooled_leavers
 
 
-def _pooled_leavers(before, after, gone, on_staff, owner) -> np.ndarray:
-    """:func:`capacity.model.fiscal._leavers` for every draw: a segment's leavers rounded as one team, each to the
-    pool that has lost the fewest against its expectation."""
-    draws, units = on_staff.shape
-    segments = int(owner.max()) + 1
-    member = np.zeros((units, segments))
-    member[np.arange(units), owner] = 1.0
-    due = realised_leavers(before @ member, after @ member)
-    leavers = np.zeros_like(on_staff)
-    rows = np.arange(draws)
-    for s in range(segments):
-        members = np.flatnonzero(owner == s)
-        for r in range(int(due[:, s].max(initial=0))):
-            staffed = on_staff[:, members] - leavers[:, members] > 0
-            owed = np.where(staffed, after[:, members] - gone[:, members] - leavers[:, members], -np.inf)
-            pick = members[np.argmax(owed, axis=1)]
-            take = (due[:, s] > r) & staffed.any(axis=1)
-            leavers[rows[take], pick[take]] += 1
-    return leavers
+def _year_cost(model: _Model, heads_units: np.ndarray, drawn: dict) -> np.ndarray:
+    """The plan's cost of every draw, as :func:`capacity.fiscal_plan` adds it up [USD]: CSMs and managers, and
+    adopted tooling on the draw's month-end customers when the plan has some."""
+    cost = _people_cost(model, heads_units)
+    if model.inputs.tooling_fixed.any() or model.inputs.tooling_per_account.any():
+        tooling = monthly_tooling(model.inputs, _customers_of(model, drawn)[:, :, : model.months])
+        cost = cost + np.ascontiguousarray(tooling).reshape(len(cost), -1).sum(axis=1)
+    return cost
 
 
-def _year_cost(model: _Model, heads_units: np.ndarray) -> np.ndarray:
-    """The year's cost of every draw, as :func:`capacity.fiscal_plan` adds it up [USD]."""
+def _people_cost(model: _Model, heads_units: np.ndarray) -> np.ndarray:
+    """The CSMs' and managers' cost of every draw [USD]."""
     fiscal = model.scenario.fiscal_year
     draws, _, months = heads_units.shape
     segments = len(model.inputs.names)
@@ -812,11 +850,14 @@ def simulate(scenario: Context | Scenario | dict | str | Path, book: Book | str 
     if scenario.fiscal_year is None:
         raise ScenarioError("missing: the simulation plays the fiscal year; add a fiscal_year block (see README)",
                             file=scenario.source, where="fiscal_year")
-    if scenario.uncertainty is None:
-        raise ScenarioError("missing: the simulation needs an uncertainty block saying what is uncertain (see README)",
+    fill = None if scenario.hiring is None else scenario.hiring.time_to_fill_months
+    if scenario.uncertainty is None and (fill is None or not fill.spread):
+        raise ScenarioError("missing: the simulation needs an uncertainty block saying what is uncertain, or a "
+                            "hiring block whose time_to_fill_months has a range (see README)",
                             file=scenario.source, where="uncertainty")
-    draws = scenario.uncertainty.draws if draws is None else draws
-    seed = scenario.uncertainty.seed if seed is None else seed
+    block = scenario.uncertainty if scenario.uncertainty is not None else Uncertainty()
+    draws = block.draws if draws is None else draws
+    seed = block.seed if seed is None else seed
     if not 1 <= draws <= 1_000_000:
         raise ScenarioError(f"must be from 1 to 1,000,000 (got {draws})", where="draws")
     if seed < 0:
@@ -831,7 +872,7 @@ def simulate(scenario: Context | Scenario | dict | str | Path, book: Book | str 
     hiring = _hiring_demand(model, a, demand)
     fixed = _staff(model, hiring, a, model.growth)
     reacting = _staff(model, hiring, a, None)
-    cost_a = _year_cost(model, reacting["headcount"])
+    cost_a = _year_cost(model, reacting["headcount"], a)
 
     segment_demand = _demand(model, a, by_segment=True) if len(model.units.owner) > len(model.inputs.names) else demand
     total_demand = segment_demand[:, :, : model.months].sum(axis=1)
@@ -864,7 +905,7 @@ def simulate(scenario: Context | Scenario | dict | str | Path, book: Book | str 
         requisitions_by_segment={n: int(p90_growth[model.units.owner == s].sum()) for s, n in enumerate(names)},
         years_covered=float(covered.mean()),
         year_end_headcount=Percentiles.of(p90_run["headcount"][:, :, -1].sum(axis=1)).p50,
-        total_cost=Percentiles.of(_year_cost(model, p90_run["headcount"])).p50,
+        total_cost=Percentiles.of(_year_cost(model, p90_run["headcount"], a)).p50,
         p_above_target={labels[m]: float(p90_above[:, m].mean()) for m in range(model.months)},
     )
 
@@ -879,7 +920,7 @@ def simulate(scenario: Context | Scenario | dict | str | Path, book: Book | str 
         def cost(drawn: dict, demand: np.ndarray | None = None) -> np.ndarray:
             demand = _demand(model, drawn, dated=model.calendar is None or model.size_for_peak) if demand is None \
                 else demand
-            return _year_cost(model, _staff(model, demand, drawn, None)["headcount"])
+            return _year_cost(model, _staff(model, demand, drawn, None)["headcount"], drawn)
 
         f_b = cost(b)
         # Attrition and lead time do not move demand: A's demand serves their mixes.

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from capacity.formulas import workload
+from capacity.formulas import growth, workload
 
 __all__ = [
     "monthly_rate",
@@ -297,16 +297,21 @@ def allocate_managers(csms, csms_per_manager):
 
 
 def raise_factor(month, raise_month, rate):
-    r"""Multiplier on loaded costs: :math:`1 + r` from the raise's month on, 1 before.
+    r"""Multiplier on loaded costs: :math:`1 + r` from the raise's month, compounding every twelve months after.
 
-    Source: a merit increase on all loaded costs from a given month (the scenario's ``salary_increase``).
+    .. math:: f(m) = (1 + r)^{n(m)}, \quad n(m) = \lfloor (m - m_r) / 12 \rfloor + 1 \ (m \ge m_r), \ 0 \ (m < m_r)
+
+    In a plan of a year the raise happens once (:math:`1 + r` from its month on); a longer plan gives
+    it again on each anniversary (:func:`capacity.formulas.growth.compounded`).
+
+    Source: a merit increase on all loaded costs in a given month, every year (the scenario's ``salary_increase``).
 
     Parameters
     ----------
     month : int or array
         Month, as :func:`capacity.inputs.scenario.month_index` [months].
     raise_month : int or None
-        The month the increase takes effect, same scale; None for no raise.
+        The month the first increase takes effect, same scale; None for no raise.
     rate : float
         The increase, 0.03 for 3% [-].
 
@@ -314,10 +319,17 @@ def raise_factor(month, raise_month, rate):
     -------
     float or array
         Cost multiplier [-].
+
+    Examples
+    --------
+    >>> raise_factor(np.array([5, 6, 17, 18, 30]), 6, 0.03).tolist()
+    [1.0, 1.03, 1.03, 1.0609, 1.092727]
     """
     if raise_month is None:
         return np.ones_like(np.asarray(month), dtype=float) if np.ndim(month) else 1.0
-    factor = np.where(np.asarray(month) >= raise_month, 1.0 + rate, 1.0)
+    since = np.asarray(month) - raise_month
+    raises = np.where(since >= 0, np.floor_divide(since, workload.MONTHS_PER_YEAR) + 1, 0)
+    factor = np.asarray(growth.compounded(rate, raises))
     return factor if factor.ndim else float(factor)
 
 

@@ -41,6 +41,9 @@ __all__ = [
     "InboundService",
     "SalaryIncrease",
     "FiscalYear",
+    "Hiring",
+    "TimeToFill",
+    "Funnel",
     "WorkloadMultipliers",
     "SegmentUncertainty",
     "Uncertainty",
@@ -456,7 +459,18 @@ class Segment(_Frozen):
     new_customers_per_month: NewCustomers | tuple[NewCustomers, ...] | None = Field(
         default=None,
         description="Fiscal plan: new customers arriving each month, one number or one per month of the "
-        "fiscal year [customers/month]. Default: customers x new_customer_rate / 12.",
+        "fiscal year (a plan longer than a year: one per month of the plan, or 12, one year's months repeated "
+        "each year) [customers/month]. Default: customers x new_customer_rate / 12.",
+    )
+    new_customers_per_month_by_year: Annotated[tuple[NewCustomers, ...], Field(min_length=1)] | None = Field(
+        default=None,
+        description="Fiscal plan: new customers arriving each month, one number per year of the plan (the plan's "
+        "first twelve months, the next twelve...) [customers/month]. Instead of new_customers_per_month.",
+    )
+    new_customers_growth_per_year: Annotated[float, Field(gt=-1, le=10, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="Fiscal plan: each year's arrivals are the year before's times 1 + this (0.2: 20% more a year) "
+        "[1/year]; the first year's are new_customers_per_month (a number, or 12 numbers) or the default.",
     )
     churn_per_year: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = Field(
         default=0.0, description="Fiscal plan: logo churn, share of customers lost in a year [1/year]."
@@ -480,6 +494,17 @@ class Segment(_Frozen):
         description="Only accounts whose column matches one of the values need CSM time (e.g. {health: [red, yellow]}); "
         "the others count as customers but need none. Needs a book.",
     )
+
+    @model_validator(mode="after")
+    def _growth_read_one_way(self) -> "Segment":
+        # Each way of giving arrivals says every month's; two of them would say it twice, differently.
+        if self.new_customers_per_month_by_year is not None and self.new_customers_per_month is not None:
+            raise ValueError("new_customers_per_month_by_year: give it or new_customers_per_month, not both "
+                             "(both say how many customers arrive each month)")
+        if self.new_customers_growth_per_year is not None and self.new_customers_per_month_by_year is not None:
+            raise ValueError("new_customers_growth_per_year: give it or new_customers_per_month_by_year, not both "
+                             "(each year's arrivals are given; a growth rate on top would read two ways)")
+        return self
 
     @model_validator(mode="after")
     def _pools_consistent(self) -> "Segment":
@@ -540,6 +565,30 @@ class FiscalYear(_Frozen):
         default="average",
         description="With dated touchpoints (the calendar): hire for the average month (the same work spread evenly "
         "over the year) or for each month's peak; the peak months are reported either way.")
+    inflation_per_year: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = Field(
+        default=None,
+        description="Prices rise by this share at the start of each year of the plan after the first: every "
+        "customer's ARR, so accounts may cross into a higher segment (fixed thresholds) [1/year].")
+    index_thresholds: bool = Field(
+        default=False,
+        description="With inflation_per_year: the segment thresholds (min_arr) rise with it too, so every account "
+        "keeps its segment.")
+
+    @model_validator(mode="after")
+    def _indexed_by_a_rate(self) -> "FiscalYear":
+        if self.index_thresholds and self.inflation_per_year is None:
+            raise ValueError("index_thresholds: true needs inflation_per_year, the rate the thresholds rise by "
+                             "(e.g. inflation_per_year: 0.03)")
+        if self.salary_increase is not None and month_index(self.salary_increase.month) < month_index(self.start):
+            raise ValueError(f"salary_increase: its month {self.salary_increase.month} is before the plan starts "
+                             f"({self.start}); loaded costs are today's, so give the next raise's month (it repeats "
+                             "every twelve months in a plan longer than a year)")
+        return self
+
+    @property
+    def years(self) -> int:
+        """The plan's years: its months in twelves, a last part-year counted (18 months are 2 years)."""
+        return -(-self.months // 12)
 
     @model_validator(mode="after")
     def _managers_costed(self) -> "FiscalYear":
@@ -592,6 +641,75 @@ class _MonthsRange(_Frozen):
         if self.low > self.high:
             raise ValueError(f"low: {self.low} is above high {self.high}; give low <= high (equal for no uncertainty)")
         return self
+
+
+class TimeToFill(_Frozen):
+    """Months from opening a requisition to the CSM's first day: ``low``, ``most_likely`` and ``high``.
+
+    The plan hires with the most likely; the simulation draws each month's requisitions' months from the
+    discrete triangular distribution on ``[low, high]`` peaking there (equal values: no uncertainty).
+    """
+
+    low: Annotated[int, Field(ge=0, le=24)]
+    most_likely: Annotated[int, Field(ge=0, le=24)]
+    high: Annotated[int, Field(ge=0, le=24)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "TimeToFill":
+        if not self.low <= self.most_likely <= self.high:
+            raise ValueError(f"give low <= most_likely <= high (got {self.low}, {self.most_likely}, {self.high}; "
+                             "equal for no uncertainty)")
+        return self
+
+    @property
+    def spread(self) -> bool:
+        """Whether the months vary (``low < high``)."""
+        return self.high > self.low
+
+
+class Funnel(_Frozen):
+    """The recruiting funnel's conversion rates, each a share of the stage before (offers to hires is
+    ``hiring.offer_acceptance_rate``)."""
+
+    application_to_interview: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    interview_to_offer: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+
+
+class Hiring(_Frozen):
+    """What recruiting can deliver, for the fiscal plan (:mod:`capacity.model.recruiting`).
+
+    ``recruiters`` times ``hires_per_recruiter_per_month`` is how many hires recruiting can close a
+    month (whole hires, a fraction carried to the next month); the plan then opens requisitions early
+    enough to meet demand within it and reports the months it cannot. ``time_to_fill_months`` replaces
+    ``fiscal_year.hiring_lead_time_months``; ``hire_ahead_of_attrition`` opens requisitions for the
+    leavers the plan expects so that their replacements are ramped when they go. With ``funnel`` and
+    ``offer_acceptance_rate`` the plan counts the candidates each month's starts need at each stage.
+    """
+
+    recruiters: Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)] | None = None
+    hires_per_recruiter_per_month: Annotated[float, Field(gt=0, le=1_000, allow_inf_nan=False)] | None = None
+    offer_acceptance_rate: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] | None = None
+    time_to_fill_months: TimeToFill | None = None
+    hire_ahead_of_attrition: bool = False
+    funnel: Funnel | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Hiring":
+        if (self.recruiters is None) != (self.hires_per_recruiter_per_month is None):
+            missing = "hires_per_recruiter_per_month" if self.recruiters is not None else "recruiters"
+            raise ValueError(f"{missing}: missing; recruiting's capacity is recruiters x hires_per_recruiter_per_month "
+                             "(give both, or neither for no limit)")
+        if self.funnel is not None and self.offer_acceptance_rate is None:
+            raise ValueError("offer_acceptance_rate: missing; the funnel counts offers from hires by it "
+                             "(e.g. offer_acceptance_rate: 0.8)")
+        return self
+
+    @property
+    def hires_per_month(self) -> float | None:
+        """Hires recruiting can close a month [hires/month]; None without a limit."""
+        if self.recruiters is None:
+            return None
+        return self.recruiters * self.hires_per_recruiter_per_month
 
 
 class SegmentUncertainty(_Frozen):
@@ -807,6 +925,10 @@ class Scenario(_Frozen):
         "e.g. {QBR: Business review}; other types match touchpoint names ignoring case and spaces.",
     )
     uncertainty: Annotated[Uncertainty | None, AfterValidator(_uncertainty_fits_scenario)] = None
+    hiring: Hiring | None = Field(
+        default=None,
+        description="What recruiting can deliver (recruiters, hires each can close a month, time to fill, the "
+        "funnel) and whether to hire ahead of attrition: read by the fiscal plan.")
     gross_margin: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
         default=0.8,
         description="Gross profit as a share of revenue [-]: the business case's break-even ARR is "
@@ -868,6 +990,7 @@ class Scenario(_Frozen):
             seen[seg.min_arr] = i
         if self.fiscal_year is not None:
             self._fiscal_consistent(names)
+        self._hiring_consistent()
         self._activity_keys_consistent()
         self._automation_names_distinct()
         return self
@@ -911,11 +1034,56 @@ class Scenario(_Frozen):
                 raise _KeyedError(f"fiscal_year.starting_headcount.{name}", f"unknown segment {name!r}{suggestion}")
         for i, seg in enumerate(self.segments):
             monthly = seg.new_customers_per_month
-            if isinstance(monthly, tuple) and len(monthly) != fiscal.months:
+            # A plan longer than a year also takes one year's months, repeated: 12 numbers cannot be read as
+            # one per month of it, so the list reads one way.
+            yearly = fiscal.months > 12 and isinstance(monthly, tuple) and len(monthly) == 12
+            if isinstance(monthly, tuple) and len(monthly) != fiscal.months and not yearly:
                 raise _KeyedError(
                     f"segments[{i}].new_customers_per_month",
-                    f"a list needs exactly {fiscal.months} numbers, one per month of fiscal_year (got {len(monthly)})",
+                    f"a list needs exactly {fiscal.months} numbers, one per month of fiscal_year"
+                    + (", or 12, one year's months repeated each year" if fiscal.months > 12 else "")
+                    + f" (got {len(monthly)})",
                 )
+            if (seg.new_customers_growth_per_year is not None and isinstance(monthly, tuple) and not yearly
+                    and fiscal.months > 12):
+                raise _KeyedError(
+                    f"segments[{i}].new_customers_growth_per_year",
+                    f"new_customers_per_month lists every one of the plan's {fiscal.months} months, so a growth rate "
+                    "on top would read two ways; give 12 numbers (one year, grown each year) or leave the rate out",
+                )
+            by_year = seg.new_customers_per_month_by_year
+            if by_year is not None and len(by_year) != fiscal.years:
+                raise _KeyedError(
+                    f"segments[{i}].new_customers_per_month_by_year",
+                    f"a list needs exactly {fiscal.years} number{'s' if fiscal.years != 1 else ''}, one per year of the "
+                    f"plan's {fiscal.months} months (got {len(by_year)})",
+                )
+
+    def _hiring_consistent(self) -> None:
+        """The hiring block hires for the fiscal plan, and says the time to fill once."""
+        hiring = self.hiring
+        if hiring is None:
+            return
+        if self.fiscal_year is None:
+            raise _KeyedError("hiring", "needs a fiscal_year block: recruiting hires for the fiscal plan")
+        if hiring.time_to_fill_months is not None:
+            if "hiring_lead_time_months" in self.fiscal_year.model_fields_set:
+                raise _KeyedError("hiring.time_to_fill_months",
+                                  "fiscal_year.hiring_lead_time_months is given too; the time to fill is the lead time "
+                                  "(its most_likely is the plan's), so give one of them")
+            if self.uncertainty is not None and self.uncertainty.hiring_lead_time_months is not None:
+                raise _KeyedError("hiring.time_to_fill_months",
+                                  "uncertainty.hiring_lead_time_months is given too; the time to fill's low and high "
+                                  "are the simulation's range, so give one of them")
+
+    @property
+    def hiring_lead_time_months(self) -> int:
+        """Months from a requisition to a start the plan hires with: the time to fill's most likely, else
+        ``fiscal_year.hiring_lead_time_months`` (a scenario with a fiscal year)."""
+        hiring = self.hiring
+        if hiring is not None and hiring.time_to_fill_months is not None:
+            return hiring.time_to_fill_months.most_likely
+        return self.fiscal_year.hiring_lead_time_months
 
     @property
     def source(self) -> Path | None:

@@ -44,6 +44,7 @@ from capacity.formulas import workload
 from capacity.inputs.book import Book
 from capacity.inputs.renewals import renewal_dates
 from capacity.inputs.scenario import Scenario, Touchpoint, month_index, month_label
+from capacity.model.growth import arrival_pattern
 
 __all__ = ["Placement", "PLACEMENTS", "placement_of", "has_calendar", "calendar_window", "touchpoint_months",
            "CalendarInputs", "calendar_inputs", "unit_hours", "dated_hours", "BookCalendar", "book_calendar",
@@ -344,17 +345,11 @@ def _cohorts(first_month: int, months: int, offset_days: int) -> tuple[np.ndarra
 
 
 def _schedule(scenario: Scenario, s: int, customers: float) -> np.ndarray | None:
-    """A segment's new customers month by month as the fiscal plan has them, or None without a fiscal year."""
-    fiscal = scenario.fiscal_year
-    if fiscal is None:
+    """A segment's first year of new customers, month by month as it repeats (:func:`capacity.model.growth.arrival_pattern`),
+    or None without a fiscal year."""
+    if scenario.fiscal_year is None:
         return None
-    segment = scenario.segments[s]
-    monthly = segment.new_customers_per_month
-    if monthly is None:
-        return np.full(fiscal.months, customers * segment.new_customer_rate / workload.MONTHS_PER_YEAR)
-    if isinstance(monthly, tuple):
-        return np.array(monthly, dtype=float)
-    return np.full(fiscal.months, float(monthly))
+    return arrival_pattern(scenario, s, customers)
 
 
 def calendar_inputs(scenario: Scenario, book: Book | None, customers, first_month: int, months: int, *,

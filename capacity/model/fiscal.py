@@ -54,6 +54,7 @@ Conventions (month 0 is ``fiscal_year.start``; every count is for one segment):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -62,7 +63,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capacity.formulas import workload
+from capacity.formulas import growth, payback, workload
 from capacity.inputs.book import Book
 from capacity.exceptions import ScenarioError
 from capacity.model.plan import Plan, plan_of
@@ -70,7 +71,12 @@ from capacity.inputs.context import Context, load_context
 from capacity.inputs.scenario import Scenario, month_index, month_label
 from capacity.model.calendar import (BookCalendar, CalendarInputs, book_calendar, calendar_inputs, dated_hours,
                                      has_calendar, unit_hours)
+from capacity.model import recruiting
+from capacity.model.growth import arrivals, arrivals_note
+from capacity.model.inflation import Drift, drift_of, moved
+from capacity.model.recruiting import HiringMonth, HiringPlan, Shortfall, attrition_gap
 from capacity.model.sizing import Loads, size, variants
+from capacity.model.years import PlanYear, plan_years, years_frame
 from capacity.formulas.staffing import (
     _TOLERANCE,
     allocate_managers,
@@ -118,6 +124,8 @@ class FiscalRow:
     csm_cost: float
     manager_cost: float
     cost: float
+    #: Adopted automations' tooling that month (in ``cost``): the fee a year and a fee per month-end customer, / 12.
+    tooling_cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -251,6 +259,15 @@ class FiscalPlan:
     settings: dict = field(default_factory=dict)
     #: The calendar's months (dated touchpoints), None when every touchpoint is spread evenly.
     calendar: "FiscalCalendar | None" = None
+    #: The plan's years (:mod:`capacity.model.years`): in ``to_dict`` only for a plan longer than a year.
+    years: tuple[PlanYear, ...] = ()
+    #: What recruiting delivers (:mod:`capacity.model.recruiting`), with a ``hiring`` block; None without one.
+    hiring: HiringPlan | None = None
+    #: Each segment's attrition gap each month [FTE] (:func:`capacity.model.recruiting.attrition_gap`).
+    gap: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
+    #: The staffing of the plan's units with a ``hiring`` block (:class:`capacity.model.recruiting.Staffing`), for
+    #: the simulation to replay; None without one.
+    staffing: "recruiting.Staffing | None" = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per month and segment, months in order, segments in scenario order."""
@@ -312,12 +329,39 @@ class FiscalPlan:
         frame = self.to_frame()
         return frame[frame["segment"] == name].reset_index(drop=True)
 
+    @property
+    def has_tooling(self) -> bool:
+        """Whether adopted automations' tooling is in the plan's cost."""
+        return any(r.tooling_cost for r in self.rows)
+
+    def years_frame(self) -> pd.DataFrame:
+        """One row per year of the plan (:func:`capacity.model.years.years_frame`)."""
+        return years_frame(self.years)
+
+    def attrition_gap_frame(self) -> pd.DataFrame:
+        """Per month and segment, the capacity leavers have taken that their replacements do not yet give [FTE]
+        (:func:`capacity.model.recruiting.attrition_gap`): the dips a departure opens."""
+        return pd.DataFrame([{"month": month, "segment": name, "gap_fte": self.gap[s][m]}
+                             for m, month in enumerate(self.months) for s, name in enumerate(self.segments)])
+
     def to_dict(self) -> dict:
-        """Plain data for JSON: an infinite utilization (demand, no capacity) becomes None."""
-        data = asdict(self)
-        data.pop("calendar")
+        """Plain data for JSON: an infinite utilization (demand, no capacity) becomes None.
+
+        A plan longer than a year adds ``years``; a ``hiring`` block adds ``hiring``; adopted tooling adds each
+        row's ``tooling_cost``. Without them the shape is the one-year plan's.
+        """
+        data = asdict(dataclasses.replace(self, calendar=None, years=(), hiring=None, gap=(), staffing=None))
+        for key in ("calendar", "years", "hiring", "gap", "staffing"):
+            data.pop(key)
+        if not self.has_tooling:
+            for row in data["rows"]:
+                row.pop("tooling_cost")
         if self.calendar is not None:
             data["calendar"] = self.calendar.to_dict()
+        if len(self.months) > workload.MONTHS_PER_YEAR:
+            data["years"] = [y.to_dict() for y in self.years]
+        if self.hiring is not None:
+            data["hiring"] = self.hiring.to_dict()
         for row in data["rows"] + data["pool_rows"]:
             for key in ("utilization", "worst_pool_utilization"):
                 if key in row and not math.isfinite(row[key]):
@@ -352,6 +396,8 @@ class _Inputs:
     starting: np.ndarray  # people
     csm_cost: np.ndarray  # USD/year per CSM
     notes: tuple[str, ...]
+    tooling_fixed: np.ndarray  # USD/year per segment, adopted automations' fees
+    tooling_per_account: np.ndarray  # USD/year per customer of the segment
 
 
 def fiscal_plan(scenario: Context | Scenario | dict | str | Path, book: Book | str | Path | None = None) -> FiscalPlan:
@@ -389,21 +435,25 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
     rows = variants(context.scenario, context.book)
     sized = size(rows)
     steady = plan_of(rows, sized)
-    lead, ramp = fiscal.hiring_lead_time_months, max(fiscal.ramp_months, 1)
+    lead, ramp = scenario.hiring_lead_time_months, max(fiscal.ramp_months, 1)
     months = fiscal.months
     horizon = months + lead + ramp - 1
-    inputs = _inputs(scenario, steady, sized.loads, horizon)
+    inputs = _inputs(scenario, steady, sized.loads, horizon, segment_tooling(rows))
+    drift, drift_note = _drift(context, rows, inputs, horizon)
 
-    customers, churned = _customers(inputs, horizon)
+    customers, churned = _customers(inputs, horizon, drift)
+    per_customer = inputs.hours_per_customer[:, None]
+    if drift is not None:
+        per_customer = per_customer * drift.hours_ratio[growth.year_of_month(np.arange(horizon))].T
     demand = monthly_demand_fte(
-        customers, inputs.hours_per_customer[:, None], inputs.new, inputs.hours_per_new_customer[:, None],
+        customers, per_customer, inputs.new, inputs.hours_per_new_customer[:, None],
         inputs.program_hours[:, None], steady.csm.customer_hours_per_month,
     )
     units = _units(scenario, steady, inputs)
     # With the calendar, each month's demand is its dated work; the average month (every touchpoint
     # spread evenly, the demand above) is what the hiring rule sizes for unless size_for: peak.
     average = demand
-    cal = calendar_of(context, inputs.customers0, horizon) if has_calendar(scenario) else None
+    cal = calendar_of(context, inputs.customers0, horizon, drift) if has_calendar(scenario) else None
     if cal is not None:
         hours = unit_hours(scenario, sized.loads, sized.workload_weight)[0]
         demand = dated_hours(cal, hours[None], customers[None], inputs.new[None], inputs.churn[None])[0] \
@@ -412,8 +462,21 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
     unit_demand = demand[units.owner] * units.share[:, None]
     unit_sizing = unit_demand if sizing is demand else sizing[units.owner] * units.share[:, None]
     target = fiscal.target_utilization
-    staffed_units = _staff(unit_sizing, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
-                           hire=True, owner=units.owner)
+    engine = unlimited = None
+    if scenario.hiring is None:
+        staffed_units = _staff(unit_sizing, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
+                               hire=True, owner=units.owner)
+        replaced = np.zeros((len(units.labels), months + lead), dtype=np.int64)
+        replaced[:, lead: lead + months] = staffed_units["backfills"]  # a backfill starts after the lead time
+    else:
+        rule = recruiting.recruiting_of(scenario, horizon)
+        rate = float(monthly_rate(fiscal.attrition_per_year))
+        engine = recruiting.staff(unit_sizing[None], units.starting, months, rule, rate, units.owner)
+        staffed_units = engine.to_fiscal()
+        replaced = engine.replaced[0]
+        if rule.slots is not None:
+            unlimited = recruiting.staff(unit_sizing[None], units.starting, months,
+                                         dataclasses.replace(rule, slots=None), rate, units.owner)
     unhired_units = _staff(unit_sizing, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
                            hire=False, owner=units.owner)
     # Segment rows sum their pools; a segment holds the target only when every pool does.
@@ -439,9 +502,18 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
         mgrs = managers_needed(heads, fiscal.csms_per_manager)
     csm_cost = monthly_cost(heads, inputs.csm_cost[:, None], factor[None, :])
     mgr_cost = monthly_cost(mgrs, fiscal.manager_loaded_cost_per_year or 0.0, factor[None, :])
+    tooling = monthly_tooling(inputs, customers[:, :months])
     used = utilization(demand[:, :months], staffed["capacity"])
     # A segment given ARR but no customers (scenario without a book) keeps its ARR: nobody to churn.
-    arr = np.where(inputs.customers0[:, None] > 0, customers * inputs.arr_per_customer[:, None], inputs.arr0[:, None])
+    arr_per_customer = inputs.arr_per_customer[:, None]
+    if drift is not None:
+        arr_per_customer = drift.arr_per_customer[growth.year_of_month(np.arange(horizon))].T
+    arr = np.where(inputs.customers0[:, None] > 0, customers * arr_per_customer, inputs.arr0[:, None])
+    if fiscal.inflation_per_year is not None:
+        arr = arr * growth.compounded(fiscal.inflation_per_year, growth.year_of_month(np.arange(horizon)))[None, :]
+    cost = csm_cost + mgr_cost
+    if tooling.any():
+        cost = cost + tooling
 
     rows = tuple(
         FiscalRow(
@@ -452,7 +524,7 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
             hires_started=int(staffed["started"][s, m]), requisitions_opened=int(staffed["requisitions"][s, m]),
             backfill_requisitions=int(staffed["backfills"][s, m]), leavers=int(staffed["leavers"][s, m]),
             managers=int(mgrs[s, m]), csm_cost=float(csm_cost[s, m]), manager_cost=float(mgr_cost[s, m]),
-            cost=float(csm_cost[s, m] + mgr_cost[s, m]),
+            cost=float(cost[s, m]), tooling_cost=float(tooling[s, m]),
         )
         for m in range(months)
         for s, name in enumerate(inputs.names)
@@ -475,16 +547,25 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
         sizing_held = utilization(unit_sizing[:, :months], staffed_units["capacity"]) <= target + _TOLERANCE
     shortfall = _day_one_shortfall(unit_sizing[:, :months], sizing_held, unhired_units["capacity"], target,
                                    lead + ramp - 1)
+    limited = None
+    if unlimited is not None:
+        limited = (np.maximum(unit_demand[:, :months] / target - staffed_units["capacity"], 0.0),
+                   np.maximum(unit_demand[:, :months] / target - unlimited.capacity[0], 0.0))
     warnings = _warnings(units.labels, labels, first, staffed_units, unit_used, unit_held, shortfall, target, lead, ramp,
-                         sizing_held=sizing_held, excess=unit_demand[:, :months] - unit_sizing[:, :months])
-    notes = inputs.notes + units.notes
+                         sizing_held=sizing_held, excess=unit_demand[:, :months] - unit_sizing[:, :months],
+                         limited=limited, hiring=scenario.hiring)
+    notes = inputs.notes + units.notes + drift_note
     calendar = None
     if cal is not None:
         notes = notes + cal.notes
         calendar = _fiscal_calendar(context, fiscal.size_for, labels, inputs.names, demand[:, :months],
                                     average[:, :months], staffed["capacity"], used, held, target)
     total_cost = float(csm_cost.sum() + mgr_cost.sum())
+    if tooling.any():
+        total_cost = total_cost + float(tooling.sum())
     ending_arr = float(arr[:, months - 1].sum())
+    unit_gap = attrition_gap(staffed_units["leavers"], replaced, ramp)
+    gap = owner @ unit_gap
     summary = FiscalSummary(
         hires_by_month={labels[m]: int(staffed["started"][:, m].sum()) for m in range(months)},
         requisitions_by_month={labels[m]: int(staffed["requisitions"][:, m].sum()) for m in range(months)},
@@ -496,7 +577,9 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
         year_end_headcount_by_segment={n: int(heads[s, -1]) for s, n in enumerate(inputs.names)},
         year_end_managers=int(mgrs[:, -1].sum()),
         total_cost=total_cost,
-        cost_by_segment={n: float(csm_cost[s].sum() + mgr_cost[s].sum()) for s, n in enumerate(inputs.names)},
+        cost_by_segment={n: float(csm_cost[s].sum() + mgr_cost[s].sum()) + (float(tooling[s].sum()) if tooling.any()
+                                                                             else 0.0)
+                         for s, n in enumerate(inputs.names)},
         ending_arr=ending_arr,
         cost_pct_ending_arr=workload.safe_ratio(total_cost, ending_arr),
         worst_utilization={n: float(worst_pool[s].max()) for s, n in enumerate(inputs.names)},
@@ -508,29 +591,154 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
         warnings=warnings,
         notes=notes,
     )
+    years = plan_years(scenario, labels, inputs.names, customers=customers[:, :months], arr=arr[:, :months],
+                       new=inputs.new[:, :months], churned=churned[:, :months], headcount=heads, managers=mgrs,
+                       requisitions=staffed["requisitions"], started=staffed["started"], leavers=staffed["leavers"],
+                       csm_cost=csm_cost, manager_cost=mgr_cost, tooling=tooling)
+    hiring = None
+    if engine is not None:
+        hiring = _hiring_plan(scenario, labels, units, engine, unlimited, unit_demand[:, :months], target, unit_gap)
     return FiscalPlan(
         scenario=scenario.name,
         currency=scenario.currency,
         months=labels,
         segments=inputs.names,
         target_utilization=fiscal.target_utilization,
-        hiring_lead_time_months=fiscal.hiring_lead_time_months,
+        hiring_lead_time_months=lead,
         ramp_months=fiscal.ramp_months,
         attrition_per_year=fiscal.attrition_per_year,
         rows=rows,
         pool_rows=pool_rows,
         summary=summary,
-        # size_for is a setting of the calendar: a plan without one reads as it always has.
-        settings=fiscal.model_dump(mode="json", exclude=None if cal is not None else {"size_for"}),
+        settings=_settings(scenario, has_calendar=cal is not None),
         calendar=calendar,
+        years=years,
+        hiring=hiring,
+        gap=tuple(tuple(float(v) for v in row) for row in gap),
+        staffing=engine,
     )
 
 
-def calendar_of(context: Context, customers, horizon: int) -> CalendarInputs:
+#: Keys of fiscal_year a plan's settings show only when given another value than their default (a plan
+#: without them reads as it always has).
+_LATER_KEYS = {"inflation_per_year": None, "index_thresholds": False}
+
+
+def _settings(scenario: Scenario, *, has_calendar: bool) -> dict:
+    """The fiscal_year block as the plan used it (size_for only with the calendar; the hiring block and its lead time)."""
+    fiscal = scenario.fiscal_year
+    exclude = {key for key, default in _LATER_KEYS.items() if getattr(fiscal, key) == default}
+    if not has_calendar:
+        exclude.add("size_for")  # a setting of the calendar
+    settings = fiscal.model_dump(mode="json", exclude=exclude)
+    if scenario.hiring is not None:
+        settings["hiring_lead_time_months"] = scenario.hiring_lead_time_months
+        settings["hiring"] = scenario.hiring.model_dump(mode="json")
+    return settings
+
+
+def monthly_tooling(inputs: "_Inputs", customers: np.ndarray) -> np.ndarray:
+    """Each segment's adopted tooling each month, (segments, months) [currency/month]: its fees a year and per
+    month-end customer (:func:`capacity.formulas.payback.tooling_cost`), / 12."""
+    return payback.tooling_cost(inputs.tooling_fixed[:, None], inputs.tooling_per_account[:, None], customers) \
+        / workload.MONTHS_PER_YEAR
+
+
+def _hiring_plan(scenario: Scenario, labels, units, engine, unlimited, demand: np.ndarray, target: float,
+                 gap: np.ndarray) -> HiringPlan:
+    """The fiscal JSON's hiring block: recruiting's months, the funnel, and the months short of the target."""
+    hiring = scenario.hiring
+    months = len(labels)
+    short = np.maximum(demand / target - engine.capacity[0], 0.0)
+    free_short = short if unlimited is None else np.maximum(demand / target - unlimited.capacity[0], 0.0)
+    starts = engine.started[0].sum(axis=0)
+    funnel = hiring.funnel
+    stages = (None, None, None)
+    if hiring.offer_acceptance_rate is not None:
+        rates = (hiring.offer_acceptance_rate, funnel.interview_to_offer if funnel else None,
+                 funnel.application_to_interview if funnel else None)
+        offers = starts / rates[0]
+        interviews = offers / rates[1] if funnel else None
+        applications = interviews / rates[2] if funnel else None
+        stages = (offers, interviews, applications)
+    slots = None if hiring.hires_per_month is None else recruiting.recruiting_slots(hiring.hires_per_month, months)
+    fill = hiring.time_to_fill_months
+    lead = scenario.hiring_lead_time_months
+    month_rows = tuple(
+        HiringMonth(
+            month=labels[m], recruiting_capacity=None if slots is None else int(slots[m]),
+            requisitions_opened=int(engine.requisitions[0][:, m].sum()),
+            replacements_opened=int(engine.replacements[0][:, m].sum()), opened_ahead=int(engine.ahead[0][:, m].sum()),
+            hires_started=int(starts[m]), delayed=int(engine.delayed[0][:, m].sum()),
+            offers=None if stages[0] is None else float(stages[0][m]),
+            interviews=None if stages[1] is None else float(stages[1][m]),
+            applications=None if stages[2] is None else float(stages[2][m]),
+            attrition_gap_fte=float(gap[:, m].sum()), short_fte=float(short[:, m].sum()),
+        )
+        for m in range(months)
+    )
+    shortfalls = tuple(
+        Shortfall(segment=units.labels[u], month=labels[m], short_fte=float(short[u, m]),
+                  short_fte_without_limit=float(free_short[u, m]),
+                  recruiting_bound=bool(short[u, m] > free_short[u, m] + _TOLERANCE))
+        for m in range(months) for u in range(len(units.labels)) if short[u, m] > _TOLERANCE
+    )
+    return HiringPlan(
+        hires_per_month=hiring.hires_per_month, recruiters=hiring.recruiters,
+        hires_per_recruiter_per_month=hiring.hires_per_recruiter_per_month,
+        time_to_fill_months=(lead, lead, lead) if fill is None else (fill.low, fill.most_likely, fill.high),
+        hire_ahead_of_attrition=hiring.hire_ahead_of_attrition, offer_acceptance_rate=hiring.offer_acceptance_rate,
+        application_to_interview=funnel.application_to_interview if funnel else None,
+        interview_to_offer=funnel.interview_to_offer if funnel else None,
+        months=month_rows, shortfalls=shortfalls,
+        offers=None if stages[0] is None else float(stages[0].sum()),
+        interviews=None if stages[1] is None else float(stages[1].sum()),
+        applications=None if stages[2] is None else float(stages[2].sum()),
+    )
+
+
+def _drift(context: Context, rows, inputs: _Inputs, horizon: int) -> tuple[Drift | None, tuple[str, ...]]:
+    """How inflation moves accounts across fixed thresholds (:mod:`capacity.model.inflation`), and what the plan
+    says of it; None when prices do not rise, the thresholds rise with them, or the plan is one year."""
+    fiscal = context.scenario.fiscal_year
+    if fiscal.inflation_per_year is None or fiscal.index_thresholds or fiscal.inflation_per_year == 0:
+        return None, ()
+    years = -(-horizon // workload.MONTHS_PER_YEAR)
+    if years < 2:
+        return None, ()
+    if context.book is None:
+        return None, ("No book of accounts: with inflation_per_year every segment keeps its customers (no account "
+                      "to cross a threshold); ARR rises with it.",)
+    drift = drift_of(rows, years, fiscal.inflation_per_year, inputs.arr_per_customer)
+    crossing = [f"{name} {1 - drift.moves[1, s, s]:.1%}" for s, name in enumerate(inputs.names)
+                if drift.moves[1, s, s] < 1]
+    note = (f"Prices rise {fiscal.inflation_per_year:.1%} a year and the thresholds stay (index_thresholds: false): "
+            "each year opens with the customers whose ARR crossed a threshold in the higher segment"
+            + (f" (in year 2: {', '.join(crossing)} of the segment's customers move up)." if crossing else
+               "; none crosses in year 2."))
+    return drift, (note,)
+
+
+def calendar_of(context: Context, customers, horizon: int, drift: Drift | None = None) -> CalendarInputs:
     """Where the fiscal year's dated work falls: :func:`capacity.model.calendar.calendar_inputs` from the year's
-    first month over ``horizon`` months (the year and the hiring rule's look-ahead)."""
-    return calendar_inputs(context.scenario, context.book, customers, month_index(context.scenario.fiscal_year.start),
-                           horizon)
+    first month over ``horizon`` months (the year and the hiring rule's look-ahead).
+
+    With ``drift`` (accounts crossing fixed thresholds) each plan year's renewals are today's accounts in the
+    segments they are in that year; the work per customer stays the plan's.
+    """
+    scenario = context.scenario
+    first = month_index(scenario.fiscal_year.start)
+    cal = calendar_inputs(scenario, context.book, customers, first, horizon)
+    if drift is None or "renewal" not in cal.placements:
+        return cal
+    book = cal.book.copy()
+    factors = growth.compounded(scenario.fiscal_year.inflation_per_year, np.arange(len(drift.moves)))
+    base = np.array([seg.min_arr for seg in scenario.segments], dtype=float)
+    for y in range(1, len(drift.moves)):
+        later = calendar_inputs(scenario, context.book, customers, first, horizon, min_arr=base / factors[y])
+        span = slice(12 * y, min(12 * (y + 1), horizon))
+        book[:, span] = later.book[:, span]
+    return dataclasses.replace(cal, book=book)
 
 
 def _fiscal_calendar(context: Context, size_for: str, labels, names, demand: np.ndarray, average: np.ndarray,
@@ -551,28 +759,17 @@ def _fiscal_calendar(context: Context, size_for: str, labels, names, demand: np.
                           tuple(peaks), worst, book_calendar(context))
 
 
-def _inputs(scenario: Scenario, steady: Plan, loads: Loads, horizon: int) -> _Inputs:
+def _inputs(scenario: Scenario, steady: Plan, loads: Loads, horizon: int, tooling=None) -> _Inputs:
     fiscal = scenario.fiscal_year
     names = tuple(seg.name for seg in scenario.segments)
     notes = []
     new_rows = []
     defaulted_headcount = []
-    for seg, sp in zip(scenario.segments, steady.segments):
-        monthly = seg.new_customers_per_month
-        if monthly is None:
-            each = sp.customers * seg.new_customer_rate / workload.MONTHS_PER_YEAR
-            schedule = np.full(fiscal.months, each)
-            if seg.new_customer_rate > 0:
-                notes.append(
-                    f"{seg.name}: new_customers_per_month not given; {each:.1f} a month assumed "
-                    f"({sp.customers:,} customers x new_customer_rate {seg.new_customer_rate:g} / 12)."
-                )
-        elif isinstance(monthly, tuple):
-            schedule = np.array(monthly, dtype=float)
-        else:
-            schedule = np.full(fiscal.months, float(monthly))
-        # Past the year end (look-ahead only) the schedule repeats from its first month.
-        new_rows.append(np.resize(schedule, horizon))
+    for s, (seg, sp) in enumerate(zip(scenario.segments, steady.segments)):
+        note = arrivals_note(scenario, s, sp.customers)
+        if note is not None:
+            notes.append(note)
+        new_rows.append(arrivals(scenario, s, sp.customers, horizon))
         if seg.name not in fiscal.starting_headcount:
             defaulted_headcount.append(f"{seg.name} {sp.headcount}")
     if defaulted_headcount:
@@ -582,6 +779,7 @@ def _inputs(scenario: Scenario, steady: Plan, loads: Loads, horizon: int) -> _In
         )
     customers0 = np.array([sp.customers for sp in steady.segments], dtype=float)
     arr0 = np.array([sp.arr for sp in steady.segments], dtype=float)
+    fixed, per_account = (np.zeros(len(names)), np.zeros(len(names))) if tooling is None else tooling
     return _Inputs(
         names=names,
         customers0=customers0,
@@ -596,15 +794,31 @@ def _inputs(scenario: Scenario, steady: Plan, loads: Loads, horizon: int) -> _In
                            for seg, sp in zip(scenario.segments, steady.segments)], dtype=np.int64),
         csm_cost=np.array([sp.loaded_cost_per_year for sp in steady.segments], dtype=float),
         notes=tuple(notes),
+        tooling_fixed=fixed,
+        tooling_per_account=per_account,
     )
 
 
-def _customers(inputs: _Inputs, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """Month-end customers and the month's churned customers, (segments, horizon)."""
+def segment_tooling(rows) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's adopted tooling of the plan's variant: fees a year and fees per account, (segments,) each."""
+    segments = len(rows.scenario.segments)
+    fixed = np.zeros(segments)
+    per_account = np.zeros(segments)
+    for t, s in enumerate(rows.segment_of):
+        fixed[s] += rows.tooling_fixed[0, t]
+        per_account[s] += rows.tooling_per_account[0, t]
+    return fixed, per_account
+
+
+def _customers(inputs: _Inputs, horizon: int, drift: Drift | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Month-end customers and the month's churned customers, (segments, horizon); with ``drift`` each plan year
+    opens with customers moved to the segments inflation takes them to (:func:`capacity.model.inflation.moved`)."""
     customers = np.empty((len(inputs.names), horizon))
     churned = np.empty_like(customers)
     previous = inputs.customers0
     for m in range(horizon):
+        if drift is not None:
+            previous = moved(previous, drift, m)
         customers[:, m] = customers_after_month(previous, inputs.churn, inputs.new[:, m])
         churned[:, m] = previous * inputs.churn
         previous = customers[:, m]
@@ -730,12 +944,14 @@ def _day_one_shortfall(demand: np.ndarray, held: np.ndarray, unhired_capacity: n
 
 
 def _warnings(names, labels, first_month, staffed, used, held, shortfall, target, lead, ramp, *,
-              sizing_held=None, excess=None) -> tuple[str, ...]:
+              sizing_held=None, excess=None, limited=None, hiring=None) -> tuple[str, ...]:
     """Plain English for every run of months above the target, and what would have held it.
 
     With the calendar sized for the average month, ``sizing_held`` says where the average month holds
     the target and ``excess`` is each month's demand above the average [FTE]: a run the average
-    month holds is the calendar's peak, said so.
+    month holds is the calendar's peak, said so. With recruiting's limit, ``limited`` is each month's
+    capacity short of the target [FTE] with the limit and without it: a run where the limit costs
+    capacity is recruiting's, said so.
     """
     fixable_from = lead + ramp - 1  # the first month a requisition opened in the year is fully productive
     out = []
@@ -761,12 +977,23 @@ def _warnings(names, labels, first_month, staffed, used, held, shortfall, target
                     f"{extra} more ramped CSM{'s' if extra > 1 else ''} on day one, without counting on this "
                     f"year's hires: requisitions opened by {month_label(first_month - fixable_from)}."
                 )
+            elif limited is not None and (limited[0][s, a: b + 1] > limited[1][s, a: b + 1] + _TOLERANCE).any():
+                short, free = limited[0][s, a: b + 1].max(), limited[1][s, a: b + 1].max()
+                out.append(f"{head}: recruiting can close only {_count(hiring.hires_per_month, 'hire')} a month "
+                           f"({_count(hiring.recruiters, 'recruiter')} x {hiring.hires_per_recruiter_per_month:g}), so CSMs "
+                           f"start too late: {short:.1f} FTE short of the target at most, "
+                           + ("none" if free <= _TOLERANCE else f"{free:.1f} FTE") + " with recruiting unlimited.")
             else:
                 window = staffed["leavers"][s, max(0, a - fixable_from) : b + 1].sum()
                 reason = (f"{window} CSM{'s' if window > 1 else ''} left shortly before and the backfills are "
                           "still in lead time or ramp") if window else "hires are still ramping"
                 out.append(f"{head}: {reason}.")
     return tuple(out)
+
+
+def _count(value: float, noun: str) -> str:
+    """"1 hire", "2.5 hires"."""
+    return f"{value:g} {noun}{'' if value == 1 else 's'}"
 
 
 def _pct(value: float) -> str:
