@@ -386,6 +386,9 @@ class AutomationShare(KnobKind):
 
     def grid(self, knob):
         return np.round(np.arange(0, 21) / 20, 2)
+
+
+@register
 class OffsetDays(KnobKind):
     """When a touchpoint at renewal happens: its days from each account's renewal date (``offset_days``).
 
