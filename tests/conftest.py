@@ -80,3 +80,25 @@ def chromium_path() -> str:
     return path
 
 
+
+
+def three_year_sample(*, hiring: bool = True) -> dict:
+    """The sample company planned over three years: its 12-month arrivals repeated and grown 15% a year, prices up
+    3% a year across fixed thresholds, and (``hiring``) one recruiter closing a hire a month, replacements hired
+    ahead of attrition, a time to fill of 1 to 4 months and a funnel."""
+    import yaml
+
+    data = yaml.safe_load(DEFAULT_SCENARIO.read_text(encoding="utf-8"))
+    data["book"] = str(DATA / data["book"])
+    data["fiscal_year"]["months"] = 36
+    data["fiscal_year"]["inflation_per_year"] = 0.03
+    for seg in data["segments"]:
+        seg["new_customers_growth_per_year"] = 0.15
+    if hiring:
+        del data["fiscal_year"]["hiring_lead_time_months"]
+        del data["uncertainty"]["hiring_lead_time_months"]
+        data["hiring"] = {"recruiters": 1, "hires_per_recruiter_per_month": 1, "offer_acceptance_rate": 0.8,
+                          "time_to_fill_months": {"low": 1, "most_likely": 2, "high": 4},
+                          "hire_ahead_of_attrition": True,
+                          "funnel": {"application_to_interview": 0.1, "interview_to_offer": 0.3}}
+    return data

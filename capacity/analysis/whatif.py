@@ -335,8 +335,13 @@ class Workbench:
 
     @property
     def can_simulate(self) -> bool:
-        """Whether the scenario says what is uncertain about its fiscal year (``fiscal_year`` and ``uncertainty``)."""
-        return self.scenario.fiscal_year is not None and self.scenario.uncertainty is not None
+        """Whether the scenario says what is uncertain about its fiscal plan: a ``fiscal_year`` with an ``uncertainty``
+        block, or with a ``hiring`` block whose time to fill has a range."""
+        scenario = self.scenario
+        if scenario.fiscal_year is None:
+            return False
+        fill = None if scenario.hiring is None else scenario.hiring.time_to_fill_months
+        return scenario.uncertainty is not None or (fill is not None and fill.spread)
 
     def fiscal_range(self, levers: Levers):
         """The fiscal year under ``levers`` as P10 / P50 / P90 (:func:`capacity.analysis.simulate.simulate`), on demand:

@@ -177,6 +177,10 @@ def build_parser(prog: str = "capacity") -> argparse.ArgumentParser:
                    help="simulate the year DRAWS times (default: the uncertainty block's draws): P10/P50/P90, "
                    "the P90 plan and which input drives the spread")
     f.add_argument("--seed", type=int, default=None, help="with --simulate: the random seed (default: the block's)")
+    f.add_argument("--years", action="store_true",
+                   help="the plan's years side by side (fiscal_year.months up to 60): customers, ARR and CSMs at each "
+                   "year's end, hires, leavers, cost with managers and tooling, cost as a share of ARR, ARR per CSM "
+                   "and the year's break-even; with --json a list of years, with --csv one row per year")
     _add_set_argument(f)
     f.set_defaults(run=_run_fiscal)
 
@@ -466,8 +470,13 @@ def _run_fiscal(args: argparse.Namespace) -> None:
     from capacity.views.text import render_fiscal
 
     if args.simulate is not None or args.seed is not None:
+        if args.years:
+            raise CapacityError("shows the plan's years; the simulation's ranges are for the whole plan (leave out one "
+                                "of --years and --simulate)", where="--years")
         return _run_simulate(args)
     result = fiscal_plan(_context(args, lean=True))
+    if args.years:
+        return _print_years(args, result)
     if args.csv is not None:
         write_text(args.csv, result.to_frame().to_csv(index=False))
         print(f"wrote {len(result.rows)} rows ({len(result.months)} months x {len(result.segments)} segments) "
@@ -476,6 +485,21 @@ def _run_fiscal(args: argparse.Namespace) -> None:
         sys.stdout.write(result.to_json() + "\n")
     else:
         sys.stdout.write(render_fiscal(result))
+
+
+def _print_years(args: argparse.Namespace, result) -> None:
+    """``fiscal --years``: the years as a table, a JSON list or CSV rows."""
+    import json
+
+    from capacity.views.text import render_years
+
+    if args.csv is not None:
+        write_text(args.csv, result.years_frame().to_csv(index=False))
+        print(f"wrote {len(result.years)} years to {args.csv}", file=sys.stderr)
+    elif args.json:
+        sys.stdout.write(json.dumps([y.to_dict() for y in result.years], indent=2, allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(render_years(result))
 
 
 def _run_simulate(args: argparse.Namespace) -> None:

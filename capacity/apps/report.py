@@ -184,7 +184,8 @@ def _write_model(report: ReportContent, path: Path) -> None:
 
     # The plan already counts the book's customers and ARR, and the calendar places its dates: the model needs no
     # second read of it.
-    write_model(Context(report.scenario), path=path, result=report.plan, calendar=report.book_calendar)
+    write_model(Context(report.scenario), path=path, result=report.plan, calendar=report.book_calendar,
+                fiscal=report.fiscal)
 
 
 def _write_notebook(nb, path: Path) -> None:

@@ -61,10 +61,12 @@ def starts_now(required, free):
               \qquad T_j = \sum_u R_{u,j}
 
     (the starts due by month ``j`` beyond what the months after now can close). The smallest such
-    :math:`x` is shared among units earliest deadline first: the :math:`x` starts due soonest, units in
-    order at a tie. Scheduling the rest as late as it can go is optimal for unit jobs with deadlines on
-    one shared resource (earliest deadline first, Jackson 1955), so ``x`` is the latest-start plan's
-    first month: nothing is hired earlier than recruiting's limit requires.
+    :math:`x`, but no more than month 0 can close (``free[..., 0]``: a start that cannot be in month 0 can
+    be scheduled next month as well), is shared among units earliest deadline first: the starts due
+    soonest, units in order at a tie. Scheduling the rest as late as it can go is optimal for unit jobs
+    with deadlines on one shared resource (earliest deadline first, Jackson 1955), so ``x`` is the
+    latest-start plan's first month: nothing is hired earlier than recruiting's limit requires. When
+    month 0 cannot close :math:`T_0` the deadlines cannot all be met (the plan reports the months short).
 
     Source: J. R. Jackson, "Scheduling a production line to minimize maximum tardiness", Management
     Science Research Project 43, UCLA (1955): earliest-due-date order; the feasibility condition is the
@@ -80,24 +82,28 @@ def starts_now(required, free):
     Returns
     -------
     array of int (..., units)
-        Starts to schedule in the first month [hires]; more than ``free[..., 0]`` when even that cannot
-        meet the deadlines (the rest start as soon as recruiting can close them).
+        Starts to schedule in the first month [hires], at most ``free[..., 0]`` in all.
 
     Examples
     --------
-    Two segments; recruiting closes one hire a month. A needs 1 by month 0 and 3 by month 2, B 1 by
-    month 1: by month 2, 4 starts are due and months 1 and 2 close 2, so 2 must start now, the two due
-    soonest (A's first, B's); A's other two start in months 1 and 2.
+    Two segments; recruiting closes two hires now and one a month after. A needs 1 by month 0 and 3 by
+    month 2, B 1 by month 1: by month 2, 4 starts are due and months 1 and 2 close 2, so 2 must start now,
+    the two due soonest (A's first, B's); A's other two start in months 1 and 2.
+
+    >>> starts_now(np.array([[1, 1, 3], [0, 1, 1]]), np.array([2, 1, 1])).tolist()
+    [1, 1]
+
+    With one hire free now, only A's first can start now: the deadlines cannot all be met.
 
     >>> starts_now(np.array([[1, 1, 3], [0, 1, 1]]), np.array([1, 1, 1])).tolist()
-    [1, 1]
+    [1, 0]
     """
     required = np.asarray(required, dtype=np.int64)
     free = np.asarray(free, dtype=np.int64)
     total = required.sum(axis=-2)  # (..., J)
     later = np.cumsum(free, axis=-1) - free[..., :1]  # slots in months 1..j
     x = np.maximum(np.max(total - later, axis=-1), total[..., 0])
-    x = np.maximum(x, 0)
+    x = np.clip(x, 0, np.maximum(free[..., 0], 0))
     # Earliest deadline first: the first month j whose cumulative total reaches x, the earlier months' jobs in full.
     reached = total >= x[..., None]
     j = np.where(reached.any(axis=-1), np.argmax(reached, axis=-1), total.shape[-1] - 1)

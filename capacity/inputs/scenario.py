@@ -1460,6 +1460,12 @@ _HINTS = {
              "e.g. 0.4 for 40%",
     **{coverage: "it is the share of ARR kept a year under this coverage (gross retention), e.g. 0.92 for 92%"
        for coverage in ("dedicated", "pooled", "digital")},
+    "new_customers_growth_per_year": "it is how much more a year's arrivals are than the year before's, "
+                                     "e.g. 0.2 for 20% more (-0.1 for 10% fewer)",
+    "inflation_per_year": "it is the share prices rise by a year, e.g. 0.03 for 3%",
+    "offer_acceptance_rate": "it is the share of offers accepted, e.g. 0.8 for 80%",
+    "application_to_interview": "it is the share of applicants interviewed, e.g. 0.1 for 10%",
+    "interview_to_offer": "it is the share of interviewed candidates offered the job, e.g. 0.3 for 30%",
 }
 _HINTED = {"float_parsing", "float_type", "greater_than", "less_than_equal", "greater_than_equal",
            "string_pattern_mismatch", "less_than"}

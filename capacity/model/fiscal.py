@@ -237,7 +237,7 @@ class FiscalCalendar:
 #: Columns of a fiscal year's month rows read at year end (stocks) and summed over the year (flows).
 _YEAR_STOCKS = ("customers", "arr", "headcount", "managers")
 _YEAR_FLOWS = ("new_customers", "churned_customers", "requisitions_opened", "backfill_requisitions", "hires_started",
-               "leavers", "csm_cost", "manager_cost", "cost")
+               "leavers", "csm_cost", "manager_cost", "cost", "tooling_cost")
 
 
 @dataclass(frozen=True)
@@ -270,8 +270,10 @@ class FiscalPlan:
     staffing: "recruiting.Staffing | None" = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per month and segment, months in order, segments in scenario order."""
-        return pd.DataFrame([asdict(r) for r in self.rows], columns=list(FiscalRow.__dataclass_fields__))
+        """One row per month and segment, months in order, segments in scenario order (``tooling_cost`` only when
+        adopted automations cost something)."""
+        columns = [c for c in FiscalRow.__dataclass_fields__ if c != "tooling_cost" or self.has_tooling]
+        return pd.DataFrame([asdict(r) for r in self.rows], columns=columns)
 
     def pools_frame(self) -> pd.DataFrame:
         """One row per month and vertical pool of the segments pooled by vertical (empty otherwise)."""
@@ -286,7 +288,8 @@ class FiscalPlan:
         frame = self.to_frame()
         summed = ["customers", "new_customers", "churned_customers", "arr", "demand_fte", "headcount",
                   "ramped_capacity_fte", "hires_started", "requisitions_opened", "backfill_requisitions",
-                  "leavers", "managers", "csm_cost", "manager_cost", "cost"]
+                  "leavers", "managers", "csm_cost", "manager_cost", "cost"] + (["tooling_cost"] if self.has_tooling
+                                                                                  else [])
         totals = frame.groupby("month", sort=False)[summed].sum().reset_index()
         totals["utilization"] = utilization(totals["demand_fte"].to_numpy(), totals["ramped_capacity_fte"].to_numpy())
         above = (~frame["target_held"]).groupby(frame["month"], sort=False).sum()
@@ -314,7 +317,7 @@ class FiscalPlan:
         frame = self.totals_frame() if segment is None else self.segment_frame(segment)
         last = frame.iloc[-1]
         out = {column: last[column] for column in _YEAR_STOCKS}
-        out.update({column: frame[column].sum() for column in _YEAR_FLOWS})
+        out.update({column: frame[column].sum() for column in _YEAR_FLOWS if column in frame})
         return out
 
     def cumulative_cost(self, segment: str | None = None) -> tuple[float, ...]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from capacity.views.content import ReportContent
 
 __all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options",
-           "fiscal_cost", "payback", "calendar_heatmap"]
+           "fiscal_cost", "payback", "calendar_heatmap", "fiscal_years"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
 #: high ends of a range, grid lines, and fills for comparison (``neutral``) and background bars (``wash``).
@@ -272,3 +272,27 @@ def calendar_heatmap(content: "ReportContent") -> Chart:
     return Chart("calendar-heatmap", (trace,), layout(
         80 + 46 * len(book.segments), margin={"t": 10}, xaxis={"type": "category", "showgrid": False},
         yaxis={"showgrid": False}))
+
+
+def fiscal_years(content: "ReportContent") -> Chart:
+    """The plan's years side by side: each year's cost (managers and tooling included) beside the ARR it must keep
+    or add to pay back, bars; cost as a share of year-end ARR, a line on its own axis."""
+    currency = content.currency
+    years = content.fiscal.years
+    labels = [f"Year {y.year}" for y in years]
+    money_y = fmt.plotly_money_hover("y", currency)
+    traces = [
+        {"type": "bar", "x": labels, "y": [y.cost for y in years], "name": "Cost, managers and tooling",
+         "marker": {"color": PALETTE["accent"]}, "hovertemplate": f"%{{x}}: {money_y}<extra></extra>"},
+        {"type": "bar", "x": labels, "y": [y.payback.total.break_even_arr_per_year for y in years],
+         "name": "ARR to keep or add to pay back", "marker": {"color": PALETTE["neutral"]},
+         "hovertemplate": f"%{{x}}: {money_y}<extra></extra>"},
+        {"type": "scatter", "mode": "lines+markers", "x": labels, "y": [y.cost_pct_arr for y in years], "yaxis": "y2",
+         "name": "Cost as a share of year-end ARR", "line": {"color": PALETTE["ink"], "width": 3},
+         "hovertemplate": "%{x}: %{y:.1%} of ARR<extra></extra>"},
+    ]
+    return Chart("fiscal-years", tuple(traces), layout(
+        320, margin={"t": 36, "r": 80}, showlegend=True, legend=_LEGEND_ON_TOP, barmode="group",
+        xaxis={"type": "category"}, yaxis={"rangemode": "tozero", **fmt.plotly_money_axis(currency)},
+        yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero", "tickformat": ".0%",
+                "title": {"text": "Share of ARR"}}))

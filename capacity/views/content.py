@@ -46,7 +46,7 @@ __all__ = ["PARAMETERS", "check_parameters", "Kind", "Table", "RowKindTable", "S
            "Header", "Paragraph", "ReportContent", "build", "load", "save", "segments_table", "pools_table",
            "touchpoints_table", "top_down_table", "TOUCHPOINT_KINDS", "fte_by_kind", "fiscal_month_series", "gap_table", "top_touchpoints_table", "sensitivity_table",
            "fiscal_months_table", "fiscal_segments_table", "fiscal_rows_table", "timing_text", "calendar_table",
-           "calendar_peaks_table"]
+           "calendar_peaks_table", "fiscal_years_table", "recruiting_table", "shortfalls_table", "recruiting_sentences"]
 
 Kind = Literal["text", "count", "number", "money", "percent", "decimal", "hours", "share"]
 
@@ -201,12 +201,16 @@ class Table:
 
 @dataclass(frozen=True)
 class RowKindTable(Table):
-    """A (measure, value, unit) table whose ``Value`` column's kind varies by row (``row_kinds``)."""
+    """A (measure, value, unit) table whose ``Value`` column's kind varies by row (``row_kinds``).
+
+    ``value_columns`` names the columns whose kind is the row's (``("Value",)``; the years of a years table).
+    """
 
     row_kinds: tuple = ()
+    value_columns: tuple = ("Value",)
 
     def kind_at(self, row: int, column: str) -> Kind:
-        return self.row_kinds[row] if column == "Value" else self.kind(column)
+        return self.row_kinds[row] if column in self.value_columns else self.kind(column)
 
 
 def _measures(name: str, rows: list[tuple], columns: list[str], currency: str, value_kind: Kind) -> RowKindTable:
@@ -459,7 +463,8 @@ def fiscal_months_table(fiscal: "FiscalPlan", segment: str | None = None, *, det
     months = months.assign(target=_target_verdicts(months))
     columns = [c for c in _FISCAL_MONTH_COLUMNS if detail or len(c) == 3]
     frame = pd.DataFrame({name: months[source] for source, name, *_ in columns})
-    year = {"month": "Year", **fiscal.year_totals(segment)}
+    label = "Year" if len(fiscal.months) <= 12 else f"All {len(fiscal.months)} months"
+    year = {"month": label, **fiscal.year_totals(segment)}
     frame = pd.concat([frame, pd.DataFrame([{name: year.get(source) if source != "target" else ""
                                              for source, name, *_ in columns}])], ignore_index=True)
     kinds: dict[str, Kind] = {name: kind for _, name, kind, *_ in columns if kind != "text"}
@@ -507,15 +512,170 @@ def fiscal_rows_table(fiscal: "FiscalPlan") -> Table:
              "worst_pool_utilization": "Highest pool utilization", "target_held": "Target held",
              "hires_started": "CSMs starting", "requisitions_opened": "Requisitions opened",
              "backfill_requisitions": "Backfill requisitions", "leavers": "Leavers", "managers": "Managers",
-             "csm_cost": "CSM cost", "manager_cost": "Manager cost", "cost": "Cost"}
+             "csm_cost": "CSM cost", "manager_cost": "Manager cost", "cost": "Cost", "tooling_cost": "Tooling"}
     frame = frame.rename(columns=names)
     kinds: dict[str, Kind] = {"Customers": "decimal", "New customers": "decimal", "Churned customers": "decimal",
                               "ARR": "money", "Demand (FTE)": "decimal", "CSMs": "count",
                               "Ramped capacity (FTE)": "decimal", "Utilization": "percent",
                               "Highest pool utilization": "percent", "CSMs starting": "count",
                               "Requisitions opened": "count", "Backfill requisitions": "count", "Leavers": "count",
-                              "Managers": "count", "CSM cost": "money", "Manager cost": "money", "Cost": "money"}
+                              "Managers": "count", "CSM cost": "money", "Manager cost": "money", "Cost": "money",
+                              "Tooling": "money"}
     return Table("Fiscal by segment", frame, kinds, fiscal.currency)
+
+
+# -- several years, and recruiting -----------------------------------------------------------
+
+
+def fiscal_years_table(fiscal: "FiscalPlan") -> RowKindTable:
+    """The plan's years side by side: one column per year, one row per measure (the stocks at each year's end,
+    the flows over it, the cost with managers and tooling, its ratios and the year's business case)."""
+    years = fiscal.years
+    cur = fiscal.currency
+    columns = [f"Year {y.year}" for y in years]
+
+    def total(y, key):
+        return getattr(y.payback.total, key)
+
+    rows = [
+        ("Months", [f"{y.first_month} to {y.last_month}" for y in years], "text"),
+        ("Customers at year end", [y.customers for y in years], "count"),
+        ("New customers", [y.new_customers for y in years], "count"),
+        ("Churned customers", [y.churned_customers for y in years], "count"),
+        ("ARR at year end", [y.arr for y in years], "money"),
+        ("CSMs at year end", [y.csms for y in years], "count"),
+        ("Managers at year end", [y.managers for y in years], "count"),
+        ("Requisitions opened", [y.requisitions for y in years], "count"),
+        ("CSMs starting", [y.hires for y in years], "count"),
+        ("Leavers", [y.leavers for y in years], "count"),
+        ("CSM cost", [y.csm_cost for y in years], "money"),
+        ("Manager cost", [y.manager_cost for y in years], "money"),
+    ]
+    if any(y.tooling_cost for y in years):
+        rows.append(("Tooling of adopted automations", [y.tooling_cost for y in years], "money"))
+    rows += [
+        ("Cost, managers and tooling", [y.cost for y in years], "money"),
+        ("Cost as a share of year-end ARR", [y.cost_pct_arr for y in years], "percent"),
+        ("ARR per CSM at year end", [y.arr_per_csm for y in years], "money"),
+        ("Pays back: ARR to keep or add a year (cost / gross margin)",
+         [total(y, "break_even_arr_per_year") for y in years], "money"),
+        ("Pays back: as a share of year-end ARR", [total(y, "break_even_share_of_arr") for y in years], "percent"),
+        ("ARR churn takes a year", [total(y, "churned_arr_per_year") for y in years], "money"),
+    ]
+    if years and years[0].payback.total.arr_kept_per_dollar is not None:
+        floor = years[0].payback.floor_coverage
+        rows += [(f"ARR kept a year beyond {floor} coverage (your retention data)",
+                  [total(y, "arr_kept_per_year") for y in years], "money"),
+                 ("ARR kept per CS dollar", [total(y, "arr_kept_per_dollar") for y in years], "decimal"),
+                 ("Pays back", ["yes" if total(y, "pays_back") else "no" for y in years], "text")]
+    frame = pd.DataFrame([{"Measure": label, **dict(zip(columns, values))} for label, values, _ in rows],
+                         columns=["Measure", *columns])
+    part = [y for y in years if y.months < 12]
+    note = ("Customers, ARR, CSMs and managers at each year's end; the rest over the year. The business case is the "
+            "plan's own (cost / gross margin against year-end ARR).")
+    if part:
+        note += (f" Year {part[0].year} has {part[0].months} months: its share of ARR and business case are on its "
+                 "cost a year (x 12 / its months).")
+    return RowKindTable("Fiscal years", frame, {}, cur, note=note, row_kinds=tuple(kind for *_, kind in rows),
+                        value_columns=tuple(columns))
+
+
+def recruiting_table(fiscal: "FiscalPlan") -> Table:
+    """With a hiring block, month by month: what recruiting can close, the requisitions opened (and of those the
+    replacements, and those opened ahead of leavers), the starts, those waiting for a recruiter, the candidates the
+    starts need at each stage (with the funnel), the capacity leavers have taken and the capacity short of the target."""
+    hiring = fiscal.hiring
+    frame = hiring.months_frame()
+    names = {"month": "Month", "recruiting_capacity": "Hires recruiting can close",
+             "requisitions_opened": "Requisitions opened", "replacements_opened": "Replacing leavers",
+             "opened_ahead": "Opened ahead of leavers", "hires_started": "CSMs starting",
+             "delayed": "Starting late (no recruiter free)", "offers": "Offers", "interviews": "Interviews",
+             "applications": "Applications", "attrition_gap_fte": "Capacity leavers took (FTE)",
+             "short_fte": "Short of the target (FTE)"}
+    drop = [c for c in ("recruiting_capacity", "offers", "interviews", "applications") if frame[c].isna().all()]
+    frame = frame.drop(columns=drop).rename(columns=names)
+    kinds: dict[str, Kind] = {name: "count" for key, name in names.items()
+                              if key not in ("month", "offers", "interviews", "applications", "attrition_gap_fte",
+                                             "short_fte")}
+    kinds.update({"Offers": "decimal", "Interviews": "decimal", "Applications": "decimal",
+                  "Capacity leavers took (FTE)": "decimal", "Short of the target (FTE)": "decimal"})
+    return Table("Recruiting", frame, {k: v for k, v in kinds.items() if k in frame.columns}, fiscal.currency,
+                 note="Candidates are what each month's starts need at each stage (offers = starts / acceptance rate, "
+                      "interviews = offers / interview-to-offer rate, applications = interviews / "
+                      "application-to-interview rate), expected counts.")
+
+
+def shortfalls_table(fiscal: "FiscalPlan") -> Table | None:
+    """With a hiring block, every month a segment (or pool) cannot hold the target and by how much, beside the same
+    with recruiting unlimited; None when every month holds."""
+    hiring = fiscal.hiring
+    if hiring is None or not hiring.shortfalls:
+        return None
+    frame = hiring.shortfalls_frame()
+    frame["recruiting_bound"] = ["recruiting" if b else "" for b in frame["recruiting_bound"]]
+    frame = frame.rename(columns={"segment": "Segment", "month": "Month", "short_fte": "Short of the target (FTE)",
+                                  "short_fte_without_limit": "Short with recruiting unlimited (FTE)",
+                                  "recruiting_bound": "Cause"})
+    return Table("Months short of the target", frame,
+                 {"Short of the target (FTE)": "decimal", "Short with recruiting unlimited (FTE)": "decimal"},
+                 fiscal.currency,
+                 note="Short: ramped capacity missing to hold the target utilization (demand / target - capacity). "
+                      "Cause \"recruiting\": the plan without recruiting's limit would be shorter of it.")
+
+
+def recruiting_sentences(fiscal: "FiscalPlan") -> list[Sentence]:
+    """With a hiring block: what recruiting can close, the months it cannot meet demand, hiring ahead, the funnel."""
+    hiring = fiscal.hiring
+    if hiring is None:
+        return []
+    out = []
+    low, likely, high = hiring.time_to_fill_months
+    fill = (_plural(likely, "month") if low == high else f"{_plural(likely, 'month')} most likely ({low} to {high})")
+    if hiring.hires_per_month is not None:
+        unmet = hiring.unmet
+        head = [f"Recruiting can close {_plural(hiring.hires_per_month, 'hire')} a month "
+                f"({_plural(hiring.recruiters, 'recruiter')} x {hiring.hires_per_recruiter_per_month:g}); a requisition "
+                f"takes {fill} to fill. "]
+        if not unmet:
+            out.append(_sentence(*head, "Opening requisitions early enough, the plan's starts fit within it every "
+                                 "month."))
+        else:
+            months = sorted({s.month for s in unmet})
+            worst = max(unmet, key=lambda s: s.short_fte - s.short_fte_without_limit)
+            out.append(_sentence(*head, "Even opening requisitions as early as it can, recruiting cannot start CSMs "
+                                 "in time in ", _strong(f"{len(months)} month{'s' if len(months) != 1 else ''}"),
+                                 f" ({_span_text(months)}): at worst {worst.segment} in {worst.month}, ",
+                                 _strong(f"{worst.short_fte:.1f} FTE short"), " of the target "
+                                 f"({worst.short_fte_without_limit:.1f} with recruiting unlimited)."))
+    else:
+        out.append(_sentence(f"Recruiting has no limit in the scenario; a requisition takes {fill} to fill."))
+    if hiring.hire_ahead_of_attrition:
+        ahead = sum(m.opened_ahead for m in hiring.months)
+        gap = max(m.attrition_gap_fte for m in hiring.months)
+        out.append(_sentence("Hiring ahead of attrition: ", _strong(f"{ahead} requisitions"),
+                             " open before the leavers they replace go, so each replacement is ramped when they leave"
+                             + (f"; leavers still take up to {gap:.1f} FTE where a replacement starts late "
+                                "(recruiting's limit, or the first months, which hiring cannot reach in time)."
+                                if gap > 1e-9 else "; no departure opens a dip in capacity.")))
+    if hiring.applications is not None:
+        out.append(_sentence(f"The plan's {fiscal.summary.hires_total} starts need about ",
+                             _strong(f"{hiring.applications:,.0f} applications"),
+                             f", {hiring.interviews:,.0f} interviews and {hiring.offers:,.0f} offers."))
+    elif hiring.offers is not None:
+        out.append(_sentence(f"The plan's {fiscal.summary.hires_total} starts need about {hiring.offers:,.0f} offers."))
+    return out
+
+
+def _plural(value: float, noun: str) -> str:
+    """"1 hire", "2.5 hires"."""
+    return f"{value:g} {noun}{'' if value == 1 else 's'}"
+
+
+def _span_text(months: list[str]) -> str:
+    """The months listed, the first six then "..."."""
+    if len(months) > 6:
+        return ", ".join(months[:6]) + ", ..."
+    return ", ".join(months)
 
 
 # -- does it pay back? (the business case) -------------------------------------------------
@@ -885,6 +1045,18 @@ class ReportContent:
         if self.fiscal is None:
             return ()
         s = self.fiscal.summary
+        if self.multi_year:
+            last = self.fiscal.years[-1]
+            years = len(self.fiscal.years)
+            return (
+                Kpi("year_end_headcount", s.year_end_headcount, f"{s.year_end_headcount:,}",
+                    f"CSMs at the end ({self.fiscal.months[-1]})"),
+                Kpi("hires", s.hires_total, f"{s.hires_total:,}", f"CSMs starting over the {years} years"),
+                Kpi("fiscal_cost", s.total_cost, self.money(s.total_cost),
+                    f"Cost over the {years} years, managers and tooling included"),
+                Kpi("last_year_cost_pct", last.cost_pct_arr, fmt.percent(last.cost_pct_arr),
+                    f"Year {last.year}'s cost, of its ARR"),
+            )
         return (
             Kpi("year_end_headcount", s.year_end_headcount, f"{s.year_end_headcount:,}",
                 f"CSMs at year end ({self.fiscal.months[-1]})"),
@@ -897,7 +1069,9 @@ class ReportContent:
         """Section 1's headline numbers: the steady state, then the fiscal year if there is one."""
         groups = [KpiGroup("The team the book needs today (steady state)", self.kpis())]
         if self.fiscal is not None:
-            groups.append(KpiGroup(f"The fiscal year, {self.fiscal_span}", self.fiscal_kpis()))
+            name = (f"The plan, {self.fiscal_span} ({len(self.fiscal.years)} years)" if self.multi_year
+                    else f"The fiscal year, {self.fiscal_span}")
+            groups.append(KpiGroup(name, self.fiscal_kpis()))
         return tuple(groups)
 
     def header(self) -> Header:
@@ -930,7 +1104,9 @@ class ReportContent:
                                      "."))
             else:
                 out.append(_sentence(f"The team has {today} CSMs today: exactly what the book needs now."))
-        if self.fiscal is not None:
+        if self.multi_year:
+            out += self._years_summary()
+        elif self.fiscal is not None:
             fs = self.fiscal.summary
             year = self.fiscal.year_totals()
             out.append(_sentence(
@@ -946,6 +1122,8 @@ class ReportContent:
                 out.append(_sentence(f"{len(fs.warnings)} stretch{'es' if len(fs.warnings) != 1 else ''} of the year "
                                      "run the team above its target utilization; section 5 says where and why."))
             out += self.calendar_summary_sentences()
+        if self.fiscal is not None and self.fiscal.hiring is not None and self.fiscal.hiring.unmet:
+            out.append(self.recruiting_sentences()[0])
         biggest = sorted(p.segments, key=lambda s: s.headcount, reverse=True)[0]
         out.append(_sentence(f"{biggest.name} takes the most people: {biggest.headcount} CSMs for "
                              f"{biggest.customers:,} customers ({self.money(biggest.arr)} ARR)."))
@@ -960,6 +1138,24 @@ class ReportContent:
             out.append(_sentence("The answer is most sensitive to ", _strong(top.driver.label),
                                  f": {pct} lower gives {top.low_headcount} CSMs, {pct} higher gives "
                                  f"{top.high_headcount}."))
+        return out
+
+    def _years_summary(self) -> list[Sentence]:
+        """The executive summary of a plan longer than a year: where it ends, what its last year costs."""
+        f = self.fiscal
+        fs, last = f.summary, f.years[-1]
+        out = [_sentence(
+            f"Over the plan's {len(f.years)} years ({self.fiscal_span}) the book grows to {last.customers:,.0f} "
+            f"customers and {self.money(last.arr)} of ARR. Hiring ahead of that growth, ",
+            _strong(f"{fs.hires_total} CSMs start"),
+            f" ({fs.requisitions_total} requisitions, {fs.leavers_total} leavers replaced), ending at ",
+            _strong(f"{fs.year_end_headcount} CSMs"), f" and {fs.year_end_managers} managers" if fs.year_end_managers
+            else "", f"; year {last.year} costs ", _strong(self.money(last.cost)),
+            f" ({fmt.percent(last.cost_pct_arr)} of its ARR), {self.money(fs.total_cost)} over the {len(f.years)} years.")]
+        if fs.warnings:
+            out.append(_sentence(f"{len(fs.warnings)} stretch{'es' if len(fs.warnings) != 1 else ''} of the plan "
+                                 "run the team above its target utilization; section 5 says where and why."))
+        out += self.calendar_summary_sentences()
         return out
 
     def _payback_summary(self) -> list[Sentence]:
@@ -1091,14 +1287,21 @@ class ReportContent:
                     f"({'across the team' if fy.manager_scope == 'team' else 'in each segment'}) at "
                     f"{fmt.money(fy.manager_loaded_cost_per_year, self.currency)} a year."
                     if fy.csms_per_manager else "")
-        raise_ = (f" Loaded costs rise {fy.salary_increase.rate:.0%} from {fy.salary_increase.month}."
+        again = " and again every twelve months" if self.multi_year else ""
+        raise_ = (f" Loaded costs rise {fy.salary_increase.rate:.0%} from {fy.salary_increase.month}{again}."
                   if fy.salary_increase else "")
+        hiring = self.scenario.hiring
+        fill = hiring.time_to_fill_months if hiring is not None else None
+        takes = (_plural(f.hiring_lead_time_months, "month") if fill is None or not fill.spread else
+                 f"{_plural(fill.most_likely, 'month')} most likely ({fill.low} to {fill.high})")
+        replaced = ("are replaced ahead of leaving" if hiring is not None and hiring.hire_ahead_of_attrition
+                    else "are backfilled")
         return Paragraph(_sentence(
-            f"The year runs {self.fiscal_span}, starting from today's "
+            f"The {'plan' if self.multi_year else 'year'} runs {self.fiscal_span}, starting from today's "
             f"{sum(f.summary.starting_headcount.values())} CSMs. Each month the book grows by its new customers "
-            f"and loses its churn; a requisition takes {f.hiring_lead_time_months} months to fill and a new CSM "
+            f"and loses its churn; a requisition takes {takes} to fill and a new CSM "
             f"{f.ramp_months} months to ramp to full capacity; {f.attrition_per_year:.0%} of CSMs leave in a year "
-            f"and are backfilled. The plan hires to keep demand within {f.target_utilization:.0%} of ramped "
+            f"and {replaced}. The plan hires to keep demand within {f.target_utilization:.0%} of ramped "
             f"capacity.{managers}{raise_}"))
 
     def fiscal_warnings(self) -> tuple[str, ...]:
@@ -1122,6 +1325,53 @@ class ReportContent:
     def fiscal_rows_table(self) -> Table:
         """The fiscal plan's rows, one per month and segment."""
         return fiscal_rows_table(self.fiscal)
+
+    # -- section 5: several years, and recruiting --------------------------------------------
+
+    @property
+    def multi_year(self) -> bool:
+        """Whether the fiscal plan runs longer than a year (its years are then shown side by side)."""
+        return self.fiscal is not None and len(self.fiscal.months) > 12
+
+    def years_intro(self) -> Paragraph | None:
+        """Section 5: what the years table shows (None for a plan of a year or less)."""
+        if not self.multi_year:
+            return None
+        f, fy = self.fiscal, self.scenario.fiscal_year
+        first, last = f.years[0], f.years[-1]
+        parts = [f"The plan runs {len(f.months)} months, {len(f.years)} years side by side: from "
+                 f"{self.money(first.arr)} of ARR and {first.csms} CSMs at the end of year 1 to ",
+                 _strong(f"{self.money(last.arr)} and {last.csms} CSMs"), f" at the end of year {last.year}, for ",
+                 _strong(f"{self.money(last.cost)}"), f" in year {last.year} ({fmt.percent(last.cost_pct_arr)} of its ARR)."]
+        if fy.salary_increase is not None:
+            parts.append(f" Loaded costs rise {_rate(fy.salary_increase.rate)} from {fy.salary_increase.month} and "
+                         "again every twelve months.")
+        grown = [seg.name for seg in self.scenario.segments
+                 if seg.new_customers_growth_per_year is not None or seg.new_customers_per_month_by_year is not None]
+        if grown:
+            parts.append(f" New customers grow by year in {', '.join(grown)}.")
+        if fy.inflation_per_year is not None:
+            parts.append(f" Prices rise {_rate(fy.inflation_per_year)} a year; the thresholds "
+                         + ("rise with them." if fy.index_thresholds else "stay, so accounts cross into higher "
+                            "segments."))
+        return Paragraph(_sentence(*parts))
+
+    def fiscal_years_table(self) -> RowKindTable | None:
+        """Section 5 and the "Years" sheet: the plan's years side by side (None for a plan of a year or less)."""
+        return fiscal_years_table(self.fiscal) if self.multi_year else None
+
+    def recruiting_sentences(self) -> list[Sentence]:
+        """Section 5: what recruiting can deliver (nothing without a hiring block)."""
+        return [] if self.fiscal is None else recruiting_sentences(self.fiscal)
+
+    def recruiting_table(self) -> Table | None:
+        """Section 5 and the "Recruiting" sheet: recruiting month by month (None without a hiring block)."""
+        return None if self.fiscal is None or self.fiscal.hiring is None else recruiting_table(self.fiscal)
+
+    def shortfalls_table(self) -> Table | None:
+        """Section 5 and the "Months short" sheet: the months short of the target (None without a hiring block or
+        when every month holds)."""
+        return None if self.fiscal is None else shortfalls_table(self.fiscal)
 
     # -- section 5: the calendar (dated touchpoints) ---------------------------------------
 

@@ -15,7 +15,11 @@
 - **Calendar** (when the scenario dates some work: ``at``, ``spread_months``): each touchpoint's
   share of its year in each month (values: from the book's renewal dates and the scenario's months,
   :func:`capacity.model.calendar.book_calendar`), its hours there as formulas on Calculation, each
-  segment's months, the average month and the busiest month against the plan's CSMs.
+  segment's months, the average month and the busiest month against the plan's CSMs;
+- **Years** (a fiscal plan longer than a year): the plan's years side by side. What the hiring rule
+  decides month by month (customers, ARR, CSMs, starts, leavers, and the CSMs', managers' and tooling's
+  cost of each year) are values from :func:`capacity.model.fiscal.fiscal_plan`; the year's cost, its share
+  of ARR, ARR per CSM and the business case (cost / ``GrossMargin``, an input) are formulas on them.
 
 Workbook-level defined names (:data:`NAMES`) point at the main inputs and headline
 cells, so other models can link to ``TotalHeadcount`` or ``CostPctARR``.
@@ -38,16 +42,19 @@ from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
 from capacity.files import atomic_path
 from capacity.model.calendar import BookCalendar, book_calendar, has_calendar
+from capacity.model.fiscal import FiscalPlan, fiscal_plan
 from capacity.views.content import timing_text
 from capacity.model.plan import Plan, plan
 from capacity.inputs.scenario import RULE_OF_THUMB_CUSTOMER_SHARE, Scenario
 
-__all__ = ["ExcelModel", "LIMITATIONS", "NAMES", "SHEETS", "CALENDAR_SHEET", "limitation", "limitations",
-           "write_model"]
+__all__ = ["ExcelModel", "LIMITATIONS", "NAMES", "SHEETS", "CALENDAR_SHEET", "YEARS_SHEET", "limitation",
+           "limitations", "write_model"]
 
-#: Sheet names in workbook order ("Calendar" only when the scenario dates some work).
-SHEETS = ("Summary", "Inputs", "Calculation", "Calendar")
+#: Sheet names in workbook order ("Calendar" only when the scenario dates some work, "Years" only for a plan longer
+#: than a year).
+SHEETS = ("Summary", "Inputs", "Calculation", "Calendar", "Years")
 CALENDAR_SHEET = "Calendar"
+YEARS_SHEET = "Years"
 
 #: Defined names every model has, and what they hold. ``CustomerTimeShare`` is an input,
 #: or, when the scenario lists internal activities, the share they leave (a formula).
@@ -161,6 +168,7 @@ def write_model(
     path: str | Path,
     result: Plan | None = None,
     calendar: BookCalendar | None = None,
+    fiscal: "FiscalPlan | None" = None,
 ) -> ExcelModel:
     """Write the live Excel model of ``scenario`` to ``path`` (atomically).
 
@@ -178,6 +186,9 @@ def write_model(
     calendar : BookCalendar, optional
         Today's book placed month by month (:func:`capacity.model.calendar.book_calendar`), already made; the
         Calendar sheet's shares. Computed from the context when the scenario dates work and none is given.
+    fiscal : FiscalPlan, optional
+        The scenario's fiscal plan, already made; the Years sheet's values. Computed from the context when the
+        plan runs longer than a year and none is given.
 
     Returns
     -------
@@ -202,6 +213,8 @@ def write_model(
     builder.calculation()
     if has_calendar(scenario):
         builder.calendar(calendar if calendar is not None else book_calendar(context))
+    if scenario.fiscal_year is not None and scenario.fiscal_year.months > 12:
+        builder.years(fiscal if fiscal is not None else fiscal_plan(context))
     builder.summary(notes)
     builder.keep_text_as_text()
     workbook.properties.title = f"{scenario.name}: live capacity model"
@@ -690,6 +703,82 @@ class _Builder:
         self._widths(c, {"A": 36, "B": 16, "C": 22, **{col: 10 for col in cols}, average_col: 14, peak_col: 14,
                          busy_col: 18})
         c.freeze_panes = "D4"
+
+    # -- Years --
+
+    def years(self, fiscal: FiscalPlan) -> None:
+        """The Years sheet: the plan's years side by side, the hiring rule's months as values, the rest as formulas.
+
+        Rows are measures, columns years (as the report shows them). ``GrossMargin`` is an input here: the
+        business case's break-even follows it.
+        """
+        from openpyxl.utils import get_column_letter
+
+        y = self.book.create_sheet(YEARS_SHEET)
+        cur = self.result.currency
+        self._title(y, "Years: the plan year by year",
+                    "Customers, ARR, CSMs, starts, leavers and each year's CSM, manager and tooling cost are the fiscal "
+                    "plan's (values: its hiring rule is not in formulas); the cost, its share of ARR, ARR per CSM and "
+                    "the business case are formulas on them and on the gross margin (an input).")
+        row = 4
+        y.cell(row=row, column=1, value="Gross margin")
+        self._input(y, row, 2, self.scenario.gross_margin, ("gross_margin",), "share")
+        y.cell(row=row, column=3, value="share of revenue")
+        self._name("GrossMargin", y, row)
+        row += 2
+        years = fiscal.years
+        cols = [get_column_letter(2 + k) for k in range(len(years))]
+        self._header(y, row, ["Measure"] + [f"Year {p.year}" for p in years] + ["Unit"])
+        unit_col = 2 + len(years)
+        row += 1
+        at: dict[str, int] = {}
+
+        def values(key: str, label: str, unit: str, kind: str) -> None:
+            nonlocal row
+            y.cell(row=row, column=1, value=label)
+            for k, p in enumerate(years):
+                y.cell(row=row, column=2 + k, value=getattr(p, key)).number_format = self.formats[kind]
+            y.cell(row=row, column=unit_col, value=unit)
+            at[key] = row
+            row += 1
+
+        def formulas(key: tuple, label: str, unit: str, kind: str, formula) -> None:
+            nonlocal row
+            y.cell(row=row, column=1, value=label)
+            for k, col in enumerate(cols):
+                self._formula(y, row, 2 + k, formula(col), ("years", k, *key), kind)
+            y.cell(row=row, column=unit_col, value=unit)
+            at[key[-1]] = row
+            row += 1
+
+        values("first_month", "First month", "month", "text")
+        values("months", "Months", "months", "integer")
+        values("customers", "Customers at year end", "customers", "count")
+        values("arr", "ARR at year end", f"{cur}/year", "money")
+        values("csms", "CSMs at year end", "people", "count")
+        values("managers", "Managers at year end", "people", "count")
+        values("hires", "CSMs starting", "people", "count")
+        values("leavers", "Leavers", "people", "count")
+        values("csm_cost", "CSM cost", cur, "money")
+        values("manager_cost", "Manager cost", cur, "money")
+        values("tooling_cost", "Tooling of adopted automations", cur, "money")
+        formulas(("cost",), "Cost, managers and tooling", cur, "money",
+                 lambda c: f"={c}{at['csm_cost']}+{c}{at['manager_cost']}+{c}{at['tooling_cost']}")
+        formulas(("cost_per_year",), "Cost a year (x 12 / months)", f"{cur}/year", "money",
+                 lambda c: f"={c}{at['cost']}*MonthsPerYear/{c}{at['months']}")
+        formulas(("cost_pct_arr",), "Cost as a share of year-end ARR", "share", "share",
+                 lambda c: f'=IF({c}{at["arr"]}>0,{c}{at["cost_per_year"]}/{c}{at["arr"]},"")')
+        formulas(("arr_per_csm",), "ARR per CSM at year end", f"{cur}/year", "money",
+                 lambda c: f'=IF({c}{at["csms"]}>0,{c}{at["arr"]}/{c}{at["csms"]},"")')
+        formulas(("payback", "total", "break_even_arr_per_year"), "Pays back: ARR to keep or add a year",
+                 f"{cur}/year", "money", lambda c: f"={c}{at['cost_per_year']}/GrossMargin")
+        formulas(("payback", "total", "break_even_share_of_arr"), "Pays back: as a share of year-end ARR", "share",
+                 "share", lambda c: f'=IF({c}{at["arr"]}>0,{c}{at["break_even_arr_per_year"]}/{c}{at["arr"]},"")')
+        row += 1
+        y.cell(row=row, column=1, value="A new scenario (other arrivals, hiring, raises) needs a new model: the years' "
+               "people and costs are values of the fiscal plan.")
+        self._widths(y, {"A": 42, **{c: 16 for c in cols}, get_column_letter(unit_col): 14})
+        y.freeze_panes = "B7"
 
     # -- Summary --
 

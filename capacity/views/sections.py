@@ -101,10 +101,30 @@ class BudgetReport:
             return [intro]
         all_clear = self.content.fiscal_all_clear()
         warnings = html.warnings(self.content.fiscal_warnings()) if all_clear is None else html.paragraph(all_clear)
-        return [intro, html.ChartView(charts.fiscal_capacity(self.content)),
+        return [intro, *self.years_section(), html.ChartView(charts.fiscal_capacity(self.content)),
                 html.ChartView(charts.fiscal_cost(self.content)), html.table(self.content.fiscal_months_table()),
-                html.table(self.content.fiscal_segments_table()), *self.calendar_section(), warnings,
-                *self.fiscal_range_section()]
+                html.table(self.content.fiscal_segments_table()), *self.recruiting_section(),
+                *self.calendar_section(), warnings, *self.fiscal_range_section()]
+
+    def years_section(self) -> list:
+        """Year by year: the plan's years side by side, a chart and the table (nothing for a plan of a year)."""
+        c = self.content
+        table = c.fiscal_years_table()
+        if table is None:
+            return []
+        return [html.Html("<h3>Year by year</h3>"), html.paragraph(c.years_intro()),
+                html.ChartView(charts.fiscal_years(c)), html.table(table)]
+
+    def recruiting_section(self) -> list:
+        """Recruiting: what it can close, hiring ahead of attrition, the funnel, the months short (nothing without a
+        hiring block)."""
+        c = self.content
+        table = c.recruiting_table()
+        if table is None:
+            return []
+        shortfalls = c.shortfalls_table()
+        return [html.Html("<h3>Recruiting</h3>"), html.sentence_list(c.recruiting_sentences()), html.table(table),
+                *([] if shortfalls is None else [html.table(shortfalls)])]
 
     def calendar_section(self) -> list:
         """When the work lands: the calendar heat map and the months above the average (nothing without dated work)."""

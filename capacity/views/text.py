@@ -15,8 +15,9 @@ import pandas as pd
 
 from capacity import formatting as fmt
 from capacity.analysis.options import arr_per_csm
-from capacity.views.content import (Table, automation_sentences, fiscal_months_table, payback_return_sentences,
-                                    payback_sentences, pools_table, segments_table, top_down_table)
+from capacity.views.content import (Table, automation_sentences, fiscal_months_table, fiscal_years_table,
+                                    payback_return_sentences, payback_sentences, pools_table, recruiting_sentences,
+                                    recruiting_table, segments_table, shortfalls_table, top_down_table)
 
 from capacity.model.fiscal import ALL_SEGMENTS
 
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from capacity.model.fiscal import FiscalPlan
     from capacity.model.plan import Plan
 
-__all__ = ["render_plan", "render_fiscal", "render_team", "render_rebalance", "render_fit", "render_comparison",
-           "render_simulation", "render_calibration", "table_lines", "aligned"]
+__all__ = ["render_plan", "render_fiscal", "render_years", "render_team", "render_rebalance", "render_fit",
+           "render_comparison", "render_simulation", "render_calibration", "table_lines", "aligned"]
 
 # A text column: (the content table's column, the header shown, the style). The style is
 # "" (the table's own cell text), "short" (compact money), "number" (fmt.number), "pct0"
@@ -174,11 +175,53 @@ def render_fiscal(result: "FiscalPlan") -> str:
         lines.append("  Ramped CSMs missing on day one to hold the target until hiring can: "
                      + ", ".join(f"{n} {k}" for n, k in short.items()) + f" ({sum(short.values())} in all)")
     lines += _calendar_lines(result)
+    if len(result.months) > 12:
+        lines += ["", "Year by year"] + ["  " + line for line in _years_lines(result)]
+    lines += _recruiting_lines(result)
     if s.warnings:
         lines += ["", "Warnings"] + [f"  - {w}" for w in s.warnings]
     if s.notes:
         lines += ["", "Notes"] + [f"  - {n}" for n in s.notes]
     return "\n".join(lines) + "\n"
+
+
+def render_years(result: "FiscalPlan") -> str:
+    """The plan's years side by side (``capacity fiscal --years``): customers, ARR, CSMs, hires, leavers, cost with
+    managers and tooling, its share of ARR, ARR per CSM and each year's business case."""
+    table = fiscal_years_table(result)
+    lines = [f"{result.scenario}: {len(result.years)} year{'s' if len(result.years) != 1 else ''}, "
+             f"{result.months[0]} to {result.months[-1]}", ""]
+    lines += _years_lines(result)
+    lines += ["", table.note]
+    return "\n".join(lines) + "\n"
+
+
+def _years_lines(result: "FiscalPlan") -> list[str]:
+    table = fiscal_years_table(result)
+    columns = [(c, c, "") for c in table.frame.columns]
+    return table_lines(table, columns, left=1)
+
+
+def _recruiting_lines(result: "FiscalPlan") -> list[str]:
+    """With a hiring block: recruiting month by month, the months short of the target, in a few sentences."""
+    if result.hiring is None:
+        return []
+    lines = ["", "Recruiting"] + [f"  {sentence.text}" for sentence in recruiting_sentences(result)]
+    table = recruiting_table(result)
+    short = {"Hires recruiting can close": "Can close", "Requisitions opened": "Reqs", "Replacing leavers": "Replace",
+             "Opened ahead of leavers": "Ahead", "CSMs starting": "Starts", "Starting late (no recruiter free)": "Late",
+             "Offers": "Offers", "Interviews": "Interviews", "Applications": "Applications",
+             "Capacity leavers took (FTE)": "Gap FTE", "Short of the target (FTE)": "Short FTE"}
+    columns = [("Month", "Month", "")] + [(c, short[c], ".1f" if table.kind(c) == "decimal" else "")
+                                          for c in table.frame.columns if c != "Month"]
+    lines += ["  " + line for line in table_lines(table, columns, left=1)]
+    shortfalls = shortfalls_table(result)
+    if shortfalls is not None and result.hiring.unmet:
+        unmet = [s for s in result.hiring.unmet]
+        lines += ["", "  Months recruiting cannot meet (short of the target, FTE; with recruiting unlimited):"]
+        rows = [[s.segment, s.month, f"{s.short_fte:.2f}", f"{s.short_fte_without_limit:.2f}"] for s in unmet]
+        lines += ["    " + line for line in aligned(["Segment", "Month", "Short", "Unlimited"], rows, left=2)]
+    return lines
 
 
 def _calendar_lines(result: "FiscalPlan") -> list[str]:

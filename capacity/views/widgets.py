@@ -459,7 +459,9 @@ class Workbook(widgets.VBox):
                         line={"color": PALETTE[1], "width": 3})
         fig.add_scatter(x=months, y=[m.ramped_capacity_fte.p50 for m in sim.months], mode="lines",
                         name="Ramped capacity P50", line={"color": PALETTE[0], "width": 3})
-        fig.update_layout(title=f"The fiscal year in {sim.draws:,} simulated years (demand, FTE)", height=330,
+        title = (f"The fiscal year in {sim.draws:,} simulated years (demand, FTE)" if len(months) <= 12 else
+                 f"The plan's {len(months)} months in {sim.draws:,} simulated runs (demand, FTE)")
+        fig.update_layout(title=title, height=330,
                           width=640, margin={"l": 60, "r": 20, "t": 50, "b": 50})
         self.fan_figure, self.fan_simulation = fig, sim
         self.fan_area.children = [_boxed(fig, "capacity-chart-fan")]

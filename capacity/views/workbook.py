@@ -15,14 +15,16 @@ from capacity import formatting as fmt
 from capacity.views.content import Kind, ReportContent, Table
 from capacity.files import atomic_path
 
-__all__ = ["SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "EVIDENCE_SHEETS", "CALENDAR_SHEETS", "number_format",
+__all__ = ["SHEETS", "YEAR_SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "EVIDENCE_SHEETS", "CALENDAR_SHEETS", "number_format",
            "write_workbook", "save_workbook"]
 
 #: Sheet names in workbook order (the fiscal sheets only with a fiscal year, the ranges only with an uncertainty block).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Calendar", "Calendar peaks", "Today's books", "Renewals by CSM", "Fiscal ranges", "Fiscal ranges by month",
+          "Years", "Recruiting", "Months short", "Calendar", "Calendar peaks", "Today's books", "Renewals by CSM", "Fiscal ranges", "Fiscal ranges by month",
           "Fiscal variance shares", "Options", "Option changes", "Trade-offs", "Trade-off packages", "Pays back",
           "Coverage changes", "Automations", "Inputs")
+#: The sheets of a plan longer than a year and of a hiring block (only with them).
+YEAR_SHEETS = ("Years", "Recruiting", "Months short")
 #: The calendar's sheets (only when the scenario dates some work) and the renewals (only with owners and dates).
 CALENDAR_SHEETS = ("Calendar", "Calendar peaks")
 #: The sheets of the scenario's options (only when it has some) and of a cap's trade-offs (only with a cap).
@@ -59,8 +61,16 @@ def _tables(report: ReportContent) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else []) + _calendar(report) + _todays_books(report) + _simulation_tables(report) \
-        + _option_tables(report) + _payback_tables(report)
+         if report.fiscal is not None else []) + _years(report) + _calendar(report) + _todays_books(report) \
+        + _simulation_tables(report) + _option_tables(report) + _payback_tables(report)
+
+
+def _years(report: ReportContent) -> list[tuple[str, Table]]:
+    """The years side by side (a plan longer than a year), recruiting month by month and the months short (a hiring
+    block)."""
+    tables = [("Years", report.fiscal_years_table()), ("Recruiting", report.recruiting_table()),
+              ("Months short", report.shortfalls_table())]
+    return [(name, table) for name, table in tables if table is not None]
 
 
 def _calendar(report: ReportContent) -> list[tuple[str, Table]]:

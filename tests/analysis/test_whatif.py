@@ -510,3 +510,25 @@ def test_the_calendar_chart_shows_the_peak_and_follows_the_sliders(workbook, def
     assert workbook.cost_lever is cost_lever  # a date does not move the team's curves
     capacity_line = fig.data[len(bench.names) + 1]
     assert list(capacity_line.y)[0] == pytest.approx(bench.calendar_capacity(workbook.plan))
+
+
+def test_the_fiscal_chart_spans_the_plans_months():
+    """A plan of three years: the fiscal fan runs over its 36 months, as does the month axis of today's book."""
+    from tests.conftest import three_year_sample
+
+    data = three_year_sample()
+    data["uncertainty"]["draws"] = 300
+    scenario = load_scenario(data)
+    months = list(capacity.fiscal_plan(scenario).months)
+    assert len(months) == 36 and months[-1] == "2030-01"
+    workbook = build_workbook(scenario)
+    workbook.fan_button.click()
+    for trace in workbook.fan_figure.data:
+        assert list(trace.x) == months
+    assert workbook.fan_figure.layout.title.text.startswith("The plan's 36 months in 300 simulated runs")
+    assert list(workbook.calendar_figure.data[0].x) == months
+    # The hiring block's time to fill, with a range, is enough to simulate: no uncertainty block needed.
+    data["uncertainty"] = None
+    assert Workbench(load_scenario(data)).can_simulate
+    data["hiring"]["time_to_fill_months"] = {"low": 2, "most_likely": 2, "high": 2}
+    assert not Workbench(load_scenario(data)).can_simulate

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from capacity import ReportError, fiscal_plan, load_scenario, plan
 from capacity import formatting as fmt
 from capacity.apps.report import NOTEBOOK, parse_parameters, render
-from capacity.views.workbook import CALENDAR_SHEETS, EVIDENCE_SHEETS, FIT_SHEETS, OPTION_SHEETS, SHEETS
+from capacity.views.workbook import CALENDAR_SHEETS, EVIDENCE_SHEETS, FIT_SHEETS, OPTION_SHEETS, SHEETS, YEAR_SHEETS
 
 from tests.conftest import DEFAULT_SCENARIO, ROOT, chromium_path
 
@@ -220,7 +220,7 @@ def test_the_workbook_beside_the_page_is_the_plan(default_run):
     values = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert values["CSMs needed now (steady state)"] == expected.headcount
     assert values["Cost a year"] == expected.cost_per_year
-    assert book.sheetnames == [s for s in SHEETS if s not in FIT_SHEETS]
+    assert book.sheetnames == [s for s in SHEETS if s not in FIT_SHEETS + YEAR_SHEETS]
     fiscal = fiscal_plan(load_scenario(DEFAULT_SCENARIO))
     months = {r[0]: r for r in book["Fiscal"].iter_rows(min_row=2, values_only=True)}
     header = [c.value for c in book["Fiscal"][1]]
@@ -247,7 +247,7 @@ def test_the_fixture_workbook_has_no_fiscal_sheets(fixture_run):
     _, _, second = fixture_run
     assert load_workbook(second.workbook).sheetnames == [
         s for s in SHEETS if not s.startswith("Fiscal") and s not in ("Today's books", "Renewals by CSM")  # no owners
-        and s not in OPTION_SHEETS + FIT_SHEETS + EVIDENCE_SHEETS + CALENDAR_SHEETS]  # nor retention data, automations
+        and s not in OPTION_SHEETS + FIT_SHEETS + EVIDENCE_SHEETS + CALENDAR_SHEETS + YEAR_SHEETS]  # nor retention data, automations
         # or dated work
 
 
@@ -395,3 +395,31 @@ def test_the_notebook_on_its_own_builds_from_its_parameters(tmp_path, monkeypatc
     assert [line.split("\t")[0] for line in log.read_text(encoding="utf-8").splitlines()] == ["scenario", "book"]
     shown = "".join(str(o.get("data", {}).get("text/html", "")) for c in executed.cells for o in c.get("outputs", []))
     assert f'data-kpi="headcount" data-value="{plan(load_scenario(DEFAULT_SCENARIO)).totals.headcount}"' in shown
+
+
+def test_a_plan_of_three_years_shows_its_years_side_by_side(tmp_path):
+    """The report of a three-year scenario with a hiring block: the years in a table and a chart, recruiting month by
+    month and the months it cannot meet; the Excel workbook and the live model each have a Years sheet."""
+    import yaml
+
+    from tests.conftest import three_year_sample
+
+    data = three_year_sample()
+    data["uncertainty"]["draws"] = 500
+    path = tmp_path / "three-years.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "report"
+    done = run_cli(str(path), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    text = (out / "three-years.html").read_text(encoding="utf-8")
+    fiscal = fiscal_plan(load_scenario(data))
+    assert "<h3>Year by year</h3>" in text and "<h3>Recruiting</h3>" in text
+    assert 'id="chart-fiscal-years"' in text
+    body = html.unescape(re.sub(r"<[^>]+>", " ", text))
+    for year in fiscal.years:
+        assert f"{year.first_month} to {year.last_month}" in body
+        assert fmt.money(year.cost) in body
+    assert "Months short of the target" in text
+    book = load_workbook(out / "three-years.xlsx")
+    assert {"Years", "Recruiting", "Months short"} <= set(book.sheetnames)
+    assert "Years" in load_workbook(out / "three-years-model.xlsx").sheetnames

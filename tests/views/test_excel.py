@@ -23,13 +23,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from capacity import load_scenario, plan
+from capacity import fiscal_plan, load_scenario, plan
 from capacity.formulas import workload
 from capacity.inputs.context import load_context
 from capacity.model.calendar import book_calendar
-from capacity.views.excel import CALENDAR_SHEET, NAMES, SHEETS, ExcelModel, write_model
+from capacity.views.excel import CALENDAR_SHEET, NAMES, SHEETS, YEARS_SHEET, ExcelModel, write_model
 
-from tests.conftest import DATA, DEFAULT_SCENARIO, EXAMPLE, ROOT
+from tests.conftest import DATA, DEFAULT_SCENARIO, EXAMPLE, ROOT, three_year_sample
 
 pytestmark = pytest.mark.slow
 
@@ -351,6 +351,17 @@ def cases(tmp_path_factory) -> dict[str, Case]:
         seg.pop("pool_by", None)
         seg.pop("pool_verticals", None)
     found["pooled"] = Case(pooled, {**expected_values(one_team), "calendar": calendar_values(with_book)})
+    # Three years: the Years sheet's formulas on the fiscal plan's values, and on the gross margin (an input).
+    for label, margin in (("years", None), ("years-margin", 0.65)):
+        data = three_year_sample()
+        model = write_model(data, path=folder / f"{label}.xlsx")
+        if margin is not None:
+            inputs = {key: address for address, key in model.inputs}
+            changes = [(inputs[("gross_margin",)], ("gross_margin",), margin)]
+            apply_to_file(model.path, changes)
+            data = apply_to_scenario(data, changes)
+        years = [y.to_dict() for y in fiscal_plan(load_scenario(data)).years]
+        found[label] = Case(model, {**expected_values(data), "years": years, "calendar": calendar_values(data)})
     converted = recalculate([case.model.path for case in found.values()], tmp_path_factory.mktemp("lo-profile"),
                             tmp_path_factory.mktemp("recalculated"))
     for case in found.values():
@@ -477,7 +488,7 @@ def test_defined_names_are_workbook_level_and_survive_recalculation(cases):
     assert REQUIRED_NAMES <= set(case.model.names) and set(NAMES) <= set(case.model.names)
     for path in (case.model.path, case.recalculated):
         workbook = load_workbook(path)
-        assert workbook.sheetnames == list(SHEETS)
+        assert workbook.sheetnames == [s for s in SHEETS if s != YEARS_SHEET]  # a plan of one year
         found = {name: workbook.defined_names[name].attr_text for name in workbook.defined_names}
         assert REQUIRED_NAMES <= set(found)
         for name in REQUIRED_NAMES:
@@ -544,7 +555,7 @@ def test_cli_writes_the_model_and_warns_in_one_line_when_it_is_not_the_plan(tmp_
     done = run("excel", str(DEFAULT_SCENARIO), "--out", str(out))
     assert done.returncode == 0, done.stderr
     assert done.stdout == f"{out}\n" and done.stderr == ""
-    assert load_workbook(out).sheetnames == list(SHEETS)
+    assert load_workbook(out).sheetnames == [s for s in SHEETS if s != YEARS_SHEET]
     pooled = tmp_path / "pooled.xlsx"
     done = run("excel", str(POOLED_SCENARIO), "--out", str(pooled))
     assert done.returncode == 0, done.stderr
@@ -620,3 +631,19 @@ def test_the_calendar_sheet_only_with_dated_work_and_its_busiest_month(cases):
     # six business reviews a year instead of four: Enterprise's quarter-end months carry half as much again
     enterprise = cases["default-book"].expected["calendar"]["touchpoint_hours"][1]
     assert expected["touchpoint_hours"][1] == pytest.approx([1.5 * h for h in enterprise])
+
+
+def test_the_years_sheet_recalculates_to_the_plans_years(cases):
+    """A plan of three years: the Years sheet, its formulas checked (with every other cell) against the plan's years;
+    a new gross margin in the file moves the break-even as the plan with that margin has it."""
+    for name in ("years", "years-margin"):
+        case = cases[name]
+        keys = {key for _, key in case.model.cells}
+        for k in range(3):
+            assert {("years", k, "cost"), ("years", k, "cost_pct_arr"), ("years", k, "arr_per_csm"),
+                    ("years", k, "payback", "total", "break_even_arr_per_year"),
+                    ("years", k, "payback", "total", "break_even_share_of_arr")} <= keys
+        assert YEARS_SHEET in load_workbook(case.model.path).sheetnames
+        assert mismatches(case.model, case.recalculated, case.expected) == []
+    values = load_workbook(cases["years-margin"].recalculated, data_only=True)
+    assert values[YEARS_SHEET]["B4"].value == 0.65 and "GrossMargin" in cases["years-margin"].model.names
