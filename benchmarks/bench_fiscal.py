@@ -41,3 +41,23 @@ def fiscal_year_plan(smoke: bool) -> Measurement:
     scenario = load_scenario(_scenario(segments, 12))  # validated once, as a notebook or report holds it
     return Measurement(median_seconds(lambda: fiscal_plan(scenario), repeat=5 if smoke else 31) * 1000,
                        f"{segments} segments, 12 months, rows and summary included")
+
+
+@budget("fiscal plan, 60 months x 10 segments (median)", limit=100, unit="ms")
+def fiscal_five_years(smoke: bool) -> Measurement:
+    segments = 2 if smoke else 10
+    scenario = load_scenario(_scenario(segments, 60))
+    return Measurement(median_seconds(lambda: fiscal_plan(scenario), repeat=5 if smoke else 31) * 1000,
+                       f"{segments} segments, 60 months (five years), rows, years and summary included")
+
+
+@budget("fiscal plan with a hiring block, 60 months x 10 segments (median)", limit=250, unit="ms")
+def fiscal_five_years_recruiting(smoke: bool) -> Measurement:
+    segments = 2 if smoke else 10
+    data = _scenario(segments, 60)
+    data["hiring"] = {"recruiters": 2, "hires_per_recruiter_per_month": 1.5, "hire_ahead_of_attrition": True,
+                      "offer_acceptance_rate": 0.8, "funnel": {"application_to_interview": 0.1, "interview_to_offer": 0.3}}
+    scenario = load_scenario(data)
+    return Measurement(median_seconds(lambda: fiscal_plan(scenario), repeat=5 if smoke else 31) * 1000,
+                       f"{segments} segments, 60 months, recruiting's limit (the plan run with and without it), "
+                       "hiring ahead of attrition, the funnel")

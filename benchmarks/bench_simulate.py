@@ -45,3 +45,25 @@ def simulation_memory(smoke: bool) -> Measurement:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return Measurement(peak / 2**20, f"{draws:,} draws, numpy arrays traced (tracemalloc)")
+
+
+@budget("simulation, 10,000 draws of the default data over 36 months with a hiring block (median)", limit=10.0,
+        unit="s")
+def simulation_three_years(smoke: bool) -> Measurement:
+    import copy
+
+    import yaml
+
+    data = yaml.safe_load(open(_SCENARIO, encoding="utf-8").read())
+    data["book"] = "capacity/sample/book.csv"
+    data["fiscal_year"]["months"] = 36
+    del data["fiscal_year"]["hiring_lead_time_months"]
+    del data["uncertainty"]["hiring_lead_time_months"]
+    data["hiring"] = {"recruiters": 2, "hires_per_recruiter_per_month": 1.5, "hire_ahead_of_attrition": True,
+                      "time_to_fill_months": {"low": 1, "most_likely": 2, "high": 4}}
+    scenario = load_scenario(copy.deepcopy(data))
+    steady, base = plan(scenario), fiscal_plan(scenario)
+    draws = 200 if smoke else 10_000
+    seconds = median_seconds(lambda: simulate(scenario, draws=draws, steady=steady, base=base), repeat=3)
+    return Measurement(seconds, f"{draws:,} draws, 36 months, 4 segments, 6 uncertain inputs (time to fill drawn "
+                                "per month and segment), recruiting's limit and hiring ahead")

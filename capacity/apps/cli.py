@@ -51,8 +51,12 @@ plus the offset, every year), at: {months: [...]} or {months_of_quarter: [...]} 
 and spread_months on a one_time touchpoint. For the fiscal-year plan: a fiscal_year block (start
 YYYY-MM, months, starting_headcount per segment, hiring_lead_time_months, ramp_months,
 attrition_per_year, target_utilization, csms_per_manager, manager_loaded_cost_per_year,
-salary_increase, size_for: average or peak with dated touchpoints) and per segment
-new_customers_per_month (a number or one per month) and churn_per_year. A segment with
+salary_increase, size_for: average or peak with dated touchpoints; months up to 60 for several
+years, inflation_per_year and index_thresholds) and per segment new_customers_per_month (a number,
+one per month, or 12 repeated each year), new_customers_per_month_by_year or
+new_customers_growth_per_year, and churn_per_year. A hiring block (recruiters,
+hires_per_recruiter_per_month, time_to_fill_months {low, most_likely, high},
+hire_ahead_of_attrition, offer_acceptance_rate, funnel) says what recruiting can deliver. A segment with
 pool_by: vertical (optionally pool_verticals: [...]) is sized per vertical pool. A pooled
 segment with inbound_service (answer_within_minutes,
 service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
@@ -83,6 +87,7 @@ examples:
   capacity fiscal my-plan/scenario.yaml
   capacity fiscal my-plan/scenario.yaml --csv fy2027-months.csv
   capacity fiscal my-plan/scenario.yaml --simulate 10000 --seed 7 --json
+  capacity fiscal my-plan/scenario.yaml --years
   capacity synth --accounts 1000000 --out /tmp/book.csv
   capacity excel my-plan/scenario.yaml --out model.xlsx
   capacity team my-plan/scenario.yaml
@@ -165,7 +170,9 @@ def build_parser(prog: str = "capacity") -> argparse.ArgumentParser:
         "and cost; the months summed over segments; the year's summary and warnings. With dated touchpoints "
         "(at, spread_months), each month's demand is the work that falls in it; the calendar's peak months "
         "(FTE above the average month, held within the target or not) and today's book month by month follow, "
-        "and --json has them under calendar.",
+        "and --json has them under calendar. A plan longer than a year (months up to 60) adds its years side by "
+        "side (--years prints only them); a hiring block adds recruiting month by month and the months it cannot "
+        "meet (--json: years, hiring).",
     )
     _scenario_argument(f, "scenario YAML file with a fiscal_year block")
     f.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")

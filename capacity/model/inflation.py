@@ -10,7 +10,7 @@ segments as their ARR passes a threshold: more of the book needs the higher segm
 its ARR times :math:`(1 + i)^y` falls in, the same as its ARR today against thresholds divided by
 :math:`(1 + i)^y`. At the start of each year the fiscal plan moves each segment's customers (today's and
 those who arrived since alike) to the segments today's accounts of that segment move to, in the same
-shares (:attr:`Drift.moves`); each segment's recurring work per customer and ARR per customer are its
+shares (``Drift.moves``); each segment's recurring work per customer and ARR per customer are its
 accounts' in that year (today's book at the year's thresholds, sized by the plan's own sizing core).
 One-time work and programs stay as the plan has them. Without a book there is no account to cross a
 threshold: the segments keep their customers (a note says so).

@@ -10,8 +10,8 @@ rule month by month with three more things, for one plan or for a simulation's d
   requisition starts in the first month, from its ready month (opened + time to fill) on, that recruiting
   still has a hire free; requisitions take the free hires in the order they are opened (replacements of
   leavers first, then growth, segments in scenario order). So that starts meet demand within the limit,
-  each month the rule looks past its usual month (``t + lead + ramp - 1``) to every later month of the
-  horizon and opens now the fewest requisitions that still leave every later month's need reachable
+  each month the rule looks past its usual month (``t + lead + ramp - 1``) to the next :data:`LOOK_AHEAD`
+  months and opens now the fewest requisitions that still leave every later month's need reachable
   (:func:`capacity.formulas.recruiting.starts_now`): requisitions are opened early, never later than
   the rule without a limit would open them. When even that cannot hold the target, the plan says which
   months fall short and by how much (:mod:`capacity.model.fiscal`'s ``hiring`` block).
@@ -19,7 +19,8 @@ rule month by month with three more things, for one plan or for a simulation's d
   leavers as it rounds them (the expected leavers to date, rounded; :func:`forecast_leavers`) and opens a
   replacement for each one ``lead + ramp - 1`` months before they go, so that the replacement is fully
   ramped in the month they leave; the hiring rule counts the forecast leavers out of the capacity it
-  projects. A leaver the forecast missed (a whole person more than it said) is backfilled when they go,
+  projects (beyond that month, when it looks further ahead for recruiting's limit, at the monthly rate,
+  unrounded). A leaver the forecast missed (a whole person more than it said) is backfilled when they go,
   as without the key; a replacement for a leaver who did not go is a CSM more. Leavers in the plan's
   first ``lead + ramp - 1`` months cannot be replaced in time; their replacements are opened in the
   first month.
@@ -47,8 +48,12 @@ from capacity.formulas.recruiting import recruiting_slots, starts_now
 from capacity.formulas.staffing import ramp_factor, realised_leavers, requisitions_needed
 from capacity.inputs.scenario import Scenario
 
-__all__ = ["Recruiting", "recruiting_of", "Staffing", "staff", "forecast_leavers", "pooled_leavers",
-           "remove_longest_serving", "attrition_gap", "HiringMonth", "Shortfall", "HiringPlan"]
+#: How many months past its usual one (``t + lead + ramp - 1``) the hiring rule looks when recruiting's limit may
+#: make it open requisitions early: a year.
+LOOK_AHEAD = 12
+
+__all__ = ["LOOK_AHEAD", "Recruiting", "recruiting_of", "Staffing", "staff", "forecast_leavers", "pooled_leavers",
+           "remove_longest_serving", "attrition_gap", "ramped", "HiringMonth", "Shortfall", "HiringPlan"]
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ class Staffing:
 
 def pooled_leavers(before, after, gone, on_staff, owner) -> np.ndarray:
     """A segment's leavers rounded as one team, each to the pool that has lost the fewest against its expectation,
-    for every draw (``(draws, units)`` arrays; see :func:`capacity.model.fiscal._leavers`)."""
+    for every draw (``(draws, units)`` arrays; the fiscal plan's own rule, for many draws at once)."""
     draws, units = on_staff.shape
     segments = int(owner.max()) + 1
     member = np.zeros((units, segments))
@@ -216,8 +221,6 @@ def staff(demand: np.ndarray, starting: np.ndarray, months: int, rule: Recruitin
     lead, ramp, target = rule.lead, rule.ramp, rule.target
     longest = lead if fills is None else max(lead, int(fills.max(initial=lead)))
     span = max(horizon, months + longest + 1)  # months a start can fall in (and be counted)
-    k = np.arange(span)
-    weights = ramp_factor(k[:, None] - k[None, :] + 1, ramp)
     slots = None
     if rule.slots is not None:
         slots = np.zeros(span, dtype=np.int64)
@@ -245,9 +248,18 @@ def staff(demand: np.ndarray, starting: np.ndarray, months: int, rule: Recruitin
         One that finds no hire free before the horizon's end stays open, waiting (``waiting``): the rule counts it
         as covering its need, so that a need recruiting cannot meet is asked for once, not every month.
         """
-        ready = np.full((draws, units), t + lead) if fills is None else t + fills[:, :, t]
         late = np.zeros((draws, units), dtype=np.int64)
+        if not count.any():
+            return late
+        if slots is None and fills is None:  # every requisition starts after the lead time
+            joined[t + lead] += count
+            if replacement:
+                replaced[t + lead] += count
+            return late
+        ready = np.full((draws, units), t + lead) if fills is None else t + fills[:, :, t]
         for u in range(units):
+            if not count[:, u].any():
+                continue
             left = count[:, u].copy()
             month = ready[:, u].copy()
             while True:
@@ -278,8 +290,7 @@ def staff(demand: np.ndarray, starting: np.ndarray, months: int, rule: Recruitin
         p = t + lead + ramp - 1
         forecast = None
         if rule.hire_ahead and fixed is None:
-            last = horizon - 1 if slots is not None else p
-            forecast = forecast_leavers(expected, gone, on_staff - leavers + joined[t], joined, t + 1, last, rate, owner)
+            forecast = forecast_leavers(expected, gone, on_staff - leavers + joined[t], joined, t + 1, p, rate, owner)
         if fixed is not None:
             ahead = np.broadcast_to(fixed.ahead[0, :, t], (draws, units)).copy()
         elif forecast is not None:
@@ -295,16 +306,20 @@ def staff(demand: np.ndarray, starting: np.ndarray, months: int, rule: Recruitin
         if fixed is not None:
             growth = np.broadcast_to(fixed.growth[0, :, t], (draws, units)).copy()
         elif slots is None:
-            projected = tenured + np.moveaxis(joined, 0, -1) @ weights[p] + waiting
+            projected = tenured + ramped(joined, p, 1, ramp)[0] + waiting
             if forecast is not None:
                 projected = projected - forecast[..., : p - t].sum(axis=-1)
             growth = requisitions_needed(demand[:, :, p], target, projected)
         else:
-            looked = np.arange(p, horizon)
-            projected = (tenured + waiting)[..., None] + np.moveaxis(joined, 0, -1) @ weights[looked].T
+            looked = np.arange(p, min(horizon, p + LOOK_AHEAD + 1))
+            projected = (tenured + waiting)[..., None] + np.moveaxis(ramped(joined, p, len(looked), ramp), 0, -1)
             if forecast is not None:
-                projected = projected - np.cumsum(forecast, axis=-1)[..., p - t - 1:]
-            need = requisitions_needed(demand[:, :, p:horizon], target, projected)
+                # Leavers through p as the rule rounds them; after p, the team at p times the monthly rate, unrounded
+                # (the look-ahead only asks when recruiting must start, and a month's rounding does not move it).
+                after = np.arange(len(looked)) * np.asarray(rate)[..., None]
+                staff_p = tenured + joined[: p + 1].sum(axis=0) - forecast.sum(axis=-1)
+                projected = projected - forecast.sum(axis=-1)[..., None] - staff_p[..., None] * after
+            need = requisitions_needed(demand[:, :, looked[0]: looked[-1] + 1], target, projected)
             first = t + lead
             free = slots[first: first + len(looked)][None, :] - used[:, first: first + len(looked)]
             growth = starts_now(np.maximum.accumulate(need, axis=-1), free)
@@ -328,10 +343,22 @@ def staff(demand: np.ndarray, starting: np.ndarray, months: int, rule: Recruitin
         out["delayed"][t] = late
         out["started"][t] = joined[t]
         out["headcount"][t] = on_staff
-        capacity[t] = tenured + np.moveaxis(joined, 0, -1) @ weights[t]
+        capacity[t] = tenured + ramped(joined, t, 1, ramp)[0]
     arrays = {key: np.moveaxis(value, 0, -1) for key, value in out.items()}
     return Staffing(capacity=np.moveaxis(capacity, 0, -1), anticipated=np.moveaxis(anticipated, 0, -1),
                     replaced=np.moveaxis(replaced, 0, -1), **arrays)
+
+
+def ramped(joined: np.ndarray, first: int, count: int, ramp: int) -> np.ndarray:
+    """The ramped capacity in months ``first`` to ``first + count - 1`` of the starts in ``joined`` (months, draws,
+    units), (count, draws, units) [FTE]: each start weighted by its ramp share in that month
+    (:func:`capacity.formulas.staffing.ramp_factor`), summed as the fiscal plan sums it (one product with the
+    weights), so that a block without a limit and a draw equal to the plan give the plan's numbers exactly."""
+    months = np.arange(first, first + count)
+    weights = ramp_factor(months[:, None] - np.arange(joined.shape[0])[None, :] + 1, ramp)  # (count, H)
+    if count == 1:  # a product with one vector, as the plan's own month by month
+        return (np.moveaxis(joined, 0, -1) @ weights[0])[None]
+    return np.moveaxis(np.moveaxis(joined, 0, -1) @ weights.T, -1, 0)
 
 
 def attrition_gap(leavers: np.ndarray, replaced: np.ndarray, ramp: int) -> np.ndarray:

@@ -166,8 +166,11 @@ def render_fiscal(result: "FiscalPlan") -> str:
         f"leavers: {s.leavers_total}",
         f"  Year-end headcount: {s.year_end_headcount} CSMs ({by_segment}) and {s.year_end_managers} managers "
         f"(started with {sum(s.starting_headcount.values())} CSMs)",
-        f"  Total cost: {fmt.money(s.total_cost, cur)}, {fmt.percent(s.cost_pct_ending_arr)} of ending ARR "
-        f"{fmt.money_short(s.ending_arr, cur)}",
+        (f"  Total cost: {fmt.money(s.total_cost, cur)}, {fmt.percent(s.cost_pct_ending_arr)} of ending ARR "
+         f"{fmt.money_short(s.ending_arr, cur)}" if len(result.months) <= 12 else
+         f"  Total cost over the {len(result.months)} months: {fmt.money(s.total_cost, cur)}; year "
+         f"{result.years[-1].year}: {fmt.money(result.years[-1].cost, cur)}, {fmt.percent(result.years[-1].cost_pct_arr)} "
+         f"of its ending ARR {fmt.money_short(s.ending_arr, cur)} (year by year below)"),
         f"  First month above the {fmt.percent(target, 0)} target with no new hires: {breaches}",
     ]
     short = {n: k for n, k in s.day_one_shortfall.items() if k}
@@ -446,11 +449,14 @@ def render_simulation(result: "FiscalSimulation") -> str:
     """The simulated year as readable text: the year's ranges, the months, the P90 plan, the variance shares."""
     cur = result.currency
     target = result.target_utilization
-    lines = [f"{result.scenario}: {result.draws:,} simulated years (seed {result.seed})", "",
-             "The year, the hiring rule reacting to each draw:"]
+    span = "year" if len(result.months) <= 12 else f"plan's {len(result.months)} months"
+    lines = [f"{result.scenario}: {result.draws:,} simulated {'years' if len(result.months) <= 12 else 'runs'} "
+             f"(seed {result.seed})", "", f"The {span}, the hiring rule reacting to each draw:"]
     year = [["Hires starting", *(f"{getattr(result.hires, q):,.0f}" for q in ("p10", "p50", "p90"))],
-            ["CSMs at year end", *(f"{getattr(result.year_end_headcount, q):,.0f}" for q in ("p10", "p50", "p90"))],
-            ["Cost of the year", *(fmt.money(getattr(result.total_cost, q), cur) for q in ("p10", "p50", "p90"))]]
+            ["CSMs at year end" if len(result.months) <= 12 else "CSMs at the end",
+             *(f"{getattr(result.year_end_headcount, q):,.0f}" for q in ("p10", "p50", "p90"))],
+            ["Cost of the year" if len(result.months) <= 12 else "Cost of the plan",
+             *(fmt.money(getattr(result.total_cost, q), cur) for q in ("p10", "p50", "p90"))]]
     lines += ["  " + line for line in aligned(["", "P10", "P50", "P90"], year, left=1)]
     lines += ["", f"Month by month, the plan's hiring held fixed (P(above): some segment above the {target:.0%} target):"]
     rows = [[m.month, *(f"{getattr(m.demand_fte, q):.2f}" for q in ("p10", "p50", "p90")),

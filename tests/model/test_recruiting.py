@@ -135,7 +135,7 @@ def test_the_funnel_counts_candidates_for_each_months_starts():
 
 
 def test_hiring_ahead_of_attrition_removes_the_default_plans_capacity_dips(default_plan):
-    # Without the key every leaver is backfilled when they go: the default plan's five leavers each open a dip of
+    # Without the key every leaver is backfilled when they go: the default plan's four leavers each open a dip of
     # lead time plus ramp (1 FTE for 2 months, then 2/3 and 1/3 as the backfill ramps).
     gap = default_plan.attrition_gap_frame()
     dips = gap[gap["gap_fte"] > 1e-9]
@@ -219,3 +219,79 @@ def test_time_to_fill_is_drawn_from_its_distribution():
     fixed["uncertainty"] = {"draws": 5}
     s3 = load_scenario(fixed)
     _assert_is_the_plan(simulate(s3), fiscal_plan(s3))
+
+
+# -- invariants -----------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from capacity.formulas.recruiting import recruiting_slots  # noqa: E402
+from tests.analysis.test_simulate import _bookless  # noqa: E402
+
+
+def _settings(data, lead, ramp, attrition, target, months, start):
+    data["uncertainty"] = None  # the plan's own settings, whatever the sample's ranges say
+    data["fiscal_year"].update(hiring_lead_time_months=lead, ramp_months=ramp, attrition_per_year=attrition,
+                               target_utilization=target, months=months,
+                               starting_headcount={"Enterprise": start, "Mid-Market": 2 * start, "SMB": start})
+    return data
+
+
+@settings(max_examples=20, deadline=None)
+@given(lead=st.integers(0, 3), ramp=st.integers(0, 4), attrition=st.sampled_from([0.0, 0.15, 0.4]),
+       target=st.sampled_from([0.75, 1.0]), months=st.integers(1, 40), start=st.sampled_from([1, 3]))
+def test_a_block_without_a_limit_or_hiring_ahead_hires_as_the_rule_does(lead, ramp, attrition, target, months, start):
+    data = _settings(_bookless(start), lead, ramp, attrition, target, months, start)
+    without = fiscal_plan(load_scenario(data))
+    data["hiring"] = {"offer_acceptance_rate": 0.9}
+    assert fiscal_plan(load_scenario(data)).rows == without.rows
+
+
+@settings(max_examples=20, deadline=None)
+@given(lead=st.integers(0, 3), ramp=st.integers(0, 4), attrition=st.sampled_from([0.0, 0.15, 0.4]),
+       rate=st.sampled_from([0.3, 1.0, 2.5]), months=st.integers(1, 40), ahead=st.booleans())
+def test_starts_never_exceed_what_recruiting_can_close(lead, ramp, attrition, rate, months, ahead):
+    data = _settings(_bookless(3), lead, ramp, attrition, 0.85, months, 3)
+    data["hiring"] = {"recruiters": 1, "hires_per_recruiter_per_month": rate, "hire_ahead_of_attrition": ahead}
+    result = fiscal_plan(load_scenario(data))
+    slots = recruiting_slots(rate, months)
+    starts = np.array([m.hires_started for m in result.hiring.months])
+    assert (starts <= slots).all()
+    assert [m.recruiting_capacity for m in result.hiring.months] == slots.tolist()
+    totals = result.totals_frame()
+    # Nobody is laid off: headcount falls only by leavers.
+    assert (np.diff(totals["headcount"]) >= -totals["leavers"].to_numpy()[1:]).all()
+    # Every month short of the target is listed, and a recruiting-bound one is shorter without the limit.
+    short = {(s.segment, s.month) for s in result.hiring.shortfalls}
+    above = {(r.segment, r.month) for r in result.rows if not r.target_held}
+    assert above <= short
+    assert all(s.short_fte > s.short_fte_without_limit for s in result.hiring.unmet)
+
+
+@settings(max_examples=15, deadline=None)
+@given(lead=st.integers(0, 3), ramp=st.integers(1, 4), months=st.integers(13, 36))
+def test_hiring_ahead_leaves_no_gap_once_hiring_can_reach(lead, ramp, months):
+    # Without a limit, every leaver from the first month hiring can reach on has a ramped replacement when they go.
+    data = _settings(_bookless(3), lead, ramp, 0.3, 0.85, months, 3)
+    data["hiring"] = {"hire_ahead_of_attrition": True}
+    result = fiscal_plan(load_scenario(data))
+    reach = lead + ramp - 1
+    gap = np.array(result.gap)
+    assert (gap[:, reach:] <= 1e-9).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(ramp=st.integers(0, 6), horizon=st.integers(1, 14), data=st.data())
+def test_ramped_capacity_is_the_ramp_factor_weighted_sum_of_starts(ramp, horizon, data):
+    from capacity.formulas.staffing import ramp_factor
+    from capacity.model.recruiting import ramped
+
+    joined = np.array(data.draw(st.lists(st.integers(0, 5), min_size=horizon * 2, max_size=horizon * 2))).reshape(
+        horizon, 1, 2)
+    first = data.draw(st.integers(0, horizon - 1))
+    count = data.draw(st.integers(1, horizon - first))
+    months = np.arange(first, first + count)
+    weights = ramp_factor(months[:, None] - np.arange(horizon)[None, :] + 1, ramp)
+    expected = np.einsum("mk,kdu->mdu", weights, joined)
+    np.testing.assert_allclose(ramped(joined, first, count, ramp), expected, rtol=0, atol=1e-12)

@@ -149,3 +149,22 @@ def test_a_part_year_is_costed_a_year_for_its_ratios():
     assert second.cost_per_year == pytest.approx(second.cost * 2, abs=CENT)
     assert second.payback.total.break_even_arr_per_year == pytest.approx(second.cost * 2 / 0.8, abs=CENT)
     assert second.cost_pct_arr == pytest.approx(second.cost * 2 / second.arr, abs=1e-12)
+
+
+def test_adopted_tooling_is_in_the_cost_of_each_month_and_year(tmp_path, capsys):
+    # Software takes half of SMB's check-ins at 6 a customer a year: 0.5 a customer a month. Year 1's SMB customers
+    # at month end are 216, 224, ... 304 (208 + 8 (t + 1)): 12 x 208 + 8 x 78 = 3,120 customer-months, 1,560.
+    data = three_years()
+    data["segments"][1]["touchpoints"][0]["automation"] = {"name": "Bot", "share": 0.5, "cost_per_account_per_year": 6,
+                                                          "adopted": True}
+    result = fiscal_plan(load_scenario(data))
+    first = result.years[0]
+    assert first.tooling_cost == pytest.approx(1_560.0, abs=CENT)
+    assert first.cost == pytest.approx(first.csm_cost + first.manager_cost + 1_560.0, abs=CENT)
+    smb = result.segment_frame("SMB")
+    assert smb["tooling_cost"][0] == pytest.approx(216 * 6 / 12, abs=1e-9)
+    assert (smb["cost"] == smb["csm_cost"] + smb["manager_cost"] + smb["tooling_cost"]).all()
+    assert result.summary.total_cost == pytest.approx(sum(y.cost for y in result.years), abs=CENT)
+    assert "tooling_cost" in result.to_dict()["rows"][0]
+    assert "tooling_cost" not in fiscal_plan(load_scenario(three_years())).to_dict()["rows"][0]
+    assert first.payback.total.cost_per_year == pytest.approx(first.cost, abs=CENT)
