@@ -25,7 +25,7 @@ from capacity.model.plan import Plan, SegmentPlan, plan
 
 __all__ = [
     "BASELINE", "Variant", "Comparison", "compare", "variant_plan", "demand_hours_per_month",
-    "PinBoard", "arr_per_csm",
+    "PinBoard", "arr_per_csm", "KINDS",
 ]
 
 #: The name of the plan as the scenario stands, first in every comparison.
@@ -69,7 +69,7 @@ KINDS = ("baseline", "option", "automation", "scenario")
 class Variant:
     """One column of a comparison: a name, the changes that make it (None for another file), its plan.
 
-    ``kind`` is one of :data:`KINDS`.
+    ``kind`` is one of :data:`~capacity.analysis.options.KINDS`.
     """
 
     name: str

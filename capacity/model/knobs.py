@@ -27,7 +27,8 @@ from capacity.inputs.scenario import Scenario
 from capacity.model.automation import automatable
 from capacity.model.sizing import Variants
 
-__all__ = ["Knob", "KnobKind", "KINDS", "register", "knobs_of", "tornado_knobs", "slider_knobs", "find"]
+__all__ = ["Knob", "KnobKind", "KINDS", "register", "knobs_of", "tornado_knobs", "slider_knobs", "find", "AutomationShare",
+           "OffsetDays"]
 
 #: Every kind of knob, by name, in the order views list them.
 KINDS: dict[str, "KnobKind"] = {}
@@ -386,6 +387,9 @@ class AutomationShare(KnobKind):
 
     def grid(self, knob):
         return np.round(np.arange(0, 21) / 20, 2)
+
+
+@register
 class OffsetDays(KnobKind):
     """When a touchpoint at renewal happens: its days from each account's renewal date (``offset_days``).
 
