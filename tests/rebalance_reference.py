@@ -183,7 +183,6 @@ def solve(case: Case) -> Reference:
     def count(choice, u):
         return sum(1 for i in range(n) if choice[i] == u)
 
-    cap = {u: (0.0 if leaving[u] else CAPACITY) for u in units}
     floor = {u: min(load(c, u) for c in rule_feasible) for u in active}
     reach = {u: max(load(c, u) for c in rule_feasible) for u in active}
     top = {u: max(case.max_utilization, floor[u] / CAPACITY) for u in active}

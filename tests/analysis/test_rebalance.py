@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capacity.analysis.rebalance import (MOVES_COLUMNS, _whole_book_bound, move_bound, move_weights, rebalance,
+from capacity.analysis.rebalance import (MOVES_COLUMNS, move_bound, move_weights, rebalance,
                                          solve_assignment)
 from capacity.analysis.team import team
 from capacity.apps.cli import main
