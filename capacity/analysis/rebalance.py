@@ -727,7 +727,7 @@ def _shortages(scenario: Scenario, program: Program, facts: Facts, settings: Set
         if largest > top + _TOLERANCE:
             sentence = (f"{who}: an account (or hierarchy) of {largest:.1f} h/month is more than one CSM's band "
                         f"({top:.1f} h at {settings.max_utilization:.0%}); no number of CSMs keeps it within the band. "
-                        f"The worst overload is {z[c]:.1%} above the band")
+                        f"The worst overload is {z[c] * 100:.1f} points above the band")
             out.append(Shortage(tuple(segs), people, people, False, float(z[c]), hours, sentence))
             continue
         by_hours = math.ceil(hours / top - 1e-9) if top > 0 else people
@@ -747,7 +747,7 @@ def _shortages(scenario: Scenario, program: Program, facts: Facts, settings: Set
         sentence = (f"{who} {'needs' if exact else 'needs at least'} {needed} CSMs to keep everyone within "
                     f"{settings.max_utilization:.0%} utilization ({hours:,.0f} h/month in whole accounts, at most "
                     f"{top:.1f} h each); it has {people}: {short} CSM{'s' if short != 1 else ''} short. Until then "
-                    f"the worst overload is {z[c]:.1%} above the band")
+                    f"the worst overload is {z[c] * 100:.1f} points above the band")
         out.append(Shortage(tuple(segs), people, needed, exact, float(z[c]), hours, sentence))
     return tuple(out)
 

@@ -40,7 +40,8 @@ service_level, max_occupancy) staffs its inbound touchpoints by a service level 
 activity_columns and activity_types map an activity log's headers and types (calibrate).
 An uncertainty block (draws, seed, new_customers_per_month and
 touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
-{low, high}, per segment overrides under segments) is read by fiscal --simulate. See README.md.
+{low, high}, per segment overrides under segments) is read by fiscal --simulate. A csms: list
+(rules per CSM) and a rebalance: block are read by rebalance (see rebalance --help). See README.md.
 
 exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
 examples:
@@ -225,21 +226,26 @@ def _add_team_commands(commands) -> None:
     b = commands.add_parser(
         "rebalance",
         help="book building: the moves that bring every CSM into a utilization band and balance the books",
-        description="Rebuild today's books with three objectives in order, each solved exactly as an integer "
-        "program (scipy's milp, HiGHS) and stated in the output with its value and bound: (1) every CSM within "
-        "[min, max] utilization, or where no assignment fits, the smallest worst overload and how many CSMs the "
-        "band needs; (2) the least move cost (weighted: 1 + the account's ARR over its segment's average; or "
-        "accounts, arr, hours); (3) the most even ARR, renewals per quarter (renewal_date) and at-risk accounts "
-        "(health) across each segment's CSMs, within --move-tolerance more move cost. Nothing moves that is "
-        "locked (a locked column: true/yes/1), renews within --freeze-days of --as-of, or would split a "
-        "parent_account_id hierarchy; accounts move only between CSMs who serve their segment (and vertical "
-        "pool), as the scenario's csms: rules allow (segments, verticals, max_accounts, start, leave); accounts "
-        "without an owner are assigned. Prints the moves with a reason each, every CSM before and after, and the "
-        "balance before and after.",
-        epilog="scenario keys (all optional): a rebalance: block (min_utilization, max_utilization, move_cost, "
-        "freeze_days [90], as_of, overload_tolerance [0], move_tolerance [0.1], balance: {arr, renewals, at_risk} "
-        "[1 each], at_risk: [Red], keep_verticals, time_limit [60]); a csms: list, one entry per CSM (name, "
-        "segments, verticals, max_accounts, start, leave, ramp_months). Flags override the block.\n\nexamples:\n"
+        description="Rebuild today's books. Three objectives in order, each an integer program (scipy's milp,\n"
+        "HiGHS) solved under the ones before it, and each stated in the output with its value and bound:\n"
+        "  1. every CSM within [min, max] utilization; where no assignment fits, the smallest worst\n"
+        "     overload, and how many CSMs the band needs;\n"
+        "  2. the least move cost (weighted: 1 + the account's ARR over its segment's average; or\n"
+        "     accounts, arr, hours);\n"
+        "  3. the most even hours, ARR, renewals per quarter (renewal_date) and at-risk accounts (health)\n"
+        "     across each segment's CSMs, spending at most --move-tolerance more move cost.\n"
+        "Nothing moves that is locked (a locked column: true, yes or 1) or renews within --freeze-days of\n"
+        "--as-of; a parent_account_id hierarchy moves whole or not at all. Accounts move only between CSMs\n"
+        "who serve their segment (and vertical pool), as the scenario's csms: rules allow; accounts without\n"
+        "an owner are assigned; a leaver's book is handed over; a new hire's accounts arrive as they ramp.\n"
+        "Prints the moves with a reason and an effective day each, every CSM before and after (hours,\n"
+        "utilization, ARR, renewals per quarter, at-risk) and the balance before and after.",
+        epilog="scenario keys (all optional; flags override them):\n"
+        "  rebalance: {min_utilization, max_utilization, move_cost, freeze_days (90), as_of (today),\n"
+        "              overload_tolerance (0), move_tolerance (0.1), balance: {hours, arr, renewals,\n"
+        "              at_risk} (1 each), at_risk: [Red], keep_verticals, time_limit (60)}\n"
+        "  csms: one entry per CSM: {name, segments, verticals, max_accounts, start, leave, ramp_months}\n"
+        "\nexamples:\n"
         "  python -m capacity rebalance data/scenario.yaml\n"
         "  python -m capacity rebalance data/scenario.yaml --as-of 2027-02-01 --moves moves.csv\n"
         "  python -m capacity rebalance data/scenario.yaml --add-csm \"Jordan Lee:Enterprise\" --json",

@@ -253,7 +253,7 @@ def render_rebalance(result: "Rebalance") -> str:
         rows.append([r.csm, f"{(b.accounts if b else 0):,} -> {r.accounts:,}", f"{was} -> {now}",
                      f"{fmt.money_short(b.arr if b else 0.0, cur)} -> {fmt.money_short(r.arr, cur)}", renewals,
                      f"{(b.at_risk if b else 0)} -> {r.at_risk}", r.note])
-    lines += aligned(["CSM", "Accounts", "Utilization", "ARR", "Renewals " + "/".join(quarters), "At-risk", "Note"],
+    lines += aligned(["CSM", "Accounts", "Utilization", "ARR", "Renewals after " + "/".join(quarters), "At-risk", "Note"],
                      rows, left=1)
     if result.fairness:
         lines += ["", "Balance across each segment's CSMs (coefficient of variation; max/min), before -> after:"]
@@ -274,11 +274,12 @@ def _objective_outcome(result: "Rebalance", o) -> str:
     if o.name == "band":
         if o.value <= 1e-9:
             return f"Every CSM within the band ({proven})."
-        return f"Worst overload {fmt.percent(o.value, 1)} above the band ({proven})."
+        return f"Worst overload {o.value * 100:.1f} points of utilization above the band ({proven})."
     if o.name == "moves":
         return (f"Least move cost {o.value:,.2f} ({proven}); the plan's moves cost {result.spent:,.2f} with "
                 "objective 3's.")
-    return f"Sum of relative mean absolute deviations {o.value:.3f} ({proven})."
+    scope = "" if o.scope == "whole book" else f"; the bound holds for the {o.scope}"
+    return f"Sum of relative mean absolute deviations {o.value:.3f} ({proven}{scope})."
 
 
 def _ratio(value: float | None, digits: int) -> str:

@@ -596,3 +596,30 @@ def test_keep_verticals_moves_within_verticals():
         owned.setdefault(owner, set()).add(vertical[account])
     for move in result.moves:
         assert move.to_csm == "Jordan Lee" or vertical[move.account_id] in owned[move.to_csm]
+
+
+def test_a_salesforce_shaped_excel_export_with_dates_checkboxes_and_parents(tmp_path):
+    """Excel stores dates as dates and checkboxes as booleans; Salesforce names the parent "Parent Account ID"."""
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "Account ID": ["001A", "001B", "001C", "001D"], "Account Name": ["Acme", "Acme EU", "Beta", "Gamma"],
+        "Annual Revenue": [30_000, 20_000, 10_000, 40_000], "Account Owner": ["Ann", "Ann", "Ann", "Bob"],
+        "Parent Account ID": [None, "001A", None, None], "Locked": [False, False, True, False],
+        "Renewal Date": [datetime.datetime(2027, 6, 1), datetime.datetime(2027, 1, 20), None,
+                         datetime.datetime(2027, 9, 1)],
+        "Workload Multiplier": [3, 3, 3, 2]})
+    path = tmp_path / "salesforce.xlsx"
+    frame.to_excel(path, index=False)
+    scenario = Case([]).scenario()
+    scenario["book_columns"] = {"account_id": "Account ID", "name": "Account Name", "arr": "Annual Revenue",
+                                "csm": "Account Owner"}
+    from capacity.inputs.book import load_book as read
+
+    book = read(path, columns=scenario["book_columns"])
+    result = rebalance(scenario, book, move_cost="accounts")
+    # Ann carries 9 h: 001C is locked, 001B renews in 19 days (frozen) and holds its parent 001A: nothing of
+    # Ann's may move, so she stays over the band, and the band's overload is her own floor, not counted.
+    assert result.moves == () and result.objectives[0].value == 0.0
+    assert any("Ann stays at 90%" in note for note in result.notes)
+    assert result.kept == {**result.kept, "locked": 1, "frozen": 1, "hierarchies": 1}
