@@ -857,7 +857,8 @@ def _moves(scenario: Scenario, book: Book, facts: Facts, settings: Settings, pro
     for j, a in enumerate(moved):
         donor, receiver = int(loads.unit[a]), int(after_unit[a])
         rule = facts.rule[donor] if donor >= 0 else None
-        if handed[a]:
+        if handed[a]:  # the owner is a unit of their own even inside a pooled team
+            rule = facts.rule[int(loads.owner[a])]
             effective[j] = max(as_of, np.datetime64(rule.leave, "D"))
             where = "pooled team" if owners_after[a] else "digital segment: no CSM"
             reasons.append(f"leaves {rule.leave:%Y-%m} ({where})")

@@ -623,3 +623,20 @@ def test_a_salesforce_shaped_excel_export_with_dates_checkboxes_and_parents(tmp_
     assert result.moves == () and result.objectives[0].value == 0.0
     assert any("Ann stays at 90%" in note for note in result.notes)
     assert result.kept == {**result.kept, "locked": 1, "frozen": 1, "hierarchies": 1}
+
+
+def test_a_leaver_of_a_pooled_team_and_of_a_digital_account_hands_them_over_outside_the_model():
+    """Cat leaves the pooled team: her accounts go to Dan, its other member; Bob leaves: his Key account moves to
+    Ann and his digital account is left to the programs (no owner)."""
+    from tests.team_fixtures import TEAM_ROWS
+
+    rows = TEAM_ROWS + [("A9", 18000, "Dan", "Green")]
+    scenario = team_scenario(csms=[{"name": "Cat", "leave": "2027-03-31"}, {"name": "bob", "leave": "2027-04-30"}])
+    result = rebalance(scenario, team_book(rows), max_utilization=1.0, as_of="2027-01-01")
+    by_id = {m.account_id: m for m in result.moves}
+    assert (by_id["A4"].to_csm, by_id["A5"].to_csm) == ("Dan", "Dan")
+    assert by_id["A4"].reason == "leaves 2027-03 (pooled team)" and by_id["A4"].effective == "2027-03-31"
+    assert (by_id["A3"].from_csm, by_id["A3"].to_csm, by_id["A3"].reason) == ("Bob", "Ann", "leaves 2027-04")
+    assert (by_id["A7"].to_csm, by_id["A7"].reason) == ("", "leaves 2027-04 (digital segment: no CSM)")
+    pool = next(r for r in result.after if r.csm == "Pool (pooled team)")
+    assert pool.capacity_hours_per_month == pytest.approx(130.0)  # one member left of two
