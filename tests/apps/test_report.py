@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from capacity import ReportError, fiscal_plan, load_scenario, plan
 from capacity import formatting as fmt
 from capacity.apps.report import NOTEBOOK, parse_parameters, render
-from capacity.views.workbook import FIT_SHEETS, OPTION_SHEETS, SHEETS
+from capacity.views.workbook import BOOKS_SHEETS, FIT_SHEETS, OPTION_SHEETS, SHEETS
 
 from tests.conftest import DEFAULT_SCENARIO, ROOT, chromium_path
 
@@ -242,7 +242,7 @@ def test_the_live_model_beside_the_workbook_is_the_excel_command_s(default_run, 
 def test_the_fixture_workbook_has_no_fiscal_sheets(fixture_run):
     _, _, second = fixture_run
     assert load_workbook(second.workbook).sheetnames == [
-        s for s in SHEETS if not s.startswith("Fiscal") and s != "Today's books"  # its book has no owners
+        s for s in SHEETS if not s.startswith("Fiscal") and s not in BOOKS_SHEETS  # its book has no owners
         and s not in OPTION_SHEETS + FIT_SHEETS]
 
 
