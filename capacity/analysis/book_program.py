@@ -664,7 +664,8 @@ def solve_stages(program: Program, facts: Facts, settings: Settings, deadline: f
     value3 = _balance_value(program, groups, x[:n_opt])
     solved3 = [r for r in stage[2] if r[2] != "skipped"]
     status3 = _worst_status([r[2] for r in solved3]) if solved3 else "skipped"
-    gap3 = max([r[3] or 0.0 for r in solved3], default=0.0) if solved3 else None
+    gap3 = (max([r[3] or 0.0 for r in solved3], default=0.0)
+            if solved3 and all(r[3] is not None for r in solved3) else None)
     third = StageResult(x, value3, None if gap3 is None else value3 * (1 - gap3), status3, gap3)
     return x, first, second, third
 

@@ -633,13 +633,13 @@ def rebalance(scenario: Scenario | dict | str | Path, book: Book | str | Path | 
         model = build(facts, *candidate_accounts(facts, settings))
     program = make_program(model, facts, settings)
     x, first, second, third = solve_stages(program, facts, settings, deadline)
-    if model.limited and first.value > 1e-7 and time.perf_counter() < deadline:
+    if model.limited and first.value > 1e-7 and deadline - time.perf_counter() > 0.25 * settings.time_limit:
         # The accounts tried could not meet the band: try more of them, then (if it is not too large) all.
         wider = build(facts, *candidate_accounts(facts, settings, factor=8.0, receivers=4 * RECEIVERS))
         if options <= 10 * max(full_model_pairs, 1):
             wider = build(facts)
         wider_program = make_program(wider, facts, settings)
-        attempt = solve_stages(wider_program, facts, settings, max(deadline, time.perf_counter() + 1.0))
+        attempt = solve_stages(wider_program, facts, settings, deadline)
         if attempt[1].value < first.value - 1e-9:
             model, program, (x, first, second, third) = wider, wider_program, attempt
     candidates = int(model.in_item.sum())
@@ -647,7 +647,7 @@ def rebalance(scenario: Scenario | dict | str | Path, book: Book | str | Path | 
     after_unit = after_units(model, chosen)
     bound = moves_bound(program, facts, settings, x, second)
     objectives = _objectives(program, settings, first, second, third, bound, full=not model.limited)
-    shortages = _shortages(scenario, program, facts, settings, x, first, deadline)
+    shortages = _shortages(scenario, program, facts, settings, x, first, clock + settings.time_limit)
     owners_after, moved_by_handover = _owners_after(facts, after_unit)
     moves = _moves(scenario, book, facts, settings, program, after_unit, owners_after, moved_by_handover, model)
     before = _books(scenario, facts, facts.loads.unit, today=True)
@@ -735,16 +735,18 @@ def _shortages(scenario: Scenario, program: Program, facts: Facts, settings: Set
         needed = max(by_hours, by_accounts, people + 1)
         exact = False
         for extra in range(needed - people, needed - people + 4):
-            if time.perf_counter() > deadline + 30:
+            left = deadline - time.perf_counter()
+            if left < 0.5:  # no time left to prove it: a lower bound, said so
                 break
-            fits_now = fits_with(program, facts, settings, c, extra, min(10.0, max(2.0, deadline - time.perf_counter())))
+            fits_now = fits_with(program, facts, settings, c, extra, min(10.0, left))
             if fits_now is None:
                 break
             if fits_now:
                 needed, exact = people + extra, True
                 break
         short = needed - people
-        sentence = (f"{who} {'needs' if exact else 'needs at least'} {needed} CSMs to keep everyone within "
+        verb = ("needs" if len(segs) == 1 else "need") + ("" if exact else " at least")
+        sentence = (f"{who} {verb} {needed} CSMs to keep everyone within "
                     f"{settings.max_utilization:.0%} utilization ({hours:,.0f} h/month in whole accounts, at most "
                     f"{top:.1f} h each); it has {people}: {short} CSM{'s' if short != 1 else ''} short. Until then "
                     f"the worst overload is {z[c] * 100:.1f} points above the band")
