@@ -1022,6 +1022,11 @@ def _fairness(scenario: Scenario, facts: Facts, settings: Settings, after_unit: 
     return tuple(out)
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 account``, ``3 accounts``."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
 def _num(value) -> float | None:
     value = float(value)
     return None if math.isnan(value) else value
@@ -1057,23 +1062,23 @@ def _kept_and_notes(scenario, facts, settings, model, program, after_unit, moves
             "not_movable": int((~facts.dedicated).sum())}
     notes = []
     if kept["locked"]:
-        notes.append(f"{kept['locked']:,} locked accounts stay with their CSM.")
+        notes.append(f"{_count(kept['locked'], 'locked account')} stay with their CSM.")
     if facts.has_renewals:
         until = settings.as_of + datetime.timedelta(days=settings.freeze_days)
-        notes.append(f"{kept['frozen']:,} accounts renewing by {until.isoformat()} (within {settings.freeze_days} days "
+        notes.append(f"{_count(kept['frozen'], 'account')} renewing by {until.isoformat()} (within {settings.freeze_days} days "
                      f"of {settings.as_of.isoformat()}) stay with their CSM.")
     else:
         notes.append("The book has no renewal_date column: no freeze window, and renewals are not balanced.")
     if not facts.has_health:
         notes.append("The book has no health column: at-risk accounts are not balanced.")
     if kept["hierarchies"]:
-        notes.append(f"{kept['hierarchies']:,} hierarchies ({kept['hierarchy_accounts']:,} accounts) move whole or "
+        notes.append(f"{_count(kept['hierarchies'], 'hierarchy', 'hierarchies')} ({kept['hierarchy_accounts']:,} accounts) move whole or "
                      f"not at all" + (f"; {split} split between CSMs today, {still_split} still split after"
                                       if split else "") + ".")
     if kept["stuck"]:
-        notes.append(f"{kept['stuck']:,} accounts stay with a CSM whose rules exclude them: no other CSM may carry them.")
+        notes.append(f"{_count(kept['stuck'], 'account')} stay with a CSM whose rules exclude them: no other CSM may carry them.")
     if kept["unassigned"]:
-        notes.append(f"{kept['unassigned']:,} accounts without an owner stay unassigned: no CSM may carry them.")
+        notes.append(f"{_count(kept['unassigned'], 'account')} without an owner stay unassigned: no CSM may carry them.")
     # CSMs out of the band the rebalance cannot touch, or held there by their own locked and frozen accounts.
     after = _unit_totals(facts, after_unit, facts.hours, facts.capacity)
     for j, u in enumerate(program.bounded):
@@ -1093,7 +1098,7 @@ def _kept_and_notes(scenario, facts, settings, model, program, after_unit, moves
             continue
         if rule.leave is not None:
             handed = sum(1 for m in moves if m.from_csm == loads.units[u])
-            notes.append(f"{loads.units[u]} leaves on {rule.leave.isoformat()}: {handed:,} accounts handed over.")
+            notes.append(f"{loads.units[u]} leaves on {rule.leave.isoformat()}: {_count(handed, 'account')} handed over.")
         if rule.start is not None:
             mine = [m for m in moves if m.to_csm == loads.units[u]]
             by_month: dict[str, int] = {}
@@ -1101,7 +1106,7 @@ def _kept_and_notes(scenario, facts, settings, model, program, after_unit, moves
                 by_month[m.effective[:7]] = by_month.get(m.effective[:7], 0) + 1
             phased = ", ".join(f"{c} from {month}" for month, c in sorted(by_month.items()))
             notes.append(f"{loads.units[u]} starts on {rule.start.isoformat()} and ramps over {rule.ramp_months} months: "
-                         f"{len(mine):,} accounts" + (f" ({phased})" if phased else "") + ".")
+                         f"{_count(len(mine), 'account')}" + (f" ({phased})" if phased else "") + ".")
     return kept, tuple(notes)
 
 

@@ -235,7 +235,7 @@ def render_rebalance(result: "Rebalance") -> str:
     if result.within_band:
         lines.append("Every CSM the rebalance can move ends within the band.")
     m = result.moved
-    lines += [f"Moves: {m['accounts']:,} accounts, {fmt.money_short(m['arr'], cur)} ARR, "
+    lines += [f"Moves: {m['accounts']:,} account{'' if m['accounts'] == 1 else 's'}, {fmt.money_short(m['arr'], cur)} ARR, "
               f"{m['hours_per_month']:.1f} h/month.", ""]
     if result.moves:
         rows = [[mv.account_id, _clip(mv.name, 28), mv.from_csm or "(none)", mv.to_csm or "(none)", mv.effective,

@@ -359,7 +359,7 @@ def test_without_room_the_worst_overload_is_least_and_the_band_needs_a_new_hire(
     assert moved(result) == {"A3": ("Ann", "Dee")}
     assert result.within_band and result.shortages == ()
     assert result.moves[0].effective == "2027-03-01"
-    assert any("Dee starts on 2027-02-01 and ramps over 3 months: 1 accounts (1 from 2027-03)" in n for n in result.notes)
+    assert any("Dee starts on 2027-02-01 and ramps over 3 months: 1 account (1 from 2027-03)" in n for n in result.notes)
 
 
 def test_a_leaver_hands_the_whole_book_over_at_the_leave_date():
