@@ -46,8 +46,10 @@ __all__ = ["Book", "SortedARR", "load_book", "REQUIRED_COLUMNS", "OPTIONAL_COLUM
            "UNASSIGNED_VERTICAL"]
 
 REQUIRED_COLUMNS = ("account_id", "arr")
-OPTIONAL_COLUMNS = ("name", "vertical", "renewal_date", "csm", "health", "workload_multiplier")
-_TEXT_COLUMNS = ("account_id", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier")
+OPTIONAL_COLUMNS = ("name", "vertical", "renewal_date", "csm", "health", "workload_multiplier", "locked",
+                    "parent_account_id")
+_TEXT_COLUMNS = ("account_id", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier", "locked",
+                 "parent_account_id")
 #: Text columns whose values are categories, matched ignoring case and surrounding spaces.
 CATEGORY_COLUMNS = ("vertical", "csm", "health")
 #: One account above a trillion a year is a unit or export mistake, not a customer.

@@ -19,7 +19,8 @@ from capacity.exceptions import BookError
 __all__ = ["BOOK_COLUMNS", "canonical", "column_names", "mapping_problem", "needed_columns"]
 
 #: Every column a book may have, by its canonical name.
-BOOK_COLUMNS = ("account_id", "arr", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier")
+BOOK_COLUMNS = ("account_id", "arr", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier",
+                "locked", "parent_account_id")
 _REQUIRED = ("account_id", "arr")
 
 
