@@ -8,7 +8,7 @@ SCENARIO ?= data/scenario.yaml
 
 .PHONY: venv report plan test bench clean app
 
-$(STAMP): requirements.txt pyproject.toml setup.py capacity/inputs/_book_scan.c
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

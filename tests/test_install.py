@@ -1,5 +1,5 @@
-"""`capacity report` from a regular install: the wheel carries the report notebook, its template and the
-compiled book scans.
+"""`capacity report` from a regular install: the wheel carries the report notebook and its template, and is
+pure Python (``py3-none-any``: no compiled code, no C compiler needed).
 
 The wheel is built from the package's files, installed into a new virtual environment
 outside the repository (its dependencies come from this environment through a ``.pth``
@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -45,9 +46,7 @@ finally:
     client.stop_channels()
     manager.shutdown_kernel(now=True)
 kernel_python, kernel_capacity = "".join(printed).split()
-from capacity.inputs import _book_scan
-print(json.dumps({"python": sys.executable, "capacity": capacity.__file__, "scan": _book_scan.__file__,
-                  "notebook": str(NOTEBOOK),
+print(json.dumps({"python": sys.executable, "capacity": capacity.__file__, "notebook": str(NOTEBOOK),
                   "templates": str(TEMPLATES), "kernel_python": kernel_python, "kernel_capacity": kernel_capacity}))
 """
 
@@ -60,15 +59,16 @@ def run(*args, **kwargs) -> subprocess.CompletedProcess:
 
 def test_the_wheel_renders_the_default_report_in_a_fresh_environment(tmp_path):
     source = tmp_path / "source"
-    # The sources only: the wheel compiles the book scans itself (capacity/_book_scan.c).
-    shutil.copytree(ROOT / "capacity", source / "capacity",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.so"))
-    for name in ("pyproject.toml", "setup.py", "README.md"):
+    # The sources only, as a checkout holds them.
+    shutil.copytree(ROOT / "capacity", source / "capacity", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
     wheels = tmp_path / "wheels"
     run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", wheels,
         source)
     (wheel,) = wheels.glob("capacity-*.whl")
+    assert wheel.name.endswith("-py3-none-any.whl"), wheel.name  # pure Python: one wheel for every platform
+    assert not [name for name in zipfile.ZipFile(wheel).namelist() if name.endswith((".so", ".pyd", ".c"))]
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", "--without-pip", venv)
@@ -88,7 +88,7 @@ def test_the_wheel_renders_the_default_report_in_a_fresh_environment(tmp_path):
     # The dependencies' data files (nbconvert's base templates) live under their environment's prefix.
     env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
     probe = json.loads(run(python, "-c", _PROBE, cwd=elsewhere, env=env).stdout)
-    for key in ("capacity", "scan", "notebook", "templates", "kernel_capacity"):
+    for key in ("capacity", "notebook", "templates", "kernel_capacity"):
         assert Path(probe[key]).is_relative_to(site), (key, probe[key])
     assert Path(probe["python"]) == Path(probe["kernel_python"]) == python
 
