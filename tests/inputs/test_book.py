@@ -350,7 +350,8 @@ def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extr
         first, second = expected
         with pytest.raises(BookError) as caught:
             Book.from_frame(frame)
-        assert str(caught.value) == f"row {second + 2}: duplicate account_id {ids[second]!r}, first seen on row {first + 2}"
+        assert str(caught.value) == (f"row {second + 2}: duplicate account_id {ids[second]!r}, first seen on row "
+                                     f"{first + 2}")
 
 
 def test_an_id_problem_is_reported_before_an_arr_problem_of_an_earlier_row(tmp_path):
@@ -400,6 +401,22 @@ def test_text_that_is_not_utf8_is_refused_in_the_columns_read(tmp_path, rows, wh
     with pytest.raises(BookError) as caught:
         load_book(path, needs=needs)
     assert str(caught.value).endswith(f"{where}; export the file as CSV UTF-8")
+
+
+@given(st.lists(st.from_regex(r"[-+]?[0-9]{0,4}(\.[0-9]{0,4})?|[0-9]\.[0-9]{3}[0-9]?|x?|€?1\.200", fullmatch=True),
+                min_size=1, max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_amounts_that_read_two_ways_are_found_as_the_pattern_finds_them(texts):
+    import re
+
+    import pyarrow as pa
+
+    from capacity.inputs.book.amounts import _DOT_THOUSANDS, reads_two_ways
+
+    expected = [re.fullmatch(_DOT_THOUSANDS, text) is not None for text in texts]
+    amounts = pa.array(texts, type=pa.string())
+    assert reads_two_ways(amounts).tolist() == expected
+    assert reads_two_ways(amounts.slice(1)).tolist() == expected[1:]  # a slice looks into a shared buffer
 
 
 def test_a_long_column_of_amounts_reads_as_a_short_one(tmp_path):

@@ -96,7 +96,8 @@ def test_two_columns_read_as_one_are_refused(tmp_path, read, error, columns):
     path = tmp_path / "table.csv"
     last = columns[-1]
     path.write_text(",".join([*columns, last.upper()]) + "\n" + ROW[columns] + ",5\n")
-    assert _message(read, error, path) == f"row 1: 2 columns are read as {last!r} ({last!r}, {last.upper()!r}); keep one"
+    expected = f"row 1: 2 columns are read as {last!r} ({last!r}, {last.upper()!r}); keep one"
+    assert _message(read, error, path) == expected
 
 
 @pytest.mark.parametrize(("read", "error", "columns"), READERS)

@@ -205,7 +205,8 @@ class Book:
             if name == "arr" and values.dtype == object:
                 values = values.map(number_as_text)
             if name == "arr" and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-                read[name] = pa.array(values.to_numpy(dtype=float, na_value=np.nan), type=pa.float64(), from_pandas=True)
+                read[name] = pa.array(values.to_numpy(dtype=float, na_value=np.nan), type=pa.float64(),
+                                      from_pandas=True)
             elif name in BOOK_COLUMNS:
                 read[name] = pa.array(values.astype("string").fillna(""), type=pa.string())
         table, cents = validated(read, len(frame), source)

@@ -17,7 +17,7 @@ import pandas as pd
 from capacity.exceptions import BookError
 from capacity.inputs.book.typed_cells import excel_text
 from capacity.inputs.book_columns import REQUIRED_COLUMNS, TEXT_COLUMNS, column_names
-from capacity.inputs.headers import EXCEL_SUFFIXES, empty_sheet, has_header, open_workbook, refuse_header_below
+from capacity.inputs.headers import empty_sheet, has_header, open_workbook, refuse_header_below
 
 __all__ = ["book_sheet", "read_excel"]
 
@@ -27,11 +27,8 @@ def read_excel(path: Path, columns: dict[str, str] | None = None) -> pd.DataFram
     sheet = book_sheet(workbook, path)
     for merged in sheet.merged_cells.ranges:
         if merged.min_row == 1:
-            raise BookError(
-                f"merged header cells {merged.coord} on sheet {sheet.title!r}; unmerge them so each column has one name",
-                file=path,
-                where="row 1",
-            )
+            raise BookError(f"merged header cells {merged.coord} on sheet {sheet.title!r}; unmerge them so each "
+                            "column has one name", file=path, where="row 1")
     rows = list(sheet.iter_rows(values_only=True))
     if not rows or all(cell is None for cell in rows[0]):
         raise empty_sheet(path, sheet.title, "book", REQUIRED_COLUMNS, BookError)

@@ -44,7 +44,8 @@ def source_row(source: Path | str | None, position: int) -> int:
 
             sheet = book_sheet(openpyxl.load_workbook(source, read_only=True, data_only=True), source)
             rows = sheet.iter_rows(values_only=True)
-            filled = (i == 0 or any(c is not None and str(c).strip() != "" for c in cells) for i, cells in enumerate(rows))
+            filled = (i == 0 or any(c is not None and str(c).strip() != "" for c in cells)
+                      for i, cells in enumerate(rows))
             return _nth_filled(filled, position + 1, simple)
         with source.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
             return _nth_filled((bool(record) for record in csv.reader(handle)), position + 1, simple)
