@@ -1,5 +1,7 @@
 """Reading books as CRMs export them, and refusing bad rows by row number."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -352,6 +354,21 @@ def test_the_first_repeated_id_is_found_as_by_brute_force(pattern, numbers, extr
             Book.from_frame(frame)
         assert str(caught.value) == (f"row {second + 2}: duplicate account_id {ids[second]!r}, first seen on row "
                                      f"{first + 2}")
+
+
+@pytest.mark.parametrize(("ids", "expected"), [
+    (["A1", "A2", "A3"], None),  # ascending: distinct without a hash table
+    (["A1", "A2", "A2", "A3"], "row 4: duplicate account_id 'A2', first seen on row 3"),  # ascending but for a repeat
+    (["A3", "A1", "A2"], None),
+    (["A3", "A1", "A3", "A1"], "row 4: duplicate account_id 'A3', first seen on row 2"),
+])
+def test_repeats_in_sorted_and_unsorted_ids(ids, expected):
+    frame = pd.DataFrame({"account_id": ids, "arr": 1.0})
+    if expected is None:
+        assert len(Book.from_frame(frame)) == len(ids)
+    else:
+        with pytest.raises(BookError, match=f"^{re.escape(expected)}$"):
+            Book.from_frame(frame)
 
 
 def test_an_id_problem_is_reported_before_an_arr_problem_of_an_earlier_row(tmp_path):

@@ -75,9 +75,9 @@ def _amounts(column: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
     values = _numbers(text)
     if values is not None:  # plain numbers ("1200.5"), as exports mostly write them
         ambiguous = reads_two_ways(text)
-        values[ambiguous] = np.nan
-        # A plain number is shown as the number it is ("1e+30"), an ambiguous one as written.
-        return values, (text if ambiguous.any() else None)
+        if not ambiguous.any():  # a plain number is shown as the number it is ("1e+30")
+            return values, None
+        return np.where(ambiguous, np.nan, values), text  # an ambiguous one as written
     trimmed = pc.utf8_trim_whitespace(text)
     amount = _without_currency(trimmed)
     has_comma = pc.match_substring(amount, ",")
@@ -87,8 +87,8 @@ def _amounts(column: pa.Array) -> tuple[np.ndarray, pa.Array | None]:
         values = pd.to_numeric(pd.Series(cleaned, dtype="string"), errors="coerce").to_numpy(dtype=float,
                                                                                            na_value=np.nan)
     misplaced = pc.and_(has_comma, pc.invert(pc.match_substring_regex(amount, _THOUSANDS)))
-    values[misplaced.to_numpy(zero_copy_only=False) | reads_two_ways(amount)] = np.nan
-    return values, trimmed
+    refused = misplaced.to_numpy(zero_copy_only=False) | reads_two_ways(amount)
+    return np.where(refused, np.nan, values), trimmed
 
 
 def _without_currency(trimmed: pa.Array) -> pa.Array:
@@ -112,10 +112,10 @@ _PROBE_ROWS = 1024
 
 
 def _numbers(text: pa.Array) -> np.ndarray | None:
-    """Each text as a float (a writable copy), or None if one is not a number as Arrow reads numbers."""
+    """Each text as a float, or None if one is not a number as Arrow reads numbers."""
     try:
         pc.cast(text.slice(0, _PROBE_ROWS), pa.float64())
-        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False).copy()
+        return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
 

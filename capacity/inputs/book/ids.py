@@ -40,6 +40,8 @@ def account_ids(column: pa.Array | pa.ChunkedArray, source: Path | str | None) -
 
 def first_repeat(values: pa.Array) -> tuple[int, int] | None:
     """Positions ``(first, second)`` of the earliest value in file order seen before, or None if none repeats."""
+    if len(values) < 2 or pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py():
+        return None  # ascending, as in an export sorted by id: distinct without a hash table
     encoded = pc.dictionary_encode(values)
     if len(encoded.dictionary) == len(values):
         return None
