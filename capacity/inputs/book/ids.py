@@ -42,9 +42,9 @@ def first_repeat(values: pa.Array) -> tuple[int, int] | None:
     """Positions ``(first, second)`` of the earliest value in file order seen before, or None if none repeats."""
     if len(values) < 2 or pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py():
         return None  # ascending, as in an export sorted by id: distinct without a hash table
-    encoded = pc.dictionary_encode(values)
-    if len(encoded.dictionary) == len(values):
+    if len(pc.unique(values)) == len(values):
         return None
+    encoded = pc.dictionary_encode(values)
     # Codes count up in order of first appearance: a value is new where its code is above every code before it.
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     new = np.empty(len(codes), dtype=bool)
