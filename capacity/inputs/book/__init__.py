@@ -8,7 +8,7 @@ checked with pyarrow.compute and numpy, in Arrow columns (no Python object per a
 
 Where each rule lives:
 
-- ``load``: :func:`load_book`, which reader for which source; ``csv_file``, ``excel``: reading
+- ``load``: :func:`~capacity.inputs.book.load.load_book`, which reader for which source; ``csv_file``, ``excel``: reading
   those formats (:mod:`capacity.inputs.sources`: Parquet files and databases);
   :mod:`capacity.inputs.headers`: the header checks shared with activity logs (other formats,
   UTF-8, semicolons, a header below row 1, missing or repeated columns);
@@ -19,10 +19,11 @@ Where each rule lives:
 - ``checks``: the order every book is checked in, and the checks of whole rows (a total row,
   blank rows at the end, rows shifted by an unquoted comma).
 - ``rows``: the row a message names, as the user sees the file.
-- ``book``: :class:`Book` and :class:`SortedARR`: ARR in integer cents, sorted once, so segment
+- ``book``: :class:`~capacity.inputs.book.book.Book` and :class:`~capacity.inputs.book.book.SortedARR`: ARR in integer cents, sorted once, so segment
   counts and ARR for any thresholds are binary searches.
 """
 
+# The names every other module imports from here; they are documented where they are defined.
 from capacity.inputs.book.amounts import MAX_PLAUSIBLE_ARR
 from capacity.inputs.book.book import Book, SortedARR
 from capacity.inputs.book.categories import UNASSIGNED_VERTICAL
@@ -30,5 +31,3 @@ from capacity.inputs.book.load import load_book
 from capacity.inputs.book.multipliers import MAX_WORKLOAD_MULTIPLIER
 from capacity.inputs.book_columns import CATEGORY_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 
-__all__ = ["Book", "SortedARR", "load_book", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "CATEGORY_COLUMNS",
-           "MAX_PLAUSIBLE_ARR", "MAX_WORKLOAD_MULTIPLIER", "UNASSIGNED_VERTICAL"]

@@ -73,7 +73,7 @@ class Book:
     table: pa.Table
     arr_cents: np.ndarray
     source: Path | str | None = None
-    #: Known columns the source has but that were not read (see ``needs`` of :func:`load_book`).
+    #: Known columns the source has but that were not read (see ``needs`` of :func:`~capacity.inputs.book.load.load_book`).
     skipped: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
@@ -113,7 +113,7 @@ class Book:
         return int(self.sorted.cents[0]) if "sorted" in self.__dict__ else int(self.arr_cents.min())
 
     def between(self, lower_bounds_cents: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Count and ARR (cents) in ``[b_k, b_{k+1})`` for ascending bounds, as :meth:`SortedARR.between`.
+        """Count and ARR (cents) in ``[b_k, b_{k+1})`` for ascending bounds, as :meth:`~capacity.inputs.book.book.SortedARR.between`.
 
         A plan needs a few bins, not the order of a million accounts: unless the book is
         sorted already, each account is binned (a binary search among the bounds) and the

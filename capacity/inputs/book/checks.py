@@ -1,6 +1,6 @@
-"""The checks that refuse a book, in the order a book goes through them (:func:`validated`).
+"""The checks that refuse a book, in the order a book goes through them (:func:`~capacity.inputs.book.checks.validated`).
 
-Every reader (CSV, Excel, Parquet, databases) hands its columns to :func:`validated`, which
+Every reader (CSV, Excel, Parquet, databases) hands its columns to :func:`~capacity.inputs.book.checks.validated`, which
 
 1. drops rows at the end with every cell blank (spreadsheets leave ",,," lines behind);
 2. refuses a book without rows, and a last row that totals the others (:func:`refuse_total_row`);

@@ -37,7 +37,7 @@ _DICTIONARY = pa.dictionary(pa.int32(), pa.string())
 
 
 def read_csv(path: Path, columns: dict[str, str] | None = None, needs=None) -> Book:
-    """Read and validate a CSV book (see :func:`capacity.inputs.book.load_book`)."""
+    """Read and validate a CSV book (see :func:`capacity.inputs.book.load.load_book`)."""
     header = csv_header(path)
     names = column_names(header, columns, path)
     wanted = columns_to_read(needs)

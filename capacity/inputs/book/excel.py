@@ -5,7 +5,7 @@ export with a cover sheet first). Merged header cells are refused (a column woul
 name), as is a sheet whose header is a few rows down. Rows with every cell blank are dropped
 (formatting far below a table reads as blank rows). Text columns are read as a CSV would hold
 them (:func:`capacity.inputs.book.typed_cells.excel_text`); ARR cells stay numbers where Excel
-stores numbers. The table is validated as every book is (:meth:`capacity.inputs.book.Book.from_frame`).
+stores numbers. The table is validated as every book is (:meth:`capacity.inputs.book.book.Book.from_frame`).
 """
 
 from __future__ import annotations
