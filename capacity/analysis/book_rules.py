@@ -4,26 +4,26 @@
   cell do not (case and surrounding spaces ignored); anything else is refused, naming the row.
 - ``parent_account_id``: an account and its parent (and their parents, and siblings under one
   parent even when the parent is not in the book) form a hierarchy, kept with one CSM.
-- ``renewal_date`` (YYYY-MM-DD; a date that reads two ways, 03/04/2027, is refused): the next
+- ``renewal_date``, read as the calendar reads it (:mod:`capacity.inputs.renewals`): the next
   renewal is the date itself when it is on or after the plan's day, else its next anniversary;
   an account renewing within the freeze window does not move. Renewals are counted per quarter
   of the (fiscal) year by the month they fall in.
 - ``health``: the values a scenario counts as at risk (``Red`` by default).
 
-The renewal arithmetic here (:func:`next_renewal`, :func:`renewal_quarter`) is the calendar's
-(month of a renewal, rolled to its next anniversary); it is kept small and pure so that it can
-be one with the calendar module's.
+The renewal arithmetic (:func:`next_renewal`, :func:`renewal_quarter`) is the calendar's
+(:mod:`capacity.formulas.calendar`: a renewal's anniversary, a month's quarter).
 """
 
 from __future__ import annotations
 
 import datetime
-import re
 
 import numpy as np
 
 from capacity.exceptions import BookError
+from capacity.formulas.calendar import anniversary, position_quarter
 from capacity.inputs.book import Book
+from capacity.inputs.renewals import renewal_dates as read_renewals
 
 __all__ = ["LOCK_TRUE", "LOCK_FALSE", "locked", "hierarchies", "renewal_dates", "next_renewal", "days_to_renewal",
            "renewal_quarter", "quarter_months", "at_risk", "QUARTERS"]
@@ -99,58 +99,28 @@ def hierarchies(book: Book) -> np.ndarray:
     return first[component]
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00(?:\.0+)?)?)?$")
-_TWO_WAYS = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$")
-
-
 def renewal_dates(book: Book) -> np.ndarray | None:
     """The ``renewal_date`` column as ``datetime64[D]`` (NaT for a blank cell), or None without the column.
+
+    Read once per book by :func:`capacity.inputs.renewals.renewal_dates`, the reading the calendar uses
+    (ISO dates, and day- or month-first dates the column settles; what reads two ways is refused).
 
     Raises
     ------
     BookError
-        For a cell that is not a day, or one that reads two ways (03/04/2027), naming its row.
+        For a cell that is not a day, or a column whose dates read two ways, naming the row.
     """
-    values = _text_column(book, "renewal_date")
-    if values is None:
+    dates = read_renewals(book)
+    if not dates.has_column:
         return None
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
-    cache: dict[str, np.datetime64] = {}
-    for i, text in enumerate(values):
-        if not text:
-            continue
-        day = cache.get(text)
-        if day is None:
-            day = cache[text] = _day(text, book, i)
-        out[i] = day
-    return out
-
-
-def _day(text: str, book: Book, position: int) -> np.datetime64:
-    where = book.row_of(position) + ", column renewal_date"
-    match = _ISO.match(text)
-    if match:
-        try:
-            return np.datetime64(datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3))), "D")
-        except ValueError:
-            raise BookError(f"renewal_date {text!r} is not a calendar day", file=book.source, where=where) from None
-    if _TWO_WAYS.match(text):
-        raise BookError(f"renewal_date {text!r} could be read day-first or month-first; write it as YYYY-MM-DD, "
-                        "e.g. 2027-03-04", file=book.source, where=where)
-    raise BookError(f"renewal_date {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2027-03-04, or leave it blank",
-                    file=book.source, where=where)
+    out = np.asarray(dates.day, dtype=np.int64).astype("datetime64[D]")
+    return np.where(dates.dated, out, np.datetime64("NaT")).astype("datetime64[D]")
 
 
 def next_renewal(dates: np.ndarray, as_of: datetime.date) -> np.ndarray:
-    """The next renewal on or after ``as_of``: the date itself when it is not earlier, else its next anniversary.
-
-    An anniversary keeps the month and day (29 February falls on the 28th in other years).
-    NaT stays NaT.
-
-    Parameters
-    ----------
-    dates : array of datetime64[D]
-    as_of : date
+    """The next renewal on or after ``as_of``: the date itself when it is not earlier, else its next anniversary
+    (:func:`capacity.formulas.calendar.anniversary`: the same month and day, 29 February on the 28th in other
+    years). NaT stays NaT.
 
     Examples
     --------
@@ -159,21 +129,14 @@ def next_renewal(dates: np.ndarray, as_of: datetime.date) -> np.ndarray:
     ['2027-03-15', '2027-09-01', '2027-02-28']
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
-    today = np.datetime64(as_of, "D")
-    month = dates.astype("datetime64[M]")
-    month_of_year = month.astype(np.int64) % 12
-    day = (dates - month.astype("datetime64[D]")).astype(np.int64)  # 0-based
-    years = np.array([as_of.year - 1970, as_of.year + 1 - 1970], dtype=np.int64)
-
-    def anniversary(year: np.int64) -> np.ndarray:
-        start = (year * 12 + month_of_year).astype("datetime64[M]")
-        length = ((start + 1).astype("datetime64[D]") - start.astype("datetime64[D]")).astype(np.int64)
-        return start.astype("datetime64[D]") + np.minimum(day, length - 1)
-
-    this_year = anniversary(years[0])
-    rolled = np.where(this_year >= today, this_year, anniversary(years[1]))
-    out = np.where(dates >= today, dates, rolled)
-    return np.where(np.isnat(dates), np.datetime64("NaT"), out).astype("datetime64[D]")
+    missing = np.isnat(dates)
+    day = np.where(missing, 0, dates.astype(np.int64))
+    today = int(np.datetime64(as_of, "D").astype(np.int64))
+    start = as_of.year * 12 + as_of.month - 1  # the month index of as_of
+    ahead = np.asarray(anniversary(day, start))
+    ahead = np.where(ahead < today, np.asarray(anniversary(day, start + 12)), ahead)
+    out = np.where(day >= today, day, ahead).astype("datetime64[D]")
+    return np.where(missing, np.datetime64("NaT"), out).astype("datetime64[D]")
 
 
 def days_to_renewal(dates: np.ndarray, as_of: datetime.date) -> np.ndarray:
@@ -194,7 +157,7 @@ def renewal_quarter(dates: np.ndarray, first_month: int = 1) -> np.ndarray:
     """
     dates = np.asarray(dates, dtype="datetime64[D]")
     month = dates.astype("datetime64[M]").astype(np.int64) % 12  # 0 = January
-    quarter = ((month - (first_month - 1)) % 12) // 3
+    quarter = np.asarray(position_quarter(month - (first_month - 1)))
     return np.where(np.isnat(dates), -1, quarter)
 
 
