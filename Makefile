@@ -9,7 +9,7 @@ SCENARIO ?=
 
 .PHONY: venv report plan test bench clean app docs
 
-$(STAMP): requirements.txt pyproject.toml $(wildcard setup.py capacity/inputs/*.c)
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt

@@ -63,13 +63,6 @@ numpydoc_class_members_toctree = False
 # Every cross-reference must resolve. Types are not cross-referenced (autodoc_typehints and numpydoc's
 # xref are off), so other libraries' names, which have no inventory offline, never need one.
 nitpicky = True
-nitpick_ignore_regex = [
-    # capacity/inputs/book.py is being rewritten into a package of its own (capacity/inputs/book/); its
-    # docstrings name these two unqualified. The rewrite resolves them; until then they are not broken links
-    # anyone could follow, only names.
-    (r"py:meth", r"SortedARR\.between"),
-    (r"py:data", r"UNASSIGNED_VERTICAL"),
-]
 
 # -- HTML -------------------------------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"

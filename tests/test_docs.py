@@ -80,6 +80,11 @@ def test_the_api_reference_lists_every_module_of_the_package():
     assert sorted(modules - listed) == [] and sorted(listed - modules) == []
 
 
+def test_the_api_reference_lists_the_public_api():
+    listed = set(re.findall(r"^   (\w+)$", _text(DOCS / "api" / "index.rst"), re.M))
+    assert sorted(set(capacity.__all__) - listed) == []
+
+
 def test_the_method_pages_worked_example_is_the_plans():
     result = capacity.plan(EXAMPLE)
     segment = result.segments[0]

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -98,15 +99,16 @@ def installed(tmp_path_factory) -> Installed:
     source = tmp / "source"
     # The sources only: no build output, caches or compiled files of the repository's editable install.
     shutil.copytree(ROOT / "capacity", source / "capacity",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.so", ".ipynb_checkpoints"))
-    for name in ("pyproject.toml", "README.md", "setup.py"):
-        if (ROOT / name).is_file():
-            shutil.copy(ROOT / name, source / name)
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     wheels = tmp / "wheels"
     done = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
                 "-w", wheels, source)
     assert done.returncode == 0, done.stderr
     (wheel,) = wheels.glob("capacity-*.whl")
+    assert wheel.name.endswith("-py3-none-any.whl"), wheel.name  # pure Python: one wheel for every platform
+    assert not [name for name in zipfile.ZipFile(wheel).namelist() if name.endswith((".so", ".pyd", ".c"))]
 
     # Nothing of this environment leaks in: no PYTHONPATH, no virtual environment, no Jupyter or IPython
     # folders of this user (a kernel registered there could run another Python).

@@ -69,7 +69,7 @@ KINDS = ("baseline", "option", "automation", "scenario")
 class Variant:
     """One column of a comparison: a name, the changes that make it (None for another file), its plan.
 
-    ``kind`` is one of :data:`capacity.analysis.options.KINDS`.
+    ``kind`` is one of :data:`~capacity.analysis.options.KINDS`.
     """
 
     name: str

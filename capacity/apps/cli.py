@@ -68,7 +68,8 @@ automation: {name, share, cost_per_year or cost_per_account_per_year, adopted}: 
 taking that share of its minutes (of its occurrences for inbound); compare and fit weigh it.
 An uncertainty block (draws, seed, new_customers_per_month and
 touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
-{low, high}, per segment overrides under segments) is read by fiscal --simulate. See the
+{low, high}, per segment overrides under segments) is read by fiscal --simulate. A csms: list
+(rules per CSM) and a rebalance: block are read by rebalance (see rebalance --help). See the
 documentation's scenario file reference (docs/scenario.md).
 
 the sample: --example runs a command on the sample company shipped with capacity (report
@@ -91,7 +92,7 @@ examples:
   capacity synth --accounts 1000000 --out /tmp/book.csv
   capacity excel my-plan/scenario.yaml --out model.xlsx
   capacity team my-plan/scenario.yaml
-  capacity rebalance my-plan/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
+  capacity rebalance my-plan/scenario.yaml --add-csm "Jordan Lee:Enterprise" --moves moves.csv
   capacity calibrate my-plan/scenario.yaml --activities my-plan/activities.csv --out as-practised.yaml
   capacity compare my-plan/scenario.yaml
   capacity fit my-plan/scenario.yaml --headcount 15
@@ -341,26 +342,64 @@ def _add_team_commands(commands) -> None:
 
     b = commands.add_parser(
         "rebalance",
-        help="the fewest account moves that bring every CSM within a utilization band",
-        description="Solve an integer program (scipy's milp, HiGHS): every CSM ends within [min, max] utilization "
-        "(defaults 0 and the target), moving the fewest accounts, ARR or hours; accounts move only between CSMs "
-        "who serve their segment (and vertical pool). Prints the moves and each CSM before and after.",
+        help="book building: the moves that bring every CSM into a utilization band and balance the books",
+        description="Rebuild today's books. Three objectives in order, each an integer program (scipy's milp,\n"
+        "HiGHS) solved under the ones before it, and each stated in the output with its value and bound:\n"
+        "  1. every CSM within [min, max] utilization; where no assignment fits, the smallest worst\n"
+        "     overload, and how many CSMs the band needs;\n"
+        "  2. the least move cost (weighted: 1 + the account's ARR over its segment's average; or\n"
+        "     accounts, arr, hours);\n"
+        "  3. the most even hours, ARR, renewals per quarter (renewal_date) and at-risk accounts (health)\n"
+        "     across each segment's CSMs, spending at most --move-tolerance more move cost.\n"
+        "Nothing moves that is locked (a locked column: true, yes or 1) or renews within --freeze-days of\n"
+        "--as-of; a parent_account_id hierarchy moves whole or not at all. Accounts move only between CSMs\n"
+        "who serve their segment (and vertical pool), as the scenario's csms: rules allow; accounts without\n"
+        "an owner are assigned; a leaver's book is handed over; a new hire's accounts arrive as they ramp.\n"
+        "Prints the moves with a reason and an effective day each, every CSM before and after (hours,\n"
+        "utilization, ARR, renewals per quarter, at-risk) and the balance before and after.",
+        epilog="scenario keys (all optional; flags override them):\n"
+        "  rebalance: {min_utilization, max_utilization, move_cost, freeze_days (90), as_of (today),\n"
+        "              overload_tolerance (0), move_tolerance (0.1), balance: {hours, arr, renewals,\n"
+        "              at_risk} (1 each), at_risk: [Red], keep_verticals, time_limit (60)}\n"
+        "  csms: one entry per CSM: {name, segments, verticals, max_accounts, start, leave, ramp_months}\n"
+        "\nexamples:\n"
+        "  capacity rebalance --example\n"
+        "  capacity rebalance --example --as-of 2027-02-01 --moves moves.csv\n"
+        "  capacity rebalance --example --add-csm \"Jordan Lee:Enterprise\" --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _scenario_argument(b, "scenario YAML file")
     b.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
-    b.add_argument("--min-utilization", type=float, default=0.0, metavar="X", help="lowest utilization (default 0)")
+    b.add_argument("--min-utilization", type=float, default=None, metavar="X",
+                   help="lowest utilization (default: rebalance.min_utilization, else 0)")
     b.add_argument("--max-utilization", type=float, default=None, metavar="Y",
-                   help="highest utilization (default: the fiscal year's target, else 0.85)")
-    b.add_argument("--move-cost", choices=["accounts", "arr", "hours"], default="accounts",
-                   help="what to move the least of (default accounts)")
+                   help="highest utilization (default: rebalance.max_utilization, else the fiscal year's target, "
+                   "else 0.85)")
+    b.add_argument("--move-cost", choices=["weighted", "accounts", "arr", "hours"], default=None,
+                   help="what a move costs (default weighted: 1 + the account's ARR over its segment's average)")
     b.add_argument("--add-csm", action="append", default=[], metavar="NAME:SEGMENT",
-                   help="a new CSM with an empty book in SEGMENT (repeatable)")
-    b.add_argument("--keep-verticals", action="store_true",
+                   help="a new CSM with an empty book in SEGMENT (repeatable); csms: in the scenario says more")
+    b.add_argument("--keep-verticals", action="store_true", default=None,
                    help="move accounts only to CSMs who already own accounts of their vertical in the segment")
-    b.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit in seconds (default 60)")
-    b.add_argument("--out", type=Path, help="write the move list as CSV here (atomically)")
+    b.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+                   help="the day the plan is made: the freeze window and effective dates count from it "
+                   "(default: rebalance.as_of, else today)")
+    b.add_argument("--freeze-days", type=int, default=None, metavar="N",
+                   help="accounts renewing within N days of --as-of do not move (default: rebalance.freeze_days, "
+                   "else 90)")
+    b.add_argument("--overload-tolerance", type=float, default=None, metavar="P",
+                   help="points of utilization (0.02 for 2) the worst overload may give up to save moves (default 0)")
+    b.add_argument("--move-tolerance", type=float, default=None, metavar="S",
+                   help="share of the least move cost the balance may add (default 0.1)")
+    b.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="seconds the three stages may take (default: rebalance.time_limit, else 60)")
+    b.add_argument("--moves", type=Path, metavar="CSV",
+                   help="write the moves for a CRM import (account_id, account_name, from_csm, to_csm, reason, "
+                   "effective_date), atomically")
+    b.add_argument("--out", type=Path, dest="moves_out", help=argparse.SUPPRESS)  # the former name of --moves
     b.add_argument("--out-book", type=Path, help="write the book with the new owners as CSV here (atomically)")
     b.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    _add_set_argument(b)
     b.set_defaults(run=_run_rebalance)
 
 
@@ -375,18 +414,22 @@ def _run_team(args: argparse.Namespace) -> None:
 
 def _run_rebalance(args: argparse.Namespace) -> None:
     from capacity.analysis.rebalance import rebalance, write_book, write_moves
-    from capacity.views.text import render_rebalance
     from capacity.analysis.team import book_of
+    from capacity.views.text import render_rebalance
 
+    if args.moves is not None and args.moves_out is not None:
+        raise CapacityError("give the move list's file once (--out is the former name of --moves)", where="--moves")
+    moves_path = args.moves if args.moves is not None else args.moves_out
     context = _context(args)
     scenario = context.scenario
     book = book_of(scenario, context.book)
     result = rebalance(scenario, book, min_utilization=args.min_utilization, max_utilization=args.max_utilization,
                        move_cost=args.move_cost, add_csms=args.add_csm, keep_verticals=args.keep_verticals,
-                       time_limit=args.time_limit)
-    if args.out is not None:
-        write_moves(result, args.out)
-        print(f"wrote {len(result.moves)} moves to {args.out}", file=sys.stderr)
+                       time_limit=args.time_limit, freeze_days=args.freeze_days, as_of=args.as_of,
+                       overload_tolerance=args.overload_tolerance, move_tolerance=args.move_tolerance)
+    if moves_path is not None:
+        write_moves(result, moves_path)
+        print(f"wrote {len(result.moves)} moves to {moves_path}", file=sys.stderr)
     if args.out_book is not None:
         write_book(book, result, args.out_book)
         print(f"wrote the book with its new owners to {args.out_book}", file=sys.stderr)

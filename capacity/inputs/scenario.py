@@ -49,6 +49,9 @@ __all__ = [
     "Uncertainty",
     "Option",
     "TradeOff",
+    "CSMRule",
+    "BalanceWeights",
+    "RebalanceSettings",
     "Scenario",
     "month_index",
     "month_label",
@@ -100,6 +103,34 @@ def _as_month(value: Any) -> Any:
 
 #: A calendar month, ``"YYYY-MM"``.
 Month = Annotated[str, BeforeValidator(_as_month)]
+
+
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _as_day(value: Any) -> Any:
+    """A day as a date: YAML gives ``2027-04-01`` as a date; text ``"2027-04-01"``, or a month ``2027-04`` (its 1st)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        match = _DAY.match(text)
+        if match:
+            try:
+                return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                raise ValueError(f"{text!r} is not a calendar day") from None
+        if _MONTH.match(text):
+            return datetime.date(int(text[:4]), int(text[5:7]), 1)
+        if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
+            raise ValueError(f"{text!r} could be read day-first or month-first; write it as YYYY-MM-DD")
+    raise ValueError(f"give a day as YYYY-MM-DD, e.g. 2027-04-01, or a month as YYYY-MM (got {value!r})")
+
+
+#: A calendar day (a month stands for its first day).
+Day = Annotated[datetime.date, BeforeValidator(_as_day)]
 
 
 def month_index(month: str) -> int:
@@ -865,6 +896,85 @@ class TradeOff(Option):
     group: Name | None = None
 
 
+# -- the rebalance's rules: each CSM's, and the book building's own ---------------------------
+
+
+class CSMRule(_Frozen):
+    """What one CSM may carry in a rebalance, and when they start or leave (``csms:`` list).
+
+    A name the book's ``csm`` column does not hold is a new CSM with an empty book (``segments``
+    then required). A pooled segment's CSM joins its team; a digital segment has no CSMs.
+    """
+
+    name: Name
+    segments: Annotated[tuple[Name, ...], Field(min_length=1)] | None = Field(
+        default=None, description="The segments whose accounts this CSM may carry (default: those they carry today).")
+    verticals: Annotated[tuple[Name, ...], Field(min_length=1)] | None = Field(
+        default=None, description="The verticals whose accounts this CSM may carry (default: any).")
+    max_accounts: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+        default=None, description="The most accounts this CSM may carry after the rebalance.")
+    start: Day | None = Field(
+        default=None, description="A new hire's first day: their accounts move from that month, as they ramp.")
+    leave: Day | None = Field(
+        default=None, description="The CSM's last day: their whole book is handed over, effective that day.")
+    ramp_months: Annotated[int, Field(ge=0, le=24)] | None = Field(
+        default=None, description="Months a new hire takes to carry a full book (default: fiscal_year.ramp_months, else 3).")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "CSMRule":
+        if self.start is not None and self.leave is not None and self.leave < self.start:
+            raise ValueError(f"leave: {self.leave.isoformat()} is before start {self.start.isoformat()}")
+        for key in ("segments", "verticals"):
+            values = getattr(self, key) or ()
+            folded = [v.strip().casefold() for v in values]
+            if len(set(folded)) != len(folded):
+                raise ValueError(f"{key}: a value is listed twice (case and spaces are ignored)")
+        return self
+
+
+class BalanceWeights(_Frozen):
+    """How much each balance measure counts in the rebalance's third objective (0 leaves it out)."""
+
+    hours: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    arr: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    renewals: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    at_risk: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+
+
+class RebalanceSettings(_Frozen):
+    """The book building's settings (``rebalance:`` block); the command line's flags override them.
+
+    Objectives, in order: (1) every CSM within ``[min_utilization, max_utilization]``, else the
+    smallest worst overload; (2) the least move cost; (3) the most even ARR, renewals per quarter
+    and at-risk accounts across each segment's CSMs. ``overload_tolerance`` is how far (in points
+    of utilization) objective 2 may let the worst overload exceed its least; ``move_tolerance``
+    the share of move cost above the least that objective 3 may spend on balance.
+    """
+
+    min_utilization: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
+    max_utilization: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = Field(
+        default=None, description="Default: the fiscal year's target utilization, else 0.85.")
+    move_cost: Literal["weighted", "accounts", "arr", "hours"] = Field(
+        default="weighted", description="weighted: 1 + the account's ARR over its segment's average ARR.")
+    freeze_days: Annotated[int, Field(ge=0, le=3660)] = Field(
+        default=90, description="Accounts renewing within this many days of as_of do not move.")
+    as_of: Day | None = Field(default=None, description="The day the plan is made (default: today).")
+    overload_tolerance: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
+    move_tolerance: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.1
+    balance: BalanceWeights = Field(default_factory=BalanceWeights)
+    at_risk: Annotated[tuple[Name, ...], Field(min_length=1)] = Field(
+        default=("Red",), description="The health values that count an account as at risk (case ignored).")
+    keep_verticals: bool = False
+    time_limit: Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)] = 60.0
+
+    @model_validator(mode="after")
+    def _band_not_empty(self) -> "RebalanceSettings":
+        if self.max_utilization is not None and self.min_utilization > self.max_utilization:
+            raise ValueError(f"min_utilization: {self.min_utilization:g} is above max_utilization "
+                             f"{self.max_utilization:g}; give min <= max")
+        return self
+
+
 def _check_menus(scenario: "Scenario") -> None:
     """Every option and trade-off applies to the scenario: each is one valid ``with_changes``.
 
@@ -939,6 +1049,10 @@ class Scenario(_Frozen):
         "kept a year]; turns the break-even into a return.")
     options: tuple[Option, ...] = ()
     trade_offs: tuple[TradeOff, ...] = ()
+    csms: tuple[CSMRule, ...] = Field(
+        default=(), description="Rebalance: rules per CSM (segments and verticals carried, max accounts, start, leave).")
+    rebalance: RebalanceSettings | None = Field(
+        default=None, description="Rebalance: band, freeze window, as-of day, move cost, tolerances, balance weights.")
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -993,6 +1107,7 @@ class Scenario(_Frozen):
         self._hiring_consistent()
         self._activity_keys_consistent()
         self._automation_names_distinct()
+        self._csm_rules_consistent(names)
         return self
 
     def _automation_names_distinct(self) -> None:
@@ -1008,6 +1123,21 @@ class Scenario(_Frozen):
                     raise _KeyedError(f"segments[{s}].touchpoints[{t}].automation.name",
                                       f"{name!r} is also {taken[name]} name; give each automation a name of its own")
                 taken[name] = f"the automation of {seg.name}: {tp.name}'s"
+
+    def _csm_rules_consistent(self, names: list[str]) -> None:
+        """Each CSM is listed once and names segments the scenario has (their coverage is checked by the
+        rebalance, as an option may change it)."""
+        seen: dict[str, int] = {}
+        for i, rule in enumerate(self.csms):
+            key = rule.name.strip().casefold()
+            if key in seen:
+                raise _KeyedError(f"csms[{i}].name", f"{rule.name!r} is also csms[{seen[key]}]; list each CSM once")
+            seen[key] = i
+            for segment in rule.segments or ():
+                if segment not in names:
+                    hint = difflib.get_close_matches(segment, names, n=1, cutoff=0.6)
+                    suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; segments are: {', '.join(names)}"
+                    raise _KeyedError(f"csms[{i}].segments", f"unknown segment {segment!r}{suggestion}")
 
     def _activity_keys_consistent(self) -> None:
         """Activity-log keys name the log's known columns and touchpoints some segment has."""

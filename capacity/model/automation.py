@@ -69,7 +69,7 @@ class Automatable:
         return TAKES_OVER[self.kind]
 
     def adoption(self, adopted: bool = True) -> dict:
-        """The change that adopts it (or leaves it out), for :meth:`capacity.inputs.scenario.Scenario.with_changes`."""
+        """The change that adopts it (or leaves it out), for :meth:`~capacity.inputs.scenario.Scenario.with_changes`."""
         return {f"{self.path}.adopted": adopted}
 
 

@@ -93,7 +93,7 @@ from capacity.formulas.staffing import (
 )
 
 __all__ = ["FiscalRow", "FiscalPoolRow", "FiscalSummary", "CalendarPeak", "FiscalCalendar", "FiscalPlan", "fiscal_plan",
-           "calendar_of"]
+           "calendar_of", "ALL_SEGMENTS", "PEAK_SHARE"]
 
 
 # -- results -------------------------------------------------------------------------

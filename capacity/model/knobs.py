@@ -27,7 +27,8 @@ from capacity.inputs.scenario import Scenario
 from capacity.model.automation import automatable
 from capacity.model.sizing import Variants
 
-__all__ = ["Knob", "KnobKind", "KINDS", "register", "knobs_of", "tornado_knobs", "slider_knobs", "find", "AutomationShare"]
+__all__ = ["Knob", "KnobKind", "KINDS", "register", "knobs_of", "tornado_knobs", "slider_knobs", "find", "AutomationShare",
+           "OffsetDays"]
 
 #: Every kind of knob, by name, in the order views list them.
 KINDS: dict[str, "KnobKind"] = {}

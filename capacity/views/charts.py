@@ -181,14 +181,32 @@ def fiscal_cost(content: "ReportContent") -> Chart:
 
 
 def todays_books(content: "ReportContent") -> Chart:
-    """Utilization per CSM (or pooled team) of today's books against the target."""
-    rows = [r for r in content.team.csms if r.utilization is not None]
+    """Utilization per CSM (or pooled team) of today's books, and after the rebalance when there is one, against
+    the target."""
     target = content.team.summary["target_utilization"]
-    colors = [PALETTE["high"] if r.utilization > target else PALETTE["accent"] for r in rows]
-    trace = {"type": "bar", "orientation": "h", "y": [r.csm for r in rows], "x": [r.utilization for r in rows],
-             "marker": {"color": colors}, "name": "Utilization", "hovertemplate": "%{y}: %{x:.0%}<extra></extra>"}
-    return Chart("todays-books", (trace,), layout(
-        80 + 24 * len(rows), xaxis={"title": {"text": "Utilization of customer hours"}, "tickformat": ".0%"},
+    moves = content.rebalance
+    if moves is None or isinstance(moves, str):
+        rows = [r for r in content.team.csms if r.utilization is not None]
+        colors = [PALETTE["high"] if r.utilization > target else PALETTE["accent"] for r in rows]
+        traces = ({"type": "bar", "orientation": "h", "y": [r.csm for r in rows], "x": [r.utilization for r in rows],
+                   "marker": {"color": colors}, "name": "Utilization",
+                   "hovertemplate": "%{y}: %{x:.0%}<extra></extra>"},)
+        count = len(rows)
+    else:
+        before = {r.csm: r.utilization for r in moves.before}
+        rows = [r for r in moves.after if r.utilization is not None or before.get(r.csm) is not None]
+        names = [r.csm for r in rows]
+        today = [before.get(r.csm) for r in rows]
+        traces = ({"type": "bar", "orientation": "h", "y": names, "x": today, "name": "Today",
+                   "marker": {"color": [PALETTE["high"] if v is not None and v > target else PALETTE["neutral"]
+                                        for v in today]}, "hovertemplate": "%{y} today: %{x:.0%}<extra></extra>"},
+                  {"type": "bar", "orientation": "h", "y": names, "x": [r.utilization for r in rows],
+                   "name": "After the rebalance", "marker": {"color": PALETTE["accent"]},
+                   "hovertemplate": "%{y} after: %{x:.0%}<extra></extra>"})
+        count = 2 * len(rows)
+    return Chart("todays-books", traces, layout(
+        80 + 20 * count, barmode="group", legend=_LEGEND_ON_TOP,
+        xaxis={"title": {"text": "Utilization of customer hours"}, "tickformat": ".0%"},
         shapes=[{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
                  "line": {"color": PALETTE["muted"], "dash": "dash"}}]))
 

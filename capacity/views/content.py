@@ -983,7 +983,7 @@ class ReportContent:
     prepared: _dt.date = field(default_factory=_dt.date.today)
     #: Today's team from the book's owners (:func:`capacity.analysis.team.team`), None without a ``csm`` column.
     team: Any = None
-    #: The fewest moves into the target (:func:`capacity.analysis.rebalance.rebalance`), or why none fits (text).
+    #: Today's books rebuilt (:func:`capacity.analysis.rebalance.rebalance`), or why there is none (text).
     rebalance: Any = None
     #: Designed versus actual (:func:`capacity.analysis.calibrate.calibrate`) and the plan as practised, given an activity log.
     calibration: Any = None
@@ -1809,17 +1809,90 @@ class ReportContent:
     # -- today's books -------------------------------------------------------------------
 
     def todays_books_table(self) -> Table | None:
-        """Each CSM's (or pooled team's) accounts, hours and utilization (None without owners in the book)."""
+        """Each CSM's (or pooled team's) book today and after the rebalance: accounts, hours, utilization, ARR,
+        at-risk accounts and renewals per quarter (None without owners in the book). Without a rebalance
+        (the CSMs' rules contradict each other), today's books alone."""
         if self.team is None:
             return None
-        frame = self.team.to_frame().rename(columns={
-            "csm": "CSM", "segments": "Segments", "accounts": "Accounts", "arr": "ARR", "hours_per_month": "Hours/month",
-            "capacity_hours_per_month": "Capacity hours/month", "utilization": "Utilization", "status": "Status"})
-        kinds: dict[str, Kind] = {"Accounts": "count", "ARR": "money", "Hours/month": "decimal",
-                                  "Capacity hours/month": "decimal", "Utilization": "percent"}
         target = self.team.summary["target_utilization"]
+        moves = self.rebalance
+        if moves is None or isinstance(moves, str):
+            frame = self.team.to_frame().rename(columns={
+                "csm": "CSM", "segments": "Segments", "accounts": "Accounts", "arr": "ARR",
+                "hours_per_month": "Hours/month", "capacity_hours_per_month": "Capacity hours/month",
+                "utilization": "Utilization", "status": "Status"})
+            kinds: dict[str, Kind] = {"Accounts": "count", "ARR": "money", "Hours/month": "decimal",
+                                      "Capacity hours/month": "decimal", "Utilization": "percent"}
+            return Table("todays-books", frame, kinds, self.currency,
+                         note=f"Status against the {fmt.percent(target, 0)} target utilization; "
+                              f"{self.team.summary['programs']}.")
+        status = {r.csm: ("over" if r.csm in self.team.summary["over"] else
+                          "under" if r.csm in self.team.summary["under"] else "within") for r in self.team.csms}
+        before = {r.csm: r for r in moves.before}
+        quarters = [q.split(" ")[0] for q in moves.quarters]
+        rows = []
+        for r in moves.after:
+            b = before.get(r.csm)
+            row = {"CSM": r.csm, "Segments": ", ".join(r.segments), "Note": r.note,
+                   "Status today": status.get(r.csm, "new"),
+                   "Accounts today": b.accounts if b else 0, "Accounts after": r.accounts,
+                   "Hours/month today": b.hours_per_month if b else 0.0, "Hours/month after": r.hours_per_month,
+                   "Capacity hours/month after": r.capacity_hours_per_month,
+                   "Utilization today": None if b is None else b.utilization, "Utilization after": r.utilization,
+                   "ARR today": b.arr if b else 0.0, "ARR after": r.arr,
+                   "At-risk today": b.at_risk if b else 0, "At-risk after": r.at_risk}
+            for q, label in enumerate(quarters):
+                row[f"Renewals {label} after"] = r.renewals_by_quarter[q]
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        kinds = {c: "count" for c in frame.columns if c.startswith(("Accounts", "At-risk", "Renewals"))}
+        kinds.update({c: "decimal" for c in frame.columns if c.startswith(("Hours", "Capacity"))})
+        kinds.update({c: "percent" for c in frame.columns if c.startswith("Utilization")})
+        kinds.update({c: "money" for c in frame.columns if c.startswith("ARR")})
         return Table("todays-books", frame, kinds, self.currency,
-                     note=f"Status against the {fmt.percent(target, 0)} target utilization; {self.team.summary['programs']}.")
+                     note=f"Today's status against the {fmt.percent(target, 0)} target utilization; after: once the "
+                          f"moves are made ({', '.join(moves.quarters)}); {self.team.summary['programs']}.")
+
+    def rebalance_moves_table(self) -> Table | None:
+        """The rebalance's moves: account, name, from, to, effective day, reason, ARR and hours (None without one)."""
+        moves = self.rebalance
+        if moves is None or isinstance(moves, str):
+            return None
+        frame = pd.DataFrame([{"Account": m.account_id, "Name": m.name, "Segment": m.segment,
+                               "From": m.from_csm or "(none)", "To": m.to_csm or "(none)", "Effective": m.effective,
+                               "Reason": m.reason, "ARR": m.arr, "Hours/month": m.hours_per_month}
+                              for m in moves.moves],
+                             columns=["Account", "Name", "Segment", "From", "To", "Effective", "Reason", "ARR",
+                                      "Hours/month"])
+        return Table("rebalance-moves", frame, {"ARR": "money", "Hours/month": "decimal"}, self.currency,
+                     note="The same list as the command line's rebalance --moves, for a CRM import.")
+
+    def rebalance_balance_table(self) -> Table | None:
+        """How evenly each segment's CSMs carry each measure, before and after (None without a rebalance)."""
+        moves = self.rebalance
+        if moves is None or isinstance(moves, str) or not moves.fairness:
+            return None
+        frame = pd.DataFrame([{"Segment": f.segment, "Measure": f.measure, "CV today": f.cv_before,
+                               "CV after": f.cv_after, "Max/min today": f.max_min_before,
+                               "Max/min after": f.max_min_after} for f in moves.fairness])
+        kinds: dict[str, Kind] = {"CV today": "decimal", "CV after": "decimal", "Max/min today": "decimal",
+                                  "Max/min after": "decimal"}
+        return Table("rebalance-balance", frame, kinds, self.currency,
+                     note="Coefficient of variation (standard deviation over mean) and the largest over the smallest "
+                          "across each segment's CSMs; 0 and 1 are perfectly even, 'unbounded' is a CSM with none.")
+
+    def rebalance_objectives_table(self) -> Table | None:
+        """The rebalance's objectives in order: what each is, its value, its bound and whether it is proven."""
+        moves = self.rebalance
+        if moves is None or isinstance(moves, str):
+            return None
+        frame = pd.DataFrame([{"Rank": o.rank, "Objective": o.statement, "Value": o.value, "Bound": o.bound,
+                               "Status": o.status, "Gap": o.gap, "Bound holds for": o.scope}
+                              for o in moves.objectives])
+        return Table("rebalance-objectives", frame, {"Rank": "count", "Value": "number", "Bound": "number",
+                                                     "Gap": "share"}, self.currency,
+                     note="Solved one after another: each keeps the ones before it at their optimum (within the "
+                          "scenario's rebalance tolerances).")
 
     def todays_renewals_table(self) -> Table | None:
         """Each CSM's renewals per quarter (accounts and ARR) and, with dated work, their busiest month
@@ -1858,13 +1931,33 @@ class ReportContent:
             parts.append(f"{len(s['digital_owners'])} CSMs own accounts of a digital segment. ")
         moves = self.rebalance
         if isinstance(moves, str):
-            parts.append(f"No rebalance fits: {moves}.")
+            parts.append(f"No rebalance: {moves}.")
         elif moves is not None:
             m = moves.moved
-            parts += ["The fewest moves that bring every CSM within the target: ",
-                      _strong(f"{m['accounts']:,} accounts"),
-                      f" ({self.money(m['arr'])} ARR, {m['hours_per_month']:.0f} hours a month), {moves.status}"
-                      + ("" if not moves.gap else f" within {fmt.percent(moves.gap)} of the bound") + "."]
+            band = moves.objectives[0]
+            if moves.within_band:
+                parts.append(f"A rebalance brings every CSM within [{fmt.percent(moves.min_utilization, 0)}, "
+                             f"{fmt.percent(moves.max_utilization, 0)}] utilization with ")
+            else:
+                parts.append("No assignment keeps every CSM within the band; the rebalance keeps the worst overload "
+                             f"to {band.value * 100:.1f} points with ")
+            parts += [_strong(f"{m['accounts']:,} moves"),
+                      f" ({self.money(m['arr'])} ARR, {m['hours_per_month']:.0f} hours a month), the least move cost "
+                      f"{moves.objectives[1].status}"
+                      + ("" if not moves.objectives[1].gap else
+                         f" within {fmt.percent(moves.objectives[1].gap)} of the bound")
+                      + f", then as even as {fmt.percent(moves.move_tolerance, 0)} more move cost allows. "]
+            for shortage in moves.shortages:
+                parts.append(shortage.sentence + ". ")
+            kept = moves.kept
+            stayed = [f"{kept['locked']:,} locked" if kept["locked"] else "",
+                      f"{kept['frozen']:,} renewing within {moves.freeze_days} days of {moves.as_of}"
+                      if kept["frozen"] else "",
+                      f"{kept['hierarchy_accounts']:,} in {kept['hierarchies']:,} hierarchies moved whole or not at all"
+                      if kept["hierarchies"] else ""]
+            stayed = [t for t in stayed if t]
+            if stayed:
+                parts.append("Accounts kept with their CSM: " + "; ".join(stayed) + ".")
         return _sentence(*parts)
 
     def inputs_tables(self) -> list[Table]:
@@ -2125,8 +2218,10 @@ def _todays_books(scenario: "Scenario", book) -> tuple[Any, Any]:
     from capacity.analysis.team import team
 
     try:
-        moves = rebalance(scenario, book, time_limit=30)
-    except RebalanceInfeasible as exc:
+        # The scenario's rebalance: block (its as_of, else today); at most 30 s in a report.
+        limit = 30.0 if scenario.rebalance is None else min(30.0, scenario.rebalance.time_limit)
+        moves = rebalance(scenario, book, time_limit=limit)
+    except RebalanceInfeasible as exc:  # the CSMs' max_accounts leave an account nowhere to go
         moves = exc.message
     return team(scenario, book), moves
 

@@ -163,14 +163,21 @@ class BudgetReport:
                 html.table(self.content.designed_versus_actual_hours_table())]
 
     def todays_books_section(self) -> list:
-        """Today's books: who is over and under, and the rebalance, in words; utilization per CSM; the table."""
-        sentences = html.paragraph(_content.Paragraph(self.content.todays_books_sentence(),
-                                                      note=self.content.team is None))
-        if self.content.team is None:
+        """Today's books and the rebalance: in words; utilization per CSM today and after; each CSM's book before
+        and after; the moves with their reasons; the objectives and how far each got; the balance before and after."""
+        c = self.content
+        sentences = html.paragraph(_content.Paragraph(c.todays_books_sentence(), note=c.team is None))
+        if c.team is None:
             return [sentences]
-        renewals = self.content.todays_renewals_table()
-        return [sentences, html.ChartView(charts.todays_books(self.content)), html.table(self.content.todays_books_table()),
-                *([] if renewals is None else [html.table(renewals)])]
+        renewals = c.todays_renewals_table()
+        out = [sentences, html.ChartView(charts.todays_books(c)), html.table(c.todays_books_table()),
+               *([] if renewals is None else [html.table(renewals)])]
+        for title, table in (("The moves", c.rebalance_moves_table()),
+                             ("The objectives, in order", c.rebalance_objectives_table()),
+                             ("Balance across each segment's CSMs", c.rebalance_balance_table())):
+            if table is not None:
+                out += [html.Html(f"<h3>{title}</h3>"), html.table(table)]
+        return out
 
     def options_section(self) -> list:
         """Options and trade-offs: the options side by side and what a cap buys (empty without either)."""

@@ -336,28 +336,77 @@ def _team_calendar_lines(result: "Team") -> list[str]:
 
 
 def render_rebalance(result: "Rebalance") -> str:
-    """The rebalance as readable text: the moves, then each CSM before and after."""
+    """The rebalance as readable text: the objectives and how far each got, what the band needs, the moves
+    with their reasons, each CSM before and after, the balance before and after, and what stayed and why."""
     cur = result.currency
+    lines = [f"{result.scenario}: book building as of {result.as_of}, band [{fmt.percent(result.min_utilization, 0)}, "
+             f"{fmt.percent(result.max_utilization, 0)}] utilization", "", "Objectives, in order:"]
+    for o in result.objectives:
+        lines.append(f"  {o.rank}. {o.statement}.")
+        lines.append("     " + _objective_outcome(result, o))
+    lines.append("")
+    for shortage in result.shortages:
+        lines.append(shortage.sentence + ".")
+    if result.within_band:
+        lines.append("Every CSM the rebalance can move ends within the band.")
     m = result.moved
-    gap = "" if result.gap is None else f", gap {result.gap:.2%}"
-    lines = [f"{result.scenario}: rebalance within [{result.min_utilization:.0%}, {result.max_utilization:.0%}] "
-             f"utilization, fewest {result.move_cost} moved ({result.status}{gap})",
-             f"Moves: {m['accounts']} accounts, {fmt.money_short(m['arr'], cur)} ARR, {m['hours_per_month']:.1f} h/month.",
-             ""]
+    lines += [f"Moves: {m['accounts']:,} account{'' if m['accounts'] == 1 else 's'}, {fmt.money_short(m['arr'], cur)} ARR, "
+              f"{m['hours_per_month']:.1f} h/month.", ""]
     if result.moves:
-        rows = [[mv.account_id, mv.name, mv.from_csm, mv.to_csm, f"{mv.hours_per_month:.1f}",
-                 fmt.money_short(mv.arr, cur)] for mv in result.moves]
-        lines += aligned(["Account", "Name", "From", "To", "h/mo", "ARR"], rows, left=4)
+        rows = [[mv.account_id, _clip(mv.name, 28), mv.from_csm or "(none)", mv.to_csm or "(none)", mv.effective,
+                 mv.reason, fmt.money_short(mv.arr, cur)] for mv in result.moves]
+        lines += aligned(["Account", "Name", "From", "To", "Effective", "Reason", "ARR"], rows, left=6)
         lines.append("")
     before = {r.csm: r for r in result.before}
+    quarters = [q.split(" ")[0] for q in result.quarters]
     rows = []
     for r in result.after:
         b = before.get(r.csm)
         was = "-" if b is None or b.utilization is None else fmt.percent(b.utilization, 0)
         now = "-" if r.utilization is None else fmt.percent(r.utilization, 0)
-        rows.append([r.csm, f"{(b.accounts if b else 0):,}", was, f"{r.accounts:,}", now])
-    lines += aligned(["CSM", "Accounts before", "Util before", "Accounts after", "Util after"], rows, left=1)
+        renewals = " ".join(f"{v}" for v in r.renewals_by_quarter)
+        rows.append([r.csm, f"{(b.accounts if b else 0):,} -> {r.accounts:,}", f"{was} -> {now}",
+                     f"{fmt.money_short(b.arr if b else 0.0, cur)} -> {fmt.money_short(r.arr, cur)}", renewals,
+                     f"{(b.at_risk if b else 0)} -> {r.at_risk}", r.note])
+    lines += aligned(["CSM", "Accounts", "Utilization", "ARR", "Renewals after " + "/".join(quarters), "At-risk", "Note"],
+                     rows, left=1)
+    if result.fairness:
+        lines += ["", "Balance across each segment's CSMs (coefficient of variation; max/min), before -> after:"]
+        rows = [[f.segment, f.measure, f"{_ratio(f.cv_before, 2)} -> {_ratio(f.cv_after, 2)}",
+                 f"{_ratio(f.max_min_before, 1)} -> {_ratio(f.max_min_after, 1)}"] for f in result.fairness]
+        lines += aligned(["Segment", "Measure", "CV", "Max/min"], rows, left=2)
+    if result.notes:
+        lines += [""] + list(result.notes)
     return "\n".join(lines) + "\n"
+
+
+def _objective_outcome(result: "Rebalance", o) -> str:
+    """How far one objective got: its value, and whether it is proven."""
+    proven = ("proven optimal" if o.status == "optimal" and not o.gap else
+              f"optimal within {fmt.percent(o.gap, 2)}" if o.status == "optimal" else
+              "not run" if o.status == "skipped" else
+              f"{o.status}, within {fmt.percent(o.gap, 2)} of the bound" if o.gap is not None else o.status)
+    if o.name == "band":
+        if o.value <= 1e-9:
+            return f"Every CSM within the band ({proven})."
+        return f"Worst overload {o.value * 100:.1f} points of utilization above the band ({proven})."
+    if o.name == "moves":
+        return (f"Least move cost {o.value:,.2f} ({proven}); the plan's moves cost {result.spent:,.2f} with "
+                "objective 3's.")
+    scope = "" if o.scope == "whole book" else f"; the bound holds for the {o.scope}"
+    return f"Sum of relative mean absolute deviations {o.value:.3f} ({proven}{scope})."
+
+
+def _ratio(value: float | None, digits: int) -> str:
+    if value is None:
+        return "-"
+    if math.isinf(value):
+        return "inf"
+    return f"{value:.{digits}f}"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "~"
 
 
 def render_fit(result: "Fit") -> str:

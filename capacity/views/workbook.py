@@ -15,18 +15,20 @@ from capacity import formatting as fmt
 from capacity.views.content import Kind, ReportContent, Table
 from capacity.files import atomic_path
 
-__all__ = ["SHEETS", "YEAR_SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "EVIDENCE_SHEETS", "CALENDAR_SHEETS", "number_format",
-           "write_workbook", "save_workbook"]
+__all__ = ["SHEETS", "YEAR_SHEETS", "BOOKS_SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "EVIDENCE_SHEETS", "CALENDAR_SHEETS",
+           "number_format", "write_workbook", "save_workbook"]
 
 #: Sheet names in workbook order (the fiscal sheets only with a fiscal year, the ranges only with an uncertainty block).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Years", "Recruiting", "Months short", "Calendar", "Calendar peaks", "Today's books", "Renewals by CSM", "Fiscal ranges", "Fiscal ranges by month",
-          "Fiscal variance shares", "Options", "Option changes", "Trade-offs", "Trade-off packages", "Pays back",
-          "Coverage changes", "Automations", "Inputs")
+          "Years", "Recruiting", "Months short", "Calendar", "Calendar peaks", "Today's books", "Renewals by CSM", "Moves", "Rebalance objectives", "Balance",
+          "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Options", "Option changes", "Trade-offs",
+          "Trade-off packages", "Pays back", "Coverage changes", "Automations", "Inputs")
 #: The sheets of a plan longer than a year and of a hiring block (only with them).
 YEAR_SHEETS = ("Years", "Recruiting", "Months short")
 #: The calendar's sheets (only when the scenario dates some work) and the renewals (only with owners and dates).
 CALENDAR_SHEETS = ("Calendar", "Calendar peaks")
+#: The sheets of today's books and their rebalance (only when the book names each account's owner).
+BOOKS_SHEETS = ("Today's books", "Renewals by CSM", "Moves", "Rebalance objectives", "Balance")
 #: The sheets of the scenario's options (only when it has some) and of a cap's trade-offs (only with a cap).
 OPTION_SHEETS = ("Options", "Option changes")
 FIT_SHEETS = ("Trade-offs", "Trade-off packages")
@@ -106,11 +108,12 @@ def _simulation_tables(report: ReportContent) -> list[tuple[str, Table]]:
 
 
 def _todays_books(report: ReportContent) -> list[tuple[str, Table]]:
-    """The "Today's books" sheet, when the book names each account's owner."""
-    table = report.todays_books_table()
-    renewals = report.todays_renewals_table()
-    return ([] if table is None else [("Today's books", table)]) + \
-        ([] if renewals is None else [("Renewals by CSM", renewals)])
+    """The "Today's books" sheet (before and after), the renewals by CSM, and the rebalance's moves, objectives and
+    balance, when the book names each account's owner."""
+    tables = [("Today's books", report.todays_books_table()), ("Renewals by CSM", report.todays_renewals_table()),
+              ("Moves", report.rebalance_moves_table()), ("Rebalance objectives", report.rebalance_objectives_table()),
+              ("Balance", report.rebalance_balance_table())]
+    return [(name, table) for name, table in tables if table is not None]
 
 
 def write_workbook(report: ReportContent, path: str | Path) -> Path:

@@ -95,6 +95,17 @@ def test_help_documents_fiscal_and_pools():
     assert done.returncode == 0 and "--json" in done.stdout and "--csv OUT" in done.stdout
 
 
+def test_rebalance_help_documents_the_objectives_rules_and_keys():
+    done = run("rebalance", "--help")
+    assert done.returncode == 0
+    for word in ("1. every CSM within", "2. the least move cost", "3. the most even", "locked", "parent_account_id",
+                 "--freeze-days", "--as-of", "--moves CSV", "csms:", "rebalance:", "max_accounts", "ramp_months"):
+        assert word in done.stdout, word
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    assert len(lines) == len(set(lines)), "a line of --help is printed twice"
+    assert max(len(line) for line in done.stdout.splitlines()) <= 110
+
+
 def test_plan_table_shows_vertical_pools(capsys):
     from tests.conftest import DATA
 

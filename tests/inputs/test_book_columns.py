@@ -118,3 +118,14 @@ def test_a_plan_reads_verticals_only_for_vertical_pools_and_weighing_columns_whe
     assert "renewal_date" not in needed_columns(undated)
     assert plan(pooled, load_book(DEFAULT_BOOK, needs=needed_columns(pooled))).to_json() == \
         plan(pooled, load_book(DEFAULT_BOOK)).to_json()
+
+
+def test_locked_and_parent_account_id_are_known_columns_and_may_be_mapped(tmp_path):
+    assert {"locked", "parent_account_id"} <= set(BOOK_COLUMNS)
+    path = tmp_path / "salesforce.csv"
+    path.write_text("Account ID,ARR,Parent Account ID,Do Not Reassign\n001A,1000,,true\n001B,2000,001A,false\n",
+                    encoding="utf-8")
+    loose = load_book(path)  # "Parent Account ID" is parent_account_id without a mapping
+    assert loose.table.column("parent_account_id").to_pylist() == ["", "001A"]
+    mapped = load_book(path, columns={"locked": "Do Not Reassign"})
+    assert mapped.table.column("locked").to_pylist() == ["true", "false"]

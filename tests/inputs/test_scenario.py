@@ -356,3 +356,49 @@ def test_calendar_keys_change_by_key_path(example):
     assert months.segments[0].touchpoints[0].at.months == (6,)
     with pytest.raises(ScenarioError, match="offset_days: must be 365 or less"):
         base.with_changes({"segments[0].touchpoints[0].offset_days": 400})
+# -- the rebalance's keys: csms and rebalance ------------------------------------------------
+
+
+def test_csm_rules_and_rebalance_settings_read_with_defaults(example):
+    import datetime
+
+    example["csms"] = [{"name": "Jordan Lee", "segments": ["Enterprise"], "start": "2027-04", "max_accounts": 20},
+                       {"name": "Alex Morgan", "leave": datetime.date(2027, 3, 31), "verticals": ["Healthcare"]}]
+    example["rebalance"] = {"freeze_days": 60, "as_of": "2027-02-01", "balance": {"arr": 2}}
+    scenario = load_scenario(example)
+    jordan, alex = scenario.csms
+    assert jordan.start == datetime.date(2027, 4, 1) and jordan.max_accounts == 20 and jordan.leave is None
+    assert alex.leave == datetime.date(2027, 3, 31) and alex.segments is None
+    r = scenario.rebalance
+    assert (r.freeze_days, r.as_of, r.move_cost, r.move_tolerance, r.overload_tolerance) == (
+        60, datetime.date(2027, 2, 1), "weighted", 0.1, 0.0)
+    assert (r.balance.hours, r.balance.arr, r.balance.renewals, r.balance.at_risk) == (1.0, 2.0, 1.0, 1.0)
+    assert r.at_risk == ("Red",) and r.max_utilization is None
+    assert load_scenario({k: v for k, v in example.items() if k not in ("csms", "rebalance")}).rebalance is None
+
+
+@pytest.mark.parametrize("edit, expected", [
+    ({"csms": [{"name": "Jo", "segments": ["Enterprize"]}]},
+     "csms[0].segments: unknown segment 'Enterprize' (did you mean 'Enterprise'?)"),
+    ({"csms": [{"name": "Jo", "segments": ["Enterprise"]}, {"name": " jo", "segments": ["Enterprise"]}]},
+     "csms[1].name: ' jo' is also csms[0]; list each CSM once"),
+    ({"csms": [{"name": "Jo", "start": "2027-04-01", "leave": "2027-03-01"}]},
+     "csms[0].leave: 2027-03-01 is before start 2027-04-01"),
+    ({"csms": [{"name": "Jo", "start": "01/04/2027"}]},
+     "csms[0].start: '01/04/2027' could be read day-first or month-first; write it as YYYY-MM-DD"),
+    ({"csms": [{"name": "Jo", "max_accounts": -1}]}, "csms[0].max_accounts: must be 0 or more (got -1)"),
+    ({"csms": [{"name": "Jo", "verticals": ["Retail", "retail "]}]}, "csms[0].verticals: a value is listed twice"),
+    ({"csms": [{"name": "Jo", "segmnts": ["Enterprise"]}]}, "csms[0].segmnts: unknown key 'segmnts' (did you mean 'segments'?)"),
+    ({"rebalance": {"freeze_days": -1}}, "rebalance.freeze_days: must be 0 or more (got -1)"),
+    ({"rebalance": {"min_utilization": 0.9, "max_utilization": 0.5}},
+     "rebalance.min_utilization: 0.9 is above max_utilization 0.5; give min <= max"),
+    ({"rebalance": {"move_cost": "money"}}, "rebalance.move_cost: must be one of 'weighted', 'accounts', 'arr' or 'hours'"),
+    ({"rebalance": {"as_of": "2027-02-30"}}, "rebalance.as_of: '2027-02-30' is not a calendar day"),
+    ({"rebalance": {"balance": {"renewal": 1}}}, "rebalance.balance.renewal: unknown key 'renewal' (did you mean 'renewals'?)"),
+    ({"rebalance": {"freeze_days": True}}, "rebalance.freeze_days: must be a number (got true)"),
+])
+def test_bad_rebalance_keys_name_the_key(example, edit, expected):
+    example.update(edit)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(example)
+    assert expected in str(err.value)

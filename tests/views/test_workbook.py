@@ -7,8 +7,8 @@ from openpyxl import load_workbook
 
 from capacity import fiscal_plan, load_scenario, plan
 from capacity.views.content import build
-from capacity.views.workbook import (CALENDAR_SHEETS, EVIDENCE_SHEETS, FIT_SHEETS, OPTION_SHEETS, SHEETS, YEAR_SHEETS,
-                                      number_format, save_workbook)
+from capacity.views.workbook import (BOOKS_SHEETS, CALENDAR_SHEETS, EVIDENCE_SHEETS, FIT_SHEETS, OPTION_SHEETS,
+                                      SHEETS, YEAR_SHEETS, number_format, save_workbook)
 
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
@@ -30,10 +30,9 @@ def default_book(tmp_path_factory):
 def test_sheets_in_order(default_book, tmp_path):
     assert default_book.sheetnames == [s for s in SHEETS if s not in FIT_SHEETS + YEAR_SHEETS]
     steady_only = load_workbook(save_workbook(build(FIXTURE), tmp_path / "fixture.xlsx"))
-    assert steady_only.sheetnames == [s for s in SHEETS if not s.startswith("Fiscal") and s != "Today's books"
+    assert steady_only.sheetnames == [s for s in SHEETS if not s.startswith("Fiscal") and s not in BOOKS_SHEETS
                                       and s not in OPTION_SHEETS + FIT_SHEETS + EVIDENCE_SHEETS + CALENDAR_SHEETS
-                                      + YEAR_SHEETS
-                                      and s != "Renewals by CSM"]
+                                      + YEAR_SHEETS]
     # no owners, no options, no retention data or automations, no dated work
 
 
