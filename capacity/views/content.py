@@ -745,17 +745,23 @@ def payback_sentences(plan: "Plan") -> list[Sentence]:
             f"{team} {cost} {fmt.money_short(r.cost_per_year, cur)}: {they} {pay} back if {they} {keep} ",
             _strong(_points(r.break_even_share_of_arr)),
             f" of the segment's ARR ({fmt.money_short(r.break_even_arr_per_year, cur)} a year) from churning or "
-            f"{add} it in expansion; the segment churns {_rate(r.churn_per_year)} a year today "
-            f"({fmt.money_short(r.churned_arr_per_year, cur)})."))
+            f"{add} it in expansion; " + _churn_today(r, "the segment churns", cur) + "."))
     t = pb.total
     out.append(_sentence(
         f"The whole team ({_people(t.headcount)}, {fmt.money_short(t.cost_per_year, cur)} a year) pays back if it "
         "keeps ",
         _strong(_points(t.break_even_share_of_arr)),
         f" of the book's ARR ({fmt.money_short(t.break_even_arr_per_year, cur)} a year) or adds it in expansion, at a "
-        f"gross margin of {_rate(pb.gross_margin)}; churn takes {_rate(t.churn_per_year)} of ARR a year today "
-        f"({fmt.money_short(t.churned_arr_per_year, cur)})."))
+        f"gross margin of {_rate(pb.gross_margin)}; " + _churn_today(t, "churn takes", cur, "of ARR ") + "."))
     return out
+
+
+def _churn_today(row, verb: str, currency: str, what: str = "", with_amount: bool = True) -> str:
+    """Today's churn beside a break-even; a scenario that gives no churn rate is said to give none, not to churn 0%."""
+    if not row.churn_per_year:
+        return "the scenario gives no churn rate (churn_per_year) to set it against"
+    amount = f" ({fmt.money_short(row.churned_arr_per_year, currency)})" if with_amount else ""
+    return f"{verb} {_rate(row.churn_per_year)} {what}a year today{amount}"
 
 
 def payback_return_sentences(plan: "Plan") -> list[Sentence]:
@@ -1165,8 +1171,8 @@ class ReportContent:
         out = [_sentence(
             f"At a gross margin of {_rate(pb.gross_margin)} the team pays back if it keeps ",
             _strong(f"{_points(t.break_even_share_of_arr)} of ARR"),
-            f" ({self.money(t.break_even_arr_per_year)} a year) from churning or adds it in expansion; churn takes "
-            f"{_rate(t.churn_per_year)} a year today."
+            f" ({self.money(t.break_even_arr_per_year)} a year) from churning or adds it in expansion; "
+            + _churn_today(t, "churn takes", cur, with_amount=False) + "."
             + ("" if pb.has_return else " Whether it does needs your own retention by coverage."))]
         if t.arr_kept_per_dollar is not None:
             out.append(_sentence(f"By your retention data it keeps {self.money(t.arr_kept_per_year)} of ARR a year "
