@@ -20,7 +20,7 @@ from pathlib import Path
 from .harness import Measurement, budget
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SCENARIO = ROOT / "data" / "scenario.yaml"
+DEFAULT_SCENARIO = ROOT / "capacity" / "sample" / "scenario.yaml"
 
 
 def floor_notebook(folder: Path) -> Path:

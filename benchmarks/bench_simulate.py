@@ -13,7 +13,7 @@ from capacity.analysis.simulate import simulate
 
 from .harness import Measurement, budget, median_seconds
 
-_SCENARIO = "data/scenario.yaml"
+_SCENARIO = "capacity/sample/scenario.yaml"
 
 
 def _inputs(smoke: bool):

@@ -16,6 +16,7 @@ from .harness import Measurement, budget, median_seconds
 THRESHOLD = ("threshold", "Mid-Market")
 FREQUENCY = ("frequency", "Enterprise", 0)
 SPLIT = ("time_split",)
+AUTOMATION = ("automation", "SMB", "Inbound questions")
 
 
 def _recompute_ms(bench: Workbench, spec: tuple, repeat: int = 21) -> float:
@@ -61,6 +62,25 @@ def frequency_move(smoke: bool) -> Measurement:
 @budget("what-if recompute after a time-split move, 1M accounts (median)", limit=50, unit="ms")
 def split_move(smoke: bool) -> Measurement:
     return _recompute_budget(SPLIT, smoke, note_sizes=True)
+
+
+@budget("what-if recompute after an automation share move, 1M accounts (median)", limit=50, unit="ms")
+def automation_move(smoke: bool) -> Measurement:
+    return _recompute_budget(AUTOMATION, smoke, note_sizes=True)
+
+
+@budget("what-if automation slider callback with every chart updated, 100k accounts (median)", limit=1000, unit="ms")
+def automation_callback(smoke: bool) -> Measurement:
+    accounts = 2_000 if smoke else 100_000
+    workbook = build_workbook(load_scenario(DEFAULT_SCENARIO), in_memory_book(accounts))
+    lever = workbook.bench.knob(*AUTOMATION)
+    moves = iter(list(_values(workbook.bench, lever)) * 10)
+
+    def move() -> None:
+        workbook.sliders[lever].value = next(moves)
+
+    return Measurement(median_seconds(move, repeat=21) * 1000,
+                       f"{accounts:,} accounts, the help centre's share 0 to 100%")
 
 
 @budget("what-if slider callback with every chart updated, 100k accounts (median)", limit=1000, unit="ms")

@@ -90,7 +90,7 @@ SHAPES: dict[str, tuple[Callable[[pd.DataFrame, np.random.Generator], pd.DataFra
     "CRLF line ends": (lambda frame, rng: frame, "\r\n"),
     "quoted names with commas": (_quoted_names, "\n"),
 }
-#: Shapes of books that CRMs export, outside the 1.5x budget of those above: ARR as a spreadsheet shows it.
+#: Shapes of books that CRMs export, outside the 3x budget of those above: ARR as a spreadsheet shows it (5x).
 FORMATTED_SHAPES = {
     "ARR with a currency sign and thousands separators": (_currency_amounts, "\n"),
 }

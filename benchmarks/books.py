@@ -10,7 +10,7 @@ import pandas as pd
 from capacity import Book
 from capacity.inputs.synth import write_synthetic_book
 
-DEFAULT_SCENARIO = "data/scenario.yaml"
+DEFAULT_SCENARIO = "capacity/sample/scenario.yaml"
 CACHE = Path(".bench-cache")
 
 

@@ -4,7 +4,7 @@ Bottom-up Customer Success capacity planning, per segment, beside the top-down
 ARR-per-CSM ratios. The public API:
 
 >>> import capacity
->>> scenario = capacity.load_scenario("data/scenario.yaml")   # doctest: +SKIP
+>>> scenario = capacity.load_scenario("my-scenario.yaml")     # doctest: +SKIP
 >>> result = capacity.plan(scenario)                          # doctest: +SKIP
 >>> result.to_frame()                                         # doctest: +SKIP
 >>> year = capacity.fiscal_plan(scenario)                     # doctest: +SKIP
@@ -39,6 +39,8 @@ _ON_FIRST_USE = {
     "fit": "capacity.analysis.fit",
     "default_menu": "capacity.analysis.fit",
     "menu_yaml": "capacity.analysis.fit",
+    "business_case": "capacity.analysis.business_case",
+    "hire_or_automate": "capacity.analysis.hire_or_automate",
     "team": "capacity.analysis.team",
     "rebalance": "capacity.analysis.rebalance",
     "calibrate": "capacity.analysis.calibrate",

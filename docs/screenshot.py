@@ -23,7 +23,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     if not PAGE.exists():
-        subprocess.run([sys.executable, "-m", "capacity", "report", "data/scenario.yaml", "--out", "reports"],
+        subprocess.run([sys.executable, "-m", "capacity", "report", "--out", "reports"],
                        cwd=ROOT, check=True)
     chromium = shutil.which("chromium")
     if chromium is None:

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
+DATA = ROOT / "capacity" / "sample"  # the sample company, shipped in the package (capacity.sample)
 DEFAULT_SCENARIO = DATA / "scenario.yaml"
 DEFAULT_BOOK = DATA / "book.csv"
 
-# The worked example of the README: one segment, 40 customers.
+# The worked example of the method page (docs/method.md): one segment, 40 customers.
 EXAMPLE = {
     "name": "Worked example",
     "csm": {

@@ -432,8 +432,11 @@ def _negotiating_the_budget(params: dict) -> dict[str, list[float]]:
                 result.best.customer_hours_given_up_per_month, *(m.accounts for m in result.best.moves),
                 *(a.customer_hours_given_up_per_month for a in result.alternatives)]
 
-    # The fewest CSMs any combination of the menu reaches, by trying them all (at most one per group).
-    menu = context.scenario.trade_offs
+    # The fewest CSMs any combination of the menu (trade-offs and automations) reaches, by trying them all (at most
+    # one per group).
+    from capacity.model import automation
+
+    menu = (*context.scenario.trade_offs, *automation.menu(context.scenario))
     fewest = capacity.plan(context).totals.headcount
     for size in range(1, len(menu) + 1):
         for combo in itertools.combinations(menu, size):

@@ -10,7 +10,7 @@ minutes are lognormal around the practised median. At ``exact=True`` and
 recover the practice exactly.
 
 :data:`DEFAULT_PRACTICE` is how the embedded sample company differs from its design;
-``python -m capacity synth-activities`` writes ``data/activities.csv`` from it.
+``capacity synth-activities`` writes the sample log (:data:`capacity.sample.ACTIVITIES`) from it.
 """
 
 from __future__ import annotations

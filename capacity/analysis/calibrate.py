@@ -217,7 +217,7 @@ def calibrate(scenario, log: ActivityLog | str | Path, book=None, *, start=None,
     scenario : Scenario, dict or path
         See :func:`capacity.load_scenario`; its ``activity_columns`` and ``activity_types`` are used.
     log : ActivityLog or path
-        The activity log (:func:`load_activities`).
+        The activity log (:func:`~capacity.inputs.activities.load_activities`).
     book : Book or path, optional
         The accounts; default the scenario's ``book``. Each account's segment comes from
         :func:`capacity.model.segments.assign_segments`.
@@ -385,9 +385,11 @@ def calibrated_values(calibration: Calibration, scenario) -> dict[tuple[int, int
 
 
 def practised_scenario(scenario, calibration: Calibration):
-    """The scenario as practised: :func:`calibrated_values` in place of the planned ones, in memory.
+    """The scenario as practised: :func:`~capacity.analysis.calibrate.calibrated_values` in place of the planned
+    ones, in memory.
 
-    The same scenario :func:`write_calibrated` writes, for a plan "as practised" beside the plan
+    The same scenario :func:`~capacity.analysis.calibrate.write_calibrated` writes, for a plan "as practised" beside
+    the plan
     "as designed" without a file.
     """
     from capacity.inputs.scenario import load_scenario

@@ -17,9 +17,14 @@ The optimum is exact over the menu, not greedy:
   cost), solved lexicographically in two stages: the hours given up; then, among packages within
   :data:`TIE_HOURS` of the fewest, the number of trade-offs and the cost, with a trade-off weighing
   more than any cost within the cap can differ (an exact integer weight).
+* Adopting an automation a touchpoint lists (:mod:`capacity.model.automation`; every automation not
+  yet adopted is on the menu beside the trade-offs, named as itself) is linear too: it takes a fixed
+  share of the touchpoint's CSM hours off its segment, gives up no customer hour (software delivers
+  them) and adds its tooling, a fixed amount a year, to the cost the budget caps and the ties compare.
+  With a budget, automations and trade-offs are chosen together, by the same programme.
 * Every other trade-off (thresholds that move customers between segments, coverage, the time
   split, anything not linear) is enumerated: each combination of them is applied with
-  :meth:`Scenario.with_changes` and planned, and the programme above is solved on top of it.
+  :meth:`~capacity.inputs.scenario.Scenario.with_changes` and planned, and the programme above is solved on top of it.
 * The chosen package is evaluated by :func:`capacity.analysis.options.variant_plan` (with_changes and
   plan): every number reported comes from that plan. A package the plan finds over the cap
   (rounding at a whole CSM) is cut off and the search repeated; so are the packages already
@@ -44,13 +49,15 @@ from capacity.formulas import workload
 from capacity.inputs.context import Context, load_context
 from capacity.exceptions import CapacityError, FitError
 from capacity.analysis.options import demand_hours_per_month, variant_plan
+from capacity.formulas.payback import tooling_cost
+from capacity.model import automation
 from capacity.model.plan import Plan, plan, touchpoint_loads
 from capacity.inputs.scenario import Scenario, TradeOff
 from capacity.model.segments import threshold_cents
 
 __all__ = [
     "Cap", "SegmentFit", "CoverageMove", "Package", "Fit", "fit", "default_menu", "combination_changes",
-    "parse_budget", "menu_yaml", "TIE_HOURS", "MAX_ENUMERATED",
+    "parse_budget", "menu_yaml", "is_adoption", "TIE_HOURS", "MAX_ENUMERATED",
 ]
 
 #: Hours given up [h/month] within this of each other are a tie (then fewer trade-offs win).
@@ -64,6 +71,8 @@ FREQUENCY_CUTS = ((0.75, "at 3/4"), (0.5, "at half"))
 #: Coverage from the most to the least CSM time per account.
 COVERAGE_RANK = {"dedicated": 2, "pooled": 1, "digital": 0}
 _NUMERIC_KEYS = ("per_month", "per_year", "minutes")
+#: The setting of a linear menu item that adopts a touchpoint's automation (or leaves it out).
+_ADOPTED = "automation.adopted"
 # The programme's headcount rows allow this much below the FTE (the plan's own ceiling tolerance);
 # whatever HiGHS accepts beyond it is caught when the package is planned.
 _FTE_TOLERANCE = 1e-9
@@ -89,10 +98,10 @@ class Cap:
             raise FitError(f"must be an amount of 0 or more (got {self.budget!r})", where="--budget")
 
     def fits(self, plan: Plan) -> bool:
-        """Whether ``plan`` is within the cap."""
+        """Whether ``plan`` is within the cap: its CSMs, or its cost a year with adopted tooling."""
         if self.headcount is not None:
             return plan.totals.headcount <= self.headcount
-        return plan.totals.cost_per_year <= self.budget * (1 + 1e-12)
+        return plan.totals.cost_with_tooling_per_year <= self.budget * (1 + 1e-12)
 
     def text(self, currency: str) -> str:
         if self.headcount is not None:
@@ -157,11 +166,22 @@ class Package:
 
     @property
     def cost_per_year(self) -> float:
+        """The CSMs' loaded cost a year."""
         return self.plan.totals.cost_per_year
+
+    @property
+    def tooling_cost_per_year(self) -> float:
+        """The tooling of the automations adopted (by the package, or already by the scenario) a year."""
+        return self.plan.totals.tooling_cost_per_year
+
+    @property
+    def cost_with_tooling_per_year(self) -> float:
+        """What a budget cap limits and ties compare: CSMs and tooling a year."""
+        return self.plan.totals.cost_with_tooling_per_year
 
     def summary_dict(self) -> dict:
         return {"chosen": list(self.chosen), "changes": dict(self.changes), "headcount": self.headcount,
-                "cost_per_year": self.cost_per_year,
+                "cost_per_year": self.cost_per_year, "tooling_cost_per_year": self.tooling_cost_per_year,
                 "customer_hours_given_up_per_month": self.customer_hours_given_up_per_month}
 
 
@@ -181,6 +201,11 @@ class Fit:
     alternatives: tuple[Package, ...]
     nothing_needed: bool
 
+    @property
+    def trade_offs(self) -> tuple[TradeOff, ...]:
+        """The menu without its automations: the trade-offs (what ``menu_yaml`` prints to copy and edit)."""
+        return tuple(item for item in self.menu if not is_adoption(item))
+
     def to_dict(self) -> dict:
         """The CLI's ``--json``."""
         best = self.best
@@ -190,6 +215,7 @@ class Fit:
             "changes": dict(best.changes),
             "headcount": best.headcount,
             "cost_per_year": best.cost_per_year,
+            "tooling_cost_per_year": best.tooling_cost_per_year,
             "customer_hours_given_up_per_month": best.customer_hours_given_up_per_month,
             "segments": [asdict(s) for s in best.segments],
             "alternatives": [p.summary_dict() for p in self.alternatives],
@@ -205,7 +231,7 @@ class Fit:
         for rank, package in enumerate((self.best, *self.alternatives), start=1):
             rows.append({"rank": rank, "trade_offs": "; ".join(package.chosen) or "(none)",
                          "count": len(package.chosen), "headcount": package.headcount,
-                         "cost_per_year": package.cost_per_year,
+                         "cost_per_year": package.cost_per_year, "tooling_cost_per_year": package.tooling_cost_per_year,
                          "customer_hours_given_up_per_month": package.customer_hours_given_up_per_month})
         return pd.DataFrame(rows)
 
@@ -221,9 +247,13 @@ class Fit:
         out = [f"To fit {cap}, make {len(best.chosen)} change{'s' if len(best.chosen) != 1 else ''}: "
                + "; ".join(best.chosen) + "."]
         share = fmt.percent(best.plan.totals.cost_pct_arr)
+        tooling = (f" plus {fmt.money_short(best.tooling_cost_per_year, cur)} of tooling"
+                   if best.tooling_cost_per_year else "")
+        before = (f" plus {fmt.money_short(base.tooling_cost_per_year, cur)} of tooling"
+                  if base.tooling_cost_per_year else "")
         out.append(f"The team is then {best.headcount:,} CSMs (from {base.headcount:,}) at "
-                   f"{fmt.money_short(best.cost_per_year, cur)} a year (from {fmt.money_short(base.cost_per_year, cur)}), "
-                   f"{share} of ARR.")
+                   f"{fmt.money_short(best.cost_per_year, cur)} a year{tooling} "
+                   f"(from {fmt.money_short(base.cost_per_year, cur)}{before}), {share} of ARR.")
         total = sum(demand_hours_per_month(s) for s in self.baseline.segments)
         given = [f"{s.name} {s.customer_hours_given_up_per_month:,.0f}" for s in best.segments
                  if round(s.customer_hours_given_up_per_month) != 0]
@@ -240,8 +270,10 @@ class Fit:
         else:
             out.append("No account moves to lower-touch coverage.")
         for rank, alt in enumerate(self.alternatives, start=2):
+            tooling = (f" plus {fmt.money_short(alt.tooling_cost_per_year, cur)} of tooling"
+                       if alt.tooling_cost_per_year else "")
             out.append(f"Next best ({rank}): {'; '.join(alt.chosen)}: {alt.headcount:,} CSMs, "
-                       f"{fmt.money_short(alt.cost_per_year, cur)} a year, "
+                       f"{fmt.money_short(alt.cost_per_year, cur)} a year{tooling}, "
                        f"{alt.customer_hours_given_up_per_month:,.0f} customer hours a month given up.")
         return out
 
@@ -320,6 +352,11 @@ def menu_yaml(menu: Sequence[TradeOff]) -> str:
     return yaml.safe_dump({"trade_offs": items}, sort_keys=False, allow_unicode=True, width=10_000)
 
 
+def is_adoption(item: TradeOff) -> bool:
+    """Whether a menu item only adopts automations (:func:`capacity.model.automation.menu`)."""
+    return bool(item.changes) and all(str(path).endswith(".automation.adopted") for path in item.changes)
+
+
 def combination_changes(menu: Sequence[TradeOff], chosen: Sequence[int]) -> dict:
     """The changes of the chosen trade-offs, merged in menu order (a later one wins on a shared key)."""
     merged: dict = {}
@@ -354,10 +391,17 @@ def parse_budget(text: str) -> float:
 
 @dataclass
 class _Linear:
-    """A linear trade-off: the touchpoints it sets, per segment index: {touchpoint index: {key: value}}."""
+    """A linear trade-off: the touchpoints it sets, per segment index: {touchpoint index: {key: value}}
+    (a key of :data:`_NUMERIC_KEYS`, or :data:`_ADOPTED`)."""
 
     index: int
-    settings: dict[int, dict[int, dict[str, float]]]
+    settings: dict[int, dict[int, dict[str, Any]]]
+
+
+def _is_adoption(shape: list, value: Any) -> bool:
+    """Whether a change's steps set ``segments[i].touchpoints[j].automation.adopted`` to true or false."""
+    return (len(shape) == 6 and shape[0] == "segments" and shape[1] is None and shape[2] == "touchpoints"
+            and shape[3] is None and shape[4] == "automation" and shape[5] == "adopted" and isinstance(value, bool))
 
 
 def _classify(scenario: Scenario, menu: Sequence[TradeOff]) -> tuple[list[_Linear], list[int]]:
@@ -372,6 +416,12 @@ def _classify(scenario: Scenario, menu: Sequence[TradeOff]) -> tuple[list[_Linea
             steps = tuple((s.key, s.index) for s in keypath.resolve(scenario, path).steps)
             steps_all.append(steps)
             shape = [s[0] for s in steps]
+            if _is_adoption(shape, value):
+                if scenario.segments[steps[1][1]].touchpoints[steps[3][1]].automation is None:
+                    ok = False  # with_changes refuses it; the enumeration reports the error
+                    continue
+                settings.setdefault(steps[1][1], {}).setdefault(steps[3][1], {})[_ADOPTED] = value
+                continue
             if not (len(steps) == 5 and shape[0] == "segments" and shape[1] is None and shape[2] == "touchpoints"
                     and shape[3] is None and shape[4] in _NUMERIC_KEYS
                     and isinstance(value, (int, float)) and not isinstance(value, bool)):
@@ -453,12 +503,45 @@ class _Model:
     hours_saved: np.ndarray  # (binaries,): customer hours a month each binary takes away
     fixed_given_up: float  # hours given up by the fixed trade-offs
     groups: list[list[int]]  # binary positions per group
+    tooling: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (binaries,): tooling a year each adds
+    fixed_tooling: float = 0.0  # tooling a year of the plan under the fixed trade-offs
     cuts: list[tuple[int, ...]] = field(default_factory=list)  # binary positions of excluded packages
 
 
-def _segment_hours(seg) -> tuple[float, float]:
+def _segment_hours(seg) -> tuple[float, float, float, float]:
+    """CSM hours per customer and program hours of a segment a month, then the same delivered to
+    customers (CSM hours plus what adopted software delivers)."""
     loads = touchpoint_loads(seg)
-    return (float(sum(t.hours_per_customer_per_month for t in loads)), float(sum(t.program_hours_per_month for t in loads)))
+    manual = seg.model_copy(update={"touchpoints": tuple(tp.model_copy(update={"automation": None})
+                                                         for tp in seg.touchpoints)})
+    delivered = touchpoint_loads(manual)
+    return (float(sum(t.hours_per_customer_per_month for t in loads)),
+            float(sum(t.program_hours_per_month for t in loads)),
+            float(sum(t.hours_per_customer_per_month for t in delivered)),
+            float(sum(t.program_hours_per_month for t in delivered)))
+
+
+def _updated(touchpoint, values: dict):
+    """A touchpoint with a linear item's settings applied (numbers, or its automation adopted)."""
+    numbers = {k: v for k, v in values.items() if k != _ADOPTED}
+    if _ADOPTED in values:
+        numbers["automation"] = touchpoint.automation.model_copy(update={"adopted": values[_ADOPTED]})
+    return touchpoint.model_copy(update=numbers)
+
+
+def _item_tooling(seg, tps: dict, customers: int) -> float:
+    """The tooling a year a linear item adds to a segment (adopting automations), or takes off (leaving them out)."""
+    total = 0.0
+    for t, values in tps.items():
+        if _ADOPTED not in values:
+            continue
+        tool = seg.touchpoints[t].automation
+        cost = float(tooling_cost(tool.cost_per_year or 0.0, tool.cost_per_account_per_year or 0.0, customers))
+        if values[_ADOPTED] and not tool.adopted:
+            total += cost
+        elif not values[_ADOPTED] and tool.adopted:
+            total -= cost
+    return total
 
 
 def _model(context: Context, menu, linear: list[_Linear], fixed: tuple[int, ...], group, base_hours: float) -> _Model | None:
@@ -479,19 +562,23 @@ def _model(context: Context, menu, linear: list[_Linear], fixed: tuple[int, ...]
     free = [item for item in linear if group[item.index] not in taken_groups]
     coef = np.zeros((len(units), len(free)))
     saved = np.zeros(len(free))
+    tooling = np.zeros(len(free))
     for j, item in enumerate(free):
         for s, tps in item.settings.items():
             seg = scenario.segments[s]
             touchpoints = list(seg.touchpoints)
             for t, values in tps.items():
-                touchpoints[t] = touchpoints[t].model_copy(update=values)
-            hpc0, prog0 = _segment_hours(seg)
-            hpc1, prog1 = _segment_hours(seg.model_copy(update={"touchpoints": tuple(touchpoints)}))
+                touchpoints[t] = _updated(touchpoints[t], values)
+            hpc0, prog0, given0, given_prog0 = _segment_hours(seg)
+            changed = seg.model_copy(update={"touchpoints": tuple(touchpoints)})
+            hpc1, prog1, given1, given_prog1 = _segment_hours(changed)
             for u, (us, customers, share) in enumerate(units):
                 if us == s:
                     change = customers * (hpc1 - hpc0) + share * (prog1 - prog0)
                     coef[u, j] += change / ch
-            saved[j] -= plan.segments[s].customers * (hpc1 - hpc0) + (prog1 - prog0)
+            # Customer hours: software delivers what it takes over, so adopting it gives up none.
+            saved[j] -= plan.segments[s].customers * (given1 - given0) + (given_prog1 - given_prog0)
+            tooling[j] += _item_tooling(seg, tps, plan.segments[s].customers)
     base_fte = np.zeros(len(units))
     for u, (s, customers, share) in enumerate(units):
         seg = plan.segments[s]
@@ -502,7 +589,7 @@ def _model(context: Context, menu, linear: list[_Linear], fixed: tuple[int, ...]
         by_group.setdefault(group[item.index], []).append(j)
     fixed_given_up = base_hours - sum(demand_hours_per_month(s) for s in plan.segments)
     return _Model(fixed, plan, [item.index for item in free], coef, base_fte, cost, saved, fixed_given_up,
-                  [g for g in by_group.values() if len(g) > 1])
+                  [g for g in by_group.values() if len(g) > 1], tooling, plan.totals.tooling_cost_per_year)
 
 
 def _solve(model: _Model, cap: Cap, objective: str, hours_max: float | None = None, count_max: int | None = None):
@@ -536,7 +623,7 @@ def _solve(model: _Model, cap: Cap, objective: str, hours_max: float | None = No
         if cap.headcount is not None:
             row(None, np.ones(nu), hi=cap.headcount)
         else:
-            row(None, model.unit_cost, hi=cap.budget)
+            row(model.tooling, model.unit_cost, hi=cap.budget - model.fixed_tooling)
     for members in model.groups:
         x = np.zeros(nb)
         x[members] = 1.0
@@ -555,12 +642,14 @@ def _solve(model: _Model, cap: Cap, objective: str, hours_max: float | None = No
     elif objective == "count":
         c[:nb] = 1.0
     elif objective == "cost":
+        c[:nb] = model.tooling
         c[nb:] = model.unit_cost
     elif objective == "count_cost":
-        # Fewer trade-offs first, then lower cost, in one programme: a trade-off weighs more than any
-        # cost within the cap can differ.
-        most = cap.budget if cap.budget is not None else cap.headcount * float(np.max(model.unit_cost, initial=0.0))
-        c[:nb] = most + 1.0
+        # Fewer trade-offs first, then lower cost (tooling included), in one programme: a trade-off weighs
+        # more than any cost within the cap can differ.
+        most = (cap.budget if cap.budget is not None else
+                cap.headcount * float(np.max(model.unit_cost, initial=0.0)) + float(np.abs(model.tooling).sum()))
+        c[:nb] = most + 1.0 + model.tooling
         c[nb:] = model.unit_cost
     else:
         c[nb:] = 1.0
@@ -578,7 +667,10 @@ def _solve(model: _Model, cap: Cap, objective: str, hours_max: float | None = No
         return len(model.fixed) + len(chosen), chosen
     if objective == "count_cost":
         heads = np.round(result.x[nb:])
-        return (len(model.fixed) + len(chosen), float(model.unit_cost @ heads)), chosen
+        return (len(model.fixed) + len(chosen),
+                float(model.unit_cost @ heads) + float(model.tooling[list(chosen)].sum()) + model.fixed_tooling), chosen
+    if objective == "cost":
+        return float(result.fun) + model.fixed_tooling, chosen
     return float(result.fun), chosen
 
 
@@ -678,7 +770,8 @@ def fit(context: Context | Any, headcount: int | None = None, budget: float | No
     budget : float, optional
         Cost a year at most [the scenario's currency]. Give ``headcount`` or ``budget``.
     menu : sequence of TradeOff, optional
-        Default: the scenario's ``trade_offs``, else :func:`default_menu`.
+        Default: the scenario's ``trade_offs``, else :func:`default_menu`; then every automation not yet
+        adopted (:func:`capacity.model.automation.menu`). A menu given is used as it is.
     alternatives : int
         How many next best distinct packages to find (fewer when fewer fit).
 
@@ -697,7 +790,8 @@ def fit(context: Context | Any, headcount: int | None = None, budget: float | No
     baseline = plan(context)
     is_default = menu is None and not scenario.trade_offs
     if menu is None:
-        menu = scenario.trade_offs or default_menu(scenario, has_book=context.book is not None)
+        menu = (*(scenario.trade_offs or default_menu(scenario, has_book=context.book is not None)),
+                *automation.menu(scenario))
     menu = tuple(menu)
     if cap.fits(baseline):
         package = _package(context, baseline, menu, (), baseline)
@@ -741,10 +835,15 @@ def _out_of_reach(context: Context, cap: Cap, menu, models: list[_Model], baseli
         (_, binaries), model = best
         chosen = tuple(sorted((*model.fixed, *(model.lin[j] for j in binaries))))
         plan = _evaluate(context, menu, chosen)
-    reach = (f"{plan.totals.headcount:,} CSMs ({fmt.money_short(plan.totals.cost_per_year, cur)} a year)"
+    tooling = plan.totals.tooling_cost_per_year
+    reach = (f"{plan.totals.headcount:,} CSMs ({fmt.money_short(plan.totals.cost_per_year, cur)} a year"
+             + (f" plus {fmt.money_short(tooling, cur)} of tooling)" if tooling else ")")
              if cap.headcount is not None else
-             f"{fmt.money_short(plan.totals.cost_per_year, cur)} a year ({plan.totals.headcount:,} CSMs)")
-    taking = f"taking {len(chosen)} of its {len(menu)} trade-offs" if chosen else "with no trade-off helping"
+             f"{fmt.money_short(plan.totals.cost_with_tooling_per_year, cur)} a year ({plan.totals.headcount:,} CSMs"
+             + (" and tooling)" if tooling else ")"))
+    automations = {item.name for item in automation.menu(context.scenario)}
+    noun = "trade-offs and automations" if any(item.name in automations for item in menu) else "trade-offs"
+    taking = f"taking {len(chosen)} of its {len(menu)} {noun}" if chosen else "with no trade-off helping"
     return FitError(f"the trade-off menu cannot fit {cap.text(cur)} (the plan needs {baseline.totals.headcount:,} CSMs, "
                     f"{fmt.money_short(baseline.totals.cost_per_year, cur)} a year); the best it reaches is {reach}, "
                     f"{taking}", file=context.source, where=cap.flag)

@@ -1,11 +1,12 @@
-"""Options side by side: the plan, each named option applied alone, and other scenario files.
+"""Options side by side: the plan, each named option applied alone, each automation, and other scenario files.
 
-An option is a named set of changes in the key paths of :meth:`Scenario.with_changes`
-(``options:`` in the scenario file). :func:`compare` sizes the baseline and every option
-with :func:`variant_plan`, the one evaluator of a variant (so an option's numbers are
-``plan(scenario.with_changes(changes))``), and puts them side by side with the change from
-the baseline. :class:`PinBoard` is the what-if's comparison: the sliders' states pinned as
-named options beside the baseline.
+An option is a named set of changes in the key paths of :meth:`~capacity.inputs.scenario.Scenario.with_changes`
+(``options:`` in the scenario file); an automation a touchpoint lists (hire or automate,
+:mod:`capacity.model.automation`) is one too, its change adopting it. :func:`compare` sizes the
+baseline, every option and every automation with :func:`variant_plan`, the one evaluator of a
+variant (so an option's numbers are ``plan(scenario.with_changes(changes))``), and puts them side
+by side with the change from the baseline and the saving net of tooling. :class:`PinBoard` is the
+what-if's comparison: the sliders' states pinned as named options beside the baseline.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ from typing import Any
 
 import pandas as pd
 
+from capacity.analysis.hire_or_automate import AutomationCase, automation_case
 from capacity.inputs.context import Context, load_context
+from capacity.model.automation import automatable
 from capacity.model.plan import Plan, SegmentPlan, plan
 
 __all__ = [
     "BASELINE", "Variant", "Comparison", "compare", "variant_plan", "demand_hours_per_month",
-    "PinBoard", "arr_per_csm",
+    "PinBoard", "arr_per_csm", "KINDS",
 ]
 
 #: The name of the plan as the scenario stands, first in every comparison.
@@ -45,27 +48,39 @@ def variant_plan(context: Context, changes: Mapping[str, Any]) -> Plan:
 def demand_hours_per_month(segment: SegmentPlan) -> float:
     r"""The customer hours a segment's customers receive in a month [h/month].
 
-    .. math:: H = N \, h_{cust} + h_{prog}
+    .. math:: H = N \, h_{cust} + h_{prog} + h_{auto}
 
-    with :math:`N` customers, :math:`h_{cust}` hours per customer a month and :math:`h_{prog}`
-    the segment's program hours a month (see :mod:`capacity.formulas.workload`). Summed over segments it
-    is the book's demand, what a trade-off gives up when it lowers it.
+    with :math:`N` customers, :math:`h_{cust}` CSM hours per customer a month, :math:`h_{prog}`
+    the segment's program hours a month (see :mod:`capacity.formulas.workload`) and :math:`h_{auto}` the
+    hours adopted software delivers instead of CSMs (:class:`capacity.model.plan.AutomationUse`).
+    Summed over segments it is the book's demand, what a trade-off gives up when it lowers it;
+    automating a touchpoint gives up none of it.
     """
-    return segment.customers * segment.hours_per_customer_per_month + segment.program_hours_per_month
+    automated = segment.automation.automated_hours_per_month if segment.automation is not None else 0.0
+    return segment.customers * segment.hours_per_customer_per_month + segment.program_hours_per_month + automated
+
+
+#: What a variant of a comparison is: the plan, one of the scenario's options, one of its automations
+#: adopted alone, or another scenario file.
+KINDS = ("baseline", "option", "automation", "scenario")
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One column of a comparison: a name, the changes that make it (None for another file), its plan."""
+    """One column of a comparison: a name, the changes that make it (None for another file), its plan.
+
+    ``kind`` is one of :data:`~capacity.analysis.options.KINDS`.
+    """
 
     name: str
     changes: dict | None
     plan: Plan = field(repr=False)
     source: str | None = None
+    kind: str = "option"
 
     def to_dict(self) -> dict:
-        """``{"name", "changes", ...plan.to_dict() keys}`` (plus ``source`` for another scenario file)."""
-        out = {"name": self.name, "changes": self.changes, **self.plan.to_dict()}
+        """``{"name", "kind", "changes", ...plan.to_dict() keys}`` (plus ``source`` for another scenario file)."""
+        out = {"name": self.name, "kind": self.kind, "changes": self.changes, **self.plan.to_dict()}
         if self.source is not None:
             out["source"] = self.source
         return out
@@ -79,9 +94,14 @@ def arr_per_csm(plan: Plan) -> float | None:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The baseline and its variants, side by side. ``variants[0]`` is the baseline."""
+    """The baseline and its variants, side by side. ``variants[0]`` is the baseline.
+
+    ``automations`` holds the hire-or-automate case of each automation variant
+    (:class:`capacity.analysis.hire_or_automate.AutomationCase`), in their order.
+    """
 
     variants: tuple[Variant, ...]
+    automations: tuple[AutomationCase, ...] = ()
 
     @property
     def baseline(self) -> Variant:
@@ -100,25 +120,30 @@ class Comparison:
         return tuple(names)
 
     def to_dict(self) -> dict:
-        """The CLI's ``--json``: ``{"options": [{"name", "changes", ...plan keys}]}``, baseline first."""
-        return {"options": [v.to_dict() for v in self.variants]}
+        """The CLI's ``--json``: ``{"options": [{"name", "kind", "changes", ...plan keys}], "automations": [...]}``,
+        baseline first; each automation's case as :class:`~capacity.analysis.hire_or_automate.AutomationCase` has it."""
+        return {"options": [v.to_dict() for v in self.variants], "automations": [a.to_dict() for a in self.automations]}
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per variant (index: name): CSMs, cost, cost % ARR, ARR per CSM, the change of
-        CSMs and cost from the baseline, and per segment customers per CSM and hours per customer
-        a month (columns ``customers_per_csm[<segment>]``, ``hours_per_customer_per_month[<segment>]``)."""
+        """One row per variant (index: name): its kind, CSMs, cost (CSMs), cost % ARR, ARR per CSM, the change
+        of CSMs and cost from the baseline, the tooling of adopted automations and the saving a year net of it
+        (the baseline's cost with tooling less the variant's), and per segment customers per CSM and hours
+        per customer a month (columns ``customers_per_csm[<segment>]``, ``hours_per_customer_per_month[<segment>]``)."""
         base = self.baseline.plan.totals
         rows = []
         for variant in self.variants:
             t = variant.plan.totals
             row = {
                 "name": variant.name,
+                "kind": variant.kind,
                 "headcount": t.headcount,
                 "headcount_change": t.headcount - base.headcount,
                 "cost_per_year": t.cost_per_year,
                 "cost_change": t.cost_per_year - base.cost_per_year,
                 "cost_pct_arr": t.cost_pct_arr,
                 "arr_per_csm": arr_per_csm(variant.plan),
+                "tooling_cost_per_year": t.tooling_cost_per_year,
+                "net_saving_per_year": base.cost_with_tooling_per_year - t.cost_with_tooling_per_year,
             }
             by_name = {s.name: s for s in variant.plan.segments}
             for name in self.segment_names:
@@ -130,7 +155,8 @@ class Comparison:
 
 
 def compare(context: Context | Any, extra_scenarios: Iterable[Any] = ()) -> Comparison:
-    """The baseline, each of the scenario's ``options`` applied alone, and each extra scenario's plan.
+    """The baseline, each of the scenario's ``options`` applied alone, each automation adopted alone,
+    and each extra scenario's plan.
 
     Parameters
     ----------
@@ -142,13 +168,21 @@ def compare(context: Context | Any, extra_scenarios: Iterable[Any] = ()) -> Comp
     Returns
     -------
     Comparison
-        ``variants[0]`` is the baseline (named :data:`BASELINE`), then the options in file order,
-        then the extra scenarios, named by their file (else their ``name``).
+        ``variants[0]`` is the baseline (named :data:`~capacity.analysis.options.BASELINE`), then the options in file order, then
+        the automations not yet adopted in scenario order (:func:`capacity.model.automation.menu`), then
+        the extra scenarios, named by their file (else their ``name``).
     """
     context = load_context(context)
-    variants = [Variant(BASELINE, {}, plan(context))]
+    variants = [Variant(BASELINE, {}, plan(context), kind="baseline")]
     for option in context.scenario.options:
         variants.append(Variant(option.name, dict(option.changes), variant_plan(context, option.changes)))
+    cases = []
+    for item in automatable(context.scenario):
+        if item.automation.adopted:
+            continue
+        adopted = variant_plan(context, item.adoption())
+        variants.append(Variant(item.name, item.adoption(), adopted, kind="automation"))
+        cases.append(automation_case(item, variants[0].plan, adopted))
     taken = {v.name for v in variants}
     for extra in extra_scenarios:
         other = load_context(extra)
@@ -158,8 +192,8 @@ def compare(context: Context | Any, extra_scenarios: Iterable[Any] = ()) -> Comp
         while unique in taken:
             unique, k = f"{name} ({k})", k + 1
         taken.add(unique)
-        variants.append(Variant(unique, None, plan(other), None if source is None else str(source)))
-    return Comparison(tuple(variants))
+        variants.append(Variant(unique, None, plan(other), None if source is None else str(source), kind="scenario"))
+    return Comparison(tuple(variants), tuple(cases))
 
 
 # -- the what-if's pins ----------------------------------------------------------------------
@@ -192,4 +226,4 @@ class PinBoard:
 
     def comparison(self) -> Comparison:
         """The baseline and the pins, in pinning order."""
-        return Comparison((Variant(BASELINE, {}, self.baseline), *self.pins))
+        return Comparison((Variant(BASELINE, {}, self.baseline, kind="baseline"), *self.pins))

@@ -1,168 +1,176 @@
-"""The fewest moves that balance today's team: an integer program solved by HiGHS.
+"""Book building: the moves that balance today's team, always an answer, with a reason for each move.
 
-Every CSM ends with a load (the hours a month of their accounts, as in :mod:`capacity.analysis.team`)
-within ``[min, max]`` utilization of their customer hours, moving the fewest accounts, ARR or
-hours. An account moves only between CSMs who serve its segment (who own one of its accounts
-today, or were added for it), within its vertical pool when the segment pools by vertical,
-and within its vertical with ``keep_verticals``. Accounts of pooled and digital segments do
-not move (a pooled segment is one team; a digital one has no CSMs), nor do accounts without
-an owner.
+Each CSM's load is the hours a month of their accounts (as in :mod:`capacity.analysis.team`)
+against their customer hours. Three objectives, in order (lexicographic; each stated in the
+output with its value, its bound and whether it is proven):
 
-The model (a generalized assignment problem with lower bounds), with ``x[a, c] = 1`` when
-account ``a`` ends with CSM ``c``::
+1. **Hours within the band** ``[min, max]`` utilization; when no assignment fits it, the
+   smallest worst overload (in points of utilization above ``max``; and then the smallest
+   worst shortfall below ``min``), and how many CSMs the band needs.
+2. **The least move cost**: each move costs 1 plus the account's ARR over its segment's
+   average (``weighted``, the default: a bigger relationship costs more to move), or one per
+   account, its ARR or its hours.
+3. **Balance** across the CSMs of each segment: of hours, of ARR, of renewals in each quarter
+   of the year (``renewal_date``) and of at-risk accounts (``health``); the model minimises the sum of
+   their relative mean absolute deviations (linear, 0 exactly when the team is even), and the
+   output gives each measure's coefficient of variation and max/min ratio before and after.
 
-    minimise    sum_a w_a (1 - x[a, owner(a)])
-    subject to  sum_c x[a, c] = 1                                   for every account a
-                min_u cap_c <= fixed_c + sum_a h_a x[a, c] <= max_u cap_c   for every CSM c
+They are solved one after another (preemptive, not weighted): each stage is an integer
+program (``scipy.optimize.milp``, HiGHS) whose constraints keep the earlier stages at their
+optimum, up to the tolerances ``overload_tolerance`` (points of utilization) and
+``move_tolerance`` (share of the least move cost spent on balance). One program with weights
+would be exact only with weights so far apart that HiGHS's tolerances blur them; in sequence
+each optimum is exact to the solver's gap, which is reported.
 
-``w_a`` is 1, the ARR or the hours of ``a``. Large books are solved on the accounts that
-can matter: every account of a CSM out of the band is a candidate only up to a few times
-the hours it must shed, the others stay; the answer is then a feasible rebalance of the
-whole book, and its gap is measured against a lower bound that holds for the whole book
-(what each over-loaded CSM must at least shed, and each under-loaded CSM receive, as a
-knapsack bound).
+What must not move: accounts ``locked`` in the book, accounts renewing within ``freeze_days``
+of ``as_of`` (:mod:`capacity.analysis.book_rules`), and a ``parent_account_id`` hierarchy moves
+whole or not at all (a hierarchy split between CSMs today stays as it is unless it moves
+whole to one CSM). Accounts of pooled and digital segments do not move (a pooled segment is
+one team; a digital one has no CSMs). Each CSM may carry the segments (and vertical pools)
+they carry today, or those their rule in the scenario's ``csms:`` list names, within its
+verticals and maximum number of accounts; a CSM with a ``leave`` date hands their whole book
+over (locks and freezes do not keep an account with someone who leaves), and a new hire's
+accounts move from their ``start`` month as they ramp. Accounts without an owner are assigned.
+
+A hierarchy goes where its lead (its largest account in a dedicated segment) may go: a subsidiary
+of another segment follows its parent. Each move has a reason ("unowned", "leaves 2027-03", "over
+110% -> 96%", "frees a renewal-heavy Q3", ...) and an effective day: the plan's day, a leaver's last
+day, or for a new hire the month their ramp has room for it.
+
+The integer program and its bounds are :mod:`capacity.analysis.book_program`; the solver core
+:mod:`capacity.analysis.assignment`. Large books are solved on the accounts that can matter; the
+move cost's gap is then measured against a bound that holds for the whole book.
 """
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from capacity.analysis import book_rules
+from capacity.analysis.assignment import Assignment, move_bound, solve_assignment
+from capacity.analysis.book_program import (RECEIVERS, Facts, Model, Program, Rule, Settings, StageResult, after_units,
+                                            build, candidate_accounts, chosen_options, component_segments,
+                                            csms_for_whole_accounts, fits_with, item_hours, make_program,
+                                            moves_bound, option_count, solve_stages)
+from capacity.analysis.team import AccountLoads, account_loads, book_of, target_utilization, utilization
+from capacity.exceptions import ScenarioError
+from capacity.formulas.balance import coefficient_of_variation, max_min_ratio
 from capacity.inputs.book import Book
-from capacity.exceptions import RebalanceInfeasible, ScenarioError
-from capacity.inputs.scenario import Scenario, load_scenario
-from capacity.analysis.team import AccountLoads, CSMLoad, account_loads, book_of, target_utilization, team_rows
+from capacity.inputs.scenario import RebalanceSettings, Scenario, load_scenario
 
-__all__ = ["Assignment", "Move", "Rebalance", "solve_assignment", "rebalance", "MOVE_COSTS", "move_bound",
-           "write_moves", "write_book"]
+__all__ = ["Assignment", "Move", "CSMBook", "Objective", "Fairness", "Shortage", "Rebalance", "solve_assignment",
+           "rebalance", "MOVE_COSTS", "move_bound", "move_weights", "write_moves", "write_book", "MOVES_COLUMNS"]
 
-#: What a move costs: one account, its ARR [USD/year] or its hours [h/month].
-MOVE_COSTS = ("accounts", "arr", "hours")
-#: Above this many (account, CSM) pairs the model is built on the accounts that can matter.
+#: What a move costs: 1 + ARR over the segment's average ARR, one per account, its ARR [USD/year] or its hours [h/month].
+MOVE_COSTS = ("weighted", "accounts", "arr", "hours")
+#: Above this many (item, CSM) options the model is built on the items that can matter.
 FULL_MODEL_PAIRS = 40_000
+#: The move list's columns, as a CRM import takes them.
+MOVES_COLUMNS = ("account_id", "account_name", "from_csm", "to_csm", "reason", "effective_date")
 _TOLERANCE = 1e-7
+#: Ramp of a new hire without fiscal_year.ramp_months or their own ramp_months.
+DEFAULT_RAMP_MONTHS = 3
 
 
-# -- the integer program --------------------------------------------------------------------
+def move_weights(move_cost: str, arr: np.ndarray, hours: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """What moving each account costs [dimensionless, USD/year or h/month].
 
-
-@dataclass(frozen=True)
-class Assignment:
-    """The solver's answer: the chosen pair of every account, objective, status and gap."""
-
-    chosen: np.ndarray | None     # index into the pairs, one per account; None without a solution
-    objective: float | None
-    dual_bound: float | None
-    status: str                   # "optimal", "time_limit" (a solution, not proven), "infeasible", "no_solution"
-    gap: float | None
-
-
-def solve_assignment(account: np.ndarray, unit: np.ndarray, weight: np.ndarray, cost: np.ndarray, n_accounts: int,
-                     lower: np.ndarray, upper: np.ndarray, *, time_limit: float | None = None,
-                     rel_gap: float = 1e-9) -> Assignment:
-    """Minimise the cost of assigning every account to one unit, each unit's weight within its bounds.
-
-    ``min sum_p cost_p x_p`` over binary ``x`` with ``sum_{p: account_p = a} x_p = 1`` for every
-    account ``a`` and ``lower_u <= sum_{p: unit_p = u} weight_p x_p <= upper_u`` for every unit
-    ``u`` (``-inf`` / ``inf`` for no bound): the generalized assignment problem (Ross and Soland
-    1975) with lower bounds, solved by ``scipy.optimize.milp`` (HiGHS branch and cut).
-
-    Parameters
-    ----------
-    account, unit : array of int
-        The candidate pairs ``(account_p, unit_p)``.
-    weight, cost : array of float
-        What pair ``p`` loads on its unit, and what choosing it costs.
-    n_accounts : int
-    lower, upper : array of float
-        Each unit's bounds on its load.
-    time_limit : float, optional
-        Seconds HiGHS may take; the best solution found is returned with its gap.
-    rel_gap : float
-        Relative optimality gap at which HiGHS stops.
+    ``weighted``: ``1 + arr / mean arr of its segment`` (an average account costs 2, one three times
+    the average 4); ``accounts``: 1; ``arr``: its ARR; ``hours``: its hours a month.
     """
-    from scipy import sparse
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    n = len(account)
-    if n_accounts == 0:
-        return Assignment(np.zeros(0, dtype=np.int64), 0.0, 0.0, "optimal", 0.0)
-    if n == 0 or len(np.unique(account)) < n_accounts:
-        return Assignment(None, None, None, "infeasible", None)
-    columns = np.arange(n)
-    assign = sparse.csr_array((np.ones(n), (account, columns)), shape=(n_accounts, n))
-    bounded = np.flatnonzero(np.isfinite(lower) | np.isfinite(upper))
-    row_of = np.full(len(lower), -1)
-    row_of[bounded] = np.arange(len(bounded))
-    keep = row_of[unit] >= 0
-    load = sparse.csr_array((weight[keep], (row_of[unit[keep]], columns[keep])), shape=(len(bounded), n))
-    constraints = [LinearConstraint(assign, 1, 1)]
-    if len(bounded):
-        constraints.append(LinearConstraint(load, lower[bounded], upper[bounded]))
-    options = {"disp": False, "mip_rel_gap": rel_gap}
-    if time_limit is not None:
-        options["time_limit"] = float(time_limit)
-    result = milp(cost, integrality=np.ones(n), bounds=Bounds(0, 1), constraints=constraints, options=options)
-    dual = getattr(result, "mip_dual_bound", None)
-    if result.x is None:
-        return Assignment(None, None, dual, "infeasible" if result.status == 2 else "no_solution", None)
-    x = result.x > 0.5
-    chosen = np.full(n_accounts, -1, dtype=np.int64)
-    chosen[account[x]] = columns[x]
-    objective = float(cost[x].sum())
-    gap = getattr(result, "mip_gap", None)
-    status = "optimal" if result.status == 0 else "time_limit"
-    return Assignment(chosen, objective, dual, status, None if gap is None else float(gap))
-
-
-def move_bound(hours: np.ndarray, worth: np.ndarray, need: float, move_cost: str) -> float:
-    """The least a set of accounts with at least ``need`` hours can cost (a knapsack lower bound).
-
-    At least ``k`` accounts must go, ``k`` the fewest whose hours reach ``need`` (the largest
-    first). Fewest accounts: ``k``. Hours: the larger of ``need`` and the ``k`` smallest accounts'
-    hours. ARR: the larger of the fractional knapsack (cheapest ARR per hour first) and the ``k``
-    smallest ARRs. Infinite when the accounts cannot reach ``need``.
-    """
-    if need <= _TOLERANCE:
-        return 0.0
-    if hours.sum() < need - _TOLERANCE:
-        return math.inf
-    largest = np.cumsum(np.sort(hours)[::-1])
-    k = int(np.searchsorted(largest, need - _TOLERANCE) + 1)
     if move_cost == "accounts":
-        return float(k)
+        return np.ones(len(arr))
+    if move_cost == "arr":
+        return np.asarray(arr, dtype=float)
     if move_cost == "hours":
-        return float(max(need, np.sort(hours)[:k].sum()))
-    positive = hours > 0
-    ratio = np.where(positive, worth / np.where(positive, hours, 1), np.inf)
-    order = np.argsort(ratio, kind="stable")
-    h, w = hours[order], worth[order]
-    cum = np.cumsum(h)
-    j = int(np.searchsorted(cum, need - _TOLERANCE))
-    before = cum[j - 1] if j > 0 else 0.0
-    fractional = float(w[:j].sum() + (need - before) / h[j] * w[j]) if h[j] > 0 else float(w[:j].sum())
-    return max(fractional, float(np.sort(worth)[:k].sum()))
-
-
-# -- the team's rebalance ---------------------------------------------------------------------
+        return np.asarray(hours, dtype=float)
+    k = int(segment.max()) + 1 if len(segment) else 0
+    total = np.bincount(segment, weights=arr, minlength=k)
+    count = np.bincount(segment, minlength=k)
+    mean = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 + np.where(mean[segment] > 0, arr / np.where(mean[segment] > 0, mean[segment], 1.0), 0.0)
 
 
 @dataclass(frozen=True)
 class Move:
-    """One account moving from one CSM to another."""
+    """One account changing owner, why, and from when."""
 
     account_id: str
     name: str
-    from_csm: str
-    to_csm: str
+    from_csm: str          # "" for an account without an owner
+    to_csm: str            # "" when a leaver's digital account is left to the programs
     hours_per_month: float
     arr: float
+    reason: str
+    effective: str         # YYYY-MM-DD
+    segment: str
+    hierarchy: str = ""    # the hierarchy's first account id, when the account moves with its hierarchy
+
+
+@dataclass(frozen=True)
+class CSMBook:
+    """One CSM's (or pooled team's) book: accounts, ARR [USD/year], hours [h/month], renewals, at-risk."""
+
+    csm: str
+    segments: tuple[str, ...]
+    accounts: int
+    arr: float
+    hours_per_month: float
+    capacity_hours_per_month: float
+    utilization: float | None
+    renewals_by_quarter: tuple[int, ...]
+    at_risk: int
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One stage of the lexicographic objective: what it is, its value, its bound and whether it is proven."""
+
+    rank: int
+    name: str
+    statement: str
+    value: float
+    bound: float | None
+    status: str            # "optimal", "feasible" (within gap of bound), "heuristic" (no solver answer in time), "skipped"
+    gap: float | None
+    scope: str = "whole book"  # what the bound holds for: the whole book, or the accounts a large book decided
+
+
+@dataclass(frozen=True)
+class Fairness:
+    """How evenly one measure is spread over a segment's CSMs, before and after."""
+
+    segment: str
+    measure: str
+    cv_before: float | None
+    cv_after: float | None
+    max_min_before: float | None
+    max_min_after: float | None
+    csms_before: int
+    csms_after: int
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """CSMs a component (usually one segment) has against what the band needs."""
+
+    segments: tuple[str, ...]
+    csms: int
+    needed: int
+    exact: bool            # True: proven the fewest that fit; False: a lower bound ("at least")
+    worst_overload: float  # [points of utilization above the band's top] at the optimum
+    hours_per_month: float
+    sentence: str
 
 
 @dataclass(frozen=True)
@@ -171,37 +179,67 @@ class Rebalance:
 
     scenario: str
     currency: str
+    as_of: str
     min_utilization: float
     max_utilization: float
     move_cost: str
+    freeze_days: int
+    overload_tolerance: float
+    move_tolerance: float
+    objectives: tuple[Objective, ...]
     moves: tuple[Move, ...]
+    before: tuple[CSMBook, ...]
+    after: tuple[CSMBook, ...]
+    fairness: tuple[Fairness, ...]
+    shortages: tuple[Shortage, ...]
+    kept: dict
+    notes: tuple[str, ...]
+    quarters: tuple[str, ...]
     status: str
     gap: float | None
     bound: float | None
     objective: float
-    after: tuple[CSMLoad, ...]
-    before: tuple[CSMLoad, ...]
+    spent: float           # the move cost of the plan (stage 2's least, plus what stage 3 spends on balance)
     candidates: int
     seconds: float
-    owners: np.ndarray  # new owner name per account (file order), "" for none
+    owners: np.ndarray = field(repr=False)  # new owner name per account (file order), "" for none
 
     @property
     def moved(self) -> dict:
         return {"accounts": len(self.moves), "arr": float(sum(m.arr for m in self.moves)),
                 "hours_per_month": float(sum(m.hours_per_month for m in self.moves))}
 
+    @property
+    def within_band(self) -> bool:
+        """True when every CSM the rebalance could move ends within the band."""
+        return not self.shortages and self.objectives[0].value <= _TOLERANCE
+
     def to_dict(self) -> dict:
         return {
-            "moves": [{"account_id": m.account_id, "name": m.name, "from": m.from_csm, "to": m.to_csm,
-                       "hours_per_month": m.hours_per_month, "arr": m.arr} for m in self.moves],
-            "moved": self.moved,
-            "status": self.status,
-            "gap": self.gap,
-            "after": [asdict(r) for r in self.after],
+            "as_of": self.as_of,
             "min_utilization": self.min_utilization,
             "max_utilization": self.max_utilization,
             "move_cost": self.move_cost,
+            "freeze_days": self.freeze_days,
+            "overload_tolerance": self.overload_tolerance,
+            "move_tolerance": self.move_tolerance,
+            "objectives": [asdict(o) for o in self.objectives],
+            "status": self.status,
+            "gap": self.gap,
             "bound": self.bound,
+            "objective": self.objective,
+            "spent": self.spent,
+            "moves": [{"account_id": m.account_id, "name": m.name, "from": m.from_csm, "to": m.to_csm,
+                       "hours_per_month": m.hours_per_month, "arr": m.arr, "reason": m.reason,
+                       "effective": m.effective, "segment": m.segment, "hierarchy": m.hierarchy} for m in self.moves],
+            "moved": self.moved,
+            "shortages": [asdict(s) for s in self.shortages],
+            "before": [_row_dict(r) for r in self.before],
+            "after": [_row_dict(r) for r in self.after],
+            "quarters": list(self.quarters),
+            "fairness": [{k: _finite(v) for k, v in asdict(f).items()} for f in self.fairness],
+            "kept": self.kept,
+            "notes": list(self.notes),
             "candidate_accounts": self.candidates,
         }
 
@@ -209,32 +247,94 @@ class Rebalance:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     def moves_frame(self) -> pd.DataFrame:
-        """The move list: account, name, from, to, hours a month, ARR."""
-        return pd.DataFrame([{"account_id": m.account_id, "name": m.name, "from": m.from_csm, "to": m.to_csm,
-                              "hours_per_month": m.hours_per_month, "arr": m.arr} for m in self.moves],
-                            columns=["account_id", "name", "from", "to", "hours_per_month", "arr"])
+        """The move list as a CRM import takes it: account id, account name, from, to, reason, effective date."""
+        return pd.DataFrame([(m.account_id, m.name, m.from_csm, m.to_csm, m.reason, m.effective) for m in self.moves],
+                            columns=list(MOVES_COLUMNS))
+
+    def books_frame(self) -> pd.DataFrame:
+        """Each CSM before and after: accounts, ARR, hours, utilization, renewals per quarter, at-risk."""
+        before = {r.csm: r for r in self.before}
+        rows = []
+        for r in self.after:
+            b = before.get(r.csm)
+            row = {"csm": r.csm, "segments": ", ".join(r.segments), "note": r.note,
+                   "accounts_before": b.accounts if b else 0, "accounts_after": r.accounts,
+                   "arr_before": b.arr if b else 0.0, "arr_after": r.arr,
+                   "hours_before": b.hours_per_month if b else 0.0, "hours_after": r.hours_per_month,
+                   "utilization_before": b.utilization if b else None, "utilization_after": r.utilization,
+                   "at_risk_before": b.at_risk if b else 0, "at_risk_after": r.at_risk}
+            for q, label in enumerate(self.quarters):
+                row[f"renewals_{label}_before"] = b.renewals_by_quarter[q] if b else 0
+                row[f"renewals_{label}_after"] = r.renewals_by_quarter[q]
+            rows.append(row)
+        return pd.DataFrame(rows)
 
 
-def _groups(scenario: Scenario, book: Book, loads: AccountLoads, keep_verticals: bool) -> np.ndarray:
-    """Each account's group: segment, vertical pool (``pool_by: vertical``), vertical (``keep_verticals``)."""
-    from capacity.model.sizing import pool_groups
+def _finite(value):
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
-    vertical, labels = book.category("vertical")
-    pool = np.zeros(len(book), dtype=np.int64)
-    groups_of = pool_groups(scenario, book) if any(seg.pool_by == "vertical" for seg in scenario.segments) else None
-    for i, seg in enumerate(scenario.segments):
-        if seg.pool_by != "vertical":
-            continue
-        pool_of_label = np.zeros(len(labels), dtype=np.int64)
-        for p, (_, members) in enumerate(groups_of[i]):
-            for v in members:
-                if v in labels:  # a blank vertical ("Unassigned") has no label of its own
-                    pool_of_label[labels.index(v)] = p
-        in_segment = loads.segment == i
-        pool[in_segment] = pool_of_label[vertical[in_segment]]
-    key = np.stack([loads.segment, pool, vertical if keep_verticals else np.zeros_like(pool)], axis=1)
-    _, group = np.unique(key, axis=0, return_inverse=True)
-    return group.reshape(-1)
+
+def _row_dict(row: CSMBook) -> dict:
+    out = asdict(row)
+    out["renewals_by_quarter"] = list(row.renewals_by_quarter)
+    out["segments"] = list(row.segments)
+    return out
+
+
+def _settings(scenario: Scenario, **given) -> Settings:
+    """The scenario's ``rebalance:`` block, with each argument that is not None in place of its key."""
+    block = scenario.rebalance or RebalanceSettings()
+    flags = {"min_utilization": "--min-utilization", "max_utilization": "--max-utilization",
+             "move_cost": "--move-cost", "freeze_days": "--freeze-days", "as_of": "--as-of",
+             "overload_tolerance": "--overload-tolerance", "move_tolerance": "--move-tolerance",
+             "time_limit": "--time-limit"}
+    values = {key: getattr(block, key) for key in ("min_utilization", "max_utilization", "move_cost", "freeze_days",
+                                                   "as_of", "overload_tolerance", "move_tolerance", "keep_verticals",
+                                                   "time_limit")}
+    for key, value in given.items():
+        if value is not None:
+            values[key] = value
+    if values["max_utilization"] is None:
+        values["max_utilization"] = target_utilization(scenario)
+    if values["move_cost"] not in MOVE_COSTS:
+        raise ScenarioError(f"must be one of {', '.join(MOVE_COSTS)} (got {values['move_cost']!r})", where="--move-cost")
+    low, high = float(values["min_utilization"]), float(values["max_utilization"])
+    if not (math.isfinite(low) and math.isfinite(high)) or not 0 <= low <= high or high <= 0:
+        raise ScenarioError(f"the band [{low:g}, {high:g}] is empty or negative; give 0 <= min <= max and max > 0",
+                            where="--min-utilization/--max-utilization")
+    for key in ("overload_tolerance", "move_tolerance"):
+        if not (math.isfinite(float(values[key])) and float(values[key]) >= 0):
+            raise ScenarioError(f"must be 0 or more (got {values[key]})", where=flags[key])
+    if not (values["time_limit"] is not None and math.isfinite(float(values["time_limit"]))
+            and float(values["time_limit"]) > 0):
+        raise ScenarioError(f"must be more than 0 seconds (got {values['time_limit']})", where="--time-limit")
+    if int(values["freeze_days"]) < 0:
+        raise ScenarioError(f"must be 0 or more (got {values['freeze_days']})", where="--freeze-days")
+    as_of = values["as_of"]
+    if as_of is None:
+        as_of = datetime.date.today()
+    elif isinstance(as_of, str):
+        as_of = _parse_day(as_of, "--as-of")
+    weights = {"hours": block.balance.hours, "arr": block.balance.arr, "renewals": block.balance.renewals,
+               "at_risk": block.balance.at_risk}
+    return Settings(low, high, values["move_cost"], int(values["freeze_days"]), as_of,
+                     float(values["overload_tolerance"]), float(values["move_tolerance"]), weights, block.at_risk,
+                     bool(values["keep_verticals"]), float(values["time_limit"]))
+
+
+def _parse_day(text: str, where: str) -> datetime.date:
+    import re
+
+    text = text.strip()
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if match:
+        try:
+            return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            raise ScenarioError(f"{text!r} is not a calendar day", where=where) from None
+    if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
+        raise ScenarioError(f"{text!r} could be read day-first or month-first; write it as YYYY-MM-DD", where=where)
+    raise ScenarioError(f"give a day as YYYY-MM-DD, e.g. 2027-02-01 (got {text!r})", where=where)
 
 
 def _parse_added(scenario: Scenario, added) -> dict[str, str]:
@@ -259,301 +359,759 @@ def _parse_added(scenario: Scenario, added) -> dict[str, str]:
     return out
 
 
+def _rules(scenario: Scenario, book: Book, added: dict[str, str]) -> tuple[dict[str, Rule], dict[str, str]]:
+    """Each rule by the name it goes under (an owner's as the book spells it), and the new CSMs ``{name: segment}``."""
+    _, owners = book.category("csm")
+    by_key = {o.strip().casefold(): o for o in owners}
+    ramp = DEFAULT_RAMP_MONTHS if scenario.fiscal_year is None else scenario.fiscal_year.ramp_months
+    rules: dict[str, Rule] = {}
+    extra: dict[str, str] = {}
+    coverage = {s.name: s.coverage for s in scenario.segments}
+    for i, rule in enumerate(scenario.csms):
+        name = by_key.get(rule.name.strip().casefold())
+        where = f"csms[{i}]"
+        for segment in rule.segments or ():
+            if coverage[segment] == "digital":
+                raise ScenarioError(f"{segment!r} is a digital segment: it has no CSMs", file=scenario.source,
+                                    where=f"{where}.segments")
+            if coverage[segment] == "pooled" and len(rule.segments) > 1:
+                raise ScenarioError(f"{segment!r} is a pooled team; its CSMs carry only its accounts, so list it alone",
+                                    file=scenario.source, where=f"{where}.segments")
+        if name is None:
+            if not rule.segments:
+                import difflib
+
+                hint = difflib.get_close_matches(rule.name, list(owners), n=1, cutoff=0.6)
+                said = (f" (did you mean {hint[0]!r}?)" if hint else
+                        "; a new CSM needs the segments they carry (segments: [...])")
+                raise ScenarioError(f"{rule.name!r} owns no account in the book{said}", file=scenario.source,
+                                    where=f"{where}.name")
+            name = rule.name.strip()
+            extra[name] = rule.segments[0]
+        rules[name] = Rule(name, rule.segments, rule.verticals, rule.max_accounts, rule.start, rule.leave,
+                            ramp if rule.ramp_months is None else rule.ramp_months, where)
+    for name, segment in added.items():
+        if name.strip().casefold() in {k.strip().casefold() for k in rules}:
+            raise ScenarioError(f"{name!r} is also in the scenario's csms: list; give the new CSM there or here, "
+                                "not both", where="--add-csm")
+        extra[name] = segment
+        rules[name] = Rule(name, (segment,), None, None, None, None, ramp, "--add-csm")
+    return rules, extra
+
+
+def _leads(hierarchy: np.ndarray, arr: np.ndarray, dedicated: np.ndarray) -> np.ndarray:
+    """Each account's hierarchy lead: the hierarchy's account of largest ARR in a dedicated segment (the first in
+    the file among equals); an account alone, or outside dedicated segments, leads itself."""
+    lead = np.arange(len(hierarchy))
+    members = np.flatnonzero(dedicated)
+    if len(members) == 0:
+        return lead
+    order = members[np.lexsort((members, -arr[members], hierarchy[members]))]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = hierarchy[order][1:] != hierarchy[order][:-1]
+    head_of = np.repeat(order[first], np.diff(np.flatnonzero(np.append(first, True))))
+    lead[order] = head_of
+    return lead
+
+
+def _pools(scenario: Scenario, book: Book, segment: np.ndarray) -> np.ndarray:
+    """Each account's vertical pool within its segment (0 unless the segment pools by vertical)."""
+    pool = np.zeros(len(book), dtype=np.int64)
+    if not any(seg.pool_by == "vertical" for seg in scenario.segments):
+        return pool
+    from capacity.model.sizing import pool_groups
+
+    vertical, labels = book.category("vertical")
+    groups_of = pool_groups(scenario, book)
+    for i, seg in enumerate(scenario.segments):
+        if seg.pool_by != "vertical":
+            continue
+        pool_of_label = np.zeros(len(labels), dtype=np.int64)
+        for p, (_, members) in enumerate(groups_of[i]):
+            for v in members:
+                if v in labels:
+                    pool_of_label[labels.index(v)] = p
+        in_segment = segment == i
+        pool[in_segment] = pool_of_label[vertical[in_segment]]
+    return pool
+
+
+def _after_hours(scenario: Scenario, loads: AccountLoads, assigned: np.ndarray) -> np.ndarray:
+    """Each account's hours with programs shared by the accounts carried after the rebalance (``assigned``:
+    accounts without an owner that get one), as :func:`capacity.analysis.team.account_loads` would on the new book."""
+    from capacity.model.plan import touchpoint_loads
+
+    k = len(scenario.segments)
+    program = np.array([sum(t.program_hours_per_month for t in touchpoint_loads(s)) for s in scenario.segments])
+    coverage = np.array([s.coverage for s in scenario.segments])
+    seg = loads.segment
+    pooled = coverage[seg] == "pooled"
+    digital = coverage[seg] == "digital"
+    carries = (((loads.owner >= 0) | assigned) & ~pooled) | pooled
+    carries &= ~digital
+    carried = np.bincount(seg, weights=carries, minlength=k)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(carried > 0, program / np.where(carried > 0, carried, 1), 0.0)
+    return loads.direct_hours + np.where(carries, share[seg], 0.0)
+
+
+def _facts(scenario: Scenario, book: Book, settings: Settings, rules: dict[str, Rule],
+           extra: dict[str, str]) -> Facts:
+    import difflib
+
+    loads = account_loads(scenario, book, extra_csms=extra)
+    n, n_units, n_owners = len(book), len(loads.units), len(loads.owners)
+    names = [s.name for s in scenario.segments]
+    coverage = np.array([s.coverage for s in scenario.segments])
+    seg = loads.segment
+    dedicated = coverage[seg] == "dedicated"
+    unit = loads.unit
+
+    # Rules per unit; leavers' capacity is gone (a pooled team loses the member).
+    rule = [rules.get(u) for u in loads.units]
+    capacity = loads.unit_capacity.astype(float).copy()
+    leaving = np.array([r is not None and r.leave is not None for r in rule], dtype=bool)
+    for u, members in enumerate(loads.unit_members):
+        if loads.pooled_unit[u]:
+            gone = sum(1 for m in members if m in rules and rules[m].leave is not None)
+            capacity[u] = max(0.0, capacity[u] - gone * loads.customer_hours)
+    capacity[leaving] = 0.0
+
+    # Keys: (segment, vertical pool, vertical).
+    vertical, verticals = book.category("vertical")
+    pool = _pools(scenario, book, seg)
+    n_v, n_p = max(len(verticals), 1), int(pool.max()) + 1 if n else 1
+    sp_key = seg * n_p + pool
+    sp_values, sp = np.unique(sp_key, return_inverse=True)
+    spv_values, spv = np.unique(sp * n_v + vertical, return_inverse=True)
+    spv_sp = spv_values // n_v
+    spv_vertical = spv_values % n_v
+    sp_segment = sp_values // n_p
+    spv_segment = sp_segment[spv_sp]
+    n_sp, n_spv = len(sp_values), len(spv_values)
+
+    # A hierarchy goes where its lead (its largest account in a dedicated segment) may go: a subsidiary
+    # of another segment follows its parent, and does not make its CSM one of that segment's.
+    hierarchy = book_rules.hierarchies(book)
+    lead = _leads(hierarchy, loads.arr, dedicated)
+    follower = sp != sp[lead]
+
+    # Who serves which (segment, pool): owners of its accounts today, or the segments their rule names.
+    owns = dedicated & (unit >= 0) & (unit < n_owners) & (loads.unit_capacity[np.maximum(unit, 0)] > 0) & ~follower
+    serves = np.zeros((n_sp, n_units), dtype=bool)
+    serves[sp[owns], unit[owns]] = True
+    owns_segment = np.zeros((len(names), n_units), dtype=bool)
+    owns_segment[seg[owns], unit[owns]] = True
+    owns_vertical = np.zeros((len(names), n_v, n_units), dtype=bool)
+    owns_vertical[seg[owns], vertical[owns], unit[owns]] = True
+    label_key = {v.strip().casefold(): i for i, v in enumerate(verticals)}
+    vertical_ok = np.ones((n_spv, n_units), dtype=bool)
+    for u, r in enumerate(rule):
+        if r is None:
+            continue
+        if r.segments is not None:
+            wanted = {names.index(s) for s in r.segments}
+            for j in range(n_sp):
+                s = int(sp_segment[j])
+                serves[j, u] = s in wanted and (serves[j, u] or not owns_segment[s, u])
+        if r.verticals is not None:
+            keep = np.zeros(n_v, dtype=bool)
+            for v in r.verticals:
+                index = label_key.get(v.strip().casefold())
+                if index is None:
+                    # A vertical the book does not have yet is allowed; one that is nearly a book's is a typo.
+                    hint = difflib.get_close_matches(v, list(verticals), n=1, cutoff=0.75)
+                    if hint:
+                        raise ScenarioError(f"no account in the book has the vertical {v!r} (did you mean {hint[0]!r}?)",
+                                            file=scenario.source, where=f"{r.where}.verticals")
+                    continue
+                keep[index] = True
+            vertical_ok[:, u] = keep[spv_vertical]
+    active = (capacity > 0) & ~loads.pooled_unit & ~leaving
+    eligible = serves[spv_sp] & vertical_ok & active[None, :]
+    if settings.keep_verticals:
+        new = ~np.isin(np.arange(n_units), unit[owns])  # a CSM with no accounts yet may take any vertical
+        keep = owns_vertical[spv_segment, spv_vertical]  # (spv, unit)
+        eligible &= keep | new[None, :]
+
+    spv = spv[lead]  # each account is carried by whoever may carry its hierarchy's lead
+
+    # Book columns.
+    lock = book_rules.locked(book)
+    dates = book_rules.renewal_dates(book)
+    first_month = 1 if scenario.fiscal_year is None else int(scenario.fiscal_year.start[5:7])
+    if dates is None or np.isnat(dates).all():
+        days = np.full(n, -1, dtype=np.int64)
+        quarter = np.full(n, -1, dtype=np.int64)
+    else:
+        days = book_rules.days_to_renewal(dates, settings.as_of)
+        quarter = book_rules.renewal_quarter(dates, first_month)
+    frozen = (days >= 0) & (days <= settings.freeze_days)
+    risk = book_rules.at_risk(book, settings.at_risk)
+    has_health = risk is not None
+    if risk is None:
+        risk = np.zeros(n, dtype=bool)
+
+    # Accounts without an owner in a dedicated segment are assigned when someone may carry them.
+    unowned = dedicated & (unit < 0)
+    assigned = unowned & eligible[spv].any(axis=1)
+    hours = _after_hours(scenario, loads, assigned)
+    worth = move_weights(settings.move_cost, loads.arr, hours, seg)
+
+    # Home segment (whose CSMs each CSM is balanced with): the rule's first, else where most of their hours are.
+    home = np.full(n_units, -1, dtype=np.int64)
+    if owns.any():
+        by_segment = np.zeros((n_units, len(names)))
+        np.add.at(by_segment, (unit[owns], seg[owns]), loads.hours[owns])
+        has = by_segment.sum(axis=1) > 0
+        home[has] = np.argmax(by_segment[has], axis=1)
+    for u, r in enumerate(rule):
+        if r is not None and r.segments:
+            home[u] = names.index(r.segments[0])
+    home[~active] = -1
+    max_accounts = np.array([-1 if r is None or r.max_accounts is None else r.max_accounts for r in rule],
+                            dtype=np.int64)
+    return Facts(loads, hours, worth, lock, frozen, days, quarter, risk, dates is not None and not np.isnat(dates).all(),
+                  has_health, hierarchy, spv, spv_segment, spv_sp, spv_vertical, verticals, dedicated, capacity, leaving,
+                  tuple(rule), eligible, home, max_accounts)
+
+
 def rebalance(scenario: Scenario | dict | str | Path, book: Book | str | Path | None = None, *,
-              min_utilization: float = 0.0, max_utilization: float | None = None, move_cost: str = "accounts",
-              add_csms=(), keep_verticals: bool = False, time_limit: float = 60.0,
-              full_model_pairs: int = FULL_MODEL_PAIRS) -> Rebalance:
-    """The fewest moves (accounts, ARR or hours) that bring every CSM within the utilization band.
+              min_utilization: float | None = None, max_utilization: float | None = None,
+              move_cost: str | None = None, add_csms=(), keep_verticals: bool | None = None,
+              time_limit: float | None = None, freeze_days: int | None = None,
+              as_of: datetime.date | str | None = None, overload_tolerance: float | None = None,
+              move_tolerance: float | None = None, full_model_pairs: int = FULL_MODEL_PAIRS) -> Rebalance:
+    """Build today's books again: the band (or the least worst overload), the least move cost, then balance.
+
+    Every argument left None takes the scenario's ``rebalance:`` block's value, else its default
+    (:class:`capacity.inputs.scenario.RebalanceSettings`). See the module docstring for the model.
 
     Parameters
     ----------
     min_utilization, max_utilization : float
-        The band [share of customer hours]; ``max_utilization`` defaults to the target
-        (the fiscal year's, else 0.85).
-    move_cost : {"accounts", "arr", "hours"}
+        The band [share of customer hours]; ``max_utilization`` defaults to the target (the fiscal
+        year's, else 0.85).
+    move_cost : {"weighted", "accounts", "arr", "hours"}
     add_csms : iterable of "NAME:SEGMENT"
-        New CSMs with empty books.
+        New CSMs with empty books (as a ``csms:`` entry with one segment).
     keep_verticals : bool
         Move accounts only to CSMs who already own accounts of the same vertical in the segment.
     time_limit : float
-        Seconds the solver may take; the answer's gap says how far from proven it is.
+        Seconds all three stages may take together; each stage's gap says how far from proven it is.
+    freeze_days : int
+        Accounts whose next renewal is within this many days of ``as_of`` do not move.
+    as_of : date or "YYYY-MM-DD"
+        The day the plan is made (default: today): the freeze window and the effective dates count from it.
+    overload_tolerance, move_tolerance : float
+        How much of stage 1's optimum (points of utilization) stage 2 may give up, and of stage 2's
+        (a share of the least move cost) stage 3 may spend on balance.
+    full_model_pairs : int
+        Above this many (account, CSM) options only the accounts that can matter are decided.
 
     Raises
     ------
     RebalanceInfeasible
-        When no assignment meets the band, saying how many CSMs each segment is short.
+        Only when the CSMs' ``max_accounts`` leave no place for an account that must move.
     """
-    start = time.perf_counter()
+    clock = time.perf_counter()
     scenario = load_scenario(scenario)
-    if move_cost not in MOVE_COSTS:
-        raise ScenarioError(f"must be one of {', '.join(MOVE_COSTS)} (got {move_cost!r})", where="--move-cost")
-    upper_share = target_utilization(scenario) if max_utilization is None else float(max_utilization)
-    lower_share = float(min_utilization)
-    if not (0 <= lower_share <= upper_share) or not math.isfinite(upper_share) or upper_share <= 0:
-        raise ScenarioError(f"the band [{lower_share:g}, {upper_share:g}] is empty or negative; give "
-                            "0 <= min < max", where="--min-utilization/--max-utilization")
-    if time_limit is None or not time_limit > 0:
-        raise ScenarioError(f"must be more than 0 seconds (got {time_limit})", where="--time-limit")
+    settings = _settings(scenario, min_utilization=min_utilization, max_utilization=max_utilization,
+                         move_cost=move_cost, keep_verticals=keep_verticals, time_limit=time_limit,
+                         freeze_days=freeze_days, as_of=as_of, overload_tolerance=overload_tolerance,
+                         move_tolerance=move_tolerance)
+    # The stages stop early enough for the whole-book bound and the answer to fit in the time limit.
+    deadline = clock + settings.time_limit - min(8.0, 0.12 * settings.time_limit)
     book = book_of(scenario, book)
-    extra = _parse_added(scenario, add_csms)
-    loads = account_loads(scenario, book, extra_csms=extra)
-    before = team_rows(scenario, loads)
-    n_units = len(loads.units)
-    n_owners = len(loads.owners)
-    capacity = loads.unit_capacity
-    coverage = np.array([s.coverage for s in scenario.segments])
-    movable = (loads.unit >= 0) & (loads.unit < n_owners) & (coverage[loads.segment] == "dedicated")
-    movable &= capacity[np.maximum(loads.unit, 0)] > 0
-    group = _groups(scenario, book, loads, keep_verticals)
-    n_groups = int(group.max()) + 1 if len(group) else 0
+    rules, extra = _rules(scenario, book, _parse_added(scenario, add_csms))
+    facts = _facts(scenario, book, settings, rules, extra)
 
-    # Who serves which group: owners of its movable accounts, and the CSMs added for its segment.
-    serves = np.zeros((n_groups, n_units), dtype=bool)
-    serves[group[movable], loads.unit[movable]] = True
-    group_segment = np.zeros(n_groups, dtype=np.int64)
-    group_segment[group] = loads.segment
-    names = [s.name for s in scenario.segments]
-    for j, (name, seg_name) in enumerate(extra.items()):
-        u = n_owners + int(loads.pooled_unit.sum()) + j
-        if capacity[u] > 0:
-            serves[group_segment == names.index(seg_name), u] = True
-
-    bounded = capacity > 0
-    lower = np.where(bounded, lower_share * capacity, -np.inf)
-    upper = np.where(bounded, upper_share * capacity, np.inf)
-    hours_now = np.bincount(loads.unit[loads.unit >= 0], weights=loads.hours[loads.unit >= 0], minlength=n_units)
-    _refuse_short_segments(scenario, loads, movable, serves, group, hours_now, lower_share, upper_share)
-
-    worth = {"accounts": np.ones(len(book)), "arr": loads.arr, "hours": loads.hours}[move_cost]
-    bound = _whole_book_bound(loads, movable, serves, group, hours_now, lower, upper, worth, move_cost)
-    positions = np.flatnonzero(movable)
-    pair_count = int(serves[group[positions]].sum())
-    factor = 2.0
-    while True:
-        if pair_count <= full_model_pairs:
-            candidate = movable.copy()
-        else:
-            candidate = _candidates(loads, movable, serves, group, hours_now, lower, upper, worth, move_cost, factor)
-        # On a large book only CSMs with room receive accounts (and owners keep theirs).
-        receivers = None if pair_count <= full_model_pairs else hours_now < upper - _TOLERANCE
-        solution, pairs = _solve(loads, candidate, serves, group, lower, upper, worth,
-                                 time_limit - (time.perf_counter() - start), receivers)
-        if solution.chosen is not None or pair_count <= full_model_pairs or factor > 50:
-            break
-        factor *= 4  # the accounts that could matter were too few: widen them
-        if time.perf_counter() - start > time_limit:
-            break
-    if solution.chosen is None and not candidate[movable].all():
-        # The accounts tried could not balance the team: the whole book decides.
-        candidate = movable.copy()
-        solution, pairs = _solve(loads, candidate, serves, group, lower, upper, worth,
-                                 time_limit - (time.perf_counter() - start))
-    if solution.chosen is None:
-        if solution.status == "no_solution":
-            raise RebalanceInfeasible(f"no rebalance found within the time limit of {time_limit:g} s; "
-                                      "give a longer --time-limit or a wider band", where="rebalance")
-        raise RebalanceInfeasible(
-            f"no rebalance keeps every CSM within [{lower_share:.0%}, {upper_share:.0%}] utilization with whole "
-            "accounts moved between CSMs who serve their segment; widen the band, allow other verticals, or "
-            "add CSMs with --add-csm NAME:SEGMENT", where="rebalance")
-    unit = loads.unit.copy()
-    cand_positions = np.flatnonzero(candidate)
-    unit[cand_positions] = pairs[1][solution.chosen]
-    objective = float(worth[cand_positions][pairs[1][solution.chosen] != loads.unit[cand_positions]].sum())
-    full = bool(candidate[movable].all())
-    best_bound = bound
-    if full and solution.dual_bound is not None and math.isfinite(solution.dual_bound):
-        from_solver = float(solution.dual_bound)
-        best_bound = max(bound, math.ceil(from_solver - 1e-9) if move_cost == "accounts" else from_solver)
-    if full and solution.status == "optimal":
-        best_bound = objective  # proven by HiGHS (within its 1e-9 relative tolerance)
-    best_bound = min(best_bound, objective)
-    gap = 0.0 if objective <= _TOLERANCE else max(0.0, (objective - best_bound) / objective)
-    status = "optimal" if gap <= 1e-9 else "feasible"
-    moves = _moves(book, loads, unit)
-    after = team_rows(scenario, loads, unit)
-    owners = _new_owners(loads, unit)
-    return Rebalance(scenario.name, scenario.currency, lower_share, upper_share, move_cost, moves, status, gap,
-                     best_bound, objective, after, before, int(candidate.sum()), time.perf_counter() - start, owners)
+    options = option_count(facts)
+    if options <= full_model_pairs:
+        model = build(facts)
+    else:
+        model = build(facts, *candidate_accounts(facts, settings))
+    program = make_program(model, facts, settings)
+    x, first, second, third = solve_stages(program, facts, settings, deadline)
+    if model.limited and first.value > 1e-7 and deadline - time.perf_counter() > 0.25 * settings.time_limit:
+        # The accounts tried could not meet the band: try more of them, then (if it is not too large) all.
+        wider = build(facts, *candidate_accounts(facts, settings, factor=8.0, receivers=4 * RECEIVERS))
+        if options <= 10 * max(full_model_pairs, 1):
+            wider = build(facts)
+        wider_program = make_program(wider, facts, settings)
+        attempt = solve_stages(wider_program, facts, settings, deadline)
+        if attempt[1].value < first.value - 1e-9:
+            model, program, (x, first, second, third) = wider, wider_program, attempt
+    candidates = int(model.in_item.sum())
+    chosen = chosen_options(model, x[: model.n_options])
+    after_unit = after_units(model, chosen)
+    bound = moves_bound(program, facts, settings, x, second)
+    objectives = _objectives(program, settings, first, second, third, bound, full=not model.limited)
+    shortages = _shortages(scenario, program, facts, settings, x, first, clock + settings.time_limit)
+    owners_after, moved_by_handover = _owners_after(facts, after_unit)
+    moves = _moves(scenario, book, facts, settings, program, after_unit, owners_after, moved_by_handover, model)
+    before = _books(scenario, facts, facts.loads.unit, today=True)
+    after = _books(scenario, facts, after_unit, today=False)
+    fairness = _fairness(scenario, facts, settings, after_unit)
+    kept, notes = _kept_and_notes(scenario, facts, settings, model, program, after_unit, moves)
+    first_month = 1 if scenario.fiscal_year is None else int(scenario.fiscal_year.start[5:7])
+    stage2 = objectives[1]
+    return Rebalance(
+        scenario=scenario.name, currency=scenario.currency, as_of=settings.as_of.isoformat(),
+        min_utilization=settings.min_utilization, max_utilization=settings.max_utilization,
+        move_cost=settings.move_cost, freeze_days=settings.freeze_days,
+        overload_tolerance=settings.overload_tolerance, move_tolerance=settings.move_tolerance,
+        objectives=objectives, moves=moves, before=before, after=after, fairness=fairness, shortages=shortages,
+        kept=kept, notes=notes, quarters=book_rules.quarter_months(first_month),
+        status="optimal" if all(o.status in ("optimal", "skipped") for o in objectives) else "feasible",
+        gap=stage2.gap, bound=stage2.bound, objective=stage2.value,
+        spent=float(model.opt_cost @ x[: model.n_options]), candidates=candidates,
+        seconds=time.perf_counter() - clock, owners=owners_after)
 
 
-def _solve(loads, candidate, serves, group, lower, upper, worth, seconds, receivers=None):
-    """The integer program on the candidate accounts; the others stay where they are."""
-    n_units = len(loads.units)
-    fixed_mask = (loads.unit >= 0) & ~candidate
-    fixed = np.bincount(loads.unit[fixed_mask], weights=loads.hours[fixed_mask], minlength=n_units)
-    positions = np.flatnonzero(candidate)
-    eligible = serves[group[positions]]
-    if receivers is not None:
-        eligible &= receivers
-    eligible[np.arange(len(positions)), loads.unit[positions]] = True
-    account, unit = np.nonzero(eligible)
-    weight = loads.hours[positions][account]
-    cost = np.where(unit == loads.unit[positions][account], 0.0, worth[positions][account])
-    involved = np.zeros(n_units, dtype=bool)
-    involved[unit] = True
-    lo = lower - fixed
-    hi = upper - fixed
-    # A CSM the model cannot touch must already be within the band.
-    outside = ~involved & ((fixed < lower - _TOLERANCE) | (fixed > upper + _TOLERANCE))
-    if outside.any():
-        return Assignment(None, None, None, "infeasible", None), (account, unit)
-    lo = np.where(involved, lo - _TOLERANCE, -np.inf)
-    hi = np.where(involved, hi + _TOLERANCE, np.inf)
-    solution = solve_assignment(account, unit, weight, cost, len(positions), lo, hi,
-                                time_limit=max(seconds, 1.0), rel_gap=1e-9)
-    return solution, (account, unit)
+_COST_WORDS = {"weighted": "each move 1 + its ARR over its segment's average ARR", "accounts": "one per account",
+               "arr": "the ARR moved", "hours": "the hours a month moved"}
 
 
-def _candidates(loads, movable, serves, group, hours_now, lower, upper, worth, move_cost, factor) -> np.ndarray:
-    """The accounts that can matter: for each CSM out of the band, the most effective accounts to move
-    (out of an over-loaded CSM; into an under-loaded one from the fullest CSMs of its groups)."""
-    candidate = np.zeros(len(movable), dtype=bool)
-    order_key = {"accounts": -loads.hours, "hours": loads.hours,
-                 "arr": np.where(loads.hours > 0, loads.arr / np.maximum(loads.hours, 1e-12), np.inf)}[move_cost]
-    positions = np.flatnonzero(movable)
-    by_unit = pd.Series(positions).groupby(loads.unit[positions]).apply(np.asarray).to_dict()
-
-    def take(u: int, need: float) -> None:
-        mine = by_unit.get(u)
-        if mine is None:
-            return
-        mine = mine[np.argsort(order_key[mine], kind="stable")]
-        cum = np.cumsum(loads.hours[mine])
-        k = int(np.searchsorted(cum, factor * need)) + 1
-        candidate[mine[: max(k, 10)]] = True
-        smallest = mine[np.argsort(loads.hours[mine], kind="stable")[:10]]  # fine-tuning
-        candidate[smallest] = True
-
-    excess = hours_now - upper
-    for u in np.flatnonzero(excess > _TOLERANCE):
-        take(int(u), float(excess[u]))
-    deficit = lower - hours_now
-    for u in np.flatnonzero(deficit > _TOLERANCE):
-        groups = np.flatnonzero(serves[:, u])
-        donors = np.flatnonzero(serves[groups].any(axis=0))
-        donors = donors[donors != u]
-        room = hours_now[donors] - lower[donors]
-        for d in donors[np.argsort(-room)][:3]:
-            take(int(d), float(deficit[u]))
-    return candidate
+def _objectives(program: Program, settings: Settings, first: StageResult, second: StageResult,
+                third: StageResult, bound: float, full: bool) -> tuple[Objective, ...]:
+    k = program.n_components
+    z = first.per_component if first.per_component is not None else np.zeros(k)
+    worst = float(z.max()) if len(z) else 0.0
+    band = (f"every CSM within [{settings.min_utilization:.0%}, {settings.max_utilization:.0%}] utilization; where "
+            "no assignment fits, the smallest worst overload (points above the band; a CSM's locked and frozen "
+            "accounts alone are not counted against the others)")
+    restricted = program.model.limited
+    status1, bound1 = first.status, (worst if first.status == "optimal" else None)
+    if restricted and worst > 1e-7:  # the accounts left out might have done better: not proven
+        status1, bound1 = "feasible", None
+    one = Objective(1, "band", band, worst, bound1, status1, 0.0 if status1 == "optimal" else first.gap)
+    value2 = float(second.value)
+    gap2 = 0.0 if value2 <= _TOLERANCE else max(0.0, (value2 - bound) / value2)
+    status2 = "optimal" if gap2 <= 1e-9 else "feasible"
+    tolerance = ("" if settings.overload_tolerance <= 0 else
+                 f", letting the worst overload exceed its least by up to {settings.overload_tolerance:.1%}")
+    two = Objective(2, "moves", f"the least move cost ({_COST_WORDS[settings.move_cost]}) that keeps objective 1"
+                    + tolerance, value2, bound, status2, gap2)
+    three_statement = ("the most even hours, ARR, renewals per quarter and at-risk accounts across each segment's CSMs "
+                       "(the weighted sum of their relative mean absolute deviations), spending at most "
+                       f"{settings.move_tolerance:.0%} more move cost than objective 2's")
+    scope3 = "whole book"
+    if program.model.stage3_scope is not None or restricted:
+        decided = program.model.stage3_scope if program.model.stage3_scope is not None else program.model.n_items
+        scope3 = f"{decided:,} accounts and hierarchies that can matter"
+    status3 = third.status if scope3 == "whole book" or third.status != "optimal" else "feasible"
+    three = Objective(3, "balance", three_statement, float(third.value), third.bound, status3, third.gap, scope3)
+    return one, two, three
 
 
-def _whole_book_bound(loads, movable, serves, group, hours_now, lower, upper, worth, move_cost) -> float:
-    """A lower bound on the cost of any rebalance of the whole book (see :func:`move_bound`).
-
-    Each over-loaded CSM must shed at least its excess from its own movable accounts; each
-    under-loaded one must receive at least its deficit from accounts of the groups it serves.
-    The accounts shed by different CSMs are distinct, so those bounds add up; so do those
-    received; an account may do both, hence the larger of the two sums.
-    """
-    shed = 0.0
-    for u in np.flatnonzero(hours_now - upper > _TOLERANCE):
-        mine = movable & (loads.unit == u)
-        shed += move_bound(loads.hours[mine], worth[mine], float(hours_now[u] - upper[u]), move_cost)
-    received = 0.0
-    for u in np.flatnonzero(lower - hours_now > _TOLERANCE):
-        theirs = movable & serves[group, u] & (loads.unit != u)
-        received += move_bound(loads.hours[theirs], worth[theirs], float(lower[u] - hours_now[u]), move_cost)
-    bound = max(shed, received)
-    return bound if math.isfinite(bound) else 0.0
-
-
-def _refuse_short_segments(scenario, loads, movable, serves, group, hours_now, lower_share, upper_share) -> None:
-    """Refuse a band no assignment can meet because some CSMs have too few (or too many) colleagues for it.
-
-    Accounts move only within a set of CSMs linked by the groups they serve (a segment's CSMs, or two
-    segments' when someone serves both), so each such set must hold its own hours: at most ``max`` of
-    each CSM's customer hours, whole accounts (no CSM holds more of them than the smallest that fit),
-    and at least ``min`` of them. These are necessary conditions, so a refusal here is always right.
-    """
-    from scipy.sparse import coo_array
-    from scipy.sparse.csgraph import connected_components
-
-    names = [s.name for s in scenario.segments]
-    cap = loads.customer_hours
-    n_units, n_groups = len(loads.units), serves.shape[0]
-    g, u = np.nonzero(serves)
-    graph = coo_array((np.ones(len(g)), (g, n_groups + u)), shape=(n_groups + n_units,) * 2)
-    _, component = connected_components(graph, directed=False)
-    unit_component = component[n_groups:]
-    group_segment = np.zeros(n_groups, dtype=np.int64)
-    group_segment[group] = loads.segment
-    carried = loads.unit >= 0
-    shortages = []
-    for c in np.unique(unit_component):
-        mine = (unit_component == c) & (loads.unit_capacity > 0)
-        if not mine.any() or cap <= 0:
-            continue
-        people = int(np.round(loads.unit_capacity[mine].sum() / cap))
-        hours = float(hours_now[mine].sum())
-        segs = sorted({names[i] for i in group_segment[component[:n_groups] == c]}
-                      | {names[i] for i in loads.segment[carried & mine[np.maximum(loads.unit, 0)]]
-                         if scenario.segments[i].coverage == "pooled"}, key=names.index)
-        if not segs:
-            continue
-        who = segs[0] if len(segs) == 1 else " and ".join(segs) + " together"
-        accounts = loads.hours[movable & mine[np.maximum(loads.unit, 0)]]
-        by_hours = math.ceil(hours / (upper_share * cap) - 1e-9)
-        by_accounts, fits = _csms_for_whole_accounts(accounts, upper_share * cap)
-        need = max(by_hours, by_accounts)
-        if need > people:
-            why = (f"{hours:,.0f} h/month for {people} at {upper_share:.0%} of {cap:.1f} h" if by_hours >= by_accounts
-                   else f"{len(accounts):,} accounts of which at most {fits} fit one CSM at {upper_share:.0%} of "
-                        f"{cap:.1f} h")
-            shortages.append(f"{who} {'is' if len(segs) == 1 else 'are'} {need - people} "
-                             f"CSM{'s' if need - people != 1 else ''} short ({why})")
-        elif lower_share > 0:
-            most = math.floor(hours / (lower_share * cap) + 1e-9)
-            if most < people:
-                shortages.append(f"{who} {'has' if len(segs) == 1 else 'have'} {people - most} "
-                                 f"CSM{'s' if people - most != 1 else ''} more than {lower_share:.0%} minimum "
-                                 f"utilization allows ({hours:,.0f} h/month for {people})")
-    if shortages:
-        raise RebalanceInfeasible(
-            f"no rebalance keeps every CSM within [{lower_share:.0%}, {upper_share:.0%}] utilization: "
-            + "; ".join(shortages)
-            + ("; add CSMs with --add-csm NAME:SEGMENT or widen the band" if any(" short (" in t for t in shortages)
-               else "; lower --min-utilization"), where="rebalance")
-
-
-def _csms_for_whole_accounts(hours: np.ndarray, most: float) -> tuple[int, int]:
-    """CSMs needed to hold ``hours`` (one per account) as whole accounts, each at most ``most`` [h/month].
-
-    No CSM can hold more accounts than the smallest ones that fit in ``most``, so at least
-    ``ceil(accounts / that many)`` CSMs are needed (a lower bound; an account above ``most`` fits nobody).
-    Returns that bound and how many accounts fit one CSM.
-    """
-    if len(hours) == 0:
-        return 0, 0
-    cum = np.cumsum(np.sort(hours))
-    fits = int(np.searchsorted(cum, most + _TOLERANCE, side="right"))
-    return (len(hours) * 10**6 if fits == 0 else math.ceil(len(hours) / fits)), fits
-
-
-def _moves(book: Book, loads: AccountLoads, unit: np.ndarray) -> tuple[Move, ...]:
-    moved = np.flatnonzero(unit != loads.unit)
-    ids = book.table.column("account_id")
-    has_name = book.has_column("name")
+def _shortages(scenario: Scenario, program: Program, facts: Facts, settings: Settings, x: np.ndarray,
+               first: StageResult, deadline: float) -> tuple[Shortage, ...]:
+    """For each component that cannot meet the band: how many CSMs it has and how many the band needs."""
+    k = program.n_components
+    z = first.per_component if first.per_component is not None else np.zeros(k)
     out = []
-    for a in moved[np.lexsort((moved, -loads.hours[moved]))] if len(moved) else moved:
-        a = int(a)
-        out.append(Move(ids[a].as_py(), book.table.column("name")[a].as_py() if has_name else "",
-                        loads.units[loads.unit[a]], loads.units[unit[a]], float(loads.hours[a]), float(loads.arr[a])))
+    cap1 = facts.loads.customer_hours
+    for c in range(k):
+        if z[c] <= 1e-6:
+            continue
+        units = program.bounded[program.component == c]
+        people = len(units)
+        items = np.flatnonzero(program.item_component == c)
+        hours_of = item_hours(program, items)
+        hours = float(program.fixed_hours[units].sum() + hours_of.sum())
+        top = settings.max_utilization * cap1
+        segs = component_segments(program, facts, [s.name for s in scenario.segments], c)
+        who = segs[0] if len(segs) == 1 else " and ".join(segs) + " together"
+        largest = float(hours_of.max()) if len(hours_of) else 0.0
+        if largest > top + _TOLERANCE:
+            sentence = (f"{who}: an account (or hierarchy) of {largest:.1f} h/month is more than one CSM's band "
+                        f"({top:.1f} h at {settings.max_utilization:.0%}); no number of CSMs keeps it within the band. "
+                        f"The worst overload is {z[c] * 100:.1f} points above the band")
+            out.append(Shortage(tuple(segs), people, people, False, float(z[c]), hours, sentence))
+            continue
+        by_hours = math.ceil(hours / top - 1e-9) if top > 0 else people
+        by_accounts, _ = csms_for_whole_accounts(hours_of, top)
+        needed = max(by_hours, by_accounts, people + 1)
+        exact = False
+        for extra in range(needed - people, needed - people + 4):
+            left = deadline - time.perf_counter()
+            if left < 0.5:  # no time left to prove it: a lower bound, said so
+                break
+            fits_now = fits_with(program, facts, settings, c, extra, min(10.0, left))
+            if fits_now is None:
+                break
+            if fits_now:
+                needed, exact = people + extra, True
+                break
+        short = needed - people
+        verb = ("needs" if len(segs) == 1 else "need") + ("" if exact else " at least")
+        sentence = (f"{who} {verb} {needed} CSMs to keep everyone within "
+                    f"{settings.max_utilization:.0%} utilization ({hours:,.0f} h/month in whole accounts, at most "
+                    f"{top:.1f} h each); it has {people}: {short} CSM{'s' if short != 1 else ''} short. Until then "
+                    f"the worst overload is {z[c] * 100:.1f} points above the band")
+        out.append(Shortage(tuple(segs), people, needed, exact, float(z[c]), hours, sentence))
     return tuple(out)
 
 
-def _new_owners(loads: AccountLoads, unit: np.ndarray) -> np.ndarray:
-    """Each account's owner after the moves ("" for none); a pooled team's accounts keep their owner."""
-    names = np.array([""] + list(loads.owners), dtype=object)
-    owners = names[loads.owner + 1]
-    moved = unit != loads.unit
-    owners[moved] = np.array(loads.units, dtype=object)[unit[moved]]
-    return owners
+def _owners_after(facts: Facts, after_unit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each account's owner after the rebalance ("" for none), and which accounts a leaver hands over outside the
+    model (their accounts of a pooled team go to the member with the fewest, of a digital segment to no one)."""
+    loads = facts.loads
+    today = np.array([""] + list(loads.owners), dtype=object)[loads.owner + 1]
+    owners = today.copy()
+    names = np.array(list(loads.units) + [""], dtype=object)
+    dedicated = facts.dedicated
+    owners[dedicated] = names[np.where(after_unit[dedicated] >= 0, after_unit[dedicated], len(loads.units))]
+    handed = np.zeros(len(owners), dtype=bool)
+    leavers = {loads.units[u] for u in np.flatnonzero(facts.leaving)} | {
+        r.name for r in facts.rule if r is not None and r.leave is not None}
+    if not leavers:
+        return owners, handed
+    for a in np.flatnonzero(~dedicated & np.isin(today, list(leavers))):
+        u = loads.unit[a]
+        if u >= 0 and loads.pooled_unit[u]:
+            members = [m for m in loads.unit_members[u] if m not in leavers]
+            if members:
+                counts = {m: int(np.sum(owners == m)) for m in members}
+                owners[a] = min(members, key=lambda m: (counts[m], m))
+            else:
+                owners[a] = ""
+        else:
+            owners[a] = ""
+        handed[a] = True
+    return owners, handed
+
+
+def _unit_totals(facts: Facts, unit: np.ndarray, hours: np.ndarray, capacity: np.ndarray) -> dict:
+    n = len(facts.loads.units)
+    carried = unit >= 0
+    u = unit[carried]
+    hours_u = np.bincount(u, weights=hours[carried], minlength=n)
+    quarter = facts.quarter[carried]
+    renewals = np.zeros((n, book_rules.QUARTERS), dtype=np.int64)
+    has = quarter >= 0
+    np.add.at(renewals, (u[has], quarter[has]), 1)
+    return {"hours": hours_u, "count": np.bincount(u, minlength=n),
+            "arr": np.bincount(u, weights=facts.loads.arr[carried], minlength=n), "renewals": renewals,
+            "risk": np.bincount(u, weights=facts.risk[carried], minlength=n).astype(np.int64),
+            "util": utilization(hours_u, capacity), "capacity": capacity}
+
+
+def _phase_in(facts: Facts, settings: Settings, receiver: int, accounts: np.ndarray, priority: np.ndarray,
+              earliest: np.ndarray) -> np.ndarray:
+    """Effective days of the accounts moving to a new hire: from their start month, as they ramp (k/ramp of a full
+    book in their k-th month), the accounts of the fullest CSMs first; a hierarchy in one month."""
+    rule = facts.rule[receiver]
+    start = max(rule.start, settings.as_of)
+    first_month = rule.start.year * 12 + rule.start.month - 1
+    now = start.year * 12 + start.month - 1
+    ramp = max(rule.ramp_months, 0)
+    full = settings.max_utilization * facts.capacity[receiver]
+    labels = facts.hierarchy[accounts]
+    order = np.lexsort((accounts, -priority))
+    seen: dict[int, int] = {}
+    out = np.empty(len(accounts), dtype="datetime64[D]")
+    carried = 0.0
+    month = now
+    for j in order:
+        label = int(labels[j])
+        if label in seen:
+            chosen = seen[label]
+        else:
+            group = labels == label
+            hours = float(facts.hours[accounts[group]].sum())
+            while ramp > 0:
+                k = month - first_month + 1
+                allowed = min(k / ramp, 1.0) * full
+                if carried + hours <= allowed + 1e-9 or k >= ramp:
+                    break
+                month += 1
+            carried += hours
+            chosen = seen[label] = month
+        day = np.datetime64(f"{chosen // 12:04d}-{chosen % 12 + 1:02d}-01", "D")
+        out[j] = max(day, np.datetime64(start, "D"), earliest[j])
+    return out
+
+
+def _moves(scenario: Scenario, book: Book, facts: Facts, settings: Settings, program: Program,
+           after_unit: np.ndarray, owners_after: np.ndarray, handed: np.ndarray, model: Model) -> tuple[Move, ...]:
+    loads = facts.loads
+    names = [s.name for s in scenario.segments]
+    today_names = np.array([""] + list(loads.owners), dtype=object)[loads.owner + 1]
+    moved = np.flatnonzero(owners_after != today_names)
+    if len(moved) == 0:
+        return ()
+    before = _unit_totals(facts, loads.unit, loads.hours, loads.unit_capacity)
+    after = _unit_totals(facts, after_unit, facts.hours, facts.capacity)
+    quarters = book_rules.quarter_months(1 if scenario.fiscal_year is None else int(scenario.fiscal_year.start[5:7]))
+    means = _group_means(facts, before)
+    ids = book.table.column("account_id")
+    has_name = book.has_column("name")
+    item_size = np.zeros(len(loads.unit), dtype=np.int64)
+    item_size[model.item_accounts] = np.repeat(np.diff(model.item_start), np.diff(model.item_start))
+    owned = loads.unit >= 0
+    keep_ok = np.zeros(len(loads.unit), dtype=bool)
+    keep_ok[owned] = facts.eligible[facts.spv[owned], loads.unit[owned]]
+    as_of = np.datetime64(settings.as_of, "D")
+    effective = np.full(len(moved), as_of)
+    reasons = []
+    for j, a in enumerate(moved):
+        donor, receiver = int(loads.unit[a]), int(after_unit[a])
+        rule = facts.rule[donor] if donor >= 0 else None
+        if handed[a]:  # the owner is a unit of their own even inside a pooled team
+            rule = facts.rule[int(loads.owner[a])]
+            effective[j] = max(as_of, np.datetime64(rule.leave, "D"))
+            where = "pooled team" if owners_after[a] else "digital segment: no CSM"
+            reasons.append(f"leaves {rule.leave:%Y-%m} ({where})")
+            continue
+        if donor >= 0 and facts.leaving[donor]:
+            effective[j] = max(as_of, np.datetime64(rule.leave, "D"))
+        reasons.append(_reason(a, donor, receiver, facts, settings, before, after, means, quarters, keep_ok, names,
+                               scenario.currency))
+        if item_size[a] > 1:
+            reasons[-1] += f"; with its hierarchy ({item_size[a]} accounts)"
+    # New hires take their accounts from their start month, as they ramp.
+    for receiver in np.unique(after_unit[moved]):
+        rule = facts.rule[receiver] if receiver >= 0 else None
+        if rule is None or rule.start is None:
+            continue
+        mine = np.flatnonzero((after_unit[moved] == receiver) & ~handed[moved])
+        donors = loads.unit[moved[mine]]
+        priority = np.where(donors >= 0, np.nan_to_num(before["util"][np.maximum(donors, 0)], nan=0.0), 0.0)
+        effective[mine] = _phase_in(facts, settings, int(receiver), moved[mine], priority, effective[mine])
+    out = []
+    for j, a in enumerate(moved):
+        a = int(a)
+        label = int(facts.hierarchy[a])
+        out.append(Move(ids[a].as_py(), book.table.column("name")[a].as_py() if has_name else "",
+                        str(today_names[a]), str(owners_after[a]), float(facts.hours[a]), float(loads.arr[a]),
+                        reasons[j], str(effective[j]), names[int(loads.segment[a])],
+                        ids[label].as_py() if item_size[a] > 1 else ""))
+    out.sort(key=lambda m: (m.effective, m.from_csm, m.to_csm, m.account_id))
+    return tuple(out)
+
+
+def _group_means(facts: Facts, totals: dict) -> dict:
+    """Per home segment, the mean ARR, renewals per quarter and at-risk accounts of its CSMs today."""
+    out = {}
+    for s in np.unique(facts.home[facts.home >= 0]):
+        units = np.flatnonzero(facts.home == s)
+        out[int(s)] = {"hours": float(totals["hours"][units].mean()), "arr": float(totals["arr"][units].mean()),
+                       "renewals": totals["renewals"][units].mean(axis=0),
+                       "risk": float(totals["risk"][units].mean())}
+    return out
+
+
+def _reason(a, donor, receiver, facts, settings, before, after, means, quarters, keep_ok, names, currency) -> str:
+    from capacity import formatting as fmt
+
+    loads = facts.loads
+    if donor < 0:
+        return "unowned"
+    rule = facts.rule[donor]
+    if facts.leaving[donor]:
+        return f"leaves {rule.leave:%Y-%m}"
+    if not keep_ok[a] and rule is not None:
+        segment = names[int(loads.segment[a])]
+        if rule.segments is not None and segment not in rule.segments:
+            return f"outside {loads.units[donor]}'s segments ({', '.join(rule.segments)})"
+        if rule.verticals is not None:
+            return f"outside {loads.units[donor]}'s verticals ({', '.join(rule.verticals)})"
+    if rule is not None and rule.max_accounts is not None and before["count"][donor] > rule.max_accounts:
+        return f"over {rule.max_accounts} accounts ({before['count'][donor]} -> {after['count'][donor]})"
+    u_before, u_after = before["util"][donor], after["util"][donor]
+    if np.isfinite(u_before) and u_before > settings.max_utilization + 1e-9:
+        return f"over {fmt.percent(u_before, 0)} -> {fmt.percent(u_after, 0)}"
+    r_before = before["util"][receiver] if receiver >= 0 else np.nan
+    if receiver >= 0 and np.isfinite(r_before) and r_before < settings.min_utilization - 1e-9:
+        return f"under {fmt.percent(r_before, 0)} -> {fmt.percent(after['util'][receiver], 0)} at {loads.units[receiver]}"
+    receiver_rule = facts.rule[receiver] if receiver >= 0 else None
+    hire = "" if receiver_rule is None or receiver_rule.start is None else f"; new hire from {receiver_rule.start:%Y-%m}"
+    group = means.get(int(facts.home[donor])) if facts.home[donor] >= 0 else None
+    if group is not None:
+        options = []
+        q = int(facts.quarter[a])
+        if facts.has_renewals and q >= 0 and settings.weights["renewals"] > 0 and group["renewals"][q] > 0:
+            options.append((before["renewals"][donor, q] / group["renewals"][q],
+                            f"frees a renewal-heavy {quarters[q].split(' ')[0]} ({before['renewals'][donor, q]} -> "
+                            f"{after['renewals'][donor, q]} renewals)"))
+        if facts.has_health and facts.risk[a] and settings.weights["at_risk"] > 0 and group["risk"] > 0:
+            options.append((before["risk"][donor] / group["risk"],
+                            f"spreads at-risk accounts ({before['risk'][donor]} -> {after['risk'][donor]})"))
+        if settings.weights["hours"] > 0 and group["hours"] > 0:
+            options.append((before["hours"][donor] / group["hours"],
+                            f"evens hours ({before['hours'][donor]:.1f} -> {after['hours'][donor]:.1f} h/month)"))
+        if settings.weights["arr"] > 0 and group["arr"] > 0:
+            options.append((before["arr"][donor] / group["arr"],
+                            f"evens ARR ({fmt.money_short(before['arr'][donor], currency)} -> "
+                            f"{fmt.money_short(after['arr'][donor], currency)})"))
+        options = [o for o in options if o[0] > 1 + 1e-9]
+        if options:
+            return max(options, key=lambda o: o[0])[1] + hire
+    if hire:
+        return hire[2:]
+    return f"makes room at {loads.units[donor]} ({fmt.percent(u_before, 0)} -> {fmt.percent(u_after, 0)})"
+
+
+def _books(scenario: Scenario, facts: Facts, unit: np.ndarray, *, today: bool) -> tuple[CSMBook, ...]:
+    """Each CSM's and pooled team's book, today's (``today``) or after the rebalance."""
+    loads = facts.loads
+    capacity = loads.unit_capacity if today else facts.capacity
+    hours = loads.hours if today else facts.hours
+    totals = _unit_totals(facts, unit, hours, capacity)
+    names = [s.name for s in scenario.segments]
+    carried = unit >= 0
+    n, k = len(loads.units), len(names)
+    pairs = np.bincount(unit[carried] * k + loads.segment[carried], minlength=n * k).reshape(n, k)
+    rows = []
+    for u, name in enumerate(loads.units):
+        rule = facts.rule[u]
+        is_new = name not in loads.owners and not loads.pooled_unit[u]
+        if loads.unit_capacity[u] == 0 and totals["count"][u] == 0 and not loads.pooled_unit[u]:
+            continue  # a pool member: carried by the team row
+        if is_new and today and False:
+            continue
+        note = []
+        if rule is not None and rule.start is not None:
+            note.append(f"new hire from {rule.start.isoformat()}")
+        elif is_new:
+            note.append("new CSM")
+        if rule is not None and rule.leave is not None:
+            note.append(f"leaves {rule.leave.isoformat()}")
+        if loads.pooled_unit[u]:
+            note.append("pooled team")
+        util = totals["util"][u]
+        rows.append(CSMBook(name, tuple(names[i] for i in np.flatnonzero(pairs[u])), int(totals["count"][u]),
+                            float(totals["arr"][u]), float(totals["hours"][u]), float(capacity[u]),
+                            None if not np.isfinite(util) else float(util),
+                            tuple(int(v) for v in totals["renewals"][u]), int(totals["risk"][u]), "; ".join(note)))
+    return tuple(rows)
+
+
+def _fairness(scenario: Scenario, facts: Facts, settings: Settings, after_unit: np.ndarray) -> tuple[Fairness, ...]:
+    """Coefficient of variation and max/min ratio of each measure across each segment's CSMs, before and after."""
+    loads = facts.loads
+    names = [s.name for s in scenario.segments]
+    before = _unit_totals(facts, loads.unit, loads.hours, loads.unit_capacity)
+    after = _unit_totals(facts, after_unit, facts.hours, facts.capacity)
+    # Today's home segment of every CSM who carries a dedicated book (leavers included).
+    owns = facts.dedicated & (loads.unit >= 0)
+    home_before = np.full(len(loads.units), -1)
+    if owns.any():
+        by_segment = np.zeros((len(loads.units), len(names)))
+        np.add.at(by_segment, (loads.unit[owns], loads.segment[owns]), loads.hours[owns])
+        has = by_segment.sum(axis=1) > 0
+        home_before[has] = np.argmax(by_segment[has], axis=1)
+    quarters = book_rules.quarter_months(1 if scenario.fiscal_year is None else int(scenario.fiscal_year.start[5:7]))
+    measures = [("hours", lambda t: t["hours"]), ("ARR", lambda t: t["arr"])]
+    if facts.has_renewals:
+        measures += [(f"renewals {label}", lambda t, q=q: t["renewals"][:, q]) for q, label in enumerate(quarters)]
+    if facts.has_health:
+        measures.append((f"at-risk accounts ({', '.join(settings.at_risk)})", lambda t: t["risk"]))
+    out = []
+    for s in sorted(set(home_before[home_before >= 0]) | set(facts.home[facts.home >= 0])):
+        was = np.flatnonzero(home_before == s)
+        now = np.flatnonzero(facts.home == s)
+        if len(was) < 2 and len(now) < 2:
+            continue
+        for label, of in measures:
+            b, a = of(before)[was].astype(float), of(after)[now].astype(float)
+            out.append(Fairness(names[s], label, _num(coefficient_of_variation(b)), _num(coefficient_of_variation(a)),
+                                _num(max_min_ratio(b)), _num(max_min_ratio(a)), len(was), len(now)))
+    return tuple(out)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 account``, ``3 accounts``."""
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def _num(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _kept_and_notes(scenario, facts, settings, model, program, after_unit, moves) -> tuple[dict, tuple[str, ...]]:
+    """What stayed and why, and what the leader should know, in sentences."""
+    from capacity import formatting as fmt
+
+    loads = facts.loads
+    unit = loads.unit
+    owned = unit >= 0
+    leaving_owner = owned & facts.leaving[np.maximum(unit, 0)]
+    kept_locked = facts.dedicated & owned & facts.locked & ~leaving_owner
+    kept_frozen = facts.dedicated & owned & facts.frozen & ~facts.locked & ~leaving_owner
+    labels = facts.hierarchy[facts.dedicated]
+    uniq, counts = np.unique(labels, return_counts=True)
+    groups = uniq[counts > 1]
+    in_groups = facts.dedicated & np.isin(facts.hierarchy, groups)
+    split = 0
+    for g in groups:
+        holders = set(unit[(facts.hierarchy == g) & facts.dedicated & owned].tolist())
+        split += len(holders) > 1
+    still_split = 0
+    for g in groups:
+        holders = set(after_unit[(facts.hierarchy == g) & facts.dedicated & (after_unit >= 0)].tolist())
+        still_split += len(holders) > 1
+    unassigned = facts.dedicated & (after_unit < 0)
+    kept = {"locked": int(kept_locked.sum()), "frozen": int(kept_frozen.sum()), "hierarchies": int(len(groups)),
+            "hierarchy_accounts": int(in_groups.sum()), "split_hierarchies_today": int(split),
+            "split_hierarchies_after": int(still_split), "stuck": int(model.stuck.sum()),
+            "unassigned": int(unassigned.sum()),
+            "not_movable": int((~facts.dedicated).sum())}
+    notes = []
+    if kept["locked"]:
+        notes.append(f"{_count(kept['locked'], 'locked account')} stay with their CSM.")
+    if facts.has_renewals:
+        until = settings.as_of + datetime.timedelta(days=settings.freeze_days)
+        notes.append(f"{_count(kept['frozen'], 'account')} renewing by {until.isoformat()} (within {settings.freeze_days} days "
+                     f"of {settings.as_of.isoformat()}) stay with their CSM.")
+    else:
+        notes.append("The book has no renewal_date column: no freeze window, and renewals are not balanced.")
+    if not facts.has_health:
+        notes.append("The book has no health column: at-risk accounts are not balanced.")
+    if kept["hierarchies"]:
+        notes.append(f"{_count(kept['hierarchies'], 'hierarchy', 'hierarchies')} ({kept['hierarchy_accounts']:,} accounts) move whole or "
+                     f"not at all" + (f"; {split} split between CSMs today, {still_split} still split after"
+                                      if split else "") + ".")
+    if kept["stuck"]:
+        notes.append(f"{_count(kept['stuck'], 'account')} stay with a CSM whose rules exclude them: no other CSM may carry them.")
+    if kept["unassigned"]:
+        notes.append(f"{_count(kept['unassigned'], 'account')} without an owner stay unassigned: no CSM may carry them.")
+    # CSMs out of the band the rebalance cannot touch, or held there by their own locked and frozen accounts.
+    after = _unit_totals(facts, after_unit, facts.hours, facts.capacity)
+    for j, u in enumerate(program.bounded):
+        if program.top[j] > settings.max_utilization + 1e-9:
+            notes.append(f"{loads.units[u]} stays at {fmt.percent(after['util'][u], 0)}: their locked, frozen and "
+                         f"unmovable accounts alone make {fmt.percent(program.top[j], 0)}.")
+    involved = np.zeros(len(loads.units), dtype=bool)
+    involved[program.bounded] = True
+    for u in np.flatnonzero(~involved & (facts.capacity > 0)):
+        util = after["util"][u]
+        if np.isfinite(util) and util > settings.max_utilization + 1e-9:
+            why = ("a pooled team's accounts do not move" if loads.pooled_unit[u]
+                   else "none of their accounts may move")
+            notes.append(f"{loads.units[u]} stays at {fmt.percent(util, 0)}: {why}.")
+    for u, rule in enumerate(facts.rule):
+        if rule is None:
+            continue
+        if rule.leave is not None:
+            handed = sum(1 for m in moves if m.from_csm == loads.units[u])
+            notes.append(f"{loads.units[u]} leaves on {rule.leave.isoformat()}: {_count(handed, 'account')} handed over.")
+        if rule.start is not None:
+            mine = [m for m in moves if m.to_csm == loads.units[u]]
+            by_month: dict[str, int] = {}
+            for m in mine:
+                by_month[m.effective[:7]] = by_month.get(m.effective[:7], 0) + 1
+            phased = ", ".join(f"{c} from {month}" for month, c in sorted(by_month.items()))
+            notes.append(f"{loads.units[u]} starts on {rule.start.isoformat()} and ramps over {rule.ramp_months} months: "
+                         f"{_count(len(mine), 'account')}" + (f" ({phased})" if phased else "") + ".")
+    return kept, tuple(notes)
 
 
 def write_moves(result: Rebalance, path: str | Path) -> Path:
-    """The move list as CSV, written atomically."""
+    """The move list as CSV for a CRM import (account id, account name, from, to, reason, effective date), atomically."""
     from capacity.files import write_text
 
     return write_text(path, result.moves_frame().to_csv(index=False))

@@ -113,7 +113,8 @@ def _driver_dict(driver: Knob) -> dict:
 
 
 def moved_scenario(scenario: Scenario, knob: Knob, fraction: float) -> Scenario:
-    """``scenario`` with ``knob`` moved by ``fraction`` (``0.2`` is +20%), through :meth:`Scenario.with_changes`.
+    """``scenario`` with ``knob`` moved by ``fraction`` (``0.2`` is +20%), through
+    :meth:`~capacity.inputs.scenario.Scenario.with_changes`.
 
     Moving the time split of a scenario that lists ``internal_activities`` replaces them with
     the equivalent ``customer_time_share``, moved.

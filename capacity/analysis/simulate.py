@@ -32,6 +32,11 @@ The distributions (one draw each per simulated year unless said otherwise):
 
 ``segments: {NAME: {...}}`` replaces the arrivals, churn or minutes spread of one segment.
 
+With dated touchpoints (the calendar, :mod:`capacity.model.calendar`) each draw's months are placed as
+the plan places them, by the plan's own call (:func:`capacity.model.calendar.dated_hours`) on the draw's
+arrivals, churn and minutes: demand, utilization and the chance a month runs above target are the dated
+months'; the hiring rule sizes for the average month unless ``size_for: peak`` (as the plan does).
+
 Two runs per set of draws:
 
 - **the plan's hiring held fixed**: the deterministic plan's growth requisitions in their months
@@ -73,7 +78,8 @@ from capacity.formulas import workload
 from capacity.inputs.book import Book
 from capacity.exceptions import ScenarioError
 from capacity.inputs.context import Context, load_context
-from capacity.model.fiscal import FiscalPlan, _inputs, _units, fiscal_plan
+from capacity.model.calendar import CalendarInputs, dated_hours, has_calendar, unit_hours
+from capacity.model.fiscal import FiscalPlan, _inputs, _units, calendar_of, fiscal_plan
 from capacity.model.plan import Plan, plan, touchpoint_loads
 from capacity.inputs.scenario import Scenario, month_index
 from capacity.model.sizing import size, variants
@@ -442,6 +448,11 @@ class _Model:
     growth: np.ndarray  # (units, months) the plan's growth requisitions
     #: No input has a spread: every draw is the plan, computed in the plan's own order of float operations.
     exact: bool = False
+    #: The calendar's inputs (None when every touchpoint is spread evenly) and each touchpoint's unit of work (T,).
+    calendar: CalendarInputs | None = None
+    touchpoint_hours: np.ndarray | None = None
+    #: The hiring rule sizes for the dated months (size_for: peak) rather than the average month.
+    size_for_peak: bool = False
 
 
 def _model(context: Context, steady: Plan | None, base: FiscalPlan | None) -> _Model:
@@ -456,8 +467,10 @@ def _model(context: Context, steady: Plan | None, base: FiscalPlan | None) -> _M
     lead_max = lead if span is None else max(span.high, lead)
     months = fiscal.months
     horizon = months + lead_max + ramp - 1
-    inputs = _inputs(scenario, steady, size(rows).loads, horizon)
+    sized = size(rows)
+    inputs = _inputs(scenario, steady, sized.loads, horizon)
     units = _units(scenario, steady, inputs)
+    cal = calendar_of(context, inputs.customers0, horizon) if has_calendar(scenario) else None
     growth = np.zeros((len(units.labels), months), dtype=np.int64)
     frame = base.to_frame()
     pools = base.pools_frame()
@@ -469,7 +482,9 @@ def _model(context: Context, steady: Plan | None, base: FiscalPlan | None) -> _M
             rows = pools[(pools["segment"] == inputs.names[s]) & (pools["pool"] == pool)]
             growth[u] = (rows["requisitions_opened"] - rows["leavers"]).to_numpy()
     return _Model(scenario, steady, base, inputs, units, months, horizon, lead, lead_max, ramp,
-                  fiscal.target_utilization, growth)
+                  fiscal.target_utilization, growth, calendar=cal,
+                  touchpoint_hours=None if cal is None else unit_hours(scenario, sized.loads, sized.workload_weight)[0],
+                  size_for_peak=cal is not None and fiscal.size_for == "peak")
 
 
 def _spread(unc, name: str, key: str) -> float:
@@ -535,20 +550,30 @@ def _draw(model: _Model, draws: int, seed: int, sample: int) -> dict[str, dict[s
     per_customer = np.broadcast_to(inputs.hours_per_customer, (draws, segments))
     per_new = np.broadcast_to(inputs.hours_per_new_customer, (draws, segments))
     program = np.broadcast_to(inputs.program_hours, (draws, segments))
+    # The calendar places each touchpoint on its own: its unit of work, drawn with the same factor.
+    per_touchpoint = None if model.touchpoint_hours is None else np.broadcast_to(
+        model.touchpoint_hours, (draws, len(model.touchpoint_hours)))
     if any(_spread(unc, n, "touchpoint_minutes") > 0 for n in names):
         per_customer, per_new, program = per_customer.copy(), per_new.copy(), program.copy()
+        per_touchpoint = None if per_touchpoint is None else per_touchpoint.copy()
+        first = 0
         for s, seg in enumerate(model.scenario.segments):
             cv = _spread(unc, seg.name, "touchpoint_minutes")
             loads = touchpoint_loads(seg)
+            first, columns = first + len(loads), slice(first, first + len(loads))
             if cv <= 0 or not loads:
                 continue
             f = lognormal_factors(cv, g, (draws, len(loads)))
             recurring = np.array([t.hours_per_customer_per_month if t.kind != "one_time" else 0.0 for t in loads])
-            once = np.array([float(workload.one_time_hours_per_new_customer(t.minutes)) if t.kind == "one_time" else 0.0
-                             for t in loads])
+            # One-time work of a new customer, less what adopted software takes over (as the plan's loads have it).
+            once = np.array([float(workload.one_time_hours_per_new_customer(t.minutes)) * (1 - tp.automated_share)
+                             if t.kind == "one_time" else 0.0 for t, tp in zip(loads, seg.touchpoints)])
             programs = np.array([t.program_hours_per_month for t in loads])
             per_customer[:, s], per_new[:, s], program[:, s] = f @ recurring, f @ once, f @ programs
-    out["touchpoint_minutes"] = {"per_customer": per_customer, "per_new": per_new, "program": program}
+            if per_touchpoint is not None:
+                per_touchpoint[:, columns] = per_touchpoint[:, columns] * f
+    out["touchpoint_minutes"] = {"per_customer": per_customer, "per_new": per_new, "program": program,
+                                 "per_touchpoint": per_touchpoint}
 
     g = rng(4)
     span = unc.hiring_lead_time_months
@@ -565,8 +590,13 @@ def _mix(a: dict, b: dict, name: str) -> dict:
 # -- one run of the year, all draws at once ------------------------------------------
 
 
-def _demand(model: _Model, drawn: dict, *, by_segment: bool = False) -> np.ndarray:
-    """Demand of every unit (segment or pool), (draws, units, horizon) [FTE]; of every segment with ``by_segment``."""
+def _demand(model: _Model, drawn: dict, *, by_segment: bool = False, dated: bool = True) -> np.ndarray:
+    """Demand of every unit (segment or pool), (draws, units, horizon) [FTE]; of every segment with ``by_segment``.
+
+    With the calendar, ``dated`` gives each month's dated work (:func:`capacity.model.calendar.dated_hours`, the
+    plan's own call), else the average month (every touchpoint spread evenly), which the hiring rule sizes for
+    unless the scenario says ``size_for: peak``.
+    """
     new = drawn["new_customers_per_month"]["new"]
     churn = drawn["churn_per_year"]["churn"]
     hours = drawn["touchpoint_minutes"]
@@ -576,9 +606,20 @@ def _demand(model: _Model, drawn: dict, *, by_segment: bool = False) -> np.ndarr
     for m in range(horizon):
         customers[:, :, m] = customers_after_month(previous, churn, new[:, :, m])
         previous = customers[:, :, m]
-    demand = monthly_demand_fte(customers, hours["per_customer"][:, :, None], new, hours["per_new"][:, :, None],
-                                hours["program"][:, :, None], model.steady.csm.customer_hours_per_month)
+    if dated and model.calendar is not None:
+        demand = dated_hours(model.calendar, hours["per_touchpoint"], customers, new, churn) \
+            / model.steady.csm.customer_hours_per_month
+    else:
+        demand = monthly_demand_fte(customers, hours["per_customer"][:, :, None], new, hours["per_new"][:, :, None],
+                                    hours["program"][:, :, None], model.steady.csm.customer_hours_per_month)
     return demand if by_segment else demand[:, model.units.owner] * model.units.share[:, None]
+
+
+def _hiring_demand(model: _Model, drawn: dict, dated: np.ndarray) -> np.ndarray:
+    """What the hiring rule sizes for: the dated months (size_for: peak, or no calendar), else the average month."""
+    if model.calendar is None or model.size_for_peak:
+        return dated
+    return _demand(model, drawn, dated=False)
 
 
 def _by_segment(model: _Model, values: np.ndarray) -> np.ndarray:
@@ -787,8 +828,9 @@ def simulate(scenario: Context | Scenario | dict | str | Path, book: Book | str 
 
     a = _draw(model, draws, seed, 0)
     demand = _demand(model, a)
-    fixed = _staff(model, demand, a, model.growth)
-    reacting = _staff(model, demand, a, None)
+    hiring = _hiring_demand(model, a, demand)
+    fixed = _staff(model, hiring, a, model.growth)
+    reacting = _staff(model, hiring, a, None)
     cost_a = _year_cost(model, reacting["headcount"])
 
     segment_demand = _demand(model, a, by_segment=True) if len(model.units.owner) > len(model.inputs.names) else demand
@@ -807,7 +849,7 @@ def simulate(scenario: Context | Scenario | dict | str | Path, book: Book | str 
     to_date = np.cumsum(reacting["growth"], axis=2)
     p90_to_date = np.percentile(to_date, 90, axis=0, method=_QUANTILE).astype(np.int64)
     p90_growth = np.diff(p90_to_date, axis=1, prepend=0)
-    p90_run = _staff(model, demand, a, p90_growth)
+    p90_run = _staff(model, hiring, a, p90_growth)
     covered = (to_date <= p90_to_date[None]).all(axis=(1, 2))
     p90_above = _above_target(model, demand, p90_run)
     starts = {label: 0 for label in labels}
@@ -832,10 +874,11 @@ def simulate(scenario: Context | Scenario | dict | str | Path, book: Book | str 
         a_s = {k: _head(v, share_draws) for k, v in a.items()}
         b = _draw(model, share_draws, seed, 1)
 
-        demand_a = demand[:share_draws]
+        demand_a = hiring[:share_draws]
 
         def cost(drawn: dict, demand: np.ndarray | None = None) -> np.ndarray:
-            demand = _demand(model, drawn) if demand is None else demand
+            demand = _demand(model, drawn, dated=model.calendar is None or model.size_for_peak) if demand is None \
+                else demand
             return _year_cost(model, _staff(model, demand, drawn, None)["headcount"])
 
         f_b = cost(b)

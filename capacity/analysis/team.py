@@ -24,13 +24,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from capacity.formulas.calendar import month_of, position_quarter, spread_arrivals
 from capacity.model import accounts as account_work
 from capacity.inputs.book import Book, load_book
+from capacity.inputs.renewals import renewal_dates
 from capacity.exceptions import BookError, ScenarioError
+from capacity.model.calendar import MONTH_NAMES, account_positions, calendar_inputs, calendar_window, has_calendar
 from capacity.model.plan import touchpoint_loads
-from capacity.inputs.scenario import Scenario, load_scenario
+from capacity.inputs.scenario import Scenario, load_scenario, month_label
 
-__all__ = ["AccountLoads", "CSMLoad", "Team", "account_loads", "team", "utilization", "DEFAULT_TARGET_UTILIZATION",
+__all__ = ["AccountLoads", "CSMLoad", "QuarterRenewals", "CSMCalendar", "TeamCalendar", "Team", "account_loads", "team",
+           "team_calendar", "utilization", "DEFAULT_TARGET_UTILIZATION",
            "UNDER_LOADED_MARGIN", "PROGRAMS_NOTE"]
 
 #: The target when the scenario has no fiscal_year block: the usual 85% of capacity.
@@ -76,6 +80,10 @@ class AccountLoads:
     pooled_unit: np.ndarray      # bool per unit
     customer_hours: float        # a CSM's customer hours [h/month]
     programs_left_out: dict
+    #: Each account's work against an ordinary customer's (multipliers, served), and whether it carries its
+    #: segment's programs: what the calendar needs to place the hours (:func:`team_calendar`).
+    weight: np.ndarray | None = None
+    carries: np.ndarray | None = None
 
 
 def pooled_team_name(segment: str) -> str:
@@ -107,6 +115,7 @@ def account_loads(scenario: Scenario, book: Book, *, extra_csms: dict[str, str] 
         weight = account_work.account_multipliers(scenario, book) * account_work.served_accounts(scenario, book, segments)
         direct = per_customer[segments] * weight
     else:
+        weight = None
         direct = per_customer[segments]
     owner, owners = book.category("csm")
     coverage = np.array([s.coverage for s in scenario.segments])
@@ -165,7 +174,8 @@ def account_loads(scenario: Scenario, book: Book, *, extra_csms: dict[str, str] 
     pooled_unit = np.zeros(len(units), dtype=bool)
     pooled_unit[n_owners : n_owners + len(pooled_ids)] = True
     return AccountLoads(segments, owner, owners, hours, direct, book.arr_cents / 100, unit, tuple(units), capacity,
-                        tuple(members), pooled_unit, scenario.csm.customer_hours_per_month, left_out)
+                        tuple(members), pooled_unit, scenario.csm.customer_hours_per_month, left_out,
+                        weight=np.ones(len(book)) if weight is None else weight, carries=carries)
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,59 @@ class CSMLoad:
 
 
 @dataclass(frozen=True)
+class QuarterRenewals:
+    """Accounts renewing in one quarter of the year and their ARR [USD/year]."""
+
+    quarter: str
+    accounts: int
+    arr: float
+
+
+@dataclass(frozen=True)
+class CSMCalendar:
+    """One CSM's (or pooled team's) year: renewals per quarter, and the busiest month's load against capacity.
+
+    ``busiest_month`` and its hours and utilization are given when the scenario dates some work (the
+    calendar); without it every month carries the same hours.
+    """
+
+    csm: str
+    renewals: tuple[QuarterRenewals, ...]
+    accounts_without_date: int
+    busiest_month: str | None = None
+    busiest_hours: float | None = None
+    busiest_utilization: float | None = None
+
+
+@dataclass(frozen=True)
+class TeamCalendar:
+    """Renewals per quarter (quarters of the fiscal year, else calendar quarters) per CSM, and each one's
+    busiest month; ``unassigned`` is the renewals of accounts with no owner (outside pooled segments)."""
+
+    quarters: tuple[str, ...]
+    months: tuple[str, ...]
+    csms: tuple[CSMCalendar, ...]
+    unassigned: tuple[QuarterRenewals, ...]
+    dated: bool
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per CSM: accounts and ARR renewing per quarter, accounts without a date, the busiest month."""
+        rows = []
+        for c in self.csms:
+            row = {"csm": c.csm}
+            for q in c.renewals:
+                row[f"{q.quarter}: accounts"] = q.accounts
+                row[f"{q.quarter}: ARR"] = q.arr
+            row.update(accounts_without_date=c.accounts_without_date, busiest_month=c.busiest_month,
+                       busiest_hours=c.busiest_hours, busiest_utilization=c.busiest_utilization)
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
 class Team:
     """Today's team. ``to_dict()`` is the ``team --json`` shape."""
 
@@ -190,9 +253,15 @@ class Team:
     csms: tuple[CSMLoad, ...]
     unassigned: dict
     summary: dict = field(default_factory=dict)
+    #: Renewals per quarter and the busiest month per CSM (:func:`team_calendar`); None when the book has no
+    #: renewal dates and the scenario dates no work.
+    calendar: TeamCalendar | None = None
 
     def to_dict(self) -> dict:
-        return {"csms": [asdict(c) for c in self.csms], "unassigned": self.unassigned, "summary": self.summary}
+        out = {"csms": [asdict(c) for c in self.csms], "unassigned": self.unassigned, "summary": self.summary}
+        if self.calendar is not None:
+            out["calendar"] = self.calendar.to_dict()
+        return out
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
@@ -310,7 +379,100 @@ def team(scenario: Scenario | dict | str | Path, book: Book | str | Path | None 
         "programs": PROGRAMS_NOTE,
         "programs_left_out_hours_per_month": loads.programs_left_out,
     }
-    return Team(scenario.name, scenario.currency, rows, unassigned, summary)
+    return Team(scenario.name, scenario.currency, rows, unassigned, summary, team_calendar(scenario, book, loads, rows))
+
+
+def team_calendar(scenario: Scenario, book: Book, loads: AccountLoads, rows: tuple[CSMLoad, ...]) -> TeamCalendar | None:
+    """Each CSM's renewals per quarter and busiest month (see :class:`TeamCalendar`).
+
+    Quarters are three months each from the fiscal year's first month (January without a fiscal
+    year); a renewal counts in the quarter of its anniversary. The busiest month places each account's
+    hours as the calendar does (:mod:`capacity.model.calendar`): dated touchpoints in their months,
+    one-time work with the segment's arrivals, the rest evenly; the twelve months of a CSM add up to
+    twelve times their hours a month. Accounts without an owner outside pooled segments are left out
+    of the CSMs (their renewals are counted under ``unassigned``).
+
+    Returns
+    -------
+    TeamCalendar or None
+        None when the book has no ``renewal_date`` column and the scenario dates no work.
+    """
+    dated = has_calendar(scenario)
+    if not book.has_column("renewal_date") and not dated:
+        return None
+    first, _ = calendar_window(scenario)
+    renewals = renewal_dates(book)
+    quarter = np.where(renewals.dated, position_quarter(np.asarray(month_of(renewals.day)) - first), -1)
+    labels = tuple(f"Q{q + 1} ({MONTH_NAMES[(first + 3 * q) % 12]}-{MONTH_NAMES[(first + 3 * q + 2) % 12]})"
+                   for q in range(4))
+    n = len(loads.units)
+    carried = (loads.unit >= 0) & (quarter >= 0)
+    cell = loads.unit[carried] * 4 + quarter[carried]
+    counts = np.bincount(cell, minlength=n * 4).reshape(n, 4)
+    arr = np.bincount(cell, weights=loads.arr[carried], minlength=n * 4).reshape(n, 4)
+    undated = np.bincount(loads.unit[(loads.unit >= 0) & ~renewals.dated], minlength=n)
+    months = tuple(month_label(first + m) for m in range(12))
+    hours = _unit_months(scenario, book, loads, first) if dated else None
+    shown = {r.csm for r in rows}
+    out = []
+    for u, name in enumerate(loads.units):
+        if name not in shown:
+            continue
+        busiest = dict()
+        if hours is not None:
+            m = int(np.argmax(hours[u]))
+            used = utilization(hours[u, m], loads.unit_capacity[u])
+            busiest = dict(busiest_month=months[m], busiest_hours=float(hours[u, m]),
+                           busiest_utilization=None if math.isnan(used) else float(used))
+        out.append(CSMCalendar(name, tuple(QuarterRenewals(labels[q], int(counts[u, q]), float(arr[u, q]))
+                                           for q in range(4)), int(undated[u]), **busiest))
+    pooled = np.array([s.coverage == "pooled" for s in scenario.segments])
+    digital = np.array([s.coverage == "digital" for s in scenario.segments])
+    orphan = (loads.owner < 0) & ~pooled[loads.segment] & ~digital[loads.segment] & (quarter >= 0)
+    unassigned = tuple(QuarterRenewals(labels[q], int((orphan & (quarter == q)).sum()),
+                                       float(loads.arr[orphan & (quarter == q)].sum())) for q in range(4))
+    return TeamCalendar(labels, months, tuple(out), unassigned, dated)
+
+
+def _unit_months(scenario: Scenario, book: Book, loads: AccountLoads, first: int) -> np.ndarray:
+    """Each unit's hours in each of the twelve months from ``first``, (units, 12) [h]: the calendar's placement
+    of every touchpoint, account by account (its twelve months add up to twelve times the unit's month)."""
+    n = len(loads.units)
+    customers = np.bincount(loads.segment, minlength=len(scenario.segments)).astype(float)
+    cal = calendar_inputs(scenario, book, customers, first, 12)
+    widest = cal.shape.shape[1] - 12
+    out = np.zeros((n, 12))
+    owned = loads.unit >= 0
+    t = -1
+    for s, seg in enumerate(scenario.segments):
+        in_segment = owned & (loads.segment == s)
+        carried = np.count_nonzero(loads.carries & (loads.segment == s))
+        for tp, load in zip(seg.touchpoints, touchpoint_loads(seg)):
+            t += 1
+            place = cal.placements[t]
+            if place == "program":
+                if not carried:
+                    continue  # a digital segment's programs: no account owner runs them
+                takes = in_segment & loads.carries
+                amount = np.full(int(takes.sum()), load.program_hours_per_month / carried)
+            else:
+                takes = in_segment
+                amount = load.hours_per_customer_per_month * loads.weight[takes]
+            units = loads.unit[takes]
+            each = np.bincount(units, weights=amount, minlength=n)
+            if place == "renewal":
+                positions = account_positions(book, tp.offset_days or 0, first, 12)[takes, 0]
+                falls = positions >= 0
+                out += np.bincount(units[falls] * 12 + positions[falls], weights=12 * amount[falls],
+                                   minlength=n * 12).reshape(n, 12)
+                out += np.bincount(units[~falls], weights=amount[~falls], minlength=n)[:, None]
+            elif place == "arrival":
+                nmonths = int(cal.spread[t])
+                before = cal.shape[s, widest - (nmonths - 1): widest] if nmonths > 1 else None
+                out += each[:, None] * spread_arrivals(cal.shape[s, widest:], nmonths, before)[None, :]
+            else:  # evenly, in months, or a program: its factors (1 each month for work with no date)
+                out += each[:, None] * cal.factors[t][None, :]
+    return out
 
 
 def _ids(book: Book, positions: np.ndarray) -> list[str]:

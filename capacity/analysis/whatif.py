@@ -18,7 +18,12 @@ How each slider maps onto the scenario (see each knob kind for the rule):
 * each segment's ``min_arr`` except the lowest segment's (it catches every account), kept
   in order: a threshold cannot pass its neighbours (:meth:`Workbench.clamp_threshold`);
 * ``loaded_cost_per_year`` of a CSM; segments with their own cost move in proportion, so a
-  senior Enterprise CSM keeps the same premium.
+  senior Enterprise CSM keeps the same premium;
+* each automation a touchpoint lists: the share of its minutes (or inbound questions) software
+  takes over, 0 leaving it out; above 0 its tooling is counted (hire or automate,
+  :class:`capacity.model.knobs.AutomationShare`).
+* a touchpoint at renewal's ``offset_days``: it moves the calendar (:meth:`Workbench.calendar`, today's
+  book month by month), not the team.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
 from capacity.exceptions import ScenarioError
 from capacity.formatting import money, money_short, percent
+from capacity.model.calendar import BookCalendar, book_calendar, has_calendar
 from capacity.model.knobs import MIN_THRESHOLD, Knob, find, slider_knobs
 from capacity.model.plan import Plan, plan
 from capacity.inputs.scenario import Scenario
@@ -59,7 +65,7 @@ THRESHOLD_GAP = 1.0
 
 @dataclass(frozen=True)
 class Levers:
-    """Every slider's value: one per knob of :attr:`Workbench.knobs`, in that order.
+    """Every slider's value: one per knob of a :class:`Workbench`'s ``knobs``, in that order.
 
     Attributes
     ----------
@@ -106,7 +112,8 @@ class Levers:
         return tuple(mins)
 
     def changes(self) -> dict:
-        """What :meth:`Scenario.with_changes` takes for the sliders moved off the scenario's values."""
+        """What :meth:`~capacity.inputs.scenario.Scenario.with_changes` takes for the sliders moved off the
+        scenario's values."""
         out: dict = {}
         for knob, value in zip(self.knobs, self.values):
             if value != knob.value:
@@ -118,7 +125,8 @@ class Levers:
 class Curve:
     """The team across a range of one lever's values, the other levers held.
 
-    ``headcount`` and ``cost_per_year`` are totals [people, USD/year];
+    ``headcount`` and ``cost_per_year`` are totals [people, USD/year] (cost: the CSMs'),
+    ``tooling_cost_per_year`` the adopted automations' tooling [USD/year];
     ``segment_headcount`` and ``customers_per_csm`` have one row per segment (scenario
     order) and one column per value; customers per CSM is ``inf`` where a customer needs
     no CSM time.
@@ -130,6 +138,14 @@ class Curve:
     cost_per_year: np.ndarray
     segment_headcount: np.ndarray
     customers_per_csm: np.ndarray
+    tooling_cost_per_year: np.ndarray | None = None
+
+    @property
+    def cost_with_tooling_per_year(self) -> np.ndarray:
+        """What CS costs at each value: the CSMs and the tooling [USD/year]."""
+        if self.tooling_cost_per_year is None:
+            return self.cost_per_year
+        return self.cost_per_year + self.tooling_cost_per_year
 
 
 @dataclass(frozen=True)
@@ -178,6 +194,7 @@ class Workbench:
             keep += [thresholds[int(s)] for s in self.order[1:] if int(s) in thresholds and int(s) != lowest]
         self.knobs: tuple[Knob, ...] = tuple(keep)
         self.base = Levers.of(scenario, self.knobs)
+        self._last: tuple[str, Context] | None = None
         if book is not None:
             self.sorted = book.sorted  # sorted once, with cumulative sums
             self._edges = _histogram_edges(self.sorted.cents)
@@ -210,6 +227,11 @@ class Workbench:
         """One slider per touchpoint of ``segment`` that has a frequency."""
         index = self.names.index(segment)
         return tuple(k for k in self.knobs if k.kind == "frequency" and k.segment == index)
+
+    def timing_levers(self, segment: str) -> tuple[Knob, ...]:
+        """One slider per touchpoint of ``segment`` at renewal: its days from the renewal date (the calendar's anchor)."""
+        index = self.names.index(segment)
+        return tuple(k for k in self.knobs if k.kind == "offset" and k.segment == index)
 
     def label(self, knob: Knob) -> str:
         """What a slider is called on screen."""
@@ -281,12 +303,35 @@ class Workbench:
     # -- the plan ----------------------------------------------------------------------
 
     def scenario_for(self, levers: Levers) -> Scenario:
-        """The scenario with the levers applied (:meth:`Scenario.with_changes`; the scenario itself if none moved)."""
+        """The scenario with the levers applied (:meth:`~capacity.inputs.scenario.Scenario.with_changes`; the
+        scenario itself if none moved)."""
         return self.scenario.with_changes(levers.changes())
+
+    def context_for(self, levers: Levers) -> Context:
+        """The scenario under ``levers`` with the loaded book; the last one is kept, so that the plan and the
+        calendar of one slider move are computed once."""
+        key = repr(sorted(levers.changes().items()))
+        if self._last is None or self._last[0] != key:
+            self._last = (key, Context(self.scenario_for(levers), self.book))
+        return self._last[1]
 
     def recompute(self, levers: Levers) -> Plan:
         """The plan under ``levers``: :func:`capacity.model.plan` on :meth:`scenario_for` with the loaded book."""
-        return plan(Context(self.scenario_for(levers), self.book))
+        return plan(self.context_for(levers))
+
+    @property
+    def has_calendar(self) -> bool:
+        """Whether the scenario dates some work (``at``, ``spread_months``), so the months differ."""
+        return has_calendar(self.scenario)
+
+    def calendar(self, levers: Levers) -> BookCalendar:
+        """Today's book under ``levers`` with the plan's hours placed in the months they fall
+        (:func:`capacity.model.calendar.book_calendar`): the month axis of the what-if."""
+        return book_calendar(self.context_for(levers))
+
+    def calendar_capacity(self, result: Plan) -> float:
+        """The customer hours a month of the plan's CSMs, all of them (the steady state sizes at full use) [h/month]."""
+        return float(result.totals.headcount * result.csm.customer_hours_per_month)
 
     @property
     def can_simulate(self) -> bool:
@@ -305,7 +350,7 @@ class Workbench:
     def curve(self, knob: Knob, levers: Levers, values=None) -> Curve:
         """Headcount, cost and portfolio sizes across ``values`` of ``knob``, the other levers held.
 
-        One call of the sizing core over every value (:meth:`Knob.apply`); equals
+        One call of the sizing core over every value (:meth:`~capacity.model.knobs.Knob.apply`); equals
         :meth:`recompute` at each value (tests check it). ``values`` defaults to the slider's
         values (for a threshold, those between its neighbours).
 
@@ -326,6 +371,7 @@ class Workbench:
                 cost_per_year=np.array([p.totals.cost_per_year for p in plans]),
                 segment_headcount=np.array([[s.headcount for s in p.segments] for p in plans], dtype=np.int64).T,
                 customers_per_csm=np.array([[s.customers_per_csm for s in p.segments] for p in plans]).T,
+                tooling_cost_per_year=np.array([p.totals.tooling_cost_per_year for p in plans]),
             )
         rows = variants(self.scenario_for(levers), self.book)
         sized = size(knob.apply(rows, values))
@@ -336,6 +382,7 @@ class Workbench:
             cost_per_year=sized.total_cost,
             segment_headcount=sized.headcount.T,
             customers_per_csm=sized.customers_per_csm.T,
+            tooling_cost_per_year=sized.total_tooling,
         )
 
     # -- the book chart ------------------------------------------------------------------
@@ -395,15 +442,18 @@ def summary_sentence(result: Plan, segment: str | None = None) -> str:
     share = totals.cost_pct_arr
     pct = percent(share, digits=0 if share is not None and share >= 0.10 else 1)
     seg = result.segment(segment) if segment is not None else result.segments[0]
+    tooling = (f" and {money_short(totals.tooling_cost_per_year, result.currency)} of tooling"
+               if totals.tooling_cost_per_year else "")
     return (
-        f"{heads:,} CSM{'' if heads == 1 else 's'}, {money_short(totals.cost_per_year, result.currency)} a year, "
+        f"{heads:,} CSM{'' if heads == 1 else 's'}, {money_short(totals.cost_per_year, result.currency)} a year"
+        f"{tooling}, "
         f"{pct} of ARR; {seg.name}: {_customers_per_csm_text(seg.customers_per_csm)}"
     )
 
 
 def option_label(knob: Knob, value: float, currency: str) -> str:
     """How a slider's readout shows a value: "67%", "2.5", "$25,000"."""
-    if knob.kind in ("time_split", "service_level"):
+    if knob.kind in ("time_split", "service_level", "automation"):
         return f"{value:.0%}" if round(value * 100, 6).is_integer() else f"{value:.2%}"
     if knob.kind in ("cost", "threshold"):
         return money(value, currency)
@@ -412,27 +462,23 @@ def option_label(knob: Knob, value: float, currency: str) -> str:
 
 # -- paths ----------------------------------------------------------------------------
 
-_REPO = Path(__file__).resolve().parents[2]
-
 
 def resolve_path(path: str | os.PathLike[str], kind: str = "scenario") -> Path:
-    """Find a file named relative to wherever the notebook runs.
+    """The file ``path`` names, absolute: as given, or relative to the current folder.
 
-    Tried in order: as given (absolute, or relative to the current folder: JupyterLab
-    runs a notebook in its own folder), relative to the repository's ``notebooks/``
-    folder (papermill run from elsewhere), relative to the repository root.
+    JupyterLab and Voila run a notebook in its own folder; papermill in the folder it is started
+    from (or its ``--cwd``). Nothing is looked up anywhere else: a name that could mean two files
+    is never guessed at.
 
     Raises
     ------
     ScenarioError
-        When none exists, naming the places looked in.
+        When there is no such file, naming where it was looked for.
     """
     given = Path(path).expanduser()
-    candidates = [given] if given.is_absolute() else [Path.cwd() / given, _REPO / "notebooks" / given, _REPO / given]
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate.resolve()
-    looked = ", ".join(str(c) for c in candidates)
-    raise ScenarioError(f"{kind} file not found (looked in: {looked})", file=str(path))
+    candidate = given if given.is_absolute() else Path.cwd() / given
+    if candidate.is_file():
+        return candidate.resolve()
+    raise ScenarioError(f"{kind} file not found (looked in: {candidate})", file=str(path))
 
 

@@ -1,8 +1,8 @@
-"""The what-if workbook as a web app: ``notebooks/what-if.ipynb`` served by Voila.
+"""The what-if workbook as a web app: the package's ``notebooks/what-if.ipynb`` served by Voila.
 
-``python -m capacity.apps.app [SCENARIO] [--book BOOK] [--port PORT]`` (or ``make app``) checks
-the scenario and book, starts Voila on ``127.0.0.1`` and prints the app's URL once it
-answers. The page shows the notebook's prose and widgets, never its code, and loads nothing
+``capacity app [SCENARIO] [--book BOOK] [--port PORT]`` (also ``python -m capacity.apps.app``,
+or ``make app``) checks the scenario and book (without a scenario: the sample shipped with the
+package), starts Voila on ``127.0.0.1`` and prints the app's URL once it answers. The page shows the notebook's prose and widgets, never its code, and loads nothing
 from a network: Voila's ``lab`` template without its Font Awesome CDN links (Voila bundles
 the same fonts) and the widgets' front-ends from the environment's labextensions.
 
@@ -15,6 +15,7 @@ kernels) and the notebook's own default otherwise.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import signal
@@ -27,15 +28,15 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from capacity import sample
 from capacity.exceptions import CapacityError
 
-__all__ = ["parameter", "voila_command", "main", "NOTEBOOK", "TEMPLATE", "DEFAULT_PORT"]
+__all__ = ["parameter", "voila_command", "add_arguments", "serve", "main", "NOTEBOOK", "TEMPLATE", "DEFAULT_PORT"]
 
 _PACKAGE = Path(__file__).resolve().parent
-_REPO = _PACKAGE.parents[1]
-#: The notebook the app serves.
-NOTEBOOK = _REPO / "notebooks" / "what-if.ipynb"
-#: The Voila template (under ``capacity/templates/voila/templates``).
+#: The notebook the app serves, shipped in the package (JupyterLab opens the same file).
+NOTEBOOK = _PACKAGE / "notebooks" / "what-if.ipynb"
+#: The Voila template (under ``capacity/apps/templates/voila/templates``).
 TEMPLATE = "capacity_app"
 #: Voila's own default port.
 DEFAULT_PORT = 8866
@@ -47,8 +48,8 @@ EXIT_BAD_INPUT = 2
 def parameter(name: str, default: str | None) -> str | None:
     """A notebook parameter, from the environment when the app set it.
 
-    ``parameter("scenario_path", "../data/scenario.yaml")`` is ``$CAPACITY_SCENARIO_PATH``
-    when that is set and not empty, else the default.
+    ``parameter("scenario_path", None)`` is ``$CAPACITY_SCENARIO_PATH`` when that is set and
+    not empty, else the default.
 
     >>> parameter("no_such_parameter_here", "x.yaml")
     'x.yaml'
@@ -154,23 +155,42 @@ def _stop(server: subprocess.Popen) -> None:
             server.wait(timeout=10)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m capacity.apps.app",
-        description="Serve the what-if workbook as a web app (Voila) on this machine and print its URL.",
-    )
-    parser.add_argument("scenario", nargs="?", default=str(_REPO / "data" / "scenario.yaml"),
-                        help="scenario YAML (default: data/scenario.yaml)")
+#: What the app command says it does (``capacity app --help``).
+DESCRIPTION = "Serve the what-if workbook as a web app (Voila) on this machine and print its URL."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The app's arguments, on its own parser or on the ``capacity app`` sub-command."""
+    parser.add_argument("scenario", nargs="?", default=None,
+                        help="scenario YAML (default: the sample shipped with capacity)")
+    parser.add_argument("--example", action="store_true", help="serve the sample scenario (the default)")
     parser.add_argument("--book", help="book of accounts replacing the scenario's")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local port (default {DEFAULT_PORT})")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m capacity.apps.app", description=DESCRIPTION)
+    add_arguments(parser)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Check the inputs, serve the app until Ctrl-C (or SIGTERM), return the exit code."""
-    args = _parser().parse_args(argv)
+    """``python -m capacity.apps.app``: see :func:`serve`."""
+    return serve(_parser().parse_args(argv))
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Check the inputs, serve the app until Ctrl-C (or SIGTERM), return the exit code.
+
+    Raises :class:`ModuleNotFoundError` when Voila is not installed (``capacity app`` names the extra).
+    ``args`` holds ``scenario`` (a path, or None for the sample), ``example``, ``book`` and ``port``,
+    as :func:`add_arguments` declares them.
+    """
+    if args.example and args.scenario is not None:
+        print(f"error: --example: give a scenario or --example, not both (got {args.scenario})", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
-        scenario, book = _check_inputs(args.scenario, args.book)
+        scenario, book = _check_inputs(str(sample.SCENARIO) if args.scenario is None else args.scenario, args.book)
     except CapacityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -178,9 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --port {args.port}: not a port number (1 to 65535)", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not _port_free(args.port):
-        print(f"error: port {args.port} on 127.0.0.1 is in use; pick another (PORT=... make app)", file=sys.stderr)
+        print(f"error: port {args.port} on 127.0.0.1 is in use; pick another (--port N)", file=sys.stderr)
         return EXIT_BAD_INPUT
 
+    if importlib.util.find_spec("voila") is None:
+        raise ModuleNotFoundError("No module named 'voila'", name="voila")
     url = f"http://127.0.0.1:{args.port}/"
     static_root = Path(tempfile.mkdtemp(prefix="capacity-app-"))
     _serve_plotly_module(static_root)

@@ -1,7 +1,10 @@
-"""Command line: ``python -m capacity COMMAND ...``.
+"""Command line: ``capacity COMMAND ...`` (the console script), also ``python -m capacity COMMAND ...``.
 
 The only place where an exception becomes an exit code: bad input prints one
 ``error: FILE: WHERE: WHAT`` line on stderr and exits 2, never a traceback.
+
+Every command that reads a scenario takes ``--example`` for the sample shipped with the package
+(:mod:`capacity.sample`); ``report`` and ``app`` use it when given no scenario at all.
 """
 
 from __future__ import annotations
@@ -10,11 +13,23 @@ import argparse
 import sys
 from pathlib import Path
 
+from capacity import sample
 from capacity.views.content import PARAMETERS as REPORT_PARAMETERS
-from capacity.exceptions import CapacityError
-from capacity.files import write_text
+from capacity.exceptions import CapacityError, OutputError
+from capacity.files import write_bytes, write_text
 
 EXIT_BAD_INPUT = 2
+#: A part of capacity whose optional dependencies are not installed.
+EXIT_MISSING_DEPENDENCY = 1
+
+#: The extra of pyproject.toml that installs an optional dependency: `pip install 'capacity[EXTRA]'`.
+EXTRA_OF = {
+    "scipy": "optimize",
+    "sqlalchemy": "db", "psycopg": "db",
+    "papermill": "report", "nbconvert": "report", "nbformat": "report", "jupyter_client": "report",
+    "ipykernel": "report", "plotly": "report",
+    "ipywidgets": "app", "anywidget": "app", "voila": "app",
+}
 
 DESCRIPTION = """\
 How many CSMs do we need, what will they cost, and why?
@@ -30,34 +45,52 @@ scenario file (YAML, version 1): csm (hours_per_week, weeks_per_year, pto_days,
 customer_time_share or internal_activities, loaded_cost_per_year), book (optional CSV or
 .xlsx path), top_down_arr_per_csm, and segments (name, min_arr, coverage, new_customer_rate,
 customers/arr without a book, touchpoints of kind recurring/inbound/one_time/program with
-minutes and per_month or per_year). For the fiscal-year plan: a fiscal_year block (start
+minutes and per_month or per_year). A touchpoint may say when it happens (the calendar;
+the steady-state plan is the same): at: renewal with offset_days (each account's renewal_date
+plus the offset, every year), at: {months: [...]} or {months_of_quarter: [...]} with per_year,
+and spread_months on a one_time touchpoint. For the fiscal-year plan: a fiscal_year block (start
 YYYY-MM, months, starting_headcount per segment, hiring_lead_time_months, ramp_months,
 attrition_per_year, target_utilization, csms_per_manager, manager_loaded_cost_per_year,
-salary_increase) and per segment new_customers_per_month (a number or one per month) and
-churn_per_year. A segment with pool_by: vertical (optionally pool_verticals: [...]) is
-sized per vertical pool. A pooled segment with inbound_service (answer_within_minutes,
+salary_increase, size_for: average or peak with dated touchpoints) and per segment
+new_customers_per_month (a number or one per month) and churn_per_year. A segment with
+pool_by: vertical (optionally pool_verticals: [...]) is sized per vertical pool. A pooled
+segment with inbound_service (answer_within_minutes,
 service_level, max_occupancy) staffs its inbound touchpoints by a service level (Erlang C).
 activity_columns and activity_types map an activity log's headers and types (calibrate).
+The business case: gross_margin (default 0.8; break-even ARR = CS cost / gross_margin) and
+retention_by_coverage ({dedicated, pooled, digital}: your observed share of ARR kept a year)
+turn into each segment's break-even and return (plan, report). A touchpoint may list
+automation: {name, share, cost_per_year or cost_per_account_per_year, adopted}: software
+taking that share of its minutes (of its occurrences for inbound); compare and fit weigh it.
 An uncertainty block (draws, seed, new_customers_per_month and
 touchpoint_minutes {cv}, churn_per_year, attrition_per_year and hiring_lead_time_months
-{low, high}, per segment overrides under segments) is read by fiscal --simulate. See README.md.
+{low, high}, per segment overrides under segments) is read by fiscal --simulate. A csms: list
+(rules per CSM) and a rebalance: block are read by rebalance (see rebalance --help). See the
+documentation's scenario file reference (docs/scenario.md).
+
+the sample: --example runs a command on the sample company shipped with capacity (report
+and app use it when given no scenario); `capacity sample --out DIR` copies its files to edit.
 
 exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key or row).
 examples:
-  python -m capacity plan data/scenario.yaml
-  python -m capacity plan data/scenario.yaml --book my-accounts.csv --json
-  python -m capacity plan data/scenario.yaml --set 'segments[SMB].coverage=digital'
-  python -m capacity report data/scenario.yaml --out reports -p current_headcount 15
-  python -m capacity fiscal data/scenario.yaml
-  python -m capacity fiscal data/scenario.yaml --csv fy2027-months.csv
-  python -m capacity fiscal data/scenario.yaml --simulate 10000 --seed 7 --json
-  python -m capacity synth --accounts 1000000 --out /tmp/book.csv
-  python -m capacity excel data/scenario.yaml --out model.xlsx
-  python -m capacity team data/scenario.yaml
-  python -m capacity rebalance data/scenario.yaml --add-csm "Jordan Lee:Enterprise" --out moves.csv
-  python -m capacity calibrate data/scenario.yaml --activities data/activities.csv --out as-practised.yaml
-  python -m capacity compare data/scenario.yaml
-  python -m capacity fit data/scenario.yaml --headcount 15
+  capacity plan --example
+  capacity report                                   # the sample's budget report, into reports/
+  capacity app                                      # the sample's what-if, served on 127.0.0.1:8866
+  capacity sample --out my-plan                     # copy the sample to edit it
+  capacity plan my-plan/scenario.yaml
+  capacity plan my-plan/scenario.yaml --book my-accounts.csv --json
+  capacity plan my-plan/scenario.yaml --set 'segments[SMB].coverage=digital'
+  capacity report my-plan/scenario.yaml --out reports -p current_headcount 15
+  capacity fiscal my-plan/scenario.yaml
+  capacity fiscal my-plan/scenario.yaml --csv fy2027-months.csv
+  capacity fiscal my-plan/scenario.yaml --simulate 10000 --seed 7 --json
+  capacity synth --accounts 1000000 --out /tmp/book.csv
+  capacity excel my-plan/scenario.yaml --out model.xlsx
+  capacity team my-plan/scenario.yaml
+  capacity rebalance my-plan/scenario.yaml --add-csm "Jordan Lee:Enterprise" --moves moves.csv
+  capacity calibrate my-plan/scenario.yaml --activities my-plan/activities.csv --out as-practised.yaml
+  capacity compare my-plan/scenario.yaml
+  capacity fit my-plan/scenario.yaml --headcount 15
 """
 
 
@@ -72,9 +105,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"error: {self.prog}: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = "capacity") -> argparse.ArgumentParser:
+    """The command line's parser; ``prog`` is how its messages name the program."""
     parser = _Parser(
-        prog="python -m capacity",
+        prog=prog,
         description=DESCRIPTION,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -86,9 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
         "plan",
         help="size each segment bottom-up and compare with top-down ratios",
         description="Print the steady-state plan: per segment hours per customer, customers per CSM, "
-        "FTE, headcount and cost; totals; and the top-down guideposts.",
+        "FTE, headcount and cost; totals; the top-down guideposts; and whether it pays back: the ARR each "
+        "segment must keep from churning or add (CS cost / gross_margin) beside its churn, and with "
+        "retention_by_coverage the ARR kept per CS dollar. --json carries these under \"payback\".",
     )
-    p.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(p, "scenario YAML file")
     p.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
     _database_book_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -108,10 +144,11 @@ def build_parser() -> argparse.ArgumentParser:
         "all of them are complete, so a failed run leaves the previous report as it was.",
         epilog="parameters (-p NAME VALUE, values read as YAML scalars):\n"
         + "\n".join(f"  {name:<18} {text}" for name, text in REPORT_PARAMETERS.items())
-        + "\n\nexample:\n  python -m capacity report data/scenario.yaml -p current_headcount 15 -p fiscal_year 2027",
+        + "\n\nexamples:\n  capacity report                     # the sample's report\n"
+        "  capacity report my-scenario.yaml -p current_headcount 15 -p fiscal_year 2027",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(r, "scenario YAML file (default: the sample shipped with capacity)", sample_by_default=True)
     r.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
     _database_book_arguments(r)
     r.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default: reports)")
@@ -126,9 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="plan the fiscal year month by month: demand, hiring, ramp, attrition, managers, cost",
         description="Print the fiscal-year plan of a scenario with a fiscal_year block: per segment and month "
         "customers, ARR, demand, CSMs, ramped capacity, utilization, requisitions, starts, leavers, managers "
-        "and cost; the months summed over segments; the year's summary and warnings.",
+        "and cost; the months summed over segments; the year's summary and warnings. With dated touchpoints "
+        "(at, spread_months), each month's demand is the work that falls in it; the calendar's peak months "
+        "(FTE above the average month, held within the target or not) and today's book month by month follow, "
+        "and --json has them under calendar.",
     )
-    f.add_argument("scenario", type=Path, help="scenario YAML file with a fiscal_year block")
+    _scenario_argument(f, "scenario YAML file with a fiscal_year block")
     f.add_argument("--book", type=_book_argument, help="book of accounts (CSV, .xlsx, .parquet or a database URL); overrides the scenario's book")
     _database_book_arguments(f)
     output = f.add_mutually_exclusive_group()
@@ -160,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Summary, and defined names (TotalHeadcount, TotalCostPerYear, CostPctARR, ...) to link to. What "
         "the formulas cannot express for the scenario is said on Summary and in one line on stderr.",
     )
-    x.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(x, "scenario YAML file")
     x.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     x.add_argument("--out", type=Path, required=True, help="the .xlsx file to write (atomically)")
     x.set_defaults(run=_run_excel)
@@ -168,7 +208,73 @@ def build_parser() -> argparse.ArgumentParser:
     _add_calibrate(commands)
     _add_synth_activities(commands)
     _add_options_commands(commands)
+    _add_sample_and_app(commands)
     return parser
+
+
+def _scenario_argument(command: argparse.ArgumentParser, text: str, *, sample_by_default: bool = False) -> None:
+    """SCENARIO, or ``--example`` for the sample shipped with the package (see :func:`_resolve_scenario`)."""
+    command.add_argument("scenario", type=Path, nargs="?", default=None, help=text)
+    command.add_argument("--example", action="store_true",
+                         help="run on the sample company shipped with capacity"
+                         + (" (the default)" if sample_by_default else " (its scenario, book and activity log)"))
+    command.set_defaults(command_parser=command, sample_by_default=sample_by_default)
+
+
+def _resolve_scenario(args: argparse.Namespace) -> None:
+    """Put the scenario a command runs on in ``args.scenario``: the file given, else the sample if asked for.
+
+    A usage error (both, or neither where the sample is not the default) is one line and exit 2.
+    """
+    command = getattr(args, "command_parser", None)
+    if command is None:  # a command without a scenario (synth, sample), or app, which has its own default
+        return
+    if args.example and args.scenario is not None:
+        if args.command == "compare":  # `compare --example other.yaml`: other files beside the sample
+            args.more = [args.scenario, *args.more]
+        else:
+            command.error(f"give a scenario file or --example, not both (got {args.scenario})")
+    if args.scenario is None or args.example:
+        if not (args.example or args.sample_by_default):
+            command.error("give a scenario file, or --example for the sample shipped with capacity")
+        args.scenario = sample.SCENARIO
+
+
+# -- the sample and the app ----------------------------------------------------------------
+
+
+def _add_sample_and_app(commands) -> None:
+    from capacity.apps import app
+
+    s = commands.add_parser(
+        "sample",
+        help="copy the sample company's files (scenario, book, activity log) into a folder, to edit",
+        description="Copy the sample shipped with capacity into OUT: scenario.yaml (its book: book.csv, beside it), "
+        "scenario-healthcare-pool.yaml, book.csv, activities.csv and README.md (how they were made). A file that is "
+        "already there is never overwritten: the command stops before copying anything.",
+    )
+    s.add_argument("--out", type=Path, required=True, help="the folder to copy into (created if missing)")
+    s.set_defaults(run=_run_sample)
+
+    a = commands.add_parser("app", help="serve the what-if workbook as a web app (Voila) and print its URL",
+                            description=app.DESCRIPTION + " Without a scenario: the sample shipped with capacity. "
+                            "Ctrl-C stops it.")
+    app.add_arguments(a)
+    a.set_defaults(run=app.serve)
+
+
+def _run_sample(args: argparse.Namespace) -> None:
+    targets = [(source, args.out / source.name) for source in sample.FILES]
+    if args.out.exists() and not args.out.is_dir():
+        raise OutputError("exists and is not a folder", file=args.out, where="--out")
+    for _, target in targets:
+        if target.exists():
+            raise OutputError("already exists; the sample never overwrites a file (choose another --out)", file=target)
+    for source, target in targets:
+        write_bytes(target, source.read_bytes())
+    print(f"wrote the sample to {_shown(args.out)}: " + ", ".join(target.name for _, target in targets),
+          file=sys.stderr)
+    print(_shown(args.out / sample.SCENARIO.name))
 
 
 def _book_argument(value: str) -> str | Path:
@@ -215,35 +321,74 @@ def _add_team_commands(commands) -> None:
         description="Per CSM (the book's csm column): segments, accounts, ARR, the hours a month their accounts "
         "need (the plan's hours per customer), their customer hours and utilization; over- and under-loaded CSMs "
         "against the fiscal year's target utilization (or 85%); accounts with no owner; owners of accounts in a "
-        "digital segment. A pooled segment is one team.",
+        "digital segment. A pooled segment is one team. With renewal dates in the book, each CSM's renewals per "
+        "quarter (accounts and ARR) and, with dated touchpoints, their busiest month against capacity.",
     )
-    t.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(t, "scenario YAML file")
     t.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
     t.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     t.set_defaults(run=_run_team)
 
     b = commands.add_parser(
         "rebalance",
-        help="the fewest account moves that bring every CSM within a utilization band",
-        description="Solve an integer program (scipy's milp, HiGHS): every CSM ends within [min, max] utilization "
-        "(defaults 0 and the target), moving the fewest accounts, ARR or hours; accounts move only between CSMs "
-        "who serve their segment (and vertical pool). Prints the moves and each CSM before and after.",
+        help="book building: the moves that bring every CSM into a utilization band and balance the books",
+        description="Rebuild today's books. Three objectives in order, each an integer program (scipy's milp,\n"
+        "HiGHS) solved under the ones before it, and each stated in the output with its value and bound:\n"
+        "  1. every CSM within [min, max] utilization; where no assignment fits, the smallest worst\n"
+        "     overload, and how many CSMs the band needs;\n"
+        "  2. the least move cost (weighted: 1 + the account's ARR over its segment's average; or\n"
+        "     accounts, arr, hours);\n"
+        "  3. the most even hours, ARR, renewals per quarter (renewal_date) and at-risk accounts (health)\n"
+        "     across each segment's CSMs, spending at most --move-tolerance more move cost.\n"
+        "Nothing moves that is locked (a locked column: true, yes or 1) or renews within --freeze-days of\n"
+        "--as-of; a parent_account_id hierarchy moves whole or not at all. Accounts move only between CSMs\n"
+        "who serve their segment (and vertical pool), as the scenario's csms: rules allow; accounts without\n"
+        "an owner are assigned; a leaver's book is handed over; a new hire's accounts arrive as they ramp.\n"
+        "Prints the moves with a reason and an effective day each, every CSM before and after (hours,\n"
+        "utilization, ARR, renewals per quarter, at-risk) and the balance before and after.",
+        epilog="scenario keys (all optional; flags override them):\n"
+        "  rebalance: {min_utilization, max_utilization, move_cost, freeze_days (90), as_of (today),\n"
+        "              overload_tolerance (0), move_tolerance (0.1), balance: {hours, arr, renewals,\n"
+        "              at_risk} (1 each), at_risk: [Red], keep_verticals, time_limit (60)}\n"
+        "  csms: one entry per CSM: {name, segments, verticals, max_accounts, start, leave, ramp_months}\n"
+        "\nexamples:\n"
+        "  capacity rebalance --example\n"
+        "  capacity rebalance --example --as-of 2027-02-01 --moves moves.csv\n"
+        "  capacity rebalance --example --add-csm \"Jordan Lee:Enterprise\" --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    b.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(b, "scenario YAML file")
     b.add_argument("--book", type=Path, help="book of accounts with a csm column; overrides the scenario's book")
-    b.add_argument("--min-utilization", type=float, default=0.0, metavar="X", help="lowest utilization (default 0)")
+    b.add_argument("--min-utilization", type=float, default=None, metavar="X",
+                   help="lowest utilization (default: rebalance.min_utilization, else 0)")
     b.add_argument("--max-utilization", type=float, default=None, metavar="Y",
-                   help="highest utilization (default: the fiscal year's target, else 0.85)")
-    b.add_argument("--move-cost", choices=["accounts", "arr", "hours"], default="accounts",
-                   help="what to move the least of (default accounts)")
+                   help="highest utilization (default: rebalance.max_utilization, else the fiscal year's target, "
+                   "else 0.85)")
+    b.add_argument("--move-cost", choices=["weighted", "accounts", "arr", "hours"], default=None,
+                   help="what a move costs (default weighted: 1 + the account's ARR over its segment's average)")
     b.add_argument("--add-csm", action="append", default=[], metavar="NAME:SEGMENT",
-                   help="a new CSM with an empty book in SEGMENT (repeatable)")
-    b.add_argument("--keep-verticals", action="store_true",
+                   help="a new CSM with an empty book in SEGMENT (repeatable); csms: in the scenario says more")
+    b.add_argument("--keep-verticals", action="store_true", default=None,
                    help="move accounts only to CSMs who already own accounts of their vertical in the segment")
-    b.add_argument("--time-limit", type=float, default=60.0, metavar="S", help="solver time limit in seconds (default 60)")
-    b.add_argument("--out", type=Path, help="write the move list as CSV here (atomically)")
+    b.add_argument("--as-of", metavar="YYYY-MM-DD", default=None,
+                   help="the day the plan is made: the freeze window and effective dates count from it "
+                   "(default: rebalance.as_of, else today)")
+    b.add_argument("--freeze-days", type=int, default=None, metavar="N",
+                   help="accounts renewing within N days of --as-of do not move (default: rebalance.freeze_days, "
+                   "else 90)")
+    b.add_argument("--overload-tolerance", type=float, default=None, metavar="P",
+                   help="points of utilization (0.02 for 2) the worst overload may give up to save moves (default 0)")
+    b.add_argument("--move-tolerance", type=float, default=None, metavar="S",
+                   help="share of the least move cost the balance may add (default 0.1)")
+    b.add_argument("--time-limit", type=float, default=None, metavar="S",
+                   help="seconds the three stages may take (default: rebalance.time_limit, else 60)")
+    b.add_argument("--moves", type=Path, metavar="CSV",
+                   help="write the moves for a CRM import (account_id, account_name, from_csm, to_csm, reason, "
+                   "effective_date), atomically")
+    b.add_argument("--out", type=Path, dest="moves_out", help=argparse.SUPPRESS)  # the former name of --moves
     b.add_argument("--out-book", type=Path, help="write the book with the new owners as CSV here (atomically)")
     b.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    _add_set_argument(b)
     b.set_defaults(run=_run_rebalance)
 
 
@@ -258,18 +403,22 @@ def _run_team(args: argparse.Namespace) -> None:
 
 def _run_rebalance(args: argparse.Namespace) -> None:
     from capacity.analysis.rebalance import rebalance, write_book, write_moves
-    from capacity.views.text import render_rebalance
     from capacity.analysis.team import book_of
+    from capacity.views.text import render_rebalance
 
+    if args.moves is not None and args.moves_out is not None:
+        raise CapacityError("give the move list's file once (--out is the former name of --moves)", where="--moves")
+    moves_path = args.moves if args.moves is not None else args.moves_out
     context = _context(args)
     scenario = context.scenario
     book = book_of(scenario, context.book)
     result = rebalance(scenario, book, min_utilization=args.min_utilization, max_utilization=args.max_utilization,
                        move_cost=args.move_cost, add_csms=args.add_csm, keep_verticals=args.keep_verticals,
-                       time_limit=args.time_limit)
-    if args.out is not None:
-        write_moves(result, args.out)
-        print(f"wrote {len(result.moves)} moves to {args.out}", file=sys.stderr)
+                       time_limit=args.time_limit, freeze_days=args.freeze_days, as_of=args.as_of,
+                       overload_tolerance=args.overload_tolerance, move_tolerance=args.move_tolerance)
+    if moves_path is not None:
+        write_moves(result, moves_path)
+        print(f"wrote {len(result.moves)} moves to {moves_path}", file=sys.stderr)
     if args.out_book is not None:
         write_book(book, result, args.out_book)
         print(f"wrote the book with its new owners to {args.out_book}", file=sys.stderr)
@@ -293,7 +442,8 @@ def _add_set_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def parse_changes(pairs: list[str]) -> dict:
-    """``PATH=VALUE`` texts to a changes mapping for :meth:`Scenario.with_changes` (values read as YAML scalars).
+    """``PATH=VALUE`` texts to a changes mapping for :meth:`~capacity.inputs.scenario.Scenario.with_changes`
+    (values read as YAML scalars).
 
     Raises
     ------
@@ -417,12 +567,13 @@ def _add_calibrate(commands) -> None:
         "of the planned ones (the plan as practised).",
         epilog="the scenario may map the log's headers (activity_columns: {minutes: Duration (min)}) and its "
         "activity types (activity_types: {QBR: Business review}); types otherwise match touchpoint names "
-        "ignoring case and spaces.\n\nexample:\n  python -m capacity calibrate data/scenario.yaml "
-        "--activities data/activities.csv --out calibrated.yaml",
+        "ignoring case and spaces.\n\nexamples:\n  capacity calibrate --example          # the sample and its log\n"
+        "  capacity calibrate my-scenario.yaml --activities my-log.csv --out calibrated.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    c.add_argument("scenario", type=Path, help="scenario YAML file")
-    c.add_argument("--activities", type=Path, required=True, metavar="LOG", help="activity log (CSV or .xlsx)")
+    _scenario_argument(c, "scenario YAML file")
+    c.add_argument("--activities", type=Path, metavar="LOG",
+                   help="activity log (CSV or .xlsx); required but with --example, whose default is the sample's log")
     c.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     c.add_argument("--from", dest="start", metavar="DATE", help="first day counted, YYYY-MM-DD or YYYY-MM "
                    "(default: the first day of the log's first month)")
@@ -438,9 +589,14 @@ def _run_calibrate(args: argparse.Namespace) -> None:
     from capacity.analysis.calibrate import calibrate, write_calibrated
     from capacity.inputs.scenario import load_scenario
 
+    activities = args.activities
+    if activities is None:
+        if not args.example:
+            args.command_parser.error("the following argument is required: --activities")
+        activities = sample.ACTIVITIES
     scenario = load_scenario(args.scenario)
     book = load_book(args.book) if args.book is not None else None
-    result = calibrate(scenario, args.activities, book, start=args.start, end=args.end)
+    result = calibrate(scenario, activities, book, start=args.start, end=args.end)
     if args.out is not None:
         write_calibrated(args.scenario, result, args.out, book=args.book)
         print(f"wrote the calibrated scenario to {args.out}", file=sys.stderr)
@@ -455,9 +611,9 @@ def _add_synth_activities(commands) -> None:
         help="write a seeded synthetic activity log of a scenario's book",
         description="Write a reproducible activity log (Account ID, Activity Type, Date, Duration (min), Owner) of "
         "the scenario's book, as the sample company practises its touchpoints (capacity.analysis.activity_synth). The "
-        "default data's log: python -m capacity synth-activities data/scenario.yaml --out data/activities.csv",
+        "sample's log: capacity synth-activities --example --out activities.csv",
     )
-    a.add_argument("scenario", type=Path, help="scenario YAML file with a book")
+    _scenario_argument(a, "scenario YAML file with a book")
     a.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     a.add_argument("--start", default="2026-02", help="first month, YYYY-MM (default 2026-02)")
     a.add_argument("--months", type=int, default=12, help="months the log covers (default 12)")
@@ -492,12 +648,15 @@ def _run_synth_activities(args: argparse.Namespace) -> None:
 def _add_options_commands(commands) -> None:
     c = commands.add_parser(
         "compare",
-        help="the plan beside each of the scenario's options (and other scenario files)",
+        help="the plan beside each of the scenario's options and automations (and other scenario files)",
         description="Print the baseline plan and each option of the scenario's options: list applied alone, "
-        "and the plan of each further scenario file, side by side: CSMs, cost, cost %% of ARR, ARR per CSM, "
-        "customers per CSM and hours per customer a month per segment, and the change from the baseline.",
+        "each automation a touchpoint lists adopted alone, and the plan of each further scenario file, side by "
+        "side: CSMs, cost, cost %% of ARR, ARR per CSM, tooling, the saving a year net of tooling, customers per "
+        "CSM and hours per customer a month per segment, and the change from the baseline. For each automation: "
+        "the CSM hours it takes over, the CSMs and cost it saves net of tooling, and what it is worth (the "
+        "break-even tooling price: the FTE it takes over at a CSM's loaded cost).",
     )
-    c.add_argument("scenario", type=Path, help="scenario YAML file (its options: list)")
+    _scenario_argument(c, "scenario YAML file (its options: list)")
     c.add_argument("more", type=Path, nargs="*", metavar="MORE.yaml", help="other scenario files to set beside it")
     c.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx) for every scenario, instead of their own")
     c.add_argument("--json", action="store_true", help='print {"options": [{"name", "changes", ...plan keys}]}')
@@ -507,14 +666,16 @@ def _add_options_commands(commands) -> None:
         "fit",
         help="the trade-offs that fit a headcount or budget cap, giving up the fewest customer hours",
         description="Choose from the scenario's trade_offs: menu (else a default menu, printed to copy and edit) "
-        "the combination that fits the cap and gives up the fewest customer hours a month; ties go to fewer "
+        "and its automations the combination that fits the cap and gives up the fewest customer hours a month "
+        "(an automation gives up none; a budget counts its tooling); ties go to fewer "
         "trade-offs, then lower cost. Prints what to change, CSMs and cost after, the hours given up per segment, "
         "the accounts that move to lower-touch coverage, and the next two best packages.",
     )
-    f.add_argument("scenario", type=Path, help="scenario YAML file")
+    _scenario_argument(f, "scenario YAML file")
     cap = f.add_mutually_exclusive_group(required=True)
     cap.add_argument("--headcount", type=int, metavar="N", help="total CSMs at most")
-    cap.add_argument("--budget", metavar="AMOUNT", help="cost a year at most, e.g. 2100000, 2.1M or 900k")
+    cap.add_argument("--budget", metavar="AMOUNT",
+                     help="cost a year at most, tooling included, e.g. 2100000, 2.1M or 900k")
     f.add_argument("--book", type=Path, help="book of accounts (CSV or .xlsx); overrides the scenario's book")
     f.add_argument("--json", action="store_true", help="print one JSON object instead of sentences and a table")
     f.set_defaults(run=_run_fit)
@@ -551,22 +712,31 @@ def _run_fit(args: argparse.Namespace) -> None:
         sys.stdout.write(render_fit(result))
     if result.default_menu and not result.nothing_needed:
         note = ("The scenario has no trade_offs: menu, so this default one was used; copy it into the scenario "
-                "to edit it:\n\n" + menu_yaml(result.menu))
+                "to edit it:\n\n" + menu_yaml(result.trade_offs))
         print(note, file=sys.stderr if args.json else sys.stdout, end="")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, prog: str = "capacity") -> int:
+    """Run the command line; returns the exit code (``prog``: how messages name the program)."""
+    args = build_parser(prog).parse_args(argv)
+    _resolve_scenario(args)
     try:
-        args.run(args)
+        code = args.run(args)
     except CapacityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except ModuleNotFoundError as exc:
+        missing = (exc.name or "").partition(".")[0]
+        if missing not in EXTRA_OF:
+            raise
+        extra = "app" if args.command == "app" else EXTRA_OF[missing]
+        print(f"error: capacity {args.command} needs {missing}, which is not installed: "
+              f"pip install 'capacity[{extra}]'", file=sys.stderr)
+        return EXIT_MISSING_DEPENDENCY
     except BrokenPipeError:  # `... | head` closed the pipe: not an error
         sys.stderr.close()
         return 0
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
-    return 0
+    return code or 0

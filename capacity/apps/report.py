@@ -182,8 +182,9 @@ def _write_model(report: ReportContent, path: Path) -> None:
     from capacity.inputs.context import Context
     from capacity.views.excel import write_model
 
-    # The plan already counts the book's customers and ARR: the model needs no second read of it.
-    write_model(Context(report.scenario), path=path, result=report.plan)
+    # The plan already counts the book's customers and ARR, and the calendar places its dates: the model needs no
+    # second read of it.
+    write_model(Context(report.scenario), path=path, result=report.plan, calendar=report.book_calendar)
 
 
 def _write_notebook(nb, path: Path) -> None:

@@ -414,7 +414,8 @@ def apply_inbound_service(segment_plan, segment, working_hours_per_month: float,
     sizing = inbound_sizing(
         segment_plan.customers,
         [tp.minutes for tp in inbound],
-        [tp.frequency_per_month for tp in inbound],
+        # Questions deflected by adopted software never reach the queue.
+        [tp.frequency_per_month * (1 - tp.automated_share) for tp in inbound],
         working_hours_per_month,
         customer_time_share,
         target.answer_within_minutes,

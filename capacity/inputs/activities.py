@@ -2,9 +2,11 @@
 
 One row per activity with ``account_id``, ``touchpoint``, ``date``, ``minutes`` and optionally
 ``csm``, from CSV or Excel (.xlsx). Headers are found loosely ("Account ID") or through the
-scenario's ``activity_columns`` (``{minutes: Duration (min)}``). A bad row is refused with one line
-naming the file, the row and the column; a date that reads two ways (03/04/2027) is refused, not
-guessed. :mod:`capacity.analysis.calibrate` puts the log beside the plan.
+scenario's ``activity_columns`` (``{minutes: Duration (min)}``). The file and its header go through
+the checks a book's do (:mod:`capacity.inputs.headers`: other formats, UTF-8, semicolons, a header
+below row 1, missing or repeated columns). A bad row is refused with one line naming the file, the
+row and the column; a date that reads two ways (03/04/2027) is refused, not guessed.
+:mod:`capacity.analysis.calibrate` puts the log beside the plan.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from capacity.exceptions import ActivityLogError
+from capacity.inputs.headers import (EXCEL_SUFFIXES, LINE_BREAK, canonical, empty_file, empty_sheet, has_header,
+                                     header_width, look_alike, missing_column, not_utf8, open_workbook,
+                                     refuse_header_below, refuse_other_formats, refuse_separators, repeated_column,
+                                     too_many_cells)
 
 __all__ = ["ACTIVITY_COLUMNS", "REQUIRED_ACTIVITY_COLUMNS", "MAX_PLAUSIBLE_MINUTES", "ActivityLog", "same_name",
            "name_key", "load_activities"]
@@ -30,7 +36,6 @@ ACTIVITY_COLUMNS = ("account_id", "touchpoint", "date", "minutes", "csm")
 REQUIRED_ACTIVITY_COLUMNS = ACTIVITY_COLUMNS[:4]
 #: One activity longer than this (1,666 hours) is a unit or export mistake, not a meeting.
 MAX_PLAUSIBLE_MINUTES = 100_000.0
-_EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _FIRST_DATA_ROW = 2
 
 
@@ -42,10 +47,6 @@ def same_name(a: str, b: str) -> bool:
 def name_key(name: object) -> str:
     """A name as matching sees it: without spaces, case-folded ("Business Review" -> "businessreview")."""
     return "".join(str(name).split()).casefold()
-
-
-def _canonical(column: object) -> str:
-    return re.sub(r"[\s\-]+", "_", str(column).strip().lstrip("\ufeff").lower())
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,34 +111,27 @@ def load_activities(path: str | Path, columns: dict[str, str] | None = None) -> 
         raise ActivityLogError("file not found", file=path)
     if path.is_dir():
         raise ActivityLogError("is a directory, not an activity log (CSV or .xlsx)", file=path)
-    if path.suffix.lower() in _EXCEL_SUFFIXES:
+    if path.suffix.lower() in EXCEL_SUFFIXES:
         header, body, numbers = _read_excel(path)
     else:
         header, body, numbers = _read_csv(path)
+    if not has_header(header, REQUIRED_ACTIVITY_COLUMNS):
+        refuse_header_below([header, *body], REQUIRED_ACTIVITY_COLUMNS, path, ActivityLogError)
     return _validated(header, body, numbers, path, columns)
 
 
 def _read_csv(path: Path) -> tuple[list[str], list[list], list[int]]:
+    refuse_other_formats(path, ActivityLogError, parquet_hint="export the log as CSV UTF-8 or .xlsx")
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ActivityLogError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
-    if raw.startswith(b"\xd0\xcf\x11\xe0") or path.suffix.lower() == ".xls":
-        raise ActivityLogError("is an old Excel (.xls) workbook; save it as .xlsx or as CSV UTF-8", file=path)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ActivityLogError("is UTF-16 text (Excel's \"Unicode Text\"); export the file as CSV UTF-8", file=path)
-    if raw.startswith(b"PK\x03\x04"):
-        raise ActivityLogError("is a zip or Excel (.xlsx) file, not CSV text; give an Excel workbook the .xlsx "
-                               "extension", file=path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        row = raw[: exc.start].count(b"\n") + 1
-        raise ActivityLogError(f"not UTF-8 text (byte {exc.start}, 0x{raw[exc.start]:02x}); export the file as "
-                               "CSV UTF-8", file=path, where=f"row {row}") from None
+        raise not_utf8(path, raw, exc.start, ActivityLogError) from None
     if not text.strip():
-        raise ActivityLogError("the file is empty; a log needs a header with account_id, touchpoint, date and "
-                               "minutes, and rows", file=path)
+        raise empty_file(path, "log", REQUIRED_ACTIVITY_COLUMNS, ActivityLogError)
     # Rows are numbered as a spreadsheet shows the file: one per record, blank ones included, a quoted
     # line break inside its row.
     try:
@@ -145,32 +139,15 @@ def _read_csv(path: Path) -> tuple[list[str], list[list], list[int]]:
     except csv.Error as exc:
         raise ActivityLogError(f"cannot parse CSV: {exc}", file=path) from None
     numbers = list(range(1, len(records) + 1))
-    header = records[0]
-    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
-    if first.count(";") > first.count(",") and first.count(";") >= 1:
-        raise ActivityLogError("the header is separated by semicolons; export the file comma-separated, with a dot "
-                               "for decimals (\"CSV UTF-8\" in Excel), so that no decimal comma is misread",
-                               file=path, where="row 1")
-    if "\t" in first and "," not in first:
-        raise ActivityLogError("the header is separated by tabs; export the file comma-separated (\"CSV UTF-8\" in "
-                               "Excel)", file=path, where="row 1")
-    return header, records[1:], numbers[1:]
+    refuse_separators(LINE_BREAK.split(text, maxsplit=1)[0], path, ActivityLogError)
+    return records[0], records[1:], numbers[1:]
 
 
 def _read_excel(path: Path) -> tuple[list[str], list[list], list[int]]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a corrupt file
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ActivityLogError(f"cannot open as an Excel workbook ({first}); save it from Excel as .xlsx, or give "
-                               "a CSV file a .csv name", file=path) from None
-    sheet = workbook.worksheets[0]
+    sheet = open_workbook(path, ActivityLogError).worksheets[0]
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     if not rows or all(cell is None for cell in rows[0]):
-        raise ActivityLogError(f"sheet {sheet.title!r} is empty; a log needs a header row with account_id, "
-                               "touchpoint, date and minutes", file=path)
+        raise empty_sheet(path, sheet.title, "log", REQUIRED_ACTIVITY_COLUMNS, ActivityLogError)
     header = ["" if cell is None else str(cell) for cell in rows[0]]
     return header, rows[1:], list(range(_FIRST_DATA_ROW, _FIRST_DATA_ROW + len(rows) - 1))
 
@@ -190,20 +167,17 @@ def _column_positions(header: list[str], columns: dict[str, str] | None, path: P
                 raise ActivityLogError(f"no column {wanted!r}, which the scenario's activity_columns.{name} names"
                                        f"{suggestion}", file=path, where="row 1")
         else:
-            found = [i for i, c in enumerate(header) if _canonical(c) == name]
+            found = [i for i, c in enumerate(header) if canonical(c) == name]
         if len(found) > 1:
-            names = ", ".join(repr(header[i]) for i in found)
-            raise ActivityLogError(f"{len(found)} columns are read as {name!r} ({names}); keep one", file=path,
-                                   where="row 1")
+            raise ActivityLogError(repeated_column(name, [header[i] for i in found]), file=path, where="row 1")
         if found:
             positions[name] = found[0]
         elif name in REQUIRED_ACTIVITY_COLUMNS:
-            like = difflib.get_close_matches(name, [_canonical(c) for c in header], n=1, cutoff=0.6)
-            original = next((c for c in header if _canonical(c) in like), None)
-            hint = (f"; if {original!r} holds it, rename that column to {name} or map it in the scenario with "
-                    f"activity_columns: {{{name}: {original}}}") if original else (
+            like = look_alike(name, header)
+            hint = (f"; if {like!r} holds it, rename that column to {name} or map it in the scenario with "
+                    f"activity_columns: {{{name}: {like}}}") if like else (
                 f"; map the log's header in the scenario with activity_columns: {{{name}: <header>}}")
-            raise ActivityLogError(f"missing required column {name!r} (columns found: {shown}){hint}", file=path)
+            raise ActivityLogError(missing_column(name, header, hint), file=path)
     return positions
 
 
@@ -214,16 +188,13 @@ def _blank(cell) -> bool:
 def _validated(header: list[str], body: list[list], numbers: list[int], path: Path | None,
                columns: dict[str, str] | None) -> ActivityLog:
     positions = _column_positions(header, columns, path)
-    width = len(header)
-    while width > 0 and str(header[width - 1]).strip() == "":
-        width -= 1
+    width = header_width(header)
     ids, kinds, dates, minutes, csms, rows = [], [], [], [], [], []
     for cells, number in zip(body, numbers):
         if all(_blank(c) for c in cells):
             continue  # spreadsheets leave blank rows behind
         if len(cells) > width and any(not _blank(c) for c in cells[width:]):
-            raise ActivityLogError(f"has {len(cells)} cells but the header has {width} columns; put quotes around "
-                                   "a value that holds a comma", file=path, where=f"row {number}")
+            raise ActivityLogError(too_many_cells(len(cells), width), file=path, where=f"row {number}")
 
         def cell(name: str):
             i = positions.get(name)

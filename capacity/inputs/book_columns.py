@@ -2,30 +2,34 @@
 
 A CRM export names its columns its own way ("Record ID", "Annual recurring revenue").
 Without a mapping, headers are matched loosely to the canonical names ("Account ID" is
-``account_id``). A scenario's ``book_columns`` maps canonical names to the export's
-headers once, so the export loads as it is; a mapped name is then read only from its
-header, and another column that would loosely match it is left alone.
+``account_id``; :func:`capacity.inputs.headers.canonical`). A scenario's ``book_columns`` maps
+canonical names to the export's headers once, so the export loads as it is; a mapped name is
+then read only from its header, and another column that would loosely match it is left alone.
+Every reader of a book (CSV, Excel, Parquet, databases) names its columns here.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from capacity.exceptions import BookError
+from capacity.inputs.headers import canonical, look_alike, missing_column, repeated_column
 
-__all__ = ["BOOK_COLUMNS", "canonical", "column_names", "mapping_problem", "needed_columns"]
+__all__ = ["BOOK_COLUMNS", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "TEXT_COLUMNS", "CATEGORY_COLUMNS", "canonical",
+           "column_names", "columns_to_read", "mapping_problem", "needed_columns"]
 
+REQUIRED_COLUMNS = ("account_id", "arr")
+OPTIONAL_COLUMNS = ("name", "vertical", "renewal_date", "csm", "health", "workload_multiplier", "locked",
+                    "parent_account_id")
 #: Every column a book may have, by its canonical name.
-BOOK_COLUMNS = ("account_id", "arr", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier")
-_REQUIRED = ("account_id", "arr")
-
-
-def canonical(column: object) -> str:
-    """A header as a canonical name would be written: trimmed, lower case, ``_`` for spaces and dashes."""
-    return re.sub(r"[\s\-]+", "_", str(column).strip().lstrip("\ufeff").lower())
+BOOK_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+#: The columns read as text (all but ``arr``): ids keep their leading zeros, dates stay as written.
+TEXT_COLUMNS = ("account_id", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier", "locked",
+                "parent_account_id")
+#: Text columns whose values are categories, matched ignoring case and surrounding spaces.
+CATEGORY_COLUMNS = ("vertical", "csm", "health")
 
 
 def mapping_problem(mapping: Mapping[str, str]) -> tuple[str, str] | None:
@@ -57,7 +61,7 @@ def column_names(header: Iterable[object], mapping: Mapping[str, str] | None, so
         The file's column names, in order.
     mapping : mapping of canonical name to header, optional
         A scenario's ``book_columns``. A header is found as written, else ignoring case and
-        surrounding spaces.
+        surrounding spaces. Without a mapping, every header is matched loosely.
     source : path or str, optional
         Where the book comes from, for messages.
 
@@ -68,6 +72,7 @@ def column_names(header: Iterable[object], mapping: Mapping[str, str] | None, so
         column that is missing, or two columns read as one name.
     """
     header = [str(c) for c in header]
+    mapped = bool(mapping)
     mapping = dict(mapping or {})
     problem = mapping_problem(mapping)
     if problem is not None:
@@ -77,17 +82,23 @@ def column_names(header: Iterable[object], mapping: Mapping[str, str] | None, so
     for name, wanted in mapping.items():
         names[_find(header, name, wanted, source)] = name
     known = [name if name in BOOK_COLUMNS else "" for name in names]
-    for wanted in _REQUIRED:
+    for wanted in REQUIRED_COLUMNS:
         if wanted not in known:
-            shown = ", ".join(repr(c) for c in header[:8])
-            raise BookError(f"missing required column {wanted!r} (columns found: {shown}){_rename_hint(wanted, header)}",
-                            file=source)
+            raise BookError(missing_column(wanted, header, _rename_hint(wanted, header, mapped)), file=source)
     for wanted in BOOK_COLUMNS:
         if known.count(wanted) > 1:
-            shown = ", ".join(repr(c) for c, name in zip(header, known) if name == wanted)
-            raise BookError(f"{known.count(wanted)} columns are read as {wanted!r} ({shown}); keep one, or name "
-                            f"the one to read in the scenario's book_columns", file=source, where="row 1")
+            cells = [c for c, name in zip(header, known) if name == wanted]
+            hint = ", or name the one to read in the scenario's book_columns" if mapped else ""
+            raise BookError(repeated_column(wanted, cells, hint), file=source, where="row 1")
     return known
+
+
+def columns_to_read(needs: Iterable[str] | None) -> tuple[str, ...]:
+    """The known columns to read: all of them, or those ``needs`` names (ids and ARR always)."""
+    if needs is None:
+        return BOOK_COLUMNS
+    needs = set(needs)
+    return tuple(name for name in BOOK_COLUMNS if name in REQUIRED_COLUMNS or name in needs)
 
 
 def _find(header: list[str], name: str, wanted: str, source) -> int:
@@ -104,21 +115,24 @@ def _find(header: list[str], name: str, wanted: str, source) -> int:
     raise BookError(f"book_columns.{name} is {wanted!r}, but the book has no such column; {suggestion}", file=source)
 
 
-def _rename_hint(wanted: str, columns: list[str]) -> str:
-    """"; if 'ARR (USD)' holds it, ..." when a column looks like the missing one."""
-    squashed = {c: canonical(c).replace("_", "") for c in columns}
-    target = wanted.replace("_", "")
-    like = [c for c, name in squashed.items()
-            if name.startswith(target) or difflib.SequenceMatcher(None, target, name).ratio() >= 0.8]
-    return (f"; if {like[0]!r} holds it, rename that column to {wanted} or map it in the scenario's "
-            f"book_columns ({wanted}: {like[0]})") if like else ""
+def _rename_hint(wanted: str, columns: list[str], mapped: bool) -> str:
+    """"; if 'ARR (USD)' holds it, rename that column to arr" when a column looks like the missing one."""
+    like = look_alike(wanted, columns)
+    if like is None:
+        return ""
+    if not mapped:
+        return f"; if {like!r} holds it, rename that column to {wanted}"
+    return f"; if {like!r} holds it, rename that column to {wanted} or map it in the scenario's book_columns " \
+           f"({wanted}: {like})"
 
 
 def needed_columns(scenario) -> tuple[str, ...]:
     """The book columns a plan of ``scenario`` reads: ids and ARR; verticals for vertical pools; the columns
-    that weigh accounts (``workload_multipliers``, ``serve_only``); and any ``workload_multiplier`` column,
-    which always multiplies an account's hours."""
-    needed = list(_REQUIRED) + ["workload_multiplier"]
+    that weigh accounts (``workload_multipliers``, ``serve_only``); any ``workload_multiplier`` column,
+    which always multiplies an account's hours; and renewal dates when a touchpoint happens at renewal."""
+    needed = list(REQUIRED_COLUMNS) + ["workload_multiplier"]
+    if any(getattr(tp, "at", None) == "renewal" for segment in scenario.segments for tp in segment.touchpoints):
+        needed.append("renewal_date")
     if any(getattr(segment, "pool_by", None) == "vertical" for segment in scenario.segments):
         needed.append("vertical")
     weights = getattr(scenario, "workload_multipliers", None)

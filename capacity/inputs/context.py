@@ -42,7 +42,8 @@ class Context:
     _results: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def with_changes(self, changes: Mapping[str, Any]) -> "Context":
-        """The same book under ``scenario.with_changes(changes)`` (see :meth:`Scenario.with_changes`)."""
+        """The same book under ``scenario.with_changes(changes)``
+        (see :meth:`~capacity.inputs.scenario.Scenario.with_changes`)."""
         scenario = self.scenario.with_changes(changes)
         return self if scenario is self.scenario else Context(scenario, self.book)
 

@@ -32,6 +32,9 @@ from capacity.inputs.sources import DatabaseBook
 
 __all__ = [
     "Touchpoint",
+    "Automation",
+    "RetentionByCoverage",
+    "TouchpointMonths",
     "InternalActivity",
     "CSMTime",
     "Segment",
@@ -43,6 +46,9 @@ __all__ = [
     "Uncertainty",
     "Option",
     "TradeOff",
+    "CSMRule",
+    "BalanceWeights",
+    "RebalanceSettings",
     "Scenario",
     "month_index",
     "month_label",
@@ -96,6 +102,34 @@ def _as_month(value: Any) -> Any:
 Month = Annotated[str, BeforeValidator(_as_month)]
 
 
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+def _as_day(value: Any) -> Any:
+    """A day as a date: YAML gives ``2027-04-01`` as a date; text ``"2027-04-01"``, or a month ``2027-04`` (its 1st)."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        match = _DAY.match(text)
+        if match:
+            try:
+                return datetime.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+            except ValueError:
+                raise ValueError(f"{text!r} is not a calendar day") from None
+        if _MONTH.match(text):
+            return datetime.date(int(text[:4]), int(text[5:7]), 1)
+        if re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
+            raise ValueError(f"{text!r} could be read day-first or month-first; write it as YYYY-MM-DD")
+    raise ValueError(f"give a day as YYYY-MM-DD, e.g. 2027-04-01, or a month as YYYY-MM (got {value!r})")
+
+
+#: A calendar day (a month stands for its first day).
+Day = Annotated[datetime.date, BeforeValidator(_as_day)]
+
+
 def month_index(month: str) -> int:
     """Months since year 0 of a ``"YYYY-MM"`` month, so months subtract: ``month_index(b) - month_index(a)``."""
     year, mon = month.split("-")
@@ -146,6 +180,115 @@ class _Recurring(_Frozen):
             raise ValueError(f"give exactly one of per_month or per_year (got {given})")
 
 
+class Automation(_Frozen):
+    """Software that could take over part of a touchpoint: hire or automate.
+
+    ``share`` is the share of the touchpoint's minutes the software takes over (AI-drafted review
+    preparation, automated onboarding steps), or of its occurrences for an inbound touchpoint
+    (questions deflected to a help centre or a bot). The tooling costs ``cost_per_year`` (a fixed
+    fee) or ``cost_per_account_per_year`` times the segment's accounts; give one of the two.
+
+    An automation is a candidate, like an option: the plan leaves it out, ``compare`` and ``fit``
+    weigh it against headcount, and the what-if has a slider for it. ``adopted: true`` puts it in
+    the plan: the touchpoint's CSM time drops by ``share`` and the tooling is counted in the
+    segment's cost (see :mod:`capacity.model.automation`).
+    """
+
+    name: Name
+    share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    cost_per_year: Money | None = None
+    # A thousand dollars an account a month is past any tool; the bound keeps sums finite.
+    cost_per_account_per_year: Annotated[float, Field(ge=0, le=12_000, allow_inf_nan=False)] | None = None
+    adopted: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _listed(cls, data: Any) -> Any:
+        # An option that adopts the automation of a touchpoint that lists none writes {adopted: true} here alone.
+        if isinstance(data, dict) and "name" not in data and "share" not in data:
+            raise ValueError("this touchpoint lists no automation to adopt or change; give it automation: "
+                             "{name, share, cost_per_year or cost_per_account_per_year} first")
+        return data
+
+    @model_validator(mode="after")
+    def _one_price(self) -> "Automation":
+        if (self.cost_per_year is None) == (self.cost_per_account_per_year is None):
+            given = "both" if self.cost_per_year is not None else "neither"
+            raise ValueError(f"give exactly one of cost_per_year or cost_per_account_per_year (got {given}): "
+                             "a fixed fee a year, or a fee per account a year")
+        return self
+
+
+# -- the calendar: when a touchpoint happens (optional; without it the plan spreads it evenly) ------
+
+
+def _no_booleans_in(values: Any, key: str) -> Any:
+    if isinstance(values, (list, tuple)) and any(isinstance(v, bool) for v in values):
+        raise ValueError(f"{key}: must be whole numbers (got {list(values)!r}); in YAML yes/no and true/false are not numbers")
+    return values
+
+
+class TouchpointMonths(_Frozen):
+    """``at: {months: [...]}`` (calendar months, 1 = January) or ``at: {months_of_quarter: [...]}``
+    (1, 2 or 3: the months of each quarter of the fiscal year, counted from ``fiscal_year.start``;
+    calendar quarters without a fiscal year). The year's occurrences are shared equally among those months."""
+
+    months: Annotated[tuple[Annotated[int, Field(ge=1, le=12)], ...], Field(min_length=1)] | None = None
+    months_of_quarter: Annotated[tuple[Annotated[int, Field(ge=1, le=3)], ...], Field(min_length=1)] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_months(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in ("months", "months_of_quarter"):
+                _no_booleans_in(data.get(key), key)
+        return data
+
+    @model_validator(mode="after")
+    def _one_list(self) -> "TouchpointMonths":
+        if (self.months is None) == (self.months_of_quarter is None):
+            raise ValueError("give one of months (calendar months, e.g. [3, 6, 9, 12]) or months_of_quarter "
+                             "(e.g. [3] for the last month of each quarter)" + (", not both" if self.months else ""))
+        for key in ("months", "months_of_quarter"):
+            values = getattr(self, key) or ()
+            twice = sorted({v for v in values if values.count(v) > 1})
+            if twice:
+                raise ValueError(f"{key}: {twice[0]} is listed twice")
+        return self
+
+
+def _as_timing(value: Any) -> Any:
+    """``at``: the word ``renewal`` or a mapping of months; anything else is refused in one line.
+
+    A mapping is validated here, so that its own error (a month out of range, an unknown key) reaches
+    the user rather than the word it is not.
+    """
+    if value is None or isinstance(value, TouchpointMonths):
+        return value
+    if isinstance(value, dict):
+        known = list(TouchpointMonths.model_fields)
+        for key in value:
+            if key not in known:
+                hint = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+                raise _KeyedError(str(key), f"unknown key {key!r}" + (
+                    f" (did you mean {hint[0]!r}?)" if hint else f"; at takes {' or '.join(known)}"))
+        try:
+            return TouchpointMonths.model_validate(value)
+        except ValidationError as exc:
+            inner = _translate(exc, None)
+            if inner.where:
+                raise _KeyedError(inner.where, inner.message) from None
+            raise ValueError(inner.message) from None
+    if isinstance(value, str) and value.strip().casefold() == "renewal":
+        return "renewal"
+    raise ValueError(f"must be renewal, or a mapping such as {{months: [3, 6, 9, 12]}} or {{months_of_quarter: [3]}} "
+                     f"(got {value!r})")
+
+
+#: When a touchpoint happens: at each account's renewal, or in given months.
+Timing = Annotated[Literal["renewal"] | TouchpointMonths, BeforeValidator(_as_timing)]
+
+
 class Touchpoint(_Recurring):
     """One kind of CSM work on a segment.
 
@@ -153,9 +296,31 @@ class Touchpoint(_Recurring):
     (escalations, questions: per customer), ``one_time`` (kick-off, onboarding: per new
     customer, no frequency) or ``program`` (one-to-many webinars, newsletters: per
     segment, whatever its size).
+
+    The calendar (optional; the steady-state plan is the same with or without it): ``at: renewal``
+    with ``offset_days`` places a recurring touchpoint at each account's renewal date plus the offset
+    (every year, on the anniversary); ``at: {months: [...]}`` or ``{months_of_quarter: [...]}`` places a
+    recurring touchpoint or a program in those months; ``spread_months`` spreads a one-time touchpoint
+    over a new customer's first months. See :mod:`capacity.model.calendar`.
+
+    ``automation`` (optional) is software that could take part of it over (:class:`Automation`).
     """
 
     kind: Literal["recurring", "one_time", "inbound", "program"]
+    automation: Automation | None = None
+    at: Timing | None = Field(
+        default=None, description="When it happens: renewal (each account's renewal date, plus offset_days), "
+        "or {months: [...]} / {months_of_quarter: [...]}. Default: evenly through the year.")
+    offset_days: Annotated[int, Field(ge=-365, le=365)] | None = Field(
+        default=None, description="With at: renewal, days from the renewal date (negative before it) [days].")
+    spread_months: Annotated[int, Field(ge=1, le=24)] | None = Field(
+        default=None, description="A one_time touchpoint spread evenly over a new customer's first months "
+        "(default 1: the month they arrive) [months].")
+
+    @property
+    def automated_share(self) -> float:
+        """The share of this touchpoint's CSM time that adopted software takes over [-]; 0 if none is adopted."""
+        return self.automation.share if self.automation is not None and self.automation.adopted else 0.0
 
     @model_validator(mode="after")
     def _frequency_fits_kind(self) -> "Touchpoint":
@@ -164,7 +329,32 @@ class Touchpoint(_Recurring):
                 raise ValueError("a one_time touchpoint takes no per_month or per_year: it happens once per new customer")
         else:
             self._check_one_frequency()
+        self._timing_fits_kind()
         return self
+
+    def _timing_fits_kind(self) -> None:
+        if self.spread_months is not None and self.kind != "one_time":
+            raise ValueError("spread_months: only a one_time touchpoint is spread over a new customer's first months")
+        if self.offset_days is not None and self.at != "renewal":
+            raise ValueError("offset_days: needs at: renewal (the days from each account's renewal date)")
+        if self.at is None:
+            return
+        if self.kind == "one_time":
+            raise ValueError("at: a one_time touchpoint happens when a customer arrives; give spread_months to spread "
+                             "it over their first months")
+        if self.kind == "inbound":
+            raise ValueError("at: inbound work comes when customers ask; only recurring touchpoints and programs take at")
+        if self.at == "renewal" and self.kind == "program":
+            raise ValueError("at: renewal places each account's touchpoint at its renewal, and a program is one-to-many; "
+                             "give it months instead, e.g. at: {months: [5, 11]}")
+        if self.per_month is not None:
+            raise ValueError("per_month: with at, give per_year (the year's occurrences, all at the renewal or shared "
+                             "among the months); a monthly frequency would read two ways")
+
+    @property
+    def dated(self) -> bool:
+        """Whether the calendar places this touchpoint (``at`` or ``spread_months`` given)."""
+        return self.at is not None or self.spread_months is not None
 
 
 class InternalActivity(_Recurring):
@@ -377,6 +567,10 @@ class FiscalYear(_Frozen):
     )
     manager_loaded_cost_per_year: Money | None = None
     salary_increase: SalaryIncrease | None = None
+    size_for: Literal["average", "peak"] = Field(
+        default="average",
+        description="With dated touchpoints (the calendar): hire for the average month (the same work spread evenly "
+        "over the year) or for each month's peak; the peak months are reported either way.")
 
     @model_validator(mode="after")
     def _managers_costed(self) -> "FiscalYear":
@@ -522,6 +716,45 @@ def _uncertainty_fits_scenario(value: Uncertainty | None, info: ValidationInfo) 
     return value
 
 
+# -- the business case --------------------------------------------------------------------
+
+#: Coverage models from the most CSM time per account to the least.
+COVERAGES = ("dedicated", "pooled", "digital")
+Retention = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+class RetentionByCoverage(_Frozen):
+    """The user's own observed gross revenue retention under each coverage model (share of ARR kept a year).
+
+    Evidence, not a law: with it, the business case turns a break-even into a return, the ARR a
+    coverage keeps beyond what the lowest-touch coverage given keeps (see
+    :func:`capacity.formulas.payback.arr_kept_by_coverage`). At least two coverages are needed: a
+    return is what one coverage keeps over another.
+    """
+
+    dedicated: Retention | None = None
+    pooled: Retention | None = None
+    digital: Retention | None = None
+
+    @model_validator(mode="after")
+    def _two_or_more(self) -> "RetentionByCoverage":
+        given = [c for c in COVERAGES if getattr(self, c) is not None]
+        if len(given) < 2:
+            raise ValueError(f"give the retention of at least two coverages (got {', '.join(given) or 'none'}): "
+                             "the return of coverage is what one keeps over another")
+        return self
+
+    def of(self, coverage: str) -> float | None:
+        """The retention observed under ``coverage``, or None when not given."""
+        return getattr(self, coverage)
+
+    @property
+    def floor(self) -> tuple[str, float]:
+        """The lowest-touch coverage given and its retention: what the others are measured against."""
+        coverage = next(c for c in reversed(COVERAGES) if getattr(self, c) is not None)
+        return coverage, getattr(self, coverage)
+
+
 # -- options and trade-offs ------------------------------------------------------------
 # Named sets of changes to the scenario (key paths of Scenario.with_changes). Plan and fiscal
 # plan ignore them: `python -m capacity compare` puts each option beside the plan, and
@@ -543,6 +776,85 @@ class TradeOff(Option):
     """An item of the menu ``fit`` chooses from; at most one trade-off of a ``group`` is taken."""
 
     group: Name | None = None
+
+
+# -- the rebalance's rules: each CSM's, and the book building's own ---------------------------
+
+
+class CSMRule(_Frozen):
+    """What one CSM may carry in a rebalance, and when they start or leave (``csms:`` list).
+
+    A name the book's ``csm`` column does not hold is a new CSM with an empty book (``segments``
+    then required). A pooled segment's CSM joins its team; a digital segment has no CSMs.
+    """
+
+    name: Name
+    segments: Annotated[tuple[Name, ...], Field(min_length=1)] | None = Field(
+        default=None, description="The segments whose accounts this CSM may carry (default: those they carry today).")
+    verticals: Annotated[tuple[Name, ...], Field(min_length=1)] | None = Field(
+        default=None, description="The verticals whose accounts this CSM may carry (default: any).")
+    max_accounts: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+        default=None, description="The most accounts this CSM may carry after the rebalance.")
+    start: Day | None = Field(
+        default=None, description="A new hire's first day: their accounts move from that month, as they ramp.")
+    leave: Day | None = Field(
+        default=None, description="The CSM's last day: their whole book is handed over, effective that day.")
+    ramp_months: Annotated[int, Field(ge=0, le=24)] | None = Field(
+        default=None, description="Months a new hire takes to carry a full book (default: fiscal_year.ramp_months, else 3).")
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> "CSMRule":
+        if self.start is not None and self.leave is not None and self.leave < self.start:
+            raise ValueError(f"leave: {self.leave.isoformat()} is before start {self.start.isoformat()}")
+        for key in ("segments", "verticals"):
+            values = getattr(self, key) or ()
+            folded = [v.strip().casefold() for v in values]
+            if len(set(folded)) != len(folded):
+                raise ValueError(f"{key}: a value is listed twice (case and spaces are ignored)")
+        return self
+
+
+class BalanceWeights(_Frozen):
+    """How much each balance measure counts in the rebalance's third objective (0 leaves it out)."""
+
+    hours: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    arr: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    renewals: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+    at_risk: Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)] = 1.0
+
+
+class RebalanceSettings(_Frozen):
+    """The book building's settings (``rebalance:`` block); the command line's flags override them.
+
+    Objectives, in order: (1) every CSM within ``[min_utilization, max_utilization]``, else the
+    smallest worst overload; (2) the least move cost; (3) the most even ARR, renewals per quarter
+    and at-risk accounts across each segment's CSMs. ``overload_tolerance`` is how far (in points
+    of utilization) objective 2 may let the worst overload exceed its least; ``move_tolerance``
+    the share of move cost above the least that objective 3 may spend on balance.
+    """
+
+    min_utilization: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
+    max_utilization: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = Field(
+        default=None, description="Default: the fiscal year's target utilization, else 0.85.")
+    move_cost: Literal["weighted", "accounts", "arr", "hours"] = Field(
+        default="weighted", description="weighted: 1 + the account's ARR over its segment's average ARR.")
+    freeze_days: Annotated[int, Field(ge=0, le=3660)] = Field(
+        default=90, description="Accounts renewing within this many days of as_of do not move.")
+    as_of: Day | None = Field(default=None, description="The day the plan is made (default: today).")
+    overload_tolerance: Annotated[float, Field(ge=0, le=5, allow_inf_nan=False)] = 0.0
+    move_tolerance: Annotated[float, Field(ge=0, le=10, allow_inf_nan=False)] = 0.1
+    balance: BalanceWeights = Field(default_factory=BalanceWeights)
+    at_risk: Annotated[tuple[Name, ...], Field(min_length=1)] = Field(
+        default=("Red",), description="The health values that count an account as at risk (case ignored).")
+    keep_verticals: bool = False
+    time_limit: Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)] = 60.0
+
+    @model_validator(mode="after")
+    def _band_not_empty(self) -> "RebalanceSettings":
+        if self.max_utilization is not None and self.min_utilization > self.max_utilization:
+            raise ValueError(f"min_utilization: {self.min_utilization:g} is above max_utilization "
+                             f"{self.max_utilization:g}; give min <= max")
+        return self
 
 
 def _check_menus(scenario: "Scenario") -> None:
@@ -605,8 +917,20 @@ class Scenario(_Frozen):
         "e.g. {QBR: Business review}; other types match touchpoint names ignoring case and spaces.",
     )
     uncertainty: Annotated[Uncertainty | None, AfterValidator(_uncertainty_fits_scenario)] = None
+    gross_margin: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = Field(
+        default=0.8,
+        description="Gross profit as a share of revenue [-]: the business case's break-even ARR is "
+        "cost / gross_margin.")
+    retention_by_coverage: RetentionByCoverage | None = Field(
+        default=None,
+        description="The user's own observed gross retention per coverage (dedicated, pooled, digital) [share of ARR "
+        "kept a year]; turns the break-even into a return.")
     options: tuple[Option, ...] = ()
     trade_offs: tuple[TradeOff, ...] = ()
+    csms: tuple[CSMRule, ...] = Field(
+        default=(), description="Rebalance: rules per CSM (segments and verticals carried, max accounts, start, leave).")
+    rebalance: RebalanceSettings | None = Field(
+        default=None, description="Rebalance: band, freeze window, as-of day, move cost, tolerances, balance weights.")
 
     _source: Path | None = PrivateAttr(default=None)
 
@@ -659,7 +983,38 @@ class Scenario(_Frozen):
         if self.fiscal_year is not None:
             self._fiscal_consistent(names)
         self._activity_keys_consistent()
+        self._automation_names_distinct()
+        self._csm_rules_consistent(names)
         return self
+
+    def _automation_names_distinct(self) -> None:
+        """Each automation is an option of compare and an item of fit's menu, so its name is its own."""
+        taken = {item.name: "an option's" for item in self.options}
+        taken.update({item.name: "a trade-off's" for item in self.trade_offs})
+        for s, seg in enumerate(self.segments):
+            for t, tp in enumerate(seg.touchpoints):
+                if tp.automation is None:
+                    continue
+                name = tp.automation.name
+                if name in taken:
+                    raise _KeyedError(f"segments[{s}].touchpoints[{t}].automation.name",
+                                      f"{name!r} is also {taken[name]} name; give each automation a name of its own")
+                taken[name] = f"the automation of {seg.name}: {tp.name}'s"
+
+    def _csm_rules_consistent(self, names: list[str]) -> None:
+        """Each CSM is listed once and names segments the scenario has (their coverage is checked by the
+        rebalance, as an option may change it)."""
+        seen: dict[str, int] = {}
+        for i, rule in enumerate(self.csms):
+            key = rule.name.strip().casefold()
+            if key in seen:
+                raise _KeyedError(f"csms[{i}].name", f"{rule.name!r} is also csms[{seen[key]}]; list each CSM once")
+            seen[key] = i
+            for segment in rule.segments or ():
+                if segment not in names:
+                    hint = difflib.get_close_matches(segment, names, n=1, cutoff=0.6)
+                    suggestion = f" (did you mean {hint[0]!r}?)" if hint else f"; segments are: {', '.join(names)}"
+                    raise _KeyedError(f"csms[{i}].segments", f"unknown segment {segment!r}{suggestion}")
 
     def _activity_keys_consistent(self) -> None:
         """Activity-log keys name the log's known columns and touchpoints some segment has."""
@@ -1062,6 +1417,11 @@ _HINTS = {
     "pto_days": "it is working days off a year: holidays, vacation and sick days",
     "service_level": "it is the share of contacts answered within answer_within_minutes, e.g. 0.8 for 80%",
     "max_occupancy": "it is the highest share of an agent's time spent on contacts, e.g. 0.85 for 85%",
+    "gross_margin": "it is gross profit as a share of revenue, e.g. 0.8 for 80%",
+    "share": "it is the share of the touchpoint's minutes (of its occurrences, for inbound) the software takes over, "
+             "e.g. 0.4 for 40%",
+    **{coverage: "it is the share of ARR kept a year under this coverage (gross retention), e.g. 0.92 for 92%"
+       for coverage in ("dedicated", "pooled", "digital")},
 }
 _HINTED = {"float_parsing", "float_type", "greater_than", "less_than_equal", "greater_than_equal",
            "string_pattern_mismatch", "less_than"}

@@ -8,7 +8,7 @@ A database book is a table or a query behind any SQLAlchemy URL::
 ``${VAR}`` in a URL is read from the environment when the book is loaded, so no
 password sits in a scenario. SQLAlchemy and the database driver are imported only when
 a database book is read. Both readers hand back an Arrow table of the source's columns
-as the source types them; :func:`capacity.inputs.book.load_book` maps, checks and validates them
+as the source types them; :func:`capacity.inputs.book.load.load_book` maps, checks and validates them
 as it does a CSV's.
 """
 

@@ -35,6 +35,16 @@ Conventions (month 0 is ``fiscal_year.start``; every count is for one segment):
   Demand after the year end (for the last months' look-ahead) continues the year's
   arrivals and churn, the new-customer schedule repeating from its first month.
   The plan never lays anyone off.
+- **The calendar** (touchpoints with ``at`` or ``spread_months``; :mod:`capacity.model.calendar`): each
+  month's ``demand_fte`` is the work that falls in it: today's accounts' renewal work on their renewal
+  dates (thinned by churn as the customers are), new customers' a year after they arrive, work in
+  months in those months, one-time work spread over ``spread_months``. The hiring rule then sizes for
+  the *average month* (the same work spread evenly, the demand without the calendar) unless
+  ``size_for: peak`` makes it size for the dated months; utilization, the target and the warnings
+  are the dated months' either way, and a run above the target that the average month holds is
+  said to be the calendar's. :class:`FiscalCalendar` gives the average month, the peak months (at
+  least :data:`PEAK_SHARE` above it) and today's book month by month. Without a dated touchpoint
+  the plan is exactly the one without the calendar.
 - **Managers**: ``ceil(all CSMs / csms_per_manager)`` for the whole team, shown against
   segments in whole managers by their share of CSMs (``manager_scope: team``, the default);
   or ``ceil(CSMs / csms_per_manager)`` per segment (``manager_scope: segment``).
@@ -58,6 +68,8 @@ from capacity.exceptions import ScenarioError
 from capacity.model.plan import Plan, plan_of
 from capacity.inputs.context import Context, load_context
 from capacity.inputs.scenario import Scenario, month_index, month_label
+from capacity.model.calendar import (BookCalendar, CalendarInputs, book_calendar, calendar_inputs, dated_hours,
+                                     has_calendar, unit_hours)
 from capacity.model.sizing import Loads, size, variants
 from capacity.formulas.staffing import (
     _TOLERANCE,
@@ -74,7 +86,8 @@ from capacity.formulas.staffing import (
     utilization,
 )
 
-__all__ = ["FiscalRow", "FiscalPoolRow", "FiscalSummary", "FiscalPlan", "fiscal_plan"]
+__all__ = ["FiscalRow", "FiscalPoolRow", "FiscalSummary", "CalendarPeak", "FiscalCalendar", "FiscalPlan", "fiscal_plan",
+           "calendar_of", "ALL_SEGMENTS", "PEAK_SHARE"]
 
 
 # -- results -------------------------------------------------------------------------
@@ -152,6 +165,67 @@ class FiscalSummary:
     notes: tuple[str, ...]
 
 
+#: The name of the whole team in the calendar's peaks.
+ALL_SEGMENTS = "All segments"
+#: A month is a peak when its dated work runs at least this share above the average month: smaller
+#: differences are renewal dates evening out over the book, not a month to plan for.
+PEAK_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class CalendarPeak:
+    """A month whose dated work runs above the average month (by :data:`PEAK_SHARE` or more), for one segment or
+    :data:`ALL_SEGMENTS`.
+
+    The average month is the same work spread evenly over the year (what the plan would carry without
+    the calendar); ``absorbed`` is whether the plan's team holds the target utilization that month (every
+    pool of the segment, every segment for the whole team).
+    """
+
+    segment: str
+    month: str
+    demand_fte: float
+    average_demand_fte: float
+    fte_above_average: float
+    utilization: float
+    absorbed: bool
+
+
+@dataclass(frozen=True)
+class FiscalCalendar:
+    """The fiscal year's calendar: the average month beside each month's dated work, and the peaks.
+
+    ``average_demand_fte`` has one list per segment (the months in order) [FTE]; ``peaks`` every month
+    above the average (by :data:`PEAK_SHARE` or more), segment by segment then the whole team, months in
+    order; ``peak_month`` each one's month furthest above its average (None when no month is). ``book`` is today's book with the
+    plan's hours placed (:func:`capacity.model.calendar.book_calendar`): every twelve months of it add up
+    to the steady-state plan's year.
+    """
+
+    size_for: str
+    average_demand_fte: dict[str, list[float]]
+    peaks: tuple[CalendarPeak, ...]
+    peak_month: dict[str, str | None]
+    book: BookCalendar
+
+    def peaks_frame(self) -> pd.DataFrame:
+        """One row per month above the average, per segment and for the whole team."""
+        return pd.DataFrame([asdict(p) for p in self.peaks], columns=list(CalendarPeak.__dataclass_fields__))
+
+    def worst(self, segment: str = ALL_SEGMENTS) -> CalendarPeak | None:
+        """The month furthest above the average of a segment (default: the whole team), or None."""
+        month = self.peak_month.get(segment)
+        return next((p for p in self.peaks if p.segment == segment and p.month == month), None)
+
+    def to_dict(self) -> dict:
+        out = {"size_for": self.size_for, "average_demand_fte": self.average_demand_fte,
+               "peak_month": self.peak_month, "peaks": [asdict(p) for p in self.peaks], "book": self.book.to_dict()}
+        for peak in out["peaks"]:
+            if not math.isfinite(peak["utilization"]):
+                peak["utilization"] = None
+        return out
+
+
 #: Columns of a fiscal year's month rows read at year end (stocks) and summed over the year (flows).
 _YEAR_STOCKS = ("customers", "arr", "headcount", "managers")
 _YEAR_FLOWS = ("new_customers", "churned_customers", "requisitions_opened", "backfill_requisitions", "hires_started",
@@ -175,6 +249,8 @@ class FiscalPlan:
     #: Month rows of each vertical pool, for segments with ``pool_by: vertical`` (their sums are the segment rows).
     pool_rows: tuple[FiscalPoolRow, ...] = ()
     settings: dict = field(default_factory=dict)
+    #: The calendar's months (dated touchpoints), None when every touchpoint is spread evenly.
+    calendar: "FiscalCalendar | None" = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per month and segment, months in order, segments in scenario order."""
@@ -239,6 +315,9 @@ class FiscalPlan:
     def to_dict(self) -> dict:
         """Plain data for JSON: an infinite utilization (demand, no capacity) becomes None."""
         data = asdict(self)
+        data.pop("calendar")
+        if self.calendar is not None:
+            data["calendar"] = self.calendar.to_dict()
         for row in data["rows"] + data["pool_rows"]:
             for key in ("utilization", "worst_pool_utilization"):
                 if key in row and not math.isfinite(row[key]):
@@ -282,7 +361,7 @@ def fiscal_plan(scenario: Context | Scenario | dict | str | Path, book: Book | s
     ----------
     scenario : Context, Scenario, dict or path
         A loaded context, or a scenario with a ``fiscal_year`` block (see README, "Fiscal-year plan").
-        A context's fiscal plan is computed once and kept on it (:meth:`Context.cached`).
+        A context's fiscal plan is computed once and kept on it (:meth:`~capacity.inputs.context.Context.cached`).
     book : Book or path, optional
         The accounts, as for :func:`capacity.model.plan`.
 
@@ -321,11 +400,21 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
         inputs.program_hours[:, None], steady.csm.customer_hours_per_month,
     )
     units = _units(scenario, steady, inputs)
+    # With the calendar, each month's demand is its dated work; the average month (every touchpoint
+    # spread evenly, the demand above) is what the hiring rule sizes for unless size_for: peak.
+    average = demand
+    cal = calendar_of(context, inputs.customers0, horizon) if has_calendar(scenario) else None
+    if cal is not None:
+        hours = unit_hours(scenario, sized.loads, sized.workload_weight)[0]
+        demand = dated_hours(cal, hours[None], customers[None], inputs.new[None], inputs.churn[None])[0] \
+            / steady.csm.customer_hours_per_month
+    sizing = demand if fiscal.size_for == "peak" else average
     unit_demand = demand[units.owner] * units.share[:, None]
+    unit_sizing = unit_demand if sizing is demand else sizing[units.owner] * units.share[:, None]
     target = fiscal.target_utilization
-    staffed_units = _staff(unit_demand, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
+    staffed_units = _staff(unit_sizing, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
                            hire=True, owner=units.owner)
-    unhired_units = _staff(unit_demand, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
+    unhired_units = _staff(unit_sizing, units.starting, fiscal.attrition_per_year, target, lead, ramp, months,
                            hire=False, owner=units.owner)
     # Segment rows sum their pools; a segment holds the target only when every pool does.
     owner = np.zeros((len(inputs.names), len(units.labels)))
@@ -381,10 +470,19 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
         for u in range(len(units.labels))
         if units.pools[u] is not None
     )
-    shortfall = _day_one_shortfall(unit_demand[:, :months], unit_held, unhired_units["capacity"], target,
+    sizing_held = unit_held
+    if unit_sizing is not unit_demand:
+        sizing_held = utilization(unit_sizing[:, :months], staffed_units["capacity"]) <= target + _TOLERANCE
+    shortfall = _day_one_shortfall(unit_sizing[:, :months], sizing_held, unhired_units["capacity"], target,
                                    lead + ramp - 1)
-    warnings = _warnings(units.labels, labels, first, staffed_units, unit_used, unit_held, shortfall, target, lead, ramp)
+    warnings = _warnings(units.labels, labels, first, staffed_units, unit_used, unit_held, shortfall, target, lead, ramp,
+                         sizing_held=sizing_held, excess=unit_demand[:, :months] - unit_sizing[:, :months])
     notes = inputs.notes + units.notes
+    calendar = None
+    if cal is not None:
+        notes = notes + cal.notes
+        calendar = _fiscal_calendar(context, fiscal.size_for, labels, inputs.names, demand[:, :months],
+                                    average[:, :months], staffed["capacity"], used, held, target)
     total_cost = float(csm_cost.sum() + mgr_cost.sum())
     ending_arr = float(arr[:, months - 1].sum())
     summary = FiscalSummary(
@@ -422,8 +520,35 @@ def _fiscal_plan(context: Context) -> FiscalPlan:
         rows=rows,
         pool_rows=pool_rows,
         summary=summary,
-        settings=fiscal.model_dump(mode="json"),
+        # size_for is a setting of the calendar: a plan without one reads as it always has.
+        settings=fiscal.model_dump(mode="json", exclude=None if cal is not None else {"size_for"}),
+        calendar=calendar,
     )
+
+
+def calendar_of(context: Context, customers, horizon: int) -> CalendarInputs:
+    """Where the fiscal year's dated work falls: :func:`capacity.model.calendar.calendar_inputs` from the year's
+    first month over ``horizon`` months (the year and the hiring rule's look-ahead)."""
+    return calendar_inputs(context.scenario, context.book, customers, month_index(context.scenario.fiscal_year.start),
+                           horizon)
+
+
+def _fiscal_calendar(context: Context, size_for: str, labels, names, demand: np.ndarray, average: np.ndarray,
+                     capacity: np.ndarray, used: np.ndarray, held: np.ndarray, target: float) -> FiscalCalendar:
+    """The months above the average, per segment and for the whole team (segments' demand and capacity summed)."""
+    peaks, worst = [], {}
+    series = [(name, demand[s], average[s], used[s], held[s]) for s, name in enumerate(names)]
+    total = demand.sum(axis=0)
+    series.append((ALL_SEGMENTS, total, average.sum(axis=0), utilization(total, capacity.sum(axis=0)), held.all(axis=0)))
+    for name, dated, even, used_by_month, held_by_month in series:
+        above = dated - even
+        peak = (above > _TOLERANCE) & (above >= PEAK_SHARE * even)
+        worst[name] = labels[int(np.argmax(np.where(peak, above, -np.inf)))] if peak.any() else None
+        peaks += [CalendarPeak(name, labels[m], float(dated[m]), float(even[m]), float(above[m]),
+                               float(used_by_month[m]), bool(held_by_month[m]))
+                  for m in np.flatnonzero(peak)]
+    return FiscalCalendar(size_for, {name: [float(v) for v in average[s]] for s, name in enumerate(names)},
+                          tuple(peaks), worst, book_calendar(context))
 
 
 def _inputs(scenario: Scenario, steady: Plan, loads: Loads, horizon: int) -> _Inputs:
@@ -604,8 +729,14 @@ def _day_one_shortfall(demand: np.ndarray, held: np.ndarray, unhired_capacity: n
     return out
 
 
-def _warnings(names, labels, first_month, staffed, used, held, shortfall, target, lead, ramp) -> tuple[str, ...]:
-    """Plain English for every run of months above the target, and what would have held it."""
+def _warnings(names, labels, first_month, staffed, used, held, shortfall, target, lead, ramp, *,
+              sizing_held=None, excess=None) -> tuple[str, ...]:
+    """Plain English for every run of months above the target, and what would have held it.
+
+    With the calendar sized for the average month, ``sizing_held`` says where the average month holds
+    the target and ``excess`` is each month's demand above the average [FTE]: a run the average
+    month holds is the calendar's peak, said so.
+    """
     fixable_from = lead + ramp - 1  # the first month a requisition opened in the year is fully productive
     out = []
     for s, name in enumerate(names):
@@ -616,6 +747,11 @@ def _warnings(names, labels, first_month, staffed, used, held, shortfall, target
             peak = a + int(np.argmax(used[s, a : b + 1]))
             head = (f"{name}: utilization is above the {target:.0%} target in {_span(labels, a, b)} "
                     f"(peak {_pct(used[s, peak])} in {labels[peak]})")
+            if sizing_held is not None and sizing_held is not held and sizing_held[s, a : b + 1].all():
+                out.append(f"{head}: the calendar puts {excess[s, peak]:.1f} FTE of dated work above the average "
+                           "month there, and the plan hires for the average month (size_for: average; size_for: "
+                           "peak hires for the peaks).")
+                continue
             if a < fixable_from:
                 extra = int(shortfall[s])
                 out.append(

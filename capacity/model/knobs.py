@@ -24,9 +24,11 @@ import numpy as np
 from capacity.formulas import workload
 from capacity.formatting import currency_symbol
 from capacity.inputs.scenario import Scenario
+from capacity.model.automation import automatable
 from capacity.model.sizing import Variants
 
-__all__ = ["Knob", "KnobKind", "KINDS", "register", "knobs_of", "tornado_knobs", "slider_knobs", "find"]
+__all__ = ["Knob", "KnobKind", "KINDS", "register", "knobs_of", "tornado_knobs", "slider_knobs", "find", "AutomationShare",
+           "OffsetDays"]
 
 #: Every kind of knob, by name, in the order views list them.
 KINDS: dict[str, "KnobKind"] = {}
@@ -46,7 +48,7 @@ class Knob:
     ----------
     kind : str
         A name in :data:`KINDS` (``frequency``, ``minutes``, ``time_split``, ``pto_days``,
-        ``new_customer_rate``, ``threshold``, ``cost``).
+        ``new_customer_rate``, ``threshold``, ``cost``, ``service_level``, ``automation``, ``offset``).
     path : str
         Where it sits in the scenario, by index: ``segments[0].touchpoints[2].per_month``.
     label : str
@@ -84,7 +86,7 @@ class Knob:
         return self.path
 
     def changes(self, value: float) -> dict[str, Any]:
-        """The changes that set this knob to ``value`` (for :meth:`Scenario.with_changes`)."""
+        """The changes that set this knob to ``value`` (for :meth:`~capacity.inputs.scenario.Scenario.with_changes`)."""
         return KINDS[self.kind].changes(self, float(value))
 
     def moved(self, fraction: float) -> float:
@@ -109,6 +111,8 @@ class KnobKind:
     in_tornado: ClassVar[bool] = True
     #: Offered as a what-if slider (:func:`slider_knobs`).
     slider: ClassVar[bool] = False
+    #: Moves the team's size: the what-if draws headcount and cost along it (a date moves only the calendar).
+    sizes_team: ClassVar[bool] = True
 
     def find(self, scenario: Scenario) -> list[Knob]:
         """This kind's knobs of ``scenario``, in scenario order."""
@@ -335,6 +339,84 @@ class ServiceLevel(KnobKind):
 
     def grid(self, knob):
         return np.round(np.arange(50, 100) / 100, 2)
+
+
+@register
+class AutomationShare(KnobKind):
+    """The share of a touchpoint's work adopted software takes over (``automation``: hire or automate).
+
+    Its value is the share in force: the automation's ``share`` when the scenario adopts it, else 0.
+    Turned above 0 it adopts the automation at that share, tooling included (a fixed fee does not
+    depend on the share); turned to 0 it leaves it out. See :mod:`capacity.model.automation`.
+    """
+
+    name = "automation"
+    in_tornado = False  # adopting software is a decision, not an estimate that could be off
+    slider = True
+
+    def find(self, scenario):
+        out = []
+        for a in automatable(scenario):
+            seg, tp = scenario.segments[a.segment], scenario.segments[a.segment].touchpoints[a.touchpoint]
+            what = "questions" if a.takes_over == "occurrences" else "minutes"
+            prefix = f"segments[{a.segment}].touchpoints[{a.touchpoint}].automation"
+            out.append(Knob(self.name, f"{prefix}.share",
+                            f"{seg.name}: {tp.name}, share of its {what} automated ({a.name})",
+                            f"{a.name}: share of {tp.name} {what} automated", f"share of {what}",
+                            float(tp.automated_share), a.segment, a.touchpoint,
+                            extra=(prefix, a.automation.cost_per_year or 0.0,
+                                   a.automation.cost_per_account_per_year or 0.0)))
+        return out
+
+    def changes(self, knob, value):
+        prefix = knob.extra[0]
+        if value <= 0:
+            return {f"{prefix}.adopted": False}
+        return {f"{prefix}.share": value, f"{prefix}.adopted": True}
+
+    def moved(self, knob, fraction):
+        return min(knob.value * (1.0 + fraction), 1.0)  # a share of the touchpoint: at most all of it
+
+    def apply(self, knob, rows, values):
+        column = rows.touchpoint_index(knob.segment, knob.touchpoint)
+        _, fixed, per_account = knob.extra
+        on = values > 0
+        rows = _column(rows, "automated", column, np.where(on, values, 0.0))
+        rows = _column(rows, "tooling_fixed", column, np.where(on, fixed, 0.0))
+        return _column(rows, "tooling_per_account", column, np.where(on, per_account, 0.0))
+
+    def grid(self, knob):
+        return np.round(np.arange(0, 21) / 20, 2)
+
+
+@register
+class OffsetDays(KnobKind):
+    """When a touchpoint at renewal happens: its days from each account's renewal date (``offset_days``).
+
+    It moves the calendar (which months the work lands in), not the team: every variant sizes the same.
+    """
+
+    name = "offset"
+    in_tornado = False  # the steady state does not depend on when work happens
+    slider = True
+    sizes_team = False
+
+    def find(self, scenario):
+        return [Knob(self.name, f"segments[{s}].touchpoints[{t}].offset_days", f"{seg.name}: {tp.name}, days from renewal",
+                     f"{tp.name} (days from renewal)", "days", float(tp.offset_days or 0), s, t)
+                for s, seg in enumerate(scenario.segments) for t, tp in enumerate(seg.touchpoints) if tp.at == "renewal"]
+
+    def changes(self, knob, value):
+        return {knob.path: int(round(value))}
+
+    def moved(self, knob, fraction):
+        return knob.value
+
+    def apply(self, knob, rows, values):
+        return rows  # no sizing number depends on it
+
+    def grid(self, knob):
+        return np.arange(-180.0, 181.0, 15.0)
 
 
 def knobs_of(scenario: Scenario) -> list[Knob]:

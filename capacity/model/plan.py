@@ -22,10 +22,11 @@ from capacity.formulas.queueing import InboundSizing, apply_inbound_service
 from capacity.inputs.context import Context, load_context
 from capacity.exceptions import ScenarioError
 from capacity.inputs.scenario import Scenario, Segment
+from capacity.model.payback import Payback, payback_of
 from capacity.model.sizing import MIXED_POOL, Sizing, Variants, pool_groups, size, touchpoint_hours, variants
 
 __all__ = [
-    "TouchpointLoad", "PoolPlan", "SegmentPlan", "CSMCapacity", "Totals", "TopDown", "Plan", "plan",
+    "TouchpointLoad", "PoolPlan", "AutomationUse", "SegmentPlan", "CSMCapacity", "Totals", "TopDown", "Plan", "plan",
     "plan_of", "touchpoint_loads", "MIXED_POOL",
 ]
 
@@ -50,7 +51,7 @@ class TouchpointLoad:
 class PoolPlan:
     """One vertical pool of a segment sized with ``pool_by: vertical``.
 
-    ``vertical`` names the pool: a vertical, or :data:`MIXED_POOL` for the verticals
+    ``vertical`` names the pool: a vertical, or :data:`~capacity.model.sizing.MIXED_POOL` for the verticals
     that share one mixed pool (listed in ``verticals``). ``fte`` carries the pool's share
     of the segment's program hours (its share of customers), so pool FTEs add up to the
     segment's FTE and the split costs only the rounding up of each pool.
@@ -63,6 +64,20 @@ class PoolPlan:
     fte: float
     headcount: int
     cost_per_year: float
+
+
+@dataclass(frozen=True)
+class AutomationUse:
+    """A segment's adopted automations (``automation: {adopted: true}``, :mod:`capacity.model.automation`).
+
+    ``automated_hours_per_month`` is the customer hours a month software delivers instead of CSMs
+    (the segment's hours per customer and program hours are CSM hours, after automation);
+    ``tooling_cost_per_year`` what the tooling costs a year [currency/year].
+    """
+
+    names: tuple[str, ...]
+    automated_hours_per_month: float
+    tooling_cost_per_year: float
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,8 @@ class SegmentPlan:
     served_customers: int | None = None
     #: Inbound touchpoints staffed by a service level (``inbound_service``); None when sized by hours.
     inbound: InboundSizing | None = None
+    #: Adopted automations; None (and left out of to_dict) when the segment has none.
+    automation: AutomationUse | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,13 @@ class Totals:
     cost_pct_arr: float | None
     #: ARR over headcount [currency/CSM]; None without CSMs.
     arr_per_csm: float | None = None
+    #: Tooling of adopted automations a year (left out of to_dict when none is adopted) [currency/year].
+    tooling_cost_per_year: float = 0.0
+
+    @property
+    def cost_with_tooling_per_year(self) -> float:
+        """What CS costs a year: the CSMs' ``cost_per_year`` plus adopted tooling [currency/year]."""
+        return self.cost_per_year + self.tooling_cost_per_year
 
 
 @dataclass(frozen=True)
@@ -129,7 +153,11 @@ class TopDown:
 
 @dataclass(frozen=True)
 class Plan:
-    """A complete steady-state plan. ``to_dict()`` is the CLI's ``--json`` shape."""
+    """A complete steady-state plan. ``to_dict()`` is the CLI's ``--json`` shape.
+
+    ``payback`` is the business case (:mod:`capacity.model.payback`): per segment and in total, the
+    CS cost against the ARR it must keep or add to pay back.
+    """
 
     scenario: str
     currency: str
@@ -137,6 +165,7 @@ class Plan:
     segments: tuple[SegmentPlan, ...]
     totals: Totals
     top_down: tuple[TopDown, ...]
+    payback: Payback | None = None
 
     def segment(self, name: str) -> SegmentPlan:
         """The plan of the segment called ``name``."""
@@ -148,10 +177,15 @@ class Plan:
     def to_dict(self) -> dict:
         """Plain data for JSON: infinite customers per CSM becomes None."""
         data = asdict(self)
+        automating = any(seg.automation is not None for seg in self.segments)
         for seg in data["segments"]:
             if not math.isfinite(seg["customers_per_csm"]):
                 seg["customers_per_csm"] = None
             _drop_unused_account_work(seg)
+            if seg.get("automation") is None:
+                seg.pop("automation", None)
+        if not automating:
+            data["totals"].pop("tooling_cost_per_year")
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -160,7 +194,8 @@ class Plan:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per segment, indexed by segment name (touchpoints left out)."""
-        rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools", "inbound"}} for seg in self.segments]
+        rows = [{k: v for k, v in asdict(seg).items() if k not in {"touchpoints", "pools", "inbound", "automation"}}
+                for seg in self.segments]
         for row in rows:
             _drop_unused_account_work(row)
         return pd.DataFrame(rows).set_index("name")
@@ -194,11 +229,15 @@ def _drop_unused_account_work(row: dict) -> None:
 
 
 def touchpoint_loads(segment: Segment) -> tuple[TouchpointLoad, ...]:
-    """Hours per month of each touchpoint of a segment (see :func:`capacity.model.sizing.touchpoint_hours`)."""
+    """CSM hours per month of each touchpoint of a segment (see :func:`capacity.model.sizing.touchpoint_hours`),
+    after adopted automation (as :func:`capacity.model.sizing.loads` takes it off)."""
     loads = []
     for tp in segment.touchpoints:
         frequency = 0.0 if tp.kind == "one_time" else tp.frequency_per_month
         hours, frequency = touchpoint_hours(tp.kind, tp.minutes, frequency, segment.new_customer_rate)
+        if tp.automated_share:
+            kept = 1.0 - tp.automated_share
+            hours, frequency = hours * kept, (frequency * kept if tp.kind == "inbound" else frequency)
         per_customer, program = (0.0, float(hours)) if tp.kind == "program" else (float(hours), 0.0)
         loads.append(TouchpointLoad(tp.name, tp.kind, tp.minutes, float(frequency), per_customer, program))
     return tuple(loads)
@@ -211,7 +250,7 @@ def plan(scenario: Context | Scenario | dict | str | Path, book: Book | str | Pa
     ----------
     scenario : Context, Scenario, dict or path
         A loaded context (:func:`capacity.inputs.context.load_context`), or a scenario to load one from.
-        A context's plan is computed once and kept on it (:meth:`Context.cached`).
+        A context's plan is computed once and kept on it (:meth:`~capacity.inputs.context.Context.cached`).
     book : Book or path, optional
         The accounts; without it, the scenario's ``book`` file is read if it names one,
         else each segment's ``customers`` and ``arr`` are used (see :mod:`capacity.inputs.context`).
@@ -288,6 +327,7 @@ def plan_of(rows: Variants, sized: Sizing, row: int = 0) -> Plan:
             pool_split_extra_headcount=heads - int(sized.unsplit_headcount[row, s]) if pools else 0,
             workload_weight=None if sized.workload_weight is None else float(sized.workload_weight[row, s]),
             served_customers=None if sized.workload_weight is None else int(sized.served_customers[row, s]),
+            automation=_automation_use(rows, sized, row, s, range(columns[s], columns[s + 1]), customers),
         ))
     total_arr = float(sized.total_arr[row])
     total_cost = float(sized.total_cost[row])
@@ -309,6 +349,7 @@ def plan_of(rows: Variants, sized: Sizing, row: int = 0) -> Plan:
         cost_per_year=total_cost,
         cost_pct_arr=workload.safe_ratio(total_cost, total_arr),
         arr_per_csm=workload.safe_ratio(total_arr, int(sized.total_headcount[row])),
+        tooling_cost_per_year=float(sized.total_tooling[row]),
     )
     top_down = tuple(
         TopDown(
@@ -325,7 +366,20 @@ def plan_of(rows: Variants, sized: Sizing, row: int = 0) -> Plan:
         segments=tuple(segments),
         totals=totals,
         top_down=top_down,
+        payback=payback_of(scenario, segments, [float(t) for t in sized.tooling[row]]),
     )
+
+
+def _automation_use(rows: Variants, sized: Sizing, row: int, s: int, columns: range,
+                    customers: int) -> AutomationUse | None:
+    """Segment ``s``'s adopted automations in variant ``row``, or None when it has none."""
+    touchpoints = rows.scenario.segments[s].touchpoints
+    names = tuple(touchpoints[t - columns.start].automation.name for t in columns if rows.automated[row, t] > 0)
+    if not names:
+        return None
+    load = sized.loads
+    hours = customers * float(load.automated_per_customer[row, s]) + float(load.automated_program[row, s])
+    return AutomationUse(names, hours, float(sized.tooling[row, s]))
 
 
 #: More CSMs than this in one segment is a unit mistake (minutes for hours, a frequency

@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from capacity.formulas import workload
+from capacity.formulas import payback, workload
 from capacity.inputs.book import UNASSIGNED_VERTICAL, Book
 from capacity.exceptions import ScenarioError
 from capacity.inputs.scenario import Scenario
@@ -66,6 +66,12 @@ class Variants:
     customers, arr : ndarray (V, S) or None
         Segment sizes given outright (no book, or already counted); None to count them in the
         book at ``min_arr``.
+    automated : ndarray (V, T)
+        Share of each touchpoint's CSM time adopted software takes over [-]; 0 where none is adopted
+        (:mod:`capacity.model.automation`).
+    tooling_fixed, tooling_per_account : ndarray (V, T)
+        The adopted automations' tooling: a fee a year [USD/year] and a fee per account of the
+        segment a year [USD/account/year]; 0 where none is adopted.
     """
 
     scenario: Scenario
@@ -84,6 +90,17 @@ class Variants:
     #: ordinary one, and its accounts that need CSM time, (V, S); None when the scenario weighs no account.
     workload_weight: np.ndarray | None = None
     served_customers: np.ndarray | None = None
+    automated: np.ndarray | None = None
+    tooling_fixed: np.ndarray | None = None
+    tooling_per_account: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        # Variants made before automation existed (or by hand) take none.
+        if self.automated is None:
+            zeros = np.zeros_like(self.minutes, dtype=float)
+            object.__setattr__(self, "automated", zeros)
+            object.__setattr__(self, "tooling_fixed", zeros)
+            object.__setattr__(self, "tooling_per_account", zeros)
 
     def __len__(self) -> int:
         return len(self.customer_hours)
@@ -127,7 +144,8 @@ class Variants:
 
 
 _ROW_FIELDS = ("working_hours", "customer_hours", "minutes", "per_month", "new_customer_rate", "min_arr", "cost_each",
-               "csm_cost", "customers", "arr", "workload_weight", "served_customers")
+               "csm_cost", "customers", "arr", "workload_weight", "served_customers", "automated", "tooling_fixed",
+               "tooling_per_account")
 
 
 def variants(scenario: Scenario, book: Book | None = None, *, customers=None, arr=None) -> Variants:
@@ -158,6 +176,7 @@ def variants(scenario: Scenario, book: Book | None = None, *, customers=None, ar
         return np.array([values], dtype=dtype).reshape(1, -1)
 
     weights = _account_weights(scenario, book)
+    adopted = [tp.automation if tp.automated_share else None for tp in touchpoints]
 
     return Variants(
         scenario=scenario,
@@ -174,6 +193,9 @@ def variants(scenario: Scenario, book: Book | None = None, *, customers=None, ar
         arr=None if arr is None else row(arr),
         workload_weight=None if weights is None else row(weights.weight),
         served_customers=None if weights is None else row(weights.served_customers, np.int64),
+        automated=row([tp.automated_share for tp in touchpoints]),
+        tooling_fixed=row([(a.cost_per_year or 0.0) if a is not None else 0.0 for a in adopted]),
+        tooling_per_account=row([(a.cost_per_account_per_year or 0.0) if a is not None else 0.0 for a in adopted]),
     )
 
 
@@ -224,6 +246,10 @@ class Loads:
         One-time work for one new customer, in the month it arrives [h/new customer].
     program : ndarray (V, S)
         One-to-many program hours of each segment per month [h/month].
+    automated_per_customer, automated_program : ndarray (V, S)
+        The hours adopted software delivers instead of CSMs: per customer a month (recurring, inbound,
+        smoothed one-time) and of the segment's programs a month [h/customer/month, h/month]. Every
+        figure above is CSM hours, after automation.
     """
 
     touchpoint: np.ndarray
@@ -232,6 +258,8 @@ class Loads:
     recurring: np.ndarray
     per_new_customer: np.ndarray
     program: np.ndarray
+    automated_per_customer: np.ndarray | None = None
+    automated_program: np.ndarray | None = None
 
 
 def touchpoint_hours(kind, minutes, per_month, new_customer_rate):
@@ -276,23 +304,37 @@ def loads(v: Variants) -> Loads:
     if v.workload_weight is not None:
         # Account-level work scales each account's own hours (recurring, inbound, one-time), not the programs.
         hours = np.where(kind == "program", hours, hours * v.workload_weight[:, segment_of])
+    # Adopted software takes its share of the minutes (or, inbound, of the occurrences): the same CSM hours.
+    automating = bool(v.automated.any())
+    if automating:
+        delivered = hours
+        kept = 1.0 - v.automated
+        hours = delivered * kept
+        frequency = np.where(kind == "inbound", frequency * kept, frequency)
+        taken = delivered * v.automated
     segments = len(v.scenario.segments)
     shape = (len(v), segments)
-    per_customer, recurring, per_new, program = (np.zeros(shape) for _ in range(4))
+    per_customer, recurring, per_new, program, auto_customer, auto_program = (np.zeros(shape) for _ in range(6))
     for t, s in enumerate(segment_of):
         # One column at a time, in order: the same sums as adding a segment's touchpoints one by one.
         if kind[t] == "program":
             program[:, s] = program[:, s] + hours[:, t]
+            if automating:
+                auto_program[:, s] = auto_program[:, s] + taken[:, t]
             continue
         per_customer[:, s] = per_customer[:, s] + hours[:, t]
+        if automating:
+            auto_customer[:, s] = auto_customer[:, s] + taken[:, t]
         if kind[t] == "one_time":
             once = workload.one_time_hours_per_new_customer(v.minutes[:, t])
             if v.workload_weight is not None:
                 once = once * v.workload_weight[:, s]
+            if automating:
+                once = once * kept[:, t]
             per_new[:, s] = per_new[:, s] + once
         else:
             recurring[:, s] = recurring[:, s] + hours[:, t]
-    return Loads(hours, frequency, per_customer, recurring, per_new, program)
+    return Loads(hours, frequency, per_customer, recurring, per_new, program, auto_customer, auto_program)
 
 
 @dataclass(frozen=True)
@@ -300,7 +342,8 @@ class Sizing:
     """The bottom-up answer for every variant.
 
     Per segment (V, S): ``customers``, ``arr``, ``fte`` (of one unsplit team), ``headcount`` and
-    ``cost_per_year`` (summed over vertical pools for a segment pooled by vertical),
+    ``cost_per_year`` (CSMs' loaded cost, summed over vertical pools for a segment pooled by vertical),
+    ``tooling`` (the adopted automations' tooling a year, :func:`capacity.formulas.payback.tooling_cost`),
     ``customers_per_csm`` (``inf`` when a customer needs no time). Per pool (V, S, P):
     ``pool_customers``, ``pool_arr``, ``pool_fte``, ``pool_headcount``, ``pool_cost`` for the pools
     of :func:`pool_groups` (zeros for segments not pooled). Per variant (V,): the totals.
@@ -327,6 +370,8 @@ class Sizing:
     total_fte: np.ndarray
     total_headcount: np.ndarray
     total_cost: np.ndarray
+    tooling: np.ndarray | None = None
+    total_tooling: np.ndarray | None = None
 
 
 def segment_counts(book: Book, min_arr) -> tuple[np.ndarray, np.ndarray]:
@@ -439,6 +484,13 @@ def size(v: Variants) -> Sizing:
     for s in range(segments):
         total_fte = total_fte + fte[:, s]
         total_cost = total_cost + cost[:, s]
+    tooling = np.zeros((count, segments))
+    for t, s in enumerate(v.segment_of):
+        tooling[:, s] = tooling[:, s] + payback.tooling_cost(v.tooling_fixed[:, t], v.tooling_per_account[:, t],
+                                                             customers[:, s])
+    total_tooling = np.zeros(count)
+    for s in range(segments):
+        total_tooling = total_tooling + tooling[:, s]
     return Sizing(
         loads=load,
         customers=customers,
@@ -461,4 +513,6 @@ def size(v: Variants) -> Sizing:
         total_fte=total_fte,
         total_headcount=heads.sum(axis=1),
         total_cost=total_cost,
+        tooling=tooling,
+        total_tooling=total_tooling,
     )

@@ -4,7 +4,7 @@ Each builder takes :class:`~capacity.views.content.ReportContent` and returns a 
 plotly traces and layout as plain JSON-able dicts, so nothing here imports plotly. Every
 number a chart draws comes from the plan, the fiscal plan or the sensitivity, through the
 content (:func:`~capacity.views.content.fte_by_kind`, :func:`~capacity.views.content.fiscal_month_series`:
-the cost so far in the year is :meth:`FiscalPlan.cumulative_cost`); a chart computes only
+the cost so far in the year is :meth:`~capacity.model.fiscal.FiscalPlan.cumulative_cost`); a chart computes only
 positions (a bar's offset from its base) and the axis range that fits them.
 
 :data:`PALETTE` is the project's one set of colours; the what-if workbook uses it too.
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from capacity.views.content import ReportContent
 
 __all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options",
-           "fiscal_cost"]
+           "fiscal_cost", "payback", "calendar_heatmap"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
 #: high ends of a range, grid lines, and fills for comparison (``neutral``) and background bars (``wash``).
@@ -181,14 +181,32 @@ def fiscal_cost(content: "ReportContent") -> Chart:
 
 
 def todays_books(content: "ReportContent") -> Chart:
-    """Utilization per CSM (or pooled team) of today's books against the target."""
-    rows = [r for r in content.team.csms if r.utilization is not None]
+    """Utilization per CSM (or pooled team) of today's books, and after the rebalance when there is one, against
+    the target."""
     target = content.team.summary["target_utilization"]
-    colors = [PALETTE["high"] if r.utilization > target else PALETTE["accent"] for r in rows]
-    trace = {"type": "bar", "orientation": "h", "y": [r.csm for r in rows], "x": [r.utilization for r in rows],
-             "marker": {"color": colors}, "name": "Utilization", "hovertemplate": "%{y}: %{x:.0%}<extra></extra>"}
-    return Chart("todays-books", (trace,), layout(
-        80 + 24 * len(rows), xaxis={"title": {"text": "Utilization of customer hours"}, "tickformat": ".0%"},
+    moves = content.rebalance
+    if moves is None or isinstance(moves, str):
+        rows = [r for r in content.team.csms if r.utilization is not None]
+        colors = [PALETTE["high"] if r.utilization > target else PALETTE["accent"] for r in rows]
+        traces = ({"type": "bar", "orientation": "h", "y": [r.csm for r in rows], "x": [r.utilization for r in rows],
+                   "marker": {"color": colors}, "name": "Utilization",
+                   "hovertemplate": "%{y}: %{x:.0%}<extra></extra>"},)
+        count = len(rows)
+    else:
+        before = {r.csm: r.utilization for r in moves.before}
+        rows = [r for r in moves.after if r.utilization is not None or before.get(r.csm) is not None]
+        names = [r.csm for r in rows]
+        today = [before.get(r.csm) for r in rows]
+        traces = ({"type": "bar", "orientation": "h", "y": names, "x": today, "name": "Today",
+                   "marker": {"color": [PALETTE["high"] if v is not None and v > target else PALETTE["neutral"]
+                                        for v in today]}, "hovertemplate": "%{y} today: %{x:.0%}<extra></extra>"},
+                  {"type": "bar", "orientation": "h", "y": names, "x": [r.utilization for r in rows],
+                   "name": "After the rebalance", "marker": {"color": PALETTE["accent"]},
+                   "hovertemplate": "%{y} after: %{x:.0%}<extra></extra>"})
+        count = 2 * len(rows)
+    return Chart("todays-books", traces, layout(
+        80 + 20 * count, barmode="group", legend=_LEGEND_ON_TOP,
+        xaxis={"title": {"text": "Utilization of customer hours"}, "tickformat": ".0%"},
         shapes=[{"type": "line", "x0": target, "x1": target, "yref": "paper", "y0": 0, "y1": 1,
                  "line": {"color": PALETTE["muted"], "dash": "dash"}}]))
 
@@ -232,3 +250,43 @@ def options(content: "ReportContent") -> Chart:
     # Room on the right for the "19 CSMs, $2.8M a year" labels.
     return Chart("options", (trace,), layout(70 + 42 * len(variants), showlegend=False, xaxis={"title": {"text": "CSMs"}},
                                              margin={"l": 10, "r": 170, "t": 10, "b": 40}))
+
+
+def payback(content: "ReportContent") -> Chart:
+    """Per segment: what CS costs a year against the ARR it must keep or add to pay back, beside the ARR churn
+    takes a year today and, with the user's retention data, the ARR its coverage keeps."""
+    pb, currency = content.plan.payback, content.currency
+    names = [r.name for r in pb.segments]
+    money_x = fmt.plotly_money_hover("x", currency)
+    series = [("CS cost a year", PALETTE["neutral"], [r.cost_per_year for r in pb.segments]),
+              ("ARR to keep or add a year to pay back", PALETTE["accent"],
+               [r.break_even_arr_per_year for r in pb.segments])]
+    if pb.has_return:
+        series.append((f"ARR kept a year beyond {pb.floor_coverage} (your retention data)", PALETTE["low"],
+                       [r.arr_kept_per_year for r in pb.segments]))
+    series.append(("ARR lost to churn a year today", PALETTE["high"], [r.churned_arr_per_year for r in pb.segments]))
+    traces = tuple({"type": "bar", "orientation": "h", "y": names,
+                    "x": [float(v) if v is not None else None for v in values], "name": label,
+                    "marker": {"color": color},
+                    "hovertemplate": f"%{{y}}: {money_x}<extra>{label}</extra>"}
+                   for label, color, values in series)
+    return Chart("payback", traces, layout(120 + 28 * len(names) * len(series), barmode="group", margin={"t": 36},
+                                           legend={**_LEGEND_ON_TOP, "traceorder": "normal"},
+                                           xaxis={"title": {"text": "A year"}, **fmt.plotly_money_axis(currency)}))
+def calendar_heatmap(content: "ReportContent") -> Chart:
+    """Today's book, segment by month: the plan's hours in the months they fall (the text), coloured by the
+    month against the segment's average month (white: an average month; red above, teal below)."""
+    book = content.calendar.book
+    ratio = book.against_average()
+    hours = [[round(float(v)) for v in row] for row in book.hours]
+    trace = {
+        "type": "heatmap", "x": list(book.months), "y": list(book.segments),
+        "z": [[round(float(v), 4) for v in row] for row in ratio.to_numpy()],
+        "text": [[f"{v:,}" for v in row] for row in hours], "texttemplate": "%{text}",
+        "zmid": 1.0, "colorscale": [[0.0, PALETTE["low"]], [0.5, "#ffffff"], [1.0, PALETTE["high"]]],
+        "colorbar": {"title": {"text": "x the average month"}, "tickformat": ".2f"},
+        "hovertemplate": "%{y}, %{x}: %{text} h (%{z:.2f} x the average month)<extra></extra>", "xgap": 2, "ygap": 2,
+    }
+    return Chart("calendar-heatmap", (trace,), layout(
+        80 + 46 * len(book.segments), margin={"t": 10}, xaxis={"type": "category", "showgrid": False},
+        yaxis={"showgrid": False}))

@@ -30,9 +30,12 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import pandas as pd
 
 from capacity import formatting as fmt
+from capacity import sample
 from capacity.exceptions import ReportError
+from capacity.model.fiscal import ALL_SEGMENTS  # the whole team's name in the calendar's peaks
 
 if TYPE_CHECKING:  # only the names: the results are handed in
+    from capacity.analysis.business_case import BusinessCase
     from capacity.inputs.context import Context
     from capacity.model.fiscal import FiscalPlan
     from capacity.model.plan import Plan, SegmentPlan
@@ -42,7 +45,8 @@ if TYPE_CHECKING:  # only the names: the results are handed in
 __all__ = ["PARAMETERS", "check_parameters", "Kind", "Table", "RowKindTable", "Span", "Sentence", "Kpi", "KpiGroup",
            "Header", "Paragraph", "ReportContent", "build", "load", "save", "segments_table", "pools_table",
            "touchpoints_table", "top_down_table", "TOUCHPOINT_KINDS", "fte_by_kind", "fiscal_month_series", "gap_table", "top_touchpoints_table", "sensitivity_table",
-           "fiscal_months_table", "fiscal_segments_table", "fiscal_rows_table"]
+           "fiscal_months_table", "fiscal_segments_table", "fiscal_rows_table", "timing_text", "calendar_table",
+           "calendar_peaks_table"]
 
 Kind = Literal["text", "count", "number", "money", "percent", "decimal", "hours", "share"]
 
@@ -445,7 +449,8 @@ _FISCAL_MONTH_COLUMNS = (("month", "Month", "text"), ("customers", "Customers", 
 
 
 def fiscal_months_table(fiscal: "FiscalPlan", segment: str | None = None, *, detail: bool = False) -> Table:
-    """The year month by month (all segments, or one), then a "Year" row from :meth:`FiscalPlan.year_totals`.
+    """The year month by month (all segments, or one), then a "Year" row from
+    :meth:`~capacity.model.fiscal.FiscalPlan.year_totals`.
 
     ``detail`` adds the new customers of each month and whether the month holds the target
     utilization (in every segment, for the totals).
@@ -513,6 +518,270 @@ def fiscal_rows_table(fiscal: "FiscalPlan") -> Table:
     return Table("Fiscal by segment", frame, kinds, fiscal.currency)
 
 
+# -- does it pay back? (the business case) -------------------------------------------------
+
+
+def _rate(fraction: float) -> str:
+    """A rate as the scenario would write it: "10%", "12.2%"."""
+    return fmt.percent(fraction, 0 if round(fraction * 100, 6).is_integer() else 1)
+
+
+def _points(fraction: float | None) -> str:
+    return "n/a" if fraction is None else f"{fraction * 100:.1f} points"
+
+
+def _people(headcount: int) -> str:
+    return f"{headcount:,} CSM{'' if headcount == 1 else 's'}"
+
+
+def payback_table(plan: "Plan") -> Table:
+    """Per segment and in total: CS cost, the ARR to keep or add to pay back, churn, and (with retention data)
+    the return."""
+    pb, cur = plan.payback, plan.currency
+    rows = []
+    for r in (*pb.segments, pb.total):
+        row = {"Segment": r.name, "Coverage": r.coverage, "CSMs": r.headcount, "CS cost a year": r.cost_per_year,
+               "ARR": r.arr, "ARR to keep or add a year to pay back": r.break_even_arr_per_year,
+               "As a share of ARR": r.break_even_share_of_arr, "Churn a year today": r.churn_per_year,
+               "ARR lost to churn a year": r.churned_arr_per_year}
+        if pb.has_return:
+            row.update({"Retention (your data)": r.retention,
+                        f"ARR kept a year beyond {pb.floor_coverage}": r.arr_kept_per_year,
+                        "ARR kept per CS dollar": r.arr_kept_per_dollar,
+                        "Pays back": "" if r.pays_back is None else "yes" if r.pays_back else "no"})
+        rows.append(row)
+    kinds: dict[str, Kind] = {"CSMs": "count", "CS cost a year": "money", "ARR": "money",
+                              "ARR to keep or add a year to pay back": "money", "As a share of ARR": "share",
+                              "Churn a year today": "share", "ARR lost to churn a year": "money",
+                              "Retention (your data)": "share", f"ARR kept a year beyond {pb.floor_coverage}": "money",
+                              "ARR kept per CS dollar": "decimal"}
+    note = (f"ARR to keep or add = CS cost / gross margin ({_rate(pb.gross_margin)}). CS cost is "
+            "the CSMs' loaded cost plus the tooling of adopted automations.")
+    if pb.has_return:
+        note += (f" ARR kept: ARR x (the coverage's retention - {pb.floor_coverage}'s "
+                 f"{_rate(pb.floor_retention)}); it pays back at {1 / pb.gross_margin:.2f} of ARR per CS dollar.")
+    return Table("Pays back", pd.DataFrame(rows), kinds, cur, total_row=True, note=note)
+
+
+def payback_sentences(plan: "Plan") -> list[Sentence]:
+    """Each segment's break-even beside its churn, then the whole team's."""
+    pb, cur = plan.payback, plan.currency
+    out = []
+    for r in pb.segments:
+        if r.cost_per_year <= 0:
+            out.append(_sentence(f"{r.name} has no CS cost: nothing to pay back."))
+            continue
+        tooled = plan.segment(r.name).automation is not None
+        one = r.headcount == 1 and not tooled
+        team = f"{r.name}'s {_people(r.headcount)}" + (" and tooling" if tooled else "")
+        cost, they, pay, keep, add = (("costs", "it", "pays", "keeps", "adds") if one else
+                                      ("cost", "they", "pay", "keep", "add"))
+        if r.break_even_share_of_arr is None:
+            out.append(_sentence(f"{team} {cost} {fmt.money_short(r.cost_per_year, cur)} a year: {they} {pay} back if "
+                                 f"{they} {add} ", _strong(f"{fmt.money_short(r.break_even_arr_per_year, cur)} of ARR"),
+                                 " a year in expansion; the segment has no ARR today."))
+            continue
+        out.append(_sentence(
+            f"{team} {cost} {fmt.money_short(r.cost_per_year, cur)}: {they} {pay} back if {they} {keep} ",
+            _strong(_points(r.break_even_share_of_arr)),
+            f" of the segment's ARR ({fmt.money_short(r.break_even_arr_per_year, cur)} a year) from churning or "
+            f"{add} it in expansion; the segment churns {_rate(r.churn_per_year)} a year today "
+            f"({fmt.money_short(r.churned_arr_per_year, cur)})."))
+    t = pb.total
+    out.append(_sentence(
+        f"The whole team ({_people(t.headcount)}, {fmt.money_short(t.cost_per_year, cur)} a year) pays back if it "
+        "keeps ",
+        _strong(_points(t.break_even_share_of_arr)),
+        f" of the book's ARR ({fmt.money_short(t.break_even_arr_per_year, cur)} a year) or adds it in expansion, at a "
+        f"gross margin of {_rate(pb.gross_margin)}; churn takes {_rate(t.churn_per_year)} of ARR a year today "
+        f"({fmt.money_short(t.churned_arr_per_year, cur)})."))
+    return out
+
+
+def payback_return_sentences(plan: "Plan") -> list[Sentence]:
+    """The return the user's retention data give, segment by segment; or what it needs without them."""
+    pb, cur = plan.payback, plan.currency
+    if not pb.has_return:
+        return [_sentence("Whether the team does keep that much needs your own retention data: give ",
+                          _code("retention_by_coverage"), " (the share of ARR kept a year under dedicated, pooled "
+                          "and digital coverage, e.g. {dedicated: 0.92, pooled: 0.88, digital: 0.80}) and the report "
+                          "measures the return: ARR kept a year per CS dollar.")]
+    floor = f"{pb.floor_coverage} coverage ({_rate(pb.floor_retention)} kept a year)"
+    out = []
+    for r in pb.segments:
+        if r.retention is None:
+            out.append(_sentence(f"{r.name} ({r.coverage}): your retention data give no figure for {r.coverage} "
+                                 "coverage, so its return is not measured."))
+        elif r.arr_kept_per_dollar is None and r.coverage == pb.floor_coverage:
+            out.append(_sentence(f"{r.name} is on {floor}, the lowest-touch coverage in your retention data: there is "
+                                 "nothing to measure its return against."))
+        elif r.arr_kept_per_dollar is None:
+            out.append(_sentence(f"{r.name} keeps {fmt.money_short(r.arr_kept_per_year, cur)} of ARR a year beyond "
+                                 f"{floor} at no CS cost."))
+        else:
+            verdict = "it pays back" if r.pays_back else "it does not pay back"
+            out.append(_sentence(
+                f"By your retention data, {r.name}'s {r.coverage} coverage ({_rate(r.retention)} kept a year) keeps ",
+                _strong(f"{fmt.money_short(r.arr_kept_per_year, cur)} of ARR"), f" a year more than {floor}: ",
+                _strong(_per_dollar(r.arr_kept_per_dollar, cur)),
+                f" per CS dollar; {verdict} ({_per_dollar(1 / pb.gross_margin, cur)} per dollar breaks even)."))
+    t = pb.total
+    if t.arr_kept_per_dollar is not None:
+        out.append(_sentence(
+            f"The whole team keeps {fmt.money_short(t.arr_kept_per_year, cur)} of ARR a year more than if every "
+            f"account were on {floor}: ", _strong(f"{_per_dollar(t.arr_kept_per_dollar, cur)} per CS dollar"),
+            f"; {'it pays back' if t.pays_back else 'it does not pay back'}."))
+    return out
+
+
+def _per_dollar(value: float, currency: str) -> str:
+    """ARR per unit of cost: "$2.05"."""
+    symbol = fmt.currency_symbol(currency)
+    return f"{symbol}{value:,.2f}" if len(symbol) == 1 else f"{value:,.2f} {currency}"
+
+
+def coverage_changes_table(case: "BusinessCase") -> Table:
+    """The options and trade-offs that change coverage, then each segment moved whole, with what each keeps
+    and costs."""
+    rows = [{"Change": c.name, "From": c.source, "ARR kept a year (change)": c.arr_kept_change_per_year,
+             "Gross profit a year (change)": c.gross_profit_change_per_year,
+             "CS cost a year (change)": c.cost_change_per_year, "Net a year": c.net_per_year,
+             "Breaks even at a cost change of": c.break_even_cost_change_per_year}
+            for c in (*case.coverage_changes, *case.moves)]
+    columns = ["Change", "From", "ARR kept a year (change)", "Gross profit a year (change)", "CS cost a year (change)",
+               "Net a year", "Breaks even at a cost change of"]
+    kinds: dict[str, Kind] = {c: "money" for c in columns[2:]}
+    return Table("Coverage changes", pd.DataFrame(rows, columns=columns), kinds, case.currency,
+                 note="ARR kept: retained ARR a year (ARR x the retention of its coverage, over every segment) "
+                      "under the change less the plan's. Net: the gross profit on it less the change of CS cost. A "
+                      "move of a whole segment has no cost in the scenario: it pays back if its cost changes by less "
+                      "than the break-even (for a move that loses ARR, if it saves more than minus it).")
+
+
+def coverage_change_sentences(case: "BusinessCase") -> list[Sentence]:
+    """Which coverage change pays back most, in words (empty without retention data)."""
+    if not case.payback.has_return:
+        return []
+    cur = case.currency
+    best = case.best_change
+    out = []
+    if best is None:
+        out.append(_sentence("No option or trade-off of the scenario changes which coverage any ARR gets; the table "
+                             "shows what moving a whole segment would keep or lose."))
+    else:
+        saves = (f"saves {fmt.money_short(-best.cost_change_per_year, cur)} a year" if best.cost_change_per_year < 0
+                 else f"costs {fmt.money_short(best.cost_change_per_year, cur)} a year more")
+        keeps = (f"keeps {fmt.money_short(best.arr_kept_change_per_year, cur)} more ARR a year"
+                 if best.arr_kept_change_per_year > 0 else
+                 f"loses {fmt.money_short(-best.arr_kept_change_per_year, cur)} of retained ARR a year")
+        lead = ("Of the options and trade-offs that change coverage, " if best.net_per_year > 0 else
+                "None of the options and trade-offs that change coverage pays back; the least costly is ")
+        out.append(_sentence(lead, _strong(best.name), f" {'pays back most: it ' if best.net_per_year > 0 else ': it '}"
+                             f"{saves} and {keeps} ({fmt.money_short(abs(best.gross_profit_change_per_year), cur)} of "
+                             "gross profit), ", _strong(f"{fmt.money_short(best.net_per_year, cur)} a year net"), "."))
+        for other in case.coverage_changes:
+            if other is not best and other.net_per_year < 0:
+                verb = "saves" if other.cost_change_per_year < 0 else "costs"
+                out.append(_sentence(f"{other.name} does not pay back: "
+                                     f"{fmt.money_short(other.net_per_year, cur)} a year net (it {verb} "
+                                     f"{fmt.money_short(abs(other.cost_change_per_year), cur)} a year and "
+                                     f"{'keeps' if other.arr_kept_change_per_year > 0 else 'loses'} "
+                                     f"{fmt.money_short(abs(other.arr_kept_change_per_year), cur)} of retained ARR)."))
+    ups = [m for m in case.moves if m.arr_kept_change_per_year > 0]
+    if ups:
+        top = max(ups, key=lambda m: m.gross_profit_change_per_year)
+        out.append(_sentence(f"More coverage: {top.name} would keep "
+                             f"{fmt.money_short(top.arr_kept_change_per_year, cur)} more ARR a year; it pays back "
+                             "if it costs less than ",
+                             _strong(f"{fmt.money_short(top.gross_profit_change_per_year, cur)} a year"), " more."))
+    return out
+
+
+def automations_table(cases, currency: str) -> Table:
+    """Hire or automate: each automation adopted alone against the plan."""
+    rows = [{"Automation": c.name, "Segment": c.segment, "Touchpoint": c.touchpoint,
+             "Takes over": f"{_rate(c.share)} of {'questions' if c.takes_over == 'occurrences' else 'minutes'}",
+             "CSM hours a month": c.hours_per_month, "FTE taken over": c.fte_saved, "CSMs saved": c.csms_saved,
+             "Cost saved a year": c.cost_saved_per_year, "Tooling a year": c.tooling_cost_per_year,
+             "Net saving a year": c.net_saving_per_year, "Worth up to a year": c.worth_up_to_per_year,
+             "Tooling per CSM of work": c.tooling_per_csm_saved}
+            for c in cases]
+    columns = ["Automation", "Segment", "Touchpoint", "Takes over", "CSM hours a month", "FTE taken over", "CSMs saved",
+               "Cost saved a year", "Tooling a year", "Net saving a year", "Worth up to a year",
+               "Tooling per CSM of work"]
+    kinds: dict[str, Kind] = {"CSM hours a month": "decimal", "FTE taken over": "hours", "CSMs saved": "count",
+                              "Cost saved a year": "money", "Tooling a year": "money", "Net saving a year": "money",
+                              "Worth up to a year": "money", "Tooling per CSM of work": "money"}
+    return Table("Automations", pd.DataFrame(rows, columns=columns), kinds, currency,
+                 note="Each automation adopted alone against the plan. Net saving: the CSMs' cost saved in this plan "
+                      "(whole people) less the tooling. Worth up to: the break-even tooling price, the FTE it takes "
+                      "over at a CSM's loaded cost; tooling per CSM of work sets the price beside that cost.")
+
+
+def automation_sentences(cases, currency: str) -> list[Sentence]:
+    """Each automation in words: what it takes over, what it saves net of tooling, what it is worth."""
+    out = []
+    for c in cases:
+        what = (f"deflects {_rate(c.share)} of {c.segment}'s {c.touchpoint}" if c.takes_over == "occurrences" else
+                f"takes over {_rate(c.share)} of the minutes of {c.segment}'s {c.touchpoint}")
+        head = f"{c.name} {what}: {c.hours_per_month:,.0f} CSM hours a month ({c.fte_saved:.2f} FTE). "
+        if c.csms_saved > 0:
+            saved = (f"In this plan it saves {_people(c.csms_saved)} "
+                     f"({fmt.money_short(c.cost_saved_per_year, currency)} a year), ")
+            net = (f"{fmt.money_short(c.net_saving_per_year, currency)} a year net of its "
+                   f"{fmt.money_short(c.tooling_cost_per_year, currency)} of tooling"
+                   if c.net_saving_per_year >= 0 else
+                   f"less than its {fmt.money_short(c.tooling_cost_per_year, currency)} of tooling "
+                   f"({fmt.money_short(c.net_saving_per_year, currency)} a year net)")
+        else:
+            saved = "In this plan it saves no whole CSM, "
+            net = f"so its {fmt.money_short(c.tooling_cost_per_year, currency)} of tooling is a cost"
+        worth = (f"; it is worth up to {fmt.money_short(c.worth_up_to_per_year, currency)} a year as the team grows "
+                 f"({c.fte_saved:.2f} FTE at {fmt.money_short(c.loaded_cost_per_year, currency)} a CSM).")
+        out.append(_sentence(head, saved, _strong(net), worth))
+    return out
+def timing_text(tp) -> str:
+    """When a touchpoint happens, as the scenario says it ("renewal -90 days", "months 3, 6", ""), for tables."""
+    if tp.at == "renewal":
+        return f"renewal {tp.offset_days or 0:+d} days" if tp.offset_days else "renewal"
+    if tp.at is not None:
+        return (f"calendar months {', '.join(str(m) for m in tp.at.months)}" if tp.at.months is not None else
+                f"month {', '.join(str(m) for m in tp.at.months_of_quarter)} of each quarter")
+    if tp.spread_months is not None:
+        return f"over {tp.spread_months} month{'s' if tp.spread_months != 1 else ''} from arrival"
+    return ""
+
+
+def calendar_table(fiscal: "FiscalPlan") -> Table:
+    """Today's book with the plan's hours placed in the months they fall: one row per segment and a total [h]."""
+    book = fiscal.calendar.book
+    frame = book.to_frame().reset_index().rename(columns={"segment": "Segment"})
+    frame["Average month"] = list(book.hours_per_month)
+    total = {"Segment": "Total", **{m: float(v) for m, v in zip(book.months, book.total)},
+             "Average month": float(sum(book.hours_per_month))}
+    frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+    kinds: dict[str, Kind] = {c: "decimal" for c in frame.columns if c != "Segment"}
+    return Table("Calendar", frame, kinds, fiscal.currency, total_row=True,
+                 note="Hours of today's customers in each month; each segment's twelve months add up to twelve "
+                      "average months (the steady-state plan's hours).")
+
+
+def calendar_peaks_table(fiscal: "FiscalPlan") -> Table:
+    """Every month whose dated work runs above the average month, per segment and for the whole team."""
+    peaks = fiscal.calendar.peaks_frame()
+    frame = pd.DataFrame({
+        "Segment": peaks["segment"], "Month": peaks["month"], "Demand (FTE)": peaks["demand_fte"],
+        "Average month (FTE)": peaks["average_demand_fte"], "Above the average (FTE)": peaks["fte_above_average"],
+        "Utilization": peaks["utilization"],
+        "Within the target": ["yes" if held else "no" for held in peaks["absorbed"]],
+    })
+    kinds: dict[str, Kind] = {"Demand (FTE)": "decimal", "Average month (FTE)": "decimal",
+                              "Above the average (FTE)": "decimal", "Utilization": "percent"}
+    return Table("Calendar peaks", frame, kinds, fiscal.currency,
+                 note=f"The average month is the same work spread evenly over the year; within the target: the plan's "
+                      f"team holds {fiscal.target_utilization:.0%} utilization that month.")
+
+
 # -- the report ---------------------------------------------------------------------------
 
 
@@ -554,7 +823,7 @@ class ReportContent:
     prepared: _dt.date = field(default_factory=_dt.date.today)
     #: Today's team from the book's owners (:func:`capacity.analysis.team.team`), None without a ``csm`` column.
     team: Any = None
-    #: The fewest moves into the target (:func:`capacity.analysis.rebalance.rebalance`), or why none fits (text).
+    #: Today's books rebuilt (:func:`capacity.analysis.rebalance.rebalance`), or why there is none (text).
     rebalance: Any = None
     #: Designed versus actual (:func:`capacity.analysis.calibrate.calibrate`) and the plan as practised, given an activity log.
     calibration: Any = None
@@ -565,6 +834,11 @@ class ReportContent:
     comparison: Any = None
     #: What the ``headcount_cap`` or ``budget_cap`` parameter buys (:func:`capacity.analysis.fit.fit`), None without one.
     fit: Any = None
+    #: Does it pay back, and hire or automate (:func:`capacity.analysis.business_case.business_case`).
+    business_case: Any = None
+    #: Today's book with the plan's hours placed month by month (:func:`capacity.model.calendar.book_calendar`),
+    #: None when the scenario dates no work.
+    book_calendar: Any = None
 
     @property
     def currency(self) -> str:
@@ -671,6 +945,7 @@ class ReportContent:
             if fs.warnings:
                 out.append(_sentence(f"{len(fs.warnings)} stretch{'es' if len(fs.warnings) != 1 else ''} of the year "
                                      "run the team above its target utilization; section 5 says where and why."))
+            out += self.calendar_summary_sentences()
         biggest = sorted(p.segments, key=lambda s: s.headcount, reverse=True)[0]
         out.append(_sentence(f"{biggest.name} takes the most people: {biggest.headcount} CSMs for "
                              f"{biggest.customers:,} customers ({self.money(biggest.arr)} ARR)."))
@@ -678,12 +953,40 @@ class ReportContent:
             ratios = ", ".join(f"{td.headcount} at {fmt.money_short(td.arr_per_csm, cur)} per CSM" for td in p.top_down)
             out.append(_sentence(f"The top-down rules of thumb would say {ratios}; section 3 shows where the "
                                  "bottom-up answer differs."))
+        out += self._payback_summary()
         if self.sensitivity.impacts:
             top = self.sensitivity.impacts[0]
             pct = f"{self.sensitivity.change:.0%}"
             out.append(_sentence("The answer is most sensitive to ", _strong(top.driver.label),
                                  f": {pct} lower gives {top.low_headcount} CSMs, {pct} higher gives "
                                  f"{top.high_headcount}."))
+        return out
+
+    def _payback_summary(self) -> list[Sentence]:
+        """The executive summary's business case: the break-even beside churn, the return, the best automation."""
+        pb, cur = self.plan.payback, self.currency
+        t = pb.total
+        out = [_sentence(
+            f"At a gross margin of {_rate(pb.gross_margin)} the team pays back if it keeps ",
+            _strong(f"{_points(t.break_even_share_of_arr)} of ARR"),
+            f" ({self.money(t.break_even_arr_per_year)} a year) from churning or adds it in expansion; churn takes "
+            f"{_rate(t.churn_per_year)} a year today."
+            + ("" if pb.has_return else " Whether it does needs your own retention by coverage."))]
+        if t.arr_kept_per_dollar is not None:
+            out.append(_sentence(f"By your retention data it keeps {self.money(t.arr_kept_per_year)} of ARR a year "
+                                 f"more than {pb.floor_coverage} coverage would: ",
+                                 _strong(f"{_per_dollar(t.arr_kept_per_dollar, cur)} per CS dollar"),
+                                 f", so it {'pays back' if t.pays_back else 'does not pay back'}."))
+        cases = self.business_case.automations if self.business_case is not None else ()
+        if cases:
+            best = max(cases, key=lambda c: c.net_saving_per_year)
+            if best.net_saving_per_year > 0:
+                out.append(_sentence("Hire or automate: ", _strong(best.name), f" saves "
+                                     f"{self.money(best.net_saving_per_year)} a year net of its tooling "
+                                     f"({_people(best.csms_saved)} fewer)."))
+            else:
+                out.append(_sentence(f"Hire or automate: none of the {len(cases)} automations saves a whole CSM's cost "
+                                     "net of its tooling in this plan."))
         return out
 
     def summary_table(self) -> Table:
@@ -715,6 +1018,15 @@ class ReportContent:
         for td in self.plan.top_down:
             rows.append((f"Top-down at {fmt.money_short(td.arr_per_csm, cur)} ARR per CSM", td.headcount,
                          "people", "count"))
+        pb = self.plan.payback
+        rows += [("Pays back: ARR to keep or add a year (CS cost / gross margin)", pb.total.break_even_arr_per_year,
+                  f"{cur}/year", "money"),
+                 ("Pays back: as a share of ARR", pb.total.break_even_share_of_arr, "share", "percent"),
+                 ("ARR lost to churn a year today", pb.total.churned_arr_per_year, f"{cur}/year", "money")]
+        if pb.total.arr_kept_per_dollar is not None:
+            rows += [(f"ARR kept a year beyond {pb.floor_coverage} coverage (your retention data)",
+                      pb.total.arr_kept_per_year, f"{cur}/year", "money"),
+                     ("ARR kept per CS dollar", pb.total.arr_kept_per_dollar, f"{cur} per {cur}", "decimal")]
         return _measures("Summary", rows, ["Measure", "Value", "Unit"], cur, "decimal")
 
     # -- sections 2 and 3: bottom-up, against top-down -------------------------------
@@ -811,6 +1123,54 @@ class ReportContent:
         """The fiscal plan's rows, one per month and segment."""
         return fiscal_rows_table(self.fiscal)
 
+    # -- section 5: the calendar (dated touchpoints) ---------------------------------------
+
+    @property
+    def calendar(self):
+        """The fiscal year's calendar (:class:`capacity.model.fiscal.FiscalCalendar`), None without dated work."""
+        return None if self.fiscal is None else self.fiscal.calendar
+
+    def calendar_intro(self) -> Paragraph | None:
+        """Section 5: what the heat map shows and how the plan sizes for it (None without dated work)."""
+        cal = self.calendar
+        if cal is None:
+            return None
+        sized = (["The plan hires for the average month (", _code("size_for: average"), "); ",
+                  _code("size_for: peak"), " would hire for the dated months."] if cal.size_for == "average" else
+                 ["The plan hires for each month's dated work (", _code("size_for: peak"), ")."])
+        return Paragraph(_sentence(
+            "Work lands in the month it happens: touchpoints at renewal on each account's renewal date plus their "
+            "offset, reviews in their months, onboarding over a new customer's first months. The map shows today's "
+            "book with the plan's hours placed in the months they fall (each segment's twelve months add up to the "
+            "plan's year), coloured against the segment's average month. ", *sized))
+
+    def calendar_table(self) -> Table | None:
+        """Section 5 and the "Calendar" sheet: today's book, each segment's hours month by month."""
+        return None if self.calendar is None else calendar_table(self.fiscal)
+
+    def calendar_peaks_table(self) -> Table | None:
+        """Section 5 and the "Calendar peaks" sheet: the months above the average month."""
+        return None if self.calendar is None else calendar_peaks_table(self.fiscal)
+
+    def calendar_summary_sentences(self) -> list[Sentence]:
+        """Section 1: the calendar's worst month of the team when it runs above the target (none otherwise)."""
+        cal = self.calendar
+        if cal is None:
+            return []
+        missed = [p for p in cal.peaks if not p.absorbed]
+        if not missed:
+            return []
+        worst = max(missed, key=lambda p: p.fte_above_average)
+        months = sorted({p.month for p in missed if p.segment == worst.segment})
+        who = "the team" if worst.segment == ALL_SEGMENTS else worst.segment
+        return [_sentence(
+            "The calendar piles work into some months: in ", _strong(worst.month), f" {who}'s dated work runs ",
+            _strong(f"{worst.fte_above_average:.1f} FTE above the average month"),
+            f" at {fmt.percent(worst.utilization, 0)} utilization, above the {fmt.percent(self.fiscal.target_utilization, 0)} "
+            f"target ({len(months)} month{'s' if len(months) != 1 else ''} in all: {', '.join(months)}); "
+            + ("the plan hires for the average month; section 5 shows when the work lands."
+               if cal.size_for == "average" else "section 5 shows when the work lands."))]
+
     # -- section 6: assumptions -------------------------------------------------------
 
     def csm_inputs_table(self) -> Table:
@@ -864,10 +1224,13 @@ class ReportContent:
         """Section 6: every touchpoint exactly as the scenario gives it."""
         rows = [
             {"Segment": s.name, "Touchpoint": tp.name, "Kind": tp.kind.replace("_", "-"), "Minutes": tp.minutes,
-             "Times a month": tp.per_month, "Times a year": tp.per_year}
+             "Times a month": tp.per_month, "Times a year": tp.per_year, "When": timing_text(tp)}
             for s in self.scenario.segments for tp in s.touchpoints
         ]
-        frame = pd.DataFrame(rows, columns=["Segment", "Touchpoint", "Kind", "Minutes", "Times a month", "Times a year"])
+        columns = ["Segment", "Touchpoint", "Kind", "Minutes", "Times a month", "Times a year"]
+        if any(row["When"] for row in rows):  # the calendar's column only when some touchpoint is dated
+            columns.append("When")
+        frame = pd.DataFrame(rows, columns=columns)
         return Table("Touchpoint inputs", frame, {"Minutes": "number", "Times a month": "number",
                                                   "Times a year": "number"}, self.currency)
 
@@ -887,6 +1250,8 @@ class ReportContent:
                      ("Loaded cost per manager", fy.manager_loaded_cost_per_year, f"{self.currency}/year", "money")]
         if fy.salary_increase is not None:
             rows.append((f"Salary increase from {fy.salary_increase.month}", fy.salary_increase.rate, "share", "share"))
+        if self.calendar is not None:
+            rows.append(("Hire for (size_for)", fy.size_for, "the average month or the dated peaks", "text"))
         return _measures("Fiscal inputs", rows, ["Input", "Value", "Unit"], self.currency, "text")
 
     def other_inputs_table(self) -> Table:
@@ -915,10 +1280,14 @@ class ReportContent:
                             "CSMs vs plan": frame["headcount_change"].to_numpy(),
                             "Cost a year": frame["cost_per_year"].to_numpy(),
                             "Cost vs plan": frame["cost_change"].to_numpy(),
+                            "Tooling a year": frame["tooling_cost_per_year"].to_numpy(),
+                            "Saving a year net of tooling": frame["net_saving_per_year"].to_numpy(),
                             "Cost % of ARR": frame["cost_pct_arr"].to_numpy(),
                             "ARR per CSM": frame["arr_per_csm"].to_numpy()})
         kinds: dict[str, Kind] = {"CSMs": "count", "CSMs vs plan": "count", "Cost a year": "money",
-                                  "Cost vs plan": "money", "Cost % of ARR": "percent", "ARR per CSM": "money"}
+                                  "Cost vs plan": "money", "Tooling a year": "money",
+                                  "Saving a year net of tooling": "money", "Cost % of ARR": "percent",
+                                  "ARR per CSM": "money"}
         for name in self.comparison.segment_names:
             out[f"{name}: customers per CSM"] = frame[f"customers_per_csm[{name}]"].to_numpy()
             out[f"{name}: hours per customer a month"] = frame[f"hours_per_customer_per_month[{name}]"].to_numpy()
@@ -940,9 +1309,13 @@ class ReportContent:
 
     def fit_note(self) -> Paragraph:
         """Which menu the fit chose from, and its rule."""
+        automations = len(self.fit.menu) - len(self.fit.trade_offs)
         menu = ("a default menu built from the scenario (each recurring and inbound touchpoint at 3/4 and half of its "
                 "frequency, each threshold raised by a fifth)" if self.fit.default_menu else
-                f"the scenario's {len(self.fit.menu)} trade-offs")
+                f"the scenario's {len(self.fit.trade_offs)} trade-offs")
+        if automations:
+            menu += (f" and its {automations} automation{'s' if automations != 1 else ''} "
+                     "(which give up no customer hour)")
         return Paragraph(_sentence(f"Chosen from {menu}: of every combination that fits, the one that gives up the "
                                    "fewest customer hours a month; ties go to fewer changes, then to the lower cost."),
                          note=True)
@@ -975,6 +1348,48 @@ class ReportContent:
         return Table("Trade-off packages", out, {"Rank": "count", "Changes": "count", "CSMs": "count",
                                                  "Cost a year": "money", "Customer hours given up a month": "decimal"},
                      self.currency)
+
+    # -- does it pay back? (the business case) -----------------------------------------
+
+    def payback_intro(self) -> Paragraph:
+        """What the break-even means and where it comes from."""
+        pb = self.plan.payback
+        return Paragraph(_sentence(
+            "A segment's CS spend pays back when the ARR its customers keep (rather than churn) or add (in expansion) "
+            f"because of it earns at least that spend in gross profit: at a gross margin of {_rate(pb.gross_margin)} "
+            "(", _code("gross_margin"), f"), the CS cost divided by {pb.gross_margin:g}. Nothing here says what "
+            "causes churn: the break-even says how much would have to be CS's doing, set beside the ARR each segment "
+            "loses to churn today."))
+
+    def payback_sentences(self) -> list[Sentence]:
+        """Each segment's break-even beside its churn, and the whole team's."""
+        return payback_sentences(self.plan)
+
+    def payback_table(self) -> Table:
+        return payback_table(self.plan)
+
+    def payback_return_sentences(self) -> list[Sentence]:
+        """The return by the user's retention data, or what it needs."""
+        return payback_return_sentences(self.plan)
+
+    def coverage_change_sentences(self) -> list[Sentence]:
+        return [] if self.business_case is None else coverage_change_sentences(self.business_case)
+
+    def coverage_changes_table(self) -> Table | None:
+        """Coverage changes and moves (None without retention data)."""
+        case = self.business_case
+        if case is None or not (case.coverage_changes or case.moves):
+            return None
+        return coverage_changes_table(case)
+
+    def automation_sentences(self) -> list[Sentence]:
+        return [] if self.business_case is None else automation_sentences(self.business_case.automations, self.currency)
+
+    def automations_table(self) -> Table | None:
+        """Hire or automate (None without an automation)."""
+        if self.business_case is None or not self.business_case.automations:
+            return None
+        return automations_table(self.business_case.automations, self.currency)
 
     # -- the fiscal year as ranges (with an uncertainty block) --------------------------
 
@@ -1144,17 +1559,111 @@ class ReportContent:
     # -- today's books -------------------------------------------------------------------
 
     def todays_books_table(self) -> Table | None:
-        """Each CSM's (or pooled team's) accounts, hours and utilization (None without owners in the book)."""
+        """Each CSM's (or pooled team's) book today and after the rebalance: accounts, hours, utilization, ARR,
+        at-risk accounts and renewals per quarter (None without owners in the book). Without a rebalance
+        (the CSMs' rules contradict each other), today's books alone."""
         if self.team is None:
             return None
-        frame = self.team.to_frame().rename(columns={
-            "csm": "CSM", "segments": "Segments", "accounts": "Accounts", "arr": "ARR", "hours_per_month": "Hours/month",
-            "capacity_hours_per_month": "Capacity hours/month", "utilization": "Utilization", "status": "Status"})
-        kinds: dict[str, Kind] = {"Accounts": "count", "ARR": "money", "Hours/month": "decimal",
-                                  "Capacity hours/month": "decimal", "Utilization": "percent"}
         target = self.team.summary["target_utilization"]
+        moves = self.rebalance
+        if moves is None or isinstance(moves, str):
+            frame = self.team.to_frame().rename(columns={
+                "csm": "CSM", "segments": "Segments", "accounts": "Accounts", "arr": "ARR",
+                "hours_per_month": "Hours/month", "capacity_hours_per_month": "Capacity hours/month",
+                "utilization": "Utilization", "status": "Status"})
+            kinds: dict[str, Kind] = {"Accounts": "count", "ARR": "money", "Hours/month": "decimal",
+                                      "Capacity hours/month": "decimal", "Utilization": "percent"}
+            return Table("todays-books", frame, kinds, self.currency,
+                         note=f"Status against the {fmt.percent(target, 0)} target utilization; "
+                              f"{self.team.summary['programs']}.")
+        status = {r.csm: ("over" if r.csm in self.team.summary["over"] else
+                          "under" if r.csm in self.team.summary["under"] else "within") for r in self.team.csms}
+        before = {r.csm: r for r in moves.before}
+        quarters = [q.split(" ")[0] for q in moves.quarters]
+        rows = []
+        for r in moves.after:
+            b = before.get(r.csm)
+            row = {"CSM": r.csm, "Segments": ", ".join(r.segments), "Note": r.note,
+                   "Status today": status.get(r.csm, "new"),
+                   "Accounts today": b.accounts if b else 0, "Accounts after": r.accounts,
+                   "Hours/month today": b.hours_per_month if b else 0.0, "Hours/month after": r.hours_per_month,
+                   "Capacity hours/month after": r.capacity_hours_per_month,
+                   "Utilization today": None if b is None else b.utilization, "Utilization after": r.utilization,
+                   "ARR today": b.arr if b else 0.0, "ARR after": r.arr,
+                   "At-risk today": b.at_risk if b else 0, "At-risk after": r.at_risk}
+            for q, label in enumerate(quarters):
+                row[f"Renewals {label} after"] = r.renewals_by_quarter[q]
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        kinds = {c: "count" for c in frame.columns if c.startswith(("Accounts", "At-risk", "Renewals"))}
+        kinds.update({c: "decimal" for c in frame.columns if c.startswith(("Hours", "Capacity"))})
+        kinds.update({c: "percent" for c in frame.columns if c.startswith("Utilization")})
+        kinds.update({c: "money" for c in frame.columns if c.startswith("ARR")})
         return Table("todays-books", frame, kinds, self.currency,
-                     note=f"Status against the {fmt.percent(target, 0)} target utilization; {self.team.summary['programs']}.")
+                     note=f"Today's status against the {fmt.percent(target, 0)} target utilization; after: once the "
+                          f"moves are made ({', '.join(moves.quarters)}); {self.team.summary['programs']}.")
+
+    def rebalance_moves_table(self) -> Table | None:
+        """The rebalance's moves: account, name, from, to, effective day, reason, ARR and hours (None without one)."""
+        moves = self.rebalance
+        if moves is None or isinstance(moves, str):
+            return None
+        frame = pd.DataFrame([{"Account": m.account_id, "Name": m.name, "Segment": m.segment,
+                               "From": m.from_csm or "(none)", "To": m.to_csm or "(none)", "Effective": m.effective,
+                               "Reason": m.reason, "ARR": m.arr, "Hours/month": m.hours_per_month}
+                              for m in moves.moves],
+                             columns=["Account", "Name", "Segment", "From", "To", "Effective", "Reason", "ARR",
+                                      "Hours/month"])
+        return Table("rebalance-moves", frame, {"ARR": "money", "Hours/month": "decimal"}, self.currency,
+                     note="The same list as the command line's rebalance --moves, for a CRM import.")
+
+    def rebalance_balance_table(self) -> Table | None:
+        """How evenly each segment's CSMs carry each measure, before and after (None without a rebalance)."""
+        moves = self.rebalance
+        if moves is None or isinstance(moves, str) or not moves.fairness:
+            return None
+        frame = pd.DataFrame([{"Segment": f.segment, "Measure": f.measure, "CV today": f.cv_before,
+                               "CV after": f.cv_after, "Max/min today": f.max_min_before,
+                               "Max/min after": f.max_min_after} for f in moves.fairness])
+        kinds: dict[str, Kind] = {"CV today": "decimal", "CV after": "decimal", "Max/min today": "decimal",
+                                  "Max/min after": "decimal"}
+        return Table("rebalance-balance", frame, kinds, self.currency,
+                     note="Coefficient of variation (standard deviation over mean) and the largest over the smallest "
+                          "across each segment's CSMs; 0 and 1 are perfectly even, 'unbounded' is a CSM with none.")
+
+    def rebalance_objectives_table(self) -> Table | None:
+        """The rebalance's objectives in order: what each is, its value, its bound and whether it is proven."""
+        moves = self.rebalance
+        if moves is None or isinstance(moves, str):
+            return None
+        frame = pd.DataFrame([{"Rank": o.rank, "Objective": o.statement, "Value": o.value, "Bound": o.bound,
+                               "Status": o.status, "Gap": o.gap, "Bound holds for": o.scope}
+                              for o in moves.objectives])
+        return Table("rebalance-objectives", frame, {"Rank": "count", "Value": "number", "Bound": "number",
+                                                     "Gap": "share"}, self.currency,
+                     note="Solved one after another: each keeps the ones before it at their optimum (within the "
+                          "scenario's rebalance tolerances).")
+
+    def todays_renewals_table(self) -> Table | None:
+        """Each CSM's renewals per quarter (accounts and ARR) and, with dated work, their busiest month
+        (None without owners or renewal dates)."""
+        cal = None if self.team is None else self.team.calendar
+        if cal is None:
+            return None
+        rows, kinds = [], {}
+        for c in cal.csms:
+            row = {"CSM": c.csm}
+            for q in c.renewals:
+                row[f"{q.quarter} accounts"], row[f"{q.quarter} ARR"] = q.accounts, q.arr
+                kinds[f"{q.quarter} accounts"], kinds[f"{q.quarter} ARR"] = "count", "money"
+            row["No renewal date"] = c.accounts_without_date
+            if cal.dated:
+                row.update({"Busiest month": c.busiest_month, "Busiest month hours": c.busiest_hours,
+                            "Busiest month utilization": c.busiest_utilization})
+            rows.append(row)
+        kinds.update({"No renewal date": "count", "Busiest month hours": "decimal", "Busiest month utilization": "percent"})
+        note = "Renewals by the quarter of their anniversary; the busiest month places each account's hours as the calendar does."
+        return Table("todays-renewals", pd.DataFrame(rows), kinds, self.currency, note=note)
 
     def todays_books_sentence(self) -> Sentence:
         """Today's books in words: who is over and under, accounts without an owner, and the rebalance."""
@@ -1172,19 +1681,39 @@ class ReportContent:
             parts.append(f"{len(s['digital_owners'])} CSMs own accounts of a digital segment. ")
         moves = self.rebalance
         if isinstance(moves, str):
-            parts.append(f"No rebalance fits: {moves}.")
+            parts.append(f"No rebalance: {moves}.")
         elif moves is not None:
             m = moves.moved
-            parts += ["The fewest moves that bring every CSM within the target: ",
-                      _strong(f"{m['accounts']:,} accounts"),
-                      f" ({self.money(m['arr'])} ARR, {m['hours_per_month']:.0f} hours a month), {moves.status}"
-                      + ("" if not moves.gap else f" within {fmt.percent(moves.gap)} of the bound") + "."]
+            band = moves.objectives[0]
+            if moves.within_band:
+                parts.append(f"A rebalance brings every CSM within [{fmt.percent(moves.min_utilization, 0)}, "
+                             f"{fmt.percent(moves.max_utilization, 0)}] utilization with ")
+            else:
+                parts.append("No assignment keeps every CSM within the band; the rebalance keeps the worst overload "
+                             f"to {band.value * 100:.1f} points with ")
+            parts += [_strong(f"{m['accounts']:,} moves"),
+                      f" ({self.money(m['arr'])} ARR, {m['hours_per_month']:.0f} hours a month), the least move cost "
+                      f"{moves.objectives[1].status}"
+                      + ("" if not moves.objectives[1].gap else
+                         f" within {fmt.percent(moves.objectives[1].gap)} of the bound")
+                      + f", then as even as {fmt.percent(moves.move_tolerance, 0)} more move cost allows. "]
+            for shortage in moves.shortages:
+                parts.append(shortage.sentence + ". ")
+            kept = moves.kept
+            stayed = [f"{kept['locked']:,} locked" if kept["locked"] else "",
+                      f"{kept['frozen']:,} renewing within {moves.freeze_days} days of {moves.as_of}"
+                      if kept["frozen"] else "",
+                      f"{kept['hierarchy_accounts']:,} in {kept['hierarchies']:,} hierarchies moved whole or not at all"
+                      if kept["hierarchies"] else ""]
+            stayed = [t for t in stayed if t]
+            if stayed:
+                parts.append("Accounts kept with their CSM: " + "; ".join(stayed) + ".")
         return _sentence(*parts)
 
     def inputs_tables(self) -> list[Table]:
         """Section 6, every inputs table in order."""
         tables = [self.csm_inputs_table(), self.segment_inputs_table(), self.touchpoint_inputs_table(),
-                  self.fiscal_inputs_table(), self.other_inputs_table()]
+                  self.fiscal_inputs_table(), self.business_case_inputs_table(), self.other_inputs_table()]
         return [t for t in tables if t is not None]
 
     def inputs_frame(self) -> pd.DataFrame:
@@ -1218,6 +1747,8 @@ class ReportContent:
                     rows.append(("Touchpoint", s.name, tp.name, "per_month", tp.per_month, "times/month"))
                 if tp.per_year is not None:
                     rows.append(("Touchpoint", s.name, tp.name, "per_year", tp.per_year, "times/year"))
+                if tp.dated:
+                    rows.append(("Touchpoint", s.name, tp.name, "when", timing_text(tp), ""))
         for r in self.scenario.top_down_arr_per_csm:
             rows.append(("Top-down", "", "", "arr_per_csm", r, f"{cur}/year"))
         for s in self.scenario.segments:
@@ -1250,12 +1781,62 @@ class ReportContent:
             if fy.salary_increase is not None:
                 rows += [("Fiscal year", "", "", "salary_increase.month", fy.salary_increase.month, "month"),
                          ("Fiscal year", "", "", "salary_increase.rate", fy.salary_increase.rate, "share")]
+            if self.calendar is not None:
+                rows.append(("Fiscal year", "", "", "size_for", fy.size_for, ""))
+        rows += self._business_case_inputs()
         if self.book_source is not None:
             rows.append(("Book", "", str(self.book_source.name), "accounts", self.book_accounts, "accounts"))
         for name, value in self.parameters.items():
             if value is not None:
                 rows.append(("Report parameter", "", "", name, value, ""))
         return pd.DataFrame(rows, columns=["Section", "Segment", "Item", "Parameter", "Value", "Unit"])
+
+    def _business_case_inputs(self) -> list[tuple]:
+        """The business case's inputs as (section, segment, item, parameter, value, unit) rows."""
+        sc, cur = self.scenario, self.currency
+        rows: list[tuple] = [("Business case", "", "", "gross_margin", sc.gross_margin, "share")]
+        evidence = sc.retention_by_coverage
+        for coverage in ("dedicated", "pooled", "digital"):
+            if evidence is not None and evidence.of(coverage) is not None:
+                rows.append(("Business case", "", coverage, "retention_by_coverage", evidence.of(coverage),
+                             "share/year"))
+        for seg in sc.segments:
+            for tp in seg.touchpoints:
+                a = tp.automation
+                if a is None:
+                    continue
+                rows += [("Automation", seg.name, tp.name, "name", a.name, ""),
+                         ("Automation", seg.name, tp.name, "share", a.share, "share")]
+                if a.cost_per_year is not None:
+                    rows.append(("Automation", seg.name, tp.name, "cost_per_year", a.cost_per_year, f"{cur}/year"))
+                else:
+                    rows.append(("Automation", seg.name, tp.name, "cost_per_account_per_year",
+                                 a.cost_per_account_per_year, f"{cur}/account/year"))
+                rows.append(("Automation", seg.name, tp.name, "adopted", a.adopted, ""))
+        return rows
+
+    def business_case_inputs_table(self) -> Table:
+        """Section 6: the gross margin, the retention data and each automation, as given."""
+        sc, cur = self.scenario, self.currency
+        rows = [("Gross margin", sc.gross_margin, "share of revenue", "share")]
+        evidence = sc.retention_by_coverage
+        if evidence is None:
+            rows.append(("Retention by coverage", "not given: only the break-even is shown", "", "text"))
+        else:
+            rows += [(f"Retention under {c} coverage (your data)", evidence.of(c), "share of ARR kept a year", "share")
+                     for c in ("dedicated", "pooled", "digital") if evidence.of(c) is not None]
+        for seg in sc.segments:
+            for tp in seg.touchpoints:
+                a = tp.automation
+                if a is None:
+                    continue
+                price = (fmt.money(a.cost_per_year, cur) + " a year" if a.cost_per_year is not None else
+                         fmt.money(a.cost_per_account_per_year, cur) + " an account a year")
+                what = "questions" if tp.kind == "inbound" else "minutes"
+                rows.append((f"Automation: {a.name} ({seg.name}: {tp.name})",
+                             f"{_rate(a.share)} of its {what}, {price}, {'adopted' if a.adopted else 'a candidate'}",
+                             "", "text"))
+        return _measures("Business case inputs", rows, ["Input", "Value", "Unit"], cur, "text")
 
     def inputs_table(self) -> Table:
         """:meth:`inputs_frame` as a table (the Excel "Inputs" sheet)."""
@@ -1311,8 +1892,22 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
         calibration=calibration,
         practised_plan=practised,
         simulation=_simulation(context),
+        business_case=_business_case(context),
         **_options_and_fit(context, parameters),
+        book_calendar=_book_calendar(context),
     )
+
+
+def _business_case(context: "Context"):
+    """Does it pay back, and hire or automate (:func:`capacity.analysis.business_case.business_case`)."""
+    from capacity.analysis.business_case import business_case
+
+    return business_case(context)
+def _book_calendar(context: "Context"):
+    """Today's book placed month by month, when the scenario dates some work (the fiscal plan's own, if any)."""
+    from capacity.model.calendar import book_calendar, has_calendar
+
+    return book_calendar(context) if has_calendar(context.scenario) else None
 
 
 def _fiscal_or_none(context: "Context") -> "FiscalPlan | None":
@@ -1327,8 +1922,10 @@ def _fiscal_or_none(context: "Context") -> "FiscalPlan | None":
 def _options_and_fit(context: "Context", parameters: dict) -> dict:
     """The comparison of the scenario's options (when it has any) and the fit of a cap (when one is given)."""
     from capacity.analysis.options import compare
+    from capacity.model.automation import automatable
 
-    out: dict[str, Any] = {"comparison": compare(context) if context.scenario.options else None, "fit": None}
+    listed = context.scenario.options or any(not a.automation.adopted for a in automatable(context.scenario))
+    out: dict[str, Any] = {"comparison": compare(context) if listed else None, "fit": None}
     if parameters.get("headcount_cap") is not None or parameters.get("budget_cap") is not None:
         from capacity.exceptions import FitError
         from capacity.analysis.fit import fit
@@ -1371,8 +1968,10 @@ def _todays_books(scenario: "Scenario", book) -> tuple[Any, Any]:
     from capacity.analysis.team import team
 
     try:
-        moves = rebalance(scenario, book, time_limit=30)
-    except RebalanceInfeasible as exc:
+        # The scenario's rebalance: block (its as_of, else today); at most 30 s in a report.
+        limit = 30.0 if scenario.rebalance is None else min(30.0, scenario.rebalance.time_limit)
+        moves = rebalance(scenario, book, time_limit=limit)
+    except RebalanceInfeasible as exc:  # the CSMs' max_accounts leave an account nowhere to go
         moves = exc.message
     return team(scenario, book), moves
 
@@ -1387,7 +1986,8 @@ def save(content: ReportContent, path: str | Path) -> Path:
 def load(scenario: "str | Path | Scenario | dict | Context | None" = None, book: str | Path | None = None, *,
          content_path: str | Path | None = None, **parameters: Any) -> ReportContent:
     """The report's content: read from ``content_path`` when given (built by the process that ran
-    the report), else built from ``scenario`` and ``book`` with ``parameters`` (see :func:`build`).
+    the report), else built from ``scenario`` (by default the sample shipped with the package,
+    :data:`capacity.sample.SCENARIO`) and ``book`` with ``parameters`` (see :func:`build`).
 
     The file at ``content_path`` lives as long as the report run: an executed notebook opened
     again later names a file that is gone, and builds its content from its inputs instead.
@@ -1398,7 +1998,7 @@ def load(scenario: "str | Path | Scenario | dict | Context | None" = None, book:
         When ``content_path`` exists but cannot be read as report content.
     """
     if content_path is None or not Path(content_path).exists():
-        return build(scenario, book, **parameters)
+        return build(sample.SCENARIO if scenario is None else scenario, book, **parameters)
     try:
         content = pickle.loads(Path(content_path).read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:

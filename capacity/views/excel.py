@@ -11,13 +11,17 @@
 - **Calculation**: every quantity of the method (see :mod:`capacity.formulas.workload`) as a
   formula on Inputs, in the same order of operations as :func:`capacity.model.plan`, so a
   recalculated workbook gives the plan's numbers to the last few bits;
-- **Summary**: the headline, per segment and top-down figures, read from Calculation.
+- **Summary**: the headline, per segment and top-down figures, read from Calculation;
+- **Calendar** (when the scenario dates some work: ``at``, ``spread_months``): each touchpoint's
+  share of its year in each month (values: from the book's renewal dates and the scenario's months,
+  :func:`capacity.model.calendar.book_calendar`), its hours there as formulas on Calculation, each
+  segment's months, the average month and the busiest month against the plan's CSMs.
 
 Workbook-level defined names (:data:`NAMES`) point at the main inputs and headline
 cells, so other models can link to ``TotalHeadcount`` or ``CostPctARR``.
 
 What the formulas cannot express (see :data:`LIMITATIONS`) is said in a visible note on
-Summary and returned in :attr:`ExcelModel.limitations`, never silently computed another
+Summary and returned in :class:`ExcelModel`'s ``limitations``, never silently computed another
 way. The book is data: customers and ARR per segment are values counted at the
 scenario's thresholds, so changing a threshold in Excel does not recount them.
 """
@@ -28,17 +32,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from capacity import formatting as fmt
 from capacity.formulas import workload
 from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
 from capacity.files import atomic_path
+from capacity.model.calendar import BookCalendar, book_calendar, has_calendar
+from capacity.views.content import timing_text
 from capacity.model.plan import Plan, plan
 from capacity.inputs.scenario import RULE_OF_THUMB_CUSTOMER_SHARE, Scenario
 
-__all__ = ["ExcelModel", "LIMITATIONS", "NAMES", "SHEETS", "limitation", "limitations", "write_model"]
+__all__ = ["ExcelModel", "LIMITATIONS", "NAMES", "SHEETS", "CALENDAR_SHEET", "limitation", "limitations",
+           "write_model"]
 
-#: Sheet names in workbook order.
-SHEETS = ("Summary", "Inputs", "Calculation")
+#: Sheet names in workbook order ("Calendar" only when the scenario dates some work).
+SHEETS = ("Summary", "Inputs", "Calculation", "Calendar")
+CALENDAR_SHEET = "Calendar"
 
 #: Defined names every model has, and what they hold. ``CustomerTimeShare`` is an input,
 #: or, when the scenario lists internal activities, the share they leave (a formula).
@@ -95,6 +104,17 @@ def _vertical_pools(scenario: Scenario, result: Plan) -> str | None:
 
 
 @limitation
+def _adopted_automation(scenario: Scenario, result: Plan) -> str | None:
+    adopted = [tp.automation.name for seg in scenario.segments for tp in seg.touchpoints if tp.automated_share]
+    if not adopted:
+        return None
+    return (f"adopted automations ({', '.join(adopted)}) are not modelled: the formulas size their touchpoints in full "
+            f"and leave out the {fmt.money(result.totals.tooling_cost_per_year, result.currency)} a year of tooling; "
+            "take them from "
+            "python -m capacity plan")
+
+
+@limitation
 def _names_equal_ignoring_case(scenario: Scenario, result: Plan) -> str | None:
     seen: dict[str, str] = {}
     for seg in scenario.segments:
@@ -140,6 +160,7 @@ def write_model(
     *,
     path: str | Path,
     result: Plan | None = None,
+    calendar: BookCalendar | None = None,
 ) -> ExcelModel:
     """Write the live Excel model of ``scenario`` to ``path`` (atomically).
 
@@ -154,6 +175,9 @@ def write_model(
         The ``.xlsx`` file to write; replaced only once complete.
     result : Plan, optional
         The plan of ``scenario`` and ``book`` already made (its customers and ARR are used).
+    calendar : BookCalendar, optional
+        Today's book placed month by month (:func:`capacity.model.calendar.book_calendar`), already made; the
+        Calendar sheet's shares. Computed from the context when the scenario dates work and none is given.
 
     Returns
     -------
@@ -176,6 +200,8 @@ def write_model(
     builder = _Builder(workbook, scenario, result)
     builder.inputs()
     builder.calculation()
+    if has_calendar(scenario):
+        builder.calendar(calendar if calendar is not None else book_calendar(context))
     builder.summary(notes)
     builder.keep_text_as_text()
     workbook.properties.title = f"{scenario.name}: live capacity model"
@@ -470,9 +496,11 @@ class _Builder:
                                  "h/month (one-to-many)"])
         row += 3
         tp_first = row
+        self.calc_touchpoint_rows: list[int] = []
         for r, i, j in self.touchpoint_rows:
             base = ("segments", i, "touchpoints", j)
             q = row
+            self.calc_touchpoint_rows.append(q)
             rate = f"Inputs!$F${self.segment_rows[i]}"  # the segment's new-customer rate
             self._formula(c, q, 1, f"=Inputs!$A${r}", (*base, "name"), "text")
             self._formula(c, q, 2, f"=Inputs!$B${r}", ("segments", i, "name"), "text")
@@ -565,6 +593,104 @@ class _Builder:
                          "J": 16, "K": 16})
         c.freeze_panes = "A4"
 
+    # -- Calendar --
+
+    def calendar(self, calendar: BookCalendar) -> None:
+        """The Calendar sheet: where each touchpoint's hours fall, month by month, as formulas on Calculation.
+
+        Each touchpoint's share of its year in a month is a value (the book's renewal dates, the scenario's
+        months and arrivals); its hours there are that share times twelve months of its hours on Calculation,
+        so a change of minutes, frequency or customers on Inputs moves the calendar too.
+        """
+        from openpyxl.utils import get_column_letter
+
+        c = self.book.create_sheet(CALENDAR_SHEET)
+        self._title(c, "Calendar: when the work lands",
+                    "Each touchpoint's share of its year in each month (values, from the book's renewal dates and the "
+                    "scenario's months), times its hours on Calculation. Every twelve months hold a year of its work.")
+        months = list(calendar.months)
+        first_col = 4
+        cols = [get_column_letter(first_col + m) for m in range(len(months))]
+        first, last = cols[0], cols[-1]
+        row = 4
+        self._section(c, row, "Months")
+        self._header(c, row + 1, ["", "", "Month"] + months)
+        self.calendar_label_row = row + 1  # the month labels the Summary's busiest month reads
+        row += 3
+        self._section(c, row, "Share of each touchpoint's year in each month (values)")
+        self._header(c, row + 1, ["Touchpoint", "Segment", "When"] + months)
+        row += 2
+        share_rows = []
+        when = [timing_text(tp) or "evenly" for seg in self.scenario.segments for tp in seg.touchpoints]
+        for t, (segment, name, _) in enumerate(calendar.touchpoints):
+            c.cell(row=row, column=1, value=name)
+            c.cell(row=row, column=2, value=segment)
+            c.cell(row=row, column=3, value=when[t])
+            for m, share in enumerate(calendar.shares[t]):
+                cell = c.cell(row=row, column=first_col + m, value=share)
+                cell.number_format = "0.0%"
+            share_rows.append(row)
+            row += 1
+        row += 1
+        self._section(c, row, "Hours of each touchpoint in each month")
+        self._header(c, row + 1, ["Touchpoint", "Segment", "Hours a year"] + months)
+        self._units(c, row + 2, ["", "", "h/year"] + ["h"] * len(months))
+        row += 3
+        segment_names = list(calendar.segments)
+        hours_first = row
+        for t, (segment, name, _) in enumerate(calendar.touchpoints):
+            q = self.calc_touchpoint_rows[t]
+            p = self.calc_segment_rows[segment_names.index(segment)]
+            c.cell(row=row, column=1, value=name)
+            c.cell(row=row, column=2, value=segment)
+            self._formula(c, row, 3, f"=MonthsPerYear*(Calculation!$E${q}*Calculation!$B${p}+Calculation!$F${q})",
+                          ("calendar", "touchpoint_year", t), "hours")
+            for m, col in enumerate(cols):
+                self._formula(c, row, first_col + m, f"=$C${row}*{col}${share_rows[t]}",
+                              ("calendar", "touchpoint_hours", t, m), "hours")
+            row += 1
+        hours_last = max(hours_first, row - 1)
+        row += 1
+        average_col = get_column_letter(first_col + len(months))
+        peak_col = get_column_letter(first_col + len(months) + 1)
+        busy_col = get_column_letter(first_col + len(months) + 2)
+        self._section(c, row, "Hours a month by segment")
+        self._header(c, row + 1, ["Segment", "", ""] + months + ["Average month", "Busiest month's hours",
+                                                                 "Busiest month against the plan's CSMs"])
+        self._units(c, row + 2, ["", "", ""] + ["h"] * len(months) + ["h/month", "h", "utilization"])
+        row += 3
+        seg_first = row
+        for s, name in enumerate(segment_names):
+            p = self.calc_segment_rows[s]
+            self._formula(c, row, 1, f"=Calculation!$A${p}", ("calendar", "segments", s), "text")
+            for m, col in enumerate(cols):
+                self._formula(c, row, first_col + m,
+                              f"=SUMPRODUCT(($B${hours_first}:$B${hours_last}=$A${row})*{col}${hours_first}:{col}${hours_last})",
+                              ("calendar", "hours", s, m), "hours")
+            self._formula(c, row, first_col + len(months), f"=Calculation!$G${p}*CustomerHoursPerMonth",
+                          ("calendar", "hours_per_month", s), "hours")
+            self._formula(c, row, first_col + len(months) + 1, f"=MAX(${first}${row}:${last}${row})",
+                          ("calendar", "peak_hours_by_segment", s), "hours")
+            self._formula(c, row, first_col + len(months) + 2,
+                          f'=IF(Calculation!$H${p}>0,${peak_col}${row}/(Calculation!$H${p}*CustomerHoursPerMonth),"")',
+                          ("calendar", "peak_utilization", s), "share")
+            row += 1
+        seg_last = row - 1
+        c.cell(row=row, column=1, value="Total").font = self._font(bold=True)
+        for m, col in enumerate(cols):
+            self._formula(c, row, first_col + m, f"=SUM({col}${seg_first}:{col}${seg_last})", ("calendar", "total", m),
+                          "hours")
+        self._formula(c, row, first_col + len(months), f"=SUM(${average_col}${seg_first}:${average_col}${seg_last})",
+                      ("calendar", "average_hours"), "hours")
+        self.calendar_total_row, self.calendar_first_column, self.calendar_last_column = row, first, last
+        self.calendar_average_column = average_col
+        row += 2
+        c.cell(row=row, column=1, value="The shares are the book's (renewal dates, segments at the scenario's thresholds) "
+               "and the scenario's (months, arrivals): values; a new book or threshold needs a new model.")
+        self._widths(c, {"A": 36, "B": 16, "C": 22, **{col: 10 for col in cols}, average_col: 14, peak_col: 14,
+                         busy_col: 18})
+        c.freeze_panes = "D4"
+
     # -- Summary --
 
     def summary(self, notes: tuple[str, ...]) -> None:
@@ -619,7 +745,28 @@ class _Builder:
                                                        ("C", "cost_per_year", "money")], start=1):
                 self._formula(s, row, col, f"=Calculation!${source}${p}", (*base, key), kind)
             row += 1
+        if getattr(self, "calendar_total_row", None) is not None:
+            row += 1
+            self._section(s, row, "The calendar (sheet Calendar)")
+            row += 1
+            c, first, last = self.calendar_total_row, self.calendar_first_column, self.calendar_last_column
+            months = f"Calendar!${first}${c}:${last}${c}"
+            labels = f"Calendar!${first}${self.calendar_label_row}:${last}${self.calendar_label_row}"
+            lines = [
+                ("Busiest month, all segments", f"=INDEX({labels},MATCH(MAX({months}),{months},0))",
+                 "month", "text", ("calendar", "peak_month")),
+                ("Hours that month", f"=MAX({months})", "h", "hours", ("calendar", "peak_hours")),
+                ("Hours of the average month", f"=Calendar!${self.calendar_average_column}${c}", "h/month", "hours",
+                 ("calendar", "average_hours")),
+            ]
+            for label, formula, unit, kind, key in lines:
+                s.cell(row=row, column=1, value=label)
+                self._formula(s, row, 2, formula, key, kind)
+                s.cell(row=row, column=3, value=unit)
+                row += 1
+
         row += 1
         self._section(s, row, "Linking to this model")
         s.cell(row=row + 1, column=1, value="Defined names: " + ", ".join(sorted(self.names)))
         self._widths(s, {"A": 30, "B": 18, "C": 20, "D": 12, "E": 10, "F": 16})
+

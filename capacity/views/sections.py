@@ -103,7 +103,16 @@ class BudgetReport:
         warnings = html.warnings(self.content.fiscal_warnings()) if all_clear is None else html.paragraph(all_clear)
         return [intro, html.ChartView(charts.fiscal_capacity(self.content)),
                 html.ChartView(charts.fiscal_cost(self.content)), html.table(self.content.fiscal_months_table()),
-                html.table(self.content.fiscal_segments_table()), warnings, *self.fiscal_range_section()]
+                html.table(self.content.fiscal_segments_table()), *self.calendar_section(), warnings,
+                *self.fiscal_range_section()]
+
+    def calendar_section(self) -> list:
+        """When the work lands: the calendar heat map and the months above the average (nothing without dated work)."""
+        c = self.content
+        if c.calendar is None:
+            return []
+        return [html.Html("<h3>When the work lands</h3>"), html.paragraph(c.calendar_intro()),
+                html.ChartView(charts.calendar_heatmap(c)), html.table(c.calendar_peaks_table())]
 
     def fiscal_range_section(self) -> list:
         """The fiscal year as ranges (P10 / P50 / P90): nothing without an ``uncertainty`` block."""
@@ -134,12 +143,21 @@ class BudgetReport:
                 html.table(self.content.designed_versus_actual_hours_table())]
 
     def todays_books_section(self) -> list:
-        """Today's books: who is over and under, and the rebalance, in words; utilization per CSM; the table."""
-        sentences = html.paragraph(_content.Paragraph(self.content.todays_books_sentence(),
-                                                      note=self.content.team is None))
-        if self.content.team is None:
+        """Today's books and the rebalance: in words; utilization per CSM today and after; each CSM's book before
+        and after; the moves with their reasons; the objectives and how far each got; the balance before and after."""
+        c = self.content
+        sentences = html.paragraph(_content.Paragraph(c.todays_books_sentence(), note=c.team is None))
+        if c.team is None:
             return [sentences]
-        return [sentences, html.ChartView(charts.todays_books(self.content)), html.table(self.content.todays_books_table())]
+        renewals = c.todays_renewals_table()
+        out = [sentences, html.ChartView(charts.todays_books(c)), html.table(c.todays_books_table()),
+               *([] if renewals is None else [html.table(renewals)])]
+        for title, table in (("The moves", c.rebalance_moves_table()),
+                             ("The objectives, in order", c.rebalance_objectives_table()),
+                             ("Balance across each segment's CSMs", c.rebalance_balance_table())):
+            if table is not None:
+                out += [html.Html(f"<h3>{title}</h3>"), html.table(table)]
+        return out
 
     def options_section(self) -> list:
         """Options and trade-offs: the options side by side and what a cap buys (empty without either)."""
@@ -156,6 +174,23 @@ class BudgetReport:
                     html.sentence_list(c.fit_sentences()), html.paragraph(c.fit_note())]
             if not c.fit.nothing_needed:
                 out += [html.table(c.fit_table()), html.table(c.fit_packages_table())]
+        return out
+
+    def payback_section(self) -> list:
+        """Does it pay back? The break-even per segment beside churn, the chart, the return (or what it needs),
+        the coverage changes, and hire or automate."""
+        c = self.content
+        out: list = [html.Html("<h2>Does it pay back?</h2>"), html.paragraph(c.payback_intro()),
+                     html.sentence_list(c.payback_sentences()), html.ChartView(charts.payback(c)),
+                     html.table(c.payback_table()), html.sentence_list(c.payback_return_sentences())]
+        changes = c.coverage_changes_table()
+        if changes is not None:
+            out += [html.Html("<h3>Which coverage change pays back most</h3>"),
+                    html.sentence_list(c.coverage_change_sentences()), html.table(changes)]
+        automations = c.automations_table()
+        if automations is not None:
+            out += [html.Html("<h3>Hire or automate</h3>"), html.sentence_list(c.automation_sentences()),
+                    html.table(automations)]
         return out
 
     def inputs_tables(self) -> list[html.Html]:

@@ -15,7 +15,10 @@ import pandas as pd
 
 from capacity import formatting as fmt
 from capacity.analysis.options import arr_per_csm
-from capacity.views.content import Table, fiscal_months_table, pools_table, segments_table, top_down_table
+from capacity.views.content import (Table, automation_sentences, fiscal_months_table, payback_return_sentences,
+                                    payback_sentences, pools_table, segments_table, top_down_table)
+
+from capacity.model.fiscal import ALL_SEGMENTS
 
 if TYPE_CHECKING:
     from capacity.analysis.calibrate import Calibration
@@ -116,6 +119,8 @@ def render_plan(result: "Plan") -> str:
         verdict = "the same as bottom-up" if more == 0 else f"bottom-up needs {abs(more)} {'fewer' if more > 0 else 'more'}"
         lines.append(f"  {fmt.money_short(td[1], cur):>6} per CSM: {td[2]:>4} CSMs, "
                      f"{fmt.money_short(td[3], cur):>7} a year ({verdict})")
+    lines += ["", "Does it pay back? (CS cost / gross margin: the ARR to keep from churning or add in expansion)"]
+    lines += [f"  {sentence.text}" for sentence in (*payback_sentences(result), *payback_return_sentences(result))]
     return "\n".join(lines) + "\n"
 
 
@@ -168,11 +173,51 @@ def render_fiscal(result: "FiscalPlan") -> str:
     if short:
         lines.append("  Ramped CSMs missing on day one to hold the target until hiring can: "
                      + ", ".join(f"{n} {k}" for n, k in short.items()) + f" ({sum(short.values())} in all)")
+    lines += _calendar_lines(result)
     if s.warnings:
         lines += ["", "Warnings"] + [f"  - {w}" for w in s.warnings]
     if s.notes:
         lines += ["", "Notes"] + [f"  - {n}" for n in s.notes]
     return "\n".join(lines) + "\n"
+
+
+def _calendar_lines(result: "FiscalPlan") -> list[str]:
+    """The calendar's peak months and today's book month by month (nothing without dated touchpoints)."""
+    cal = result.calendar
+    if cal is None:
+        return []
+    target = result.target_utilization
+    sized = ("the plan hires for the average month (size_for: average)" if cal.size_for == "average"
+             else "the plan hires for each month's dated work (size_for: peak)")
+    lines = ["", f"The calendar: dated work against the average month (the same work spread evenly); {sized}"]
+    rows = []
+    for name in (*result.segments, ALL_SEGMENTS):
+        peak = cal.worst(name)
+        if peak is None:
+            rows.append([name, "none", "", "", "", "", ""])
+            continue
+        rows.append([name, peak.month, f"{peak.demand_fte:.2f}", f"{peak.average_demand_fte:.2f}",
+                     f"+{peak.fte_above_average:.2f}", fmt.percent(peak.utilization, 0),
+                     "held" if peak.absorbed else "ABOVE"])
+    lines += ["  " + line for line in aligned(["Segment", "Peak month", "Demand FTE", "Average FTE", "Above",
+                                               "Util", f"{fmt.percent(target, 0)} target"], rows, left=2)]
+    missed = [p for p in cal.peaks if not p.absorbed and p.segment != ALL_SEGMENTS]
+    if missed:
+        by_segment: dict[str, list[str]] = {}
+        for p in missed:
+            by_segment.setdefault(p.segment, []).append(p.month)
+        lines.append("  Months above the average and above the target: "
+                     + "; ".join(f"{n} {', '.join(m)}" for n, m in by_segment.items()) + ".")
+    else:
+        lines.append(f"  Every month above the average stays within the {fmt.percent(target, 0)} target.")
+    book = cal.book
+    lines += ["", "Today's book, the plan's hours a month in the months they fall (twelve months add up to the plan's "
+                  "year):"]
+    short = [m[2:] for m in book.months]
+    rows = [[name, *(f"{v:,.0f}" for v in row), f"{book.hours_per_month[s]:,.0f}"]
+            for s, (name, row) in enumerate(zip(book.segments, book.hours))]
+    lines += ["  " + line for line in aligned(["Segment", *short, "Average"], rows, left=1)]
+    return lines
 
 
 def _inbound_service_lines(result) -> list[str]:
@@ -217,32 +262,105 @@ def render_team(result: "Team") -> str:
         lines.append(f"{d['csm']} owns {d['accounts']} account(s) of the digital segment {d['segment']} "
                      f"({fmt.money_short(d['arr'], cur)} ARR).")
     lines.append(f"Note: {s['programs']}.")
+    lines += _team_calendar_lines(result)
     return "\n".join(lines) + "\n"
 
 
-def render_rebalance(result: "Rebalance") -> str:
-    """The rebalance as readable text: the moves, then each CSM before and after."""
+def _team_calendar_lines(result: "Team") -> list[str]:
+    """Renewals per quarter per CSM (accounts and ARR) and, with dated work, each one's busiest month."""
+    cal = result.calendar
+    if cal is None:
+        return []
     cur = result.currency
+    lines = ["", "Renewals per quarter (accounts, ARR)" + (" and the busiest month (the calendar's hours against "
+                                                         "capacity)" if cal.dated else "") + ":"]
+    header = ["CSM", *cal.quarters, "No date"] + (["Busiest month", "h", "Util"] if cal.dated else [])
+    rows = []
+    for c in cal.csms:
+        row = [c.csm, *(f"{q.accounts:,} {fmt.money_short(q.arr, cur)}" for q in c.renewals), f"{c.accounts_without_date:,}"]
+        if cal.dated:
+            row += [c.busiest_month or "-", "-" if c.busiest_hours is None else f"{c.busiest_hours:.1f}",
+                    "-" if c.busiest_utilization is None else fmt.percent(c.busiest_utilization, 0)]
+        rows.append(row)
+    lines += aligned(header, rows, left=1)
+    if any(q.accounts for q in cal.unassigned):
+        lines.append("Accounts with no owner renewing: " + ", ".join(
+            f"{q.quarter} {q.accounts:,} ({fmt.money_short(q.arr, cur)})" for q in cal.unassigned) + ".")
+    return lines
+
+
+def render_rebalance(result: "Rebalance") -> str:
+    """The rebalance as readable text: the objectives and how far each got, what the band needs, the moves
+    with their reasons, each CSM before and after, the balance before and after, and what stayed and why."""
+    cur = result.currency
+    lines = [f"{result.scenario}: book building as of {result.as_of}, band [{fmt.percent(result.min_utilization, 0)}, "
+             f"{fmt.percent(result.max_utilization, 0)}] utilization", "", "Objectives, in order:"]
+    for o in result.objectives:
+        lines.append(f"  {o.rank}. {o.statement}.")
+        lines.append("     " + _objective_outcome(result, o))
+    lines.append("")
+    for shortage in result.shortages:
+        lines.append(shortage.sentence + ".")
+    if result.within_band:
+        lines.append("Every CSM the rebalance can move ends within the band.")
     m = result.moved
-    gap = "" if result.gap is None else f", gap {result.gap:.2%}"
-    lines = [f"{result.scenario}: rebalance within [{result.min_utilization:.0%}, {result.max_utilization:.0%}] "
-             f"utilization, fewest {result.move_cost} moved ({result.status}{gap})",
-             f"Moves: {m['accounts']} accounts, {fmt.money_short(m['arr'], cur)} ARR, {m['hours_per_month']:.1f} h/month.",
-             ""]
+    lines += [f"Moves: {m['accounts']:,} account{'' if m['accounts'] == 1 else 's'}, {fmt.money_short(m['arr'], cur)} ARR, "
+              f"{m['hours_per_month']:.1f} h/month.", ""]
     if result.moves:
-        rows = [[mv.account_id, mv.name, mv.from_csm, mv.to_csm, f"{mv.hours_per_month:.1f}",
-                 fmt.money_short(mv.arr, cur)] for mv in result.moves]
-        lines += aligned(["Account", "Name", "From", "To", "h/mo", "ARR"], rows, left=4)
+        rows = [[mv.account_id, _clip(mv.name, 28), mv.from_csm or "(none)", mv.to_csm or "(none)", mv.effective,
+                 mv.reason, fmt.money_short(mv.arr, cur)] for mv in result.moves]
+        lines += aligned(["Account", "Name", "From", "To", "Effective", "Reason", "ARR"], rows, left=6)
         lines.append("")
     before = {r.csm: r for r in result.before}
+    quarters = [q.split(" ")[0] for q in result.quarters]
     rows = []
     for r in result.after:
         b = before.get(r.csm)
         was = "-" if b is None or b.utilization is None else fmt.percent(b.utilization, 0)
         now = "-" if r.utilization is None else fmt.percent(r.utilization, 0)
-        rows.append([r.csm, f"{(b.accounts if b else 0):,}", was, f"{r.accounts:,}", now])
-    lines += aligned(["CSM", "Accounts before", "Util before", "Accounts after", "Util after"], rows, left=1)
+        renewals = " ".join(f"{v}" for v in r.renewals_by_quarter)
+        rows.append([r.csm, f"{(b.accounts if b else 0):,} -> {r.accounts:,}", f"{was} -> {now}",
+                     f"{fmt.money_short(b.arr if b else 0.0, cur)} -> {fmt.money_short(r.arr, cur)}", renewals,
+                     f"{(b.at_risk if b else 0)} -> {r.at_risk}", r.note])
+    lines += aligned(["CSM", "Accounts", "Utilization", "ARR", "Renewals after " + "/".join(quarters), "At-risk", "Note"],
+                     rows, left=1)
+    if result.fairness:
+        lines += ["", "Balance across each segment's CSMs (coefficient of variation; max/min), before -> after:"]
+        rows = [[f.segment, f.measure, f"{_ratio(f.cv_before, 2)} -> {_ratio(f.cv_after, 2)}",
+                 f"{_ratio(f.max_min_before, 1)} -> {_ratio(f.max_min_after, 1)}"] for f in result.fairness]
+        lines += aligned(["Segment", "Measure", "CV", "Max/min"], rows, left=2)
+    if result.notes:
+        lines += [""] + list(result.notes)
     return "\n".join(lines) + "\n"
+
+
+def _objective_outcome(result: "Rebalance", o) -> str:
+    """How far one objective got: its value, and whether it is proven."""
+    proven = ("proven optimal" if o.status == "optimal" and not o.gap else
+              f"optimal within {fmt.percent(o.gap, 2)}" if o.status == "optimal" else
+              "not run" if o.status == "skipped" else
+              f"{o.status}, within {fmt.percent(o.gap, 2)} of the bound" if o.gap is not None else o.status)
+    if o.name == "band":
+        if o.value <= 1e-9:
+            return f"Every CSM within the band ({proven})."
+        return f"Worst overload {o.value * 100:.1f} points of utilization above the band ({proven})."
+    if o.name == "moves":
+        return (f"Least move cost {o.value:,.2f} ({proven}); the plan's moves cost {result.spent:,.2f} with "
+                "objective 3's.")
+    scope = "" if o.scope == "whole book" else f"; the bound holds for the {o.scope}"
+    return f"Sum of relative mean absolute deviations {o.value:.3f} ({proven}{scope})."
+
+
+def _ratio(value: float | None, digits: int) -> str:
+    if value is None:
+        return "-"
+    if math.isinf(value):
+        return "inf"
+    return f"{value:.{digits}f}"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "~"
 
 
 def render_fit(result: "Fit") -> str:
@@ -290,6 +408,13 @@ def render_comparison(comparison: "Comparison") -> str:
         ["Cost % of ARR", *[fmt.percent(v.plan.totals.cost_pct_arr) for v in comparison.variants]],
         ["ARR per CSM", *[fmt.money_short(arr_per_csm(v.plan), cur) for v in comparison.variants]],
     ]
+    if any(v.plan.totals.tooling_cost_per_year for v in comparison.variants):
+        rows.append(["Tooling a year", *[fmt.money_short(v.plan.totals.tooling_cost_per_year, cur)
+                                         for v in comparison.variants]])
+    saving = [base.totals.cost_with_tooling_per_year - v.plan.totals.cost_with_tooling_per_year
+              for v in comparison.variants]
+    rows.append(["Saving a year net of tooling", *["" if v is comparison.baseline else fmt.money_short(x, cur)
+                                                   for v, x in zip(comparison.variants, saving)]])
     for name in comparison.segment_names:
         cells_cpc, cells_hpc = [], []
         for v in comparison.variants:
@@ -302,7 +427,10 @@ def render_comparison(comparison: "Comparison") -> str:
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
 
-    lines = [f"{base.scenario}: the plan and {len(comparison.variants) - 1} option(s) side by side", "",
+    automations = len(comparison.automations)
+    options = len(comparison.variants) - 1 - automations
+    what = f"{options} option(s)" + (f" and {automations} automation(s)" if automations else "")
+    lines = [f"{base.scenario}: the plan and {what} side by side", "",
              line(header), "  ".join("-" * w for w in widths), *[line(r) for r in rows]]
     described = comparison.variants[1:]
     if described:
@@ -312,6 +440,9 @@ def render_comparison(comparison: "Comparison") -> str:
                 lines.append(f"  {v.name}: the plan of {v.source or 'another scenario'}")
             else:
                 lines.append(f"  {v.name}: " + "; ".join(f"{path} = {value!r}" for path, value in v.changes.items()))
+        if comparison.automations:
+            lines += ["", "Hire or automate (each automation adopted alone):"]
+            lines += [f"  {sentence.text}" for sentence in automation_sentences(comparison.automations, cur)]
     else:
         lines += ["", "The scenario lists no options: add an options: list (name and changes) or give more scenario files."]
     return "\n".join(lines) + "\n"

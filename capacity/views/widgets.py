@@ -3,7 +3,7 @@
 :class:`Workbook` wires the sliders of a :class:`~capacity.analysis.whatif.Workbench` to a summary
 sentence, three plotly ``FigureWidget`` charts (updated in place, never replaced) and a table.
 Callbacks do no I/O and nothing that does not depend on the slider moved. Sliders are selection
-sliders over exact values (:meth:`Workbench.slider_values`): a float or log slider snaps its
+sliders over exact values (:meth:`~capacity.analysis.whatif.Workbench.slider_values`): a float or log slider snaps its
 starting value to its step grid in the browser and sends it back, which would quietly move a
 25,000 threshold to 25,119 the moment the workbook opens.
 """
@@ -19,10 +19,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from capacity import sample
 from capacity.inputs.book import Book
 from capacity.inputs.context import Context, load_context
 from capacity.formatting import currency_symbol, money_short, percent
-from capacity.model.knobs import Knob
+from capacity.model.knobs import KINDS, Knob
 from capacity.model.plan import Plan
 from capacity.inputs.scenario import Scenario
 from capacity.analysis.whatif import BINS_PER_DECADE, Curve, Workbench, _customers_per_csm_text, resolve_path, summary_sentence
@@ -70,6 +71,10 @@ def lever_css_class(bench: Workbench, lever: Knob) -> str:
         return f"capacity-lever-threshold-{lever.segment}"
     if lever.kind == "service_level":
         return f"capacity-lever-service-{lever.segment}"
+    if lever.kind == "automation":
+        return f"capacity-lever-automation-{lever.segment}-{lever.touchpoint}"
+    if lever.kind == "offset":
+        return f"capacity-lever-offset-{lever.segment}-{lever.touchpoint}"
     return f"capacity-lever-frequency-{lever.segment}-{lever.touchpoint}"
 
 
@@ -97,10 +102,11 @@ class Workbook(widgets.VBox):
     """The what-if workbook: sliders, a summary sentence, three charts and a table.
 
     Built by :func:`build_workbook`. Attributes a test (or a curious user) can reach:
-    ``bench`` (the :class:`Workbench`), ``levers`` and ``plan`` (current), ``sliders``
+    ``bench`` (the :class:`~capacity.analysis.whatif.Workbench`), ``levers`` and ``plan`` (current), ``sliders``
     (lever -> slider), ``segment_picker``, ``reset_button``, ``summary`` (HTML widget with
     class ``capacity-summary``), ``table``, ``note``, and the figures
-    ``portfolio_figure``, ``cost_figure``, ``book_figure`` (plotly FigureWidgets whose
+    ``portfolio_figure``, ``cost_figure``, ``book_figure``, ``calendar_figure`` (today's book month by
+    month, with the busiest month marked, when the scenario dates some work) (plotly FigureWidgets whose
     traces are updated in place, never replaced).
     """
 
@@ -120,7 +126,7 @@ class Workbook(widgets.VBox):
         self.frequency_boxes: dict[str, widgets.VBox] = {}
         for seg in scenario.segments:
             self.frequency_boxes[seg.name] = widgets.VBox(
-                [self._slider(lever) for lever in bench.frequency_levers(seg.name)]
+                [self._slider(lever) for lever in (*bench.frequency_levers(seg.name), *bench.timing_levers(seg.name))]
             )
         self.segment_picker = widgets.Dropdown(
             options=list(bench.names), value=self.segment, description="Segment",
@@ -132,6 +138,7 @@ class Workbook(widgets.VBox):
         cost = self._slider(bench.knob("cost"))
         thresholds = [self._slider(lever) for lever in reversed(bench.threshold_levers())]
         service = [self._slider(lever) for lever in bench.knobs if lever.kind == "service_level"]
+        automation = [self._slider(lever) for lever in bench.knobs if lever.kind == "automation"]
         self.reset_button = widgets.Button(description="Reset to scenario", icon="undo", layout=widgets.Layout(width="180px"))
         self.reset_button.add_class("capacity-reset")
         self.reset_button.on_click(lambda _button: self.reset())
@@ -145,6 +152,7 @@ class Workbook(widgets.VBox):
         self.portfolio_figure = self._portfolio_figure()
         self.cost_figure = self._cost_figure()
         self.book_figure = self._book_figure() if bench.has_book else None
+        self.calendar_figure = self._calendar_figure() if bench.has_calendar else None
 
         def heading(text: str) -> widgets.HTML:
             return widgets.HTML(f"<b>{html.escape(text)}</b>")
@@ -157,6 +165,8 @@ class Workbook(widgets.VBox):
             controls += [heading("Segment thresholds (ARR)"), *thresholds]
         if service:
             controls += [heading("Inbound service levels (pooled queues)"), *service]
+        if automation:
+            controls += [heading("Hire or automate (share software takes over; 0: not adopted)"), *automation]
         controls += [self.reset_button, self.note]
         if bench.can_simulate:
             controls += [self._fan_button()]
@@ -167,6 +177,8 @@ class Workbook(widgets.VBox):
         lower = [self.table]
         if self.book_figure is not None:
             lower = [_boxed(self.book_figure, "capacity-chart-book"), self.table]
+        if self.calendar_figure is not None:
+            lower = [_boxed(self.calendar_figure, "capacity-chart-calendar"), *lower]
         self.children = [widgets.HTML(_LEVER_STYLE), self.summary, widgets.HBox([left, charts]), *lower]
         self.children = [*self.children, self._options_area()]
         self.add_class("capacity-workbook")
@@ -180,7 +192,7 @@ class Workbook(widgets.VBox):
         # 5 MB module in its state and the page compile it once per figure, and a figure whose
         # module is not loaded within anywidget's 2 s drops every later update.
         module_url = os.environ.get("CAPACITY_PLOTLY_ESM_URL")
-        for figure in (self.portfolio_figure, self.cost_figure, self.book_figure):
+        for figure in (self.portfolio_figure, self.cost_figure, self.book_figure, self.calendar_figure):
             if figure is not None:
                 if module_url:
                     figure._esm = module_url
@@ -259,6 +271,40 @@ class Workbook(widgets.VBox):
         )
         return fig
 
+    def _calendar_figure(self) -> go.FigureWidget:
+        fig = go.FigureWidget()
+        for i, name in enumerate(self.bench.names):
+            fig.add_bar(x=[], y=[], name=name, marker={"color": _COLOURS[i % len(_COLOURS)], "line": {"width": 0}})
+        fig.add_scatter(x=[], y=[], mode="lines", name="the average month", line={"color": "black", "dash": "dot"})
+        fig.add_scatter(x=[], y=[], mode="lines", name="the plan's CSMs' customer hours",
+                        line={"color": "grey", "dash": "dash"})
+        fig.add_scatter(x=[], y=[], mode="markers+text", name="busiest month", textposition="top center",
+                        marker={"color": "black", "size": 10, "symbol": "triangle-down"}, showlegend=False)
+        fig.update_layout(title="When the work lands", barmode="stack", height=360, width=1120,
+                          margin={"l": 60, "r": 20, "t": 50, "b": 50},
+                          xaxis={"type": "category", "title": {"text": "month (today's book, the plan's hours)"}},
+                          yaxis={"title": {"text": "customer hours in the month"}})
+        return fig
+
+    def _draw_calendar(self) -> None:
+        """Today's book month by month under the sliders, the average month, the plan's CSMs' hours and the peak."""
+        fig = self.calendar_figure
+        cal = self.bench.calendar(self.levers)
+        months = list(cal.months)
+        n = len(self.bench.names)
+        peak = cal.peak()
+        average = float(sum(cal.hours_per_month))
+        capacity = self.bench.calendar_capacity(self.plan)
+        with fig.batch_update():
+            for i in range(n):
+                fig.data[i].x, fig.data[i].y = months, list(cal.hours[i])
+            fig.data[n].x, fig.data[n].y = months, [average] * len(months)
+            fig.data[n + 1].x, fig.data[n + 1].y = months, [capacity] * len(months)
+            fig.data[n + 2].x, fig.data[n + 2].y = [peak.month], [peak.hours]
+            fig.data[n + 2].text = [f"{peak.month}: {peak.share_above:+.0%}"]
+            fig.layout.title.text = (f"When the work lands: the busiest month is {peak.month}, "
+                                     f"{peak.share_above:.0%} above the average month")
+
     # -- reacting ------------------------------------------------------------------------
 
     def _picked(self, change) -> None:
@@ -282,8 +328,9 @@ class Workbook(widgets.VBox):
                 value = kept
         self.note.value = html.escape(note)
         self.levers = self.levers.with_value(lever, value)
-        self.cost_lever = lever
-        if lever.kind in ("time_split", "frequency"):
+        if KINDS[lever.kind].sizes_team:  # a date moves the calendar, not the team: the curves stay where they are
+            self.cost_lever = lever
+        if lever.kind in ("time_split", "frequency", "automation"):
             self.portfolio_lever = lever
         self.refresh(book=lever.kind == "threshold")
 
@@ -329,11 +376,13 @@ class Workbook(widgets.VBox):
         self._draw_cost(cost_curve)
         if book and self.book_figure is not None:
             self._draw_book()
+        if self.calendar_figure is not None:
+            self._draw_calendar()
 
     def _axis_style(self, lever: Knob) -> dict:
         style = {"title": {"text": self.bench.label(lever)}, "type": "linear", "tickformat": "", "tickprefix": ""}
         symbol = currency_symbol(self.bench.scenario.currency)
-        if lever.kind in ("time_split", "service_level"):
+        if lever.kind in ("time_split", "service_level", "automation"):
             style["tickformat"] = ".0%"
         elif lever.kind == "threshold":
             style.update(type="log", tickprefix=symbol)
@@ -363,8 +412,9 @@ class Workbook(widgets.VBox):
         with fig.batch_update():
             fig.data[0].x, fig.data[0].y = x, curve.headcount.tolist()
             fig.data[1].x, fig.data[1].y = [now], [self.plan.totals.headcount]
-            fig.data[2].x, fig.data[2].y = x, curve.cost_per_year.tolist()
-            fig.data[3].x, fig.data[3].y = [now], [self.plan.totals.cost_per_year]
+            # What CS costs: the CSMs and any adopted tooling (an automation slider trades one for the other).
+            fig.data[2].x, fig.data[2].y = x, curve.cost_with_tooling_per_year.tolist()
+            fig.data[3].x, fig.data[3].y = [now], [self.plan.totals.cost_with_tooling_per_year]
             for i, guide in enumerate(self.plan.top_down):
                 fig.data[4 + 2 * i].x, fig.data[4 + 2 * i].y = ends, [guide.headcount] * 2
                 fig.data[5 + 2 * i].x, fig.data[5 + 2 * i].y = ends, [guide.cost_per_year] * 2
@@ -496,6 +546,8 @@ class Workbook(widgets.VBox):
                              for v in variants]),
             ("Cost % of ARR", [percent(v.plan.totals.cost_pct_arr) for v in variants]),
         ]
+        if any(v.plan.totals.tooling_cost_per_year for v in variants):  # an automation slider was moved
+            rows.append(("Tooling a year", [money_short(v.plan.totals.tooling_cost_per_year, cur) for v in variants]))
         for name in comparison.segment_names:
             rows.append((f"{name}: customers per CSM",
                          [_customers_per_csm_text(s.customers_per_csm).removesuffix(" customers per CSM")
@@ -518,11 +570,14 @@ def build_workbook(scenario: Scenario | Context, book: Book | None = None) -> Wo
     return Workbook(Workbench(scenario, book))
 
 
-def open_workbook(scenario_path: str | os.PathLike[str], book_path: str | os.PathLike[str] | None = None) -> Workbook:
+def open_workbook(scenario_path: str | os.PathLike[str] | None = None,
+                  book_path: str | os.PathLike[str] | None = None) -> Workbook:
     """Read the scenario (and book) wherever the notebook runs, and build the workbook.
 
-    A relative path is looked up as :func:`resolve_path` says; ``book_path`` overrides
-    the scenario's ``book``.
+    A relative path is relative to the current folder (see
+    :func:`capacity.analysis.whatif.resolve_path`); without a scenario, the sample shipped with the
+    package (:data:`capacity.sample.SCENARIO`). ``book_path`` overrides the scenario's ``book``.
     """
-    context = load_context(resolve_path(scenario_path, "scenario"), resolve_path(book_path, "book") if book_path else None)
+    scenario = sample.SCENARIO if scenario_path is None else resolve_path(scenario_path, "scenario")
+    context = load_context(scenario, resolve_path(book_path, "book") if book_path else None)
     return build_workbook(context)

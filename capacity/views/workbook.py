@@ -15,15 +15,23 @@ from capacity import formatting as fmt
 from capacity.views.content import Kind, ReportContent, Table
 from capacity.files import atomic_path
 
-__all__ = ["SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "number_format", "write_workbook", "save_workbook"]
+__all__ = ["SHEETS", "BOOKS_SHEETS", "OPTION_SHEETS", "FIT_SHEETS", "EVIDENCE_SHEETS", "CALENDAR_SHEETS",
+           "number_format", "write_workbook", "save_workbook"]
 
 #: Sheet names in workbook order (the fiscal sheets only with a fiscal year, the ranges only with an uncertainty block).
 SHEETS = ("Summary", "Segments", "Touchpoints", "Top-down", "Top-down gap", "Sensitivity", "Fiscal", "Fiscal by segment",
-          "Today's books", "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Options",
-          "Option changes", "Trade-offs", "Trade-off packages", "Inputs")
+          "Calendar", "Calendar peaks", "Today's books", "Renewals by CSM", "Moves", "Rebalance objectives", "Balance",
+          "Fiscal ranges", "Fiscal ranges by month", "Fiscal variance shares", "Options", "Option changes", "Trade-offs",
+          "Trade-off packages", "Pays back", "Coverage changes", "Automations", "Inputs")
+#: The calendar's sheets (only when the scenario dates some work) and the renewals (only with owners and dates).
+CALENDAR_SHEETS = ("Calendar", "Calendar peaks")
+#: The sheets of today's books and their rebalance (only when the book names each account's owner).
+BOOKS_SHEETS = ("Today's books", "Renewals by CSM", "Moves", "Rebalance objectives", "Balance")
 #: The sheets of the scenario's options (only when it has some) and of a cap's trade-offs (only with a cap).
 OPTION_SHEETS = ("Options", "Option changes")
 FIT_SHEETS = ("Trade-offs", "Trade-off packages")
+#: The business case's sheets that need the scenario's retention data or automations (``Pays back`` is always there).
+EVIDENCE_SHEETS = ("Coverage changes", "Automations")
 
 
 def number_format(kind: Kind, currency: str = "USD") -> str:
@@ -53,7 +61,22 @@ def _tables(report: ReportContent) -> list[tuple[str, Table]]:
         ("Top-down gap", report.gap_table()),
         ("Sensitivity", report.sensitivity_table()),
     ] + ([("Fiscal", report.fiscal_months_table()), ("Fiscal by segment", report.fiscal_rows_table())]
-         if report.fiscal is not None else []) + _todays_books(report) + _simulation_tables(report) + _option_tables(report)
+         if report.fiscal is not None else []) + _calendar(report) + _todays_books(report) + _simulation_tables(report) \
+        + _option_tables(report) + _payback_tables(report)
+
+
+def _calendar(report: ReportContent) -> list[tuple[str, Table]]:
+    """Today's book month by month and the months above the average, when the scenario dates some work."""
+    if report.calendar is None:
+        return []
+    return [("Calendar", report.calendar_table()), ("Calendar peaks", report.calendar_peaks_table())]
+
+
+def _payback_tables(report: ReportContent) -> list[tuple[str, Table]]:
+    """Does it pay back: the break-even, the coverage changes (with retention data), the automations (with some)."""
+    tables = [("Pays back", report.payback_table()), ("Coverage changes", report.coverage_changes_table()),
+              ("Automations", report.automations_table())]
+    return [(name, table) for name, table in tables if table is not None]
 
 
 def _option_tables(report: ReportContent) -> list[tuple[str, Table]]:
@@ -75,9 +98,12 @@ def _simulation_tables(report: ReportContent) -> list[tuple[str, Table]]:
 
 
 def _todays_books(report: ReportContent) -> list[tuple[str, Table]]:
-    """The "Today's books" sheet, when the book names each account's owner."""
-    table = report.todays_books_table()
-    return [] if table is None else [("Today's books", table)]
+    """The "Today's books" sheet (before and after), the renewals by CSM, and the rebalance's moves, objectives and
+    balance, when the book names each account's owner."""
+    tables = [("Today's books", report.todays_books_table()), ("Renewals by CSM", report.todays_renewals_table()),
+              ("Moves", report.rebalance_moves_table()), ("Rebalance objectives", report.rebalance_objectives_table()),
+              ("Balance", report.rebalance_balance_table())]
+    return [(name, table) for name, table in tables if table is not None]
 
 
 def write_workbook(report: ReportContent, path: str | Path) -> Path:

@@ -422,9 +422,9 @@ def test_the_sample_log_regenerates_byte_for_byte(tmp_path):
     assert out.read_bytes() == (DATA / "activities.csv").read_bytes()
 
 
-def test_the_readme_documents_the_verb():
-    readme = (ROOT / "README.md").read_text()
-    assert "python -m capacity calibrate" in readme
+def test_the_docs_document_the_verb():
+    page = (ROOT / "docs" / "calibrate.md").read_text()
+    assert "capacity calibrate" in page and "--activities" in page
 
 
 def test_the_practised_scenario_in_memory_equals_the_written_one(tmp_path):
@@ -474,13 +474,14 @@ def test_the_rendered_report_has_the_section(tmp_path):
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "capacity", "report", "tests/fixtures/../../data/scenario.yaml",
-                           "--out", str(tmp_path), "-p", "activities_path", "data/activities.csv"],
+    done = subprocess.run([sys.executable, "-m", "capacity", "report", "tests/fixtures/../../capacity/sample/scenario.yaml",
+                           "--out", str(tmp_path), "-p", "activities_path", "capacity/sample/activities.csv"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     text = (tmp_path / "scenario.html").read_text(encoding="utf-8")
     headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
-    assert [h.split(".")[0] for h in headings] == ["1", "2", "3", "4", "5", "6", "Options and trade-offs", "7", "8"], headings
+    assert [h.split(".")[0] for h in headings] == ["1", "2", "3", "4", "5", "6", "Options and trade-offs",
+                                                    "Does it pay back?", "7", "8"], headings
     assert 'data-table="Designed versus actual"' in text
 
 

@@ -132,8 +132,9 @@ def test_the_json_has_exactly_the_documented_keys(capsys, tmp_path):
     path.write_text(yaml.safe_dump(TWO_SEGMENTS), encoding="utf-8")
     assert main(["fit", str(path), "--headcount", "5", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert list(data) == ["cap", "chosen", "changes", "headcount", "cost_per_year",
+    assert list(data) == ["cap", "chosen", "changes", "headcount", "cost_per_year", "tooling_cost_per_year",
                           "customer_hours_given_up_per_month", "segments", "alternatives"]
+    assert data["tooling_cost_per_year"] == 0
     assert data["chosen"] == ["Reviews monthly"]
     assert data["changes"] == {"segments[Enterprise].touchpoints[Review].per_month": 1}
     assert data["cap"] == {"headcount": 5, "budget": None}
@@ -394,3 +395,166 @@ def test_the_published_knapsack_optimum():
     assert result.best.cost_per_year == 396
     total_value = sum(value for _, _, value in KNAPSACK)
     assert result.best.customer_hours_given_up_per_month == pytest.approx(total_value - 1030)
+
+
+# -- hire or automate: automations on the menu ---------------------------------------------------
+
+
+def _with_a_help_centre(share: float = 1.0, cost: float = 20_000) -> dict:
+    data = copy.deepcopy(TWO_SEGMENTS)
+    data["segments"][1]["touchpoints"][1]["automation"] = {"name": "Help centre", "share": share, "cost_per_year": cost}
+    return data
+
+
+def test_an_automation_gives_up_no_customer_hour_and_fits_first():
+    # The help centre answers every SMB question (300 x 0.2 h = 60 h a month): SMB 100 h -> 1.67 FTE -> 2 CSMs, $100k
+    # saved for $20k of tooling. For 5 CSMs it fits alone, giving up nothing (Reviews monthly would give up 50 h).
+    context = load_context(_with_a_help_centre())
+    result = fit(context, headcount=5)
+    assert result.best.chosen == ("Help centre",)
+    assert result.best.customer_hours_given_up_per_month == pytest.approx(0)
+    assert (result.best.headcount, result.best.cost_per_year, result.best.tooling_cost_per_year) == (5, 800_000, 20_000)
+    assert len(result.menu) == 6
+    assert [t.name for t in result.trade_offs] == [t["name"] for t in TWO_SEGMENTS["trade_offs"]]
+    text = "\n".join(result.sentences())
+    assert "make 1 change: Help centre." in text and "$800k a year plus $20k of tooling" in text
+    assert "Customers get 0 fewer CSM hours a month" in text
+
+
+def test_a_budget_counts_the_tooling():
+    context = load_context(_with_a_help_centre())
+    # $820k: the help centre alone costs 800k + 20k and gives up nothing.
+    assert fit(context, budget=820_000).best.chosen == ("Help centre",)
+    # $819k: it no longer fits alone, and no package with it beats Reviews monthly (50 h given up, $700k).
+    tighter = fit(context, budget=819_000)
+    assert tighter.best.chosen == ("Reviews monthly",) and tighter.best.cost_with_tooling_per_year == 700_000
+    found = _brute_force_with_tooling(context, cap_budget=819_000)
+    expected = _best(found)
+    assert tighter.best.customer_hours_given_up_per_month == pytest.approx(expected[0], abs=1e-6)
+    assert (len(tighter.best.chosen), tighter.best.cost_with_tooling_per_year) == (expected[1], expected[2])
+
+
+def test_an_automation_on_a_touchpoint_a_trade_off_also_sets_is_planned_with_it():
+    # Fewer questions (0.6 a month) and the help centre on the same touchpoint multiply: neither is linear alone.
+    context = load_context(_with_a_help_centre(share=0.5, cost=5_000))
+    for cap in (4, 5):
+        found = _brute_force_with_tooling(context, cap_headcount=cap)
+        result = fit(context, headcount=cap)
+        expected = _best(found)
+        assert result.best.customer_hours_given_up_per_month == pytest.approx(expected[0], abs=1e-6)
+        assert (len(result.best.chosen), result.best.cost_with_tooling_per_year) == (expected[1], expected[2])
+
+
+def _brute_force_with_tooling(context, cap_headcount=None, cap_budget=None, menu=None):
+    """Every combination of the menu and the automations, planned; cost with tooling; ranked as fit ranks them."""
+    from capacity.model import automation
+
+    menu = menu if menu is not None else (*context.scenario.trade_offs, *automation.menu(context.scenario))
+    groups = [t.group if t.group is not None else ("alone", k) for k, t in enumerate(menu)]
+    base_hours = sum(demand_hours_per_month(s) for s in plan(context).segments)
+    found = []
+    for size in range(len(menu) + 1):
+        for combo in itertools.combinations(range(len(menu)), size):
+            if len({groups[k] for k in combo}) < len(combo):
+                continue
+            changes = {}
+            for k in combo:
+                changes.update(menu[k].changes)
+            try:
+                result = plan(context.scenario.with_changes(changes), context.book)
+            except CapacityError:
+                continue
+            cost = result.totals.cost_with_tooling_per_year
+            fits = (result.totals.headcount <= cap_headcount if cap_headcount is not None
+                    else cost <= cap_budget * (1 + 1e-12))
+            if fits:
+                hours = base_hours - sum(demand_hours_per_month(s) for s in result.segments)
+                found.append((hours, len(combo), cost, combo))
+    return found
+
+
+# A menu written for this test only (not the scenario's): five touchpoint trade-offs and a threshold on the default
+# data, and the default data's two automations beside them.
+HELD_OUT = [
+    {"name": "Mid-Market renewal call dropped",
+     "changes": {"segments[Mid-Market].touchpoints[Renewal call].per_year": 0}},
+    {"name": "Mid-Market success plan review twice a year",
+     "changes": {"segments[Mid-Market].touchpoints[Success plan review].per_year": 2}},
+    {"name": "Mid-Market onboarding in 3 hours",
+     "changes": {"segments[Mid-Market].touchpoints[Onboarding].minutes": 180}},
+    {"name": "SMB office hours twice a month", "changes": {"segments[SMB].touchpoints[Office hours].per_month": 2}},
+    {"name": "Enterprise health check every three weeks",
+     "changes": {"segments[Enterprise].touchpoints[Health check and account planning].per_month": 1.5}},
+    {"name": "SMB from $6k", "changes": {"segments[SMB].min_arr": 6000}},
+]
+
+
+@pytest.mark.parametrize("budget", [2_520_000, 2_540_000, 2_640_000, 2_700_000])
+def test_fit_budget_on_a_held_out_menu_with_automations_is_the_brute_force_optimum(budget, tmp_path, capsys):
+    raw = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    raw["book"] = str(DEFAULT_SCENARIO.parent / raw["book"])
+    raw["trade_offs"] = HELD_OUT
+    path = tmp_path / "held-out.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    assert main(["fit", str(path), "--budget", str(budget), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    found = _brute_force_with_tooling(load_context(path), cap_budget=budget)
+    remaining = list(found)
+    context = load_context(path)
+    from capacity.model import automation
+
+    menu = (*context.scenario.trade_offs, *automation.menu(context.scenario))
+    for package in [data, *data["alternatives"]]:
+        expected = _best(remaining)
+        assert package["customer_hours_given_up_per_month"] == pytest.approx(expected[0], abs=1e-6)
+        assert len(package["chosen"]) == expected[1]
+        assert package["cost_per_year"] + package["tooling_cost_per_year"] == pytest.approx(expected[2])
+        assert package["cost_per_year"] + package["tooling_cost_per_year"] <= budget
+        chosen = tuple(k for k, t in enumerate(menu) if t.name in package["chosen"])
+        remaining = [f for f in remaining if f[3] != chosen]
+    if budget == 2_540_000:  # automation and trade-offs together
+        assert data["chosen"] == ["Mid-Market renewal call dropped", "Mid-Market success plan review twice a year",
+                                  "Help-centre deflection"]
+        assert data["tooling_cost_per_year"] == 20_145
+
+
+@st.composite
+def scenarios_menus_and_automations(draw):
+    data, book, where, by_budget = draw(scenarios_and_menus())
+    for s, seg in enumerate(data["segments"]):
+        for t, tp in enumerate(seg["touchpoints"]):
+            if draw(st.integers(0, 2)) == 0:
+                price = ({"cost_per_year": draw(st.sampled_from([0, 15000, 60000]))} if draw(st.booleans())
+                         else {"cost_per_account_per_year": draw(st.sampled_from([10, 100, 400]))})
+                tp["automation"] = {"name": f"Auto S{s} T{t}", "share": draw(st.sampled_from([0.2, 0.5, 1.0])), **price}
+    return data, book, where, by_budget
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios_menus_and_automations())
+def test_fit_with_automations_is_the_brute_force_optimum(case):
+    data, book, where, by_budget = case
+    try:
+        context = load_context(data, book)
+    except ScenarioError:
+        assume(False)
+    every = _brute_force_with_tooling(context, cap_headcount=10**9)
+    base = plan(context).totals
+    if by_budget:
+        costs = sorted({f[2] for f in every})
+        cap = {"cap_budget": costs[min(int(where * len(costs)), len(costs) - 1)]}
+    else:
+        from capacity.model import automation
+
+        menu = (*context.scenario.trade_offs, *automation.menu(context.scenario))
+        heads = sorted({_headcount(context, menu, f[3]) for f in every})
+        cap = {"cap_headcount": heads[min(int(where * len(heads)), len(heads) - 1)]}
+    assume(not (cap.get("cap_headcount", 10**9) >= base.headcount
+                and cap.get("cap_budget", 1e18) >= base.cost_with_tooling_per_year))
+    found = _brute_force_with_tooling(context, **cap)
+    assert found
+    result = fit(context, headcount=cap.get("cap_headcount"), budget=cap.get("cap_budget"))
+    expected = _best(found)
+    assert result.best.customer_hours_given_up_per_month == pytest.approx(expected[0], abs=1e-6)
+    assert len(result.best.chosen) == expected[1]
+    assert result.best.cost_with_tooling_per_year == pytest.approx(expected[2])

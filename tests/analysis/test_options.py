@@ -23,19 +23,25 @@ def default_context():
 def test_each_option_equals_the_plan_of_the_scenario_with_its_changes(default_context):
     scenario = load_scenario(DEFAULT_SCENARIO)
     result = compare(default_context)
-    assert [v.name for v in result.variants] == [BASELINE, *[o.name for o in scenario.options]]
+    automations = ["AI review prep", "Help-centre deflection"]  # the touchpoints' automations, after the options
+    assert [v.name for v in result.variants] == [BASELINE, *[o.name for o in scenario.options], *automations]
+    assert [v.kind for v in result.variants] == ["baseline"] + ["option"] * len(scenario.options) + ["automation"] * 2
     assert result.baseline.plan == plan(scenario)
     for option, variant in zip(scenario.options, result.variants[1:]):
         assert variant.changes == option.changes
         assert variant.plan == plan(scenario.with_changes(option.changes))
+    for variant in result.variants[-2:]:
+        assert variant.plan == plan(scenario.with_changes(variant.changes))
 
 
 def test_the_json_is_the_baseline_then_each_option_with_its_plan_keys(default_context, capsys):
     assert main(["compare", str(DEFAULT_SCENARIO), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     result = compare(default_context)
-    assert list(data) == ["options"]
+    assert list(data) == ["options", "automations"]
     assert data["options"][0]["name"] == "Baseline" and data["options"][0]["changes"] == {}
+    assert [a["name"] for a in data["automations"]] == [c.name for c in result.automations]
+    assert data["automations"] == json.loads(json.dumps([c.to_dict() for c in result.automations]))
     for entry, variant in zip(data["options"], result.variants):
         expected = json.loads(json.dumps(variant.plan.to_dict()))
         assert {k: entry[k] for k in expected} == expected

@@ -28,6 +28,7 @@ from capacity.analysis.simulate import (
     _staff,
     _year_cost,
     _demand,
+    _hiring_demand,
     binomial_quantile,
     discrete_triangular,
     first_order_shares,
@@ -360,7 +361,8 @@ def test_the_p90_plan_is_the_smallest_that_keeps_up_in_nine_years_of_ten():
     result = simulate(s, draws=draws)
     model = _model(load_context(s), None, None)
     drawn = _draw(model, draws, 2, 0)
-    rule = np.cumsum(_staff(model, _demand(model, drawn), drawn, None)["growth"][:, 0], axis=1)  # (draws, months)
+    hiring = _hiring_demand(model, drawn, _demand(model, drawn))  # with the calendar, the average month
+    rule = np.cumsum(_staff(model, hiring, drawn, None)["growth"][:, 0], axis=1)  # (draws, months)
     plan_to_date = np.cumsum(list(result.p90_plan.requisitions_by_month.values()))
     for m in range(model.months):
         assert (rule[:, m] <= plan_to_date[m]).mean() >= 0.9
@@ -439,3 +441,26 @@ def test_the_plan_ignores_the_block():
     with_block = load_scenario(_default({"new_customers_per_month": {"cv": 0.5}}))
     without = load_scenario(_default(None))
     assert fiscal_plan(with_block).to_json() == fiscal_plan(without).to_json()
+
+
+@pytest.mark.parametrize("size_for", ["average", "peak"])
+def test_the_calendar_is_drawn_and_exact_at_zero_variance(size_for):
+    """The default data dates its work (renewals, quarter-end reviews, onboarding spread): a draw without
+    spread is the plan, month for month, whichever the hiring rule sizes for."""
+    data = _default(None)
+    data["fiscal_year"]["size_for"] = size_for
+    data["uncertainty"] = _zero(data)
+    s = load_scenario(data)
+    plan = fiscal_plan(s)
+    assert plan.calendar is not None and plan.calendar.size_for == size_for
+    _assert_is_the_plan(simulate(s), plan)
+
+
+def test_with_the_calendar_the_simulated_months_follow_the_dates():
+    data = _default({"draws": 400, "seed": 4, "touchpoint_minutes": {"cv": 0.2}, "new_customers_per_month": {"cv": 0.3}})
+    result = simulate(load_scenario(data))
+    demand = [m.demand_fte.p50 for m in result.months]
+    plan = fiscal_plan(load_scenario(data)).totals_frame()["demand_fte"].tolist()
+    # the quarter-end months of the business reviews stand out in the draws as in the plan
+    assert np.argmax(demand) == np.argmax(plan)
+    assert np.corrcoef(demand, plan)[0, 1] > 0.95

@@ -23,7 +23,7 @@ from capacity.views.widgets import build_workbook, open_workbook
 
 from tests.conftest import DEFAULT_BOOK, DEFAULT_SCENARIO, EXAMPLE, ROOT
 
-NOTEBOOK = ROOT / "notebooks" / "what-if.ipynb"
+from capacity.apps.app import NOTEBOOK  # the what-if notebook, shipped in the package
 
 
 @pytest.fixture(scope="module")
@@ -237,14 +237,15 @@ def test_summary_names_the_chosen_segment(bench):
 # -- paths ---------------------------------------------------------------------------------
 
 
-def test_resolve_path_from_the_notebook_folder_and_elsewhere(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert resolve_path("../data/scenario.yaml") == DEFAULT_SCENARIO.resolve()
-    assert resolve_path("data/book.csv", "book") == DEFAULT_BOOK.resolve()
-    monkeypatch.chdir(ROOT / "notebooks")
-    assert resolve_path("../data/scenario.yaml") == DEFAULT_SCENARIO.resolve()
-    with pytest.raises(ScenarioError, match="scenario file not found"):
-        resolve_path("../data/no-such.yaml")
+def test_resolve_path_is_relative_to_the_folder_the_notebook_runs_in(tmp_path, monkeypatch):
+    monkeypatch.chdir(DEFAULT_SCENARIO.parent)
+    assert resolve_path("scenario.yaml") == DEFAULT_SCENARIO.resolve()
+    assert resolve_path(DEFAULT_BOOK, "book") == DEFAULT_BOOK.resolve()
+    monkeypatch.chdir(tmp_path)  # nothing is looked for anywhere else (the repository, the sample)
+    with pytest.raises(ScenarioError, match=f"scenario file not found \\(looked in: {tmp_path / 'scenario.yaml'}\\)"):
+        resolve_path("scenario.yaml")
+    with pytest.raises(ScenarioError, match="book file not found"):
+        resolve_path("../no-such.csv", "book")
 
 
 # -- the widgets ---------------------------------------------------------------------------
@@ -336,11 +337,12 @@ def test_threshold_slider_past_a_neighbour_is_held_and_said(workbook):
 
 def test_reset_restores_the_scenario(workbook):
     initial = {name: [list(t.y) for t in getattr(workbook, name).data]
-               for name in ("portfolio_figure", "cost_figure", "book_figure")}
+               for name in ("portfolio_figure", "cost_figure", "book_figure", "calendar_figure")}
     bench = workbook.bench
     workbook.sliders[K(workbook.bench, enterprise_review())].value = 3.0
     workbook.sliders[K(workbook.bench, SPLIT)].value = 0.4
     workbook.sliders[K(workbook.bench, Lever("threshold", "SMB"))].value = 9_000
+    workbook.sliders[K(workbook.bench, Lever("offset", "Enterprise", 5))].value = 0.0
     assert workbook.plan != bench.base_plan
     workbook.reset_button.click()
     assert workbook.levers == bench.base
@@ -354,14 +356,18 @@ def test_reset_restores_the_scenario(workbook):
 def test_segment_picker_switches_sliders_and_summary(workbook):
     workbook.segment_picker.value = "SMB"
     shown = workbook.frequency_area.children[0].children
-    assert [s.description for s in shown] == [workbook.bench.label(l) for l in workbook.bench.frequency_levers("SMB")]
+    assert [s.description for s in shown] == [workbook.bench.label(l) for l in (*workbook.bench.frequency_levers("SMB"),
+                                                                                 *workbook.bench.timing_levers("SMB"))]
+    assert shown[-1].description == "Renewal outreach (days from renewal)"
     assert workbook.summary_text == summary_sentence(workbook.plan, "SMB")
 
 
-def test_open_workbook_resolves_paths_from_anywhere(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    workbook = open_workbook("../data/scenario.yaml", "../data/book.csv")
+def test_open_workbook_reads_relative_paths_and_defaults_to_the_sample(tmp_path, monkeypatch):
+    monkeypatch.chdir(DEFAULT_SCENARIO.parent.parent)
+    workbook = open_workbook(f"{DEFAULT_SCENARIO.parent.name}/scenario.yaml", f"{DEFAULT_SCENARIO.parent.name}/book.csv")
     assert workbook.plan.totals.customers == len(load_book(DEFAULT_BOOK))
+    monkeypatch.chdir(tmp_path)
+    assert open_workbook().plan.to_dict() == capacity.plan(DEFAULT_SCENARIO).to_dict()
 
 
 # -- the notebook ----------------------------------------------------------------------------
@@ -386,7 +392,7 @@ def test_notebook_runs_headless_with_papermill(tmp_path):
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     done = subprocess.run(
         [str(Path(sys.executable).parent / "papermill"), str(NOTEBOOK), str(out), "-k", "python3",
-         "-p", "book_path", "../data/book.csv", "--cwd", str(tmp_path)],
+         "-p", "book_path", str(DEFAULT_BOOK), "--cwd", str(tmp_path)],
         capture_output=True, text=True, env=env, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
@@ -454,3 +460,53 @@ def test_the_fiscal_range_is_simulated_on_demand_for_the_sliders_state(default_s
     assert list(workbook.fan_figure.data[2].y) == [m.demand_fte.p50 for m in expected.months]
     assert list(workbook.fan_figure.data[1].y) == [m.demand_fte.p10 for m in expected.months]
     assert not build_workbook(load_scenario(EXAMPLE)).bench.can_simulate
+
+
+
+# -- the month axis: the calendar under the sliders ------------------------------------------------
+
+
+def test_the_offset_lever_moves_the_calendar_not_the_team(bench, default_book):
+    from capacity.inputs.context import Context
+    from capacity.model.calendar import book_calendar
+
+    lever = K(bench, Lever("offset", "Enterprise", 5))  # Renewal preparation, 90 days before
+    assert lever.value == -90 and lever.path == "segments[0].touchpoints[5].offset_days"
+    moved = bench.base.with_value(lever, 0.0)
+    assert bench.scenario_for(moved).segments[0].touchpoints[5].offset_days == 0
+    assert bench.recompute(moved) == bench.base_plan  # the same team
+    before, after = bench.calendar(bench.base), bench.calendar(moved)
+    assert after == book_calendar(Context(bench.scenario_for(moved), default_book))
+    assert np.array(after.hours[0]) != pytest.approx(np.array(before.hours[0]))  # Enterprise's months move
+    assert sum(after.hours[0]) == pytest.approx(sum(before.hours[0]))  # its year does not
+    assert after.hours[1:] == before.hours[1:]
+    assert (bench.curve(lever, moved).headcount == bench.base_plan.totals.headcount).all()
+
+
+def test_the_calendar_follows_a_frequency_lever(bench):
+    reviews = K(bench, Lever("frequency", "Enterprise", 1))  # Executive business review, 4 a year, quarter ends
+    doubled = bench.calendar(bench.base.with_value(reviews, 8.0))
+    base = bench.calendar(bench.base)
+    quarter_ends = [m for m, month in enumerate(base.months) if month[5:] in ("04", "07", "10", "01")]
+    others = [m for m in range(12) if m not in quarter_ends]
+    extra = [doubled.hours[0][m] - base.hours[0][m] for m in range(12)]
+    customers = bench.base_plan.segment("Enterprise").customers
+    assert [extra[m] for m in quarter_ends] == pytest.approx([customers * 2.0] * 4)  # 81 customers x 2 h more
+    assert [extra[m] for m in others] == pytest.approx([0.0] * 8)
+
+
+def test_the_calendar_chart_shows_the_peak_and_follows_the_sliders(workbook, default_book):
+    fig = workbook.calendar_figure
+    bars = fig.data[0]
+    bench = workbook.bench
+    cost_lever = workbook.cost_lever
+    workbook.sliders[K(bench, Lever("offset", "Mid-Market", 3))].value = 90.0  # the renewal call after the renewal
+    assert workbook.calendar_figure is fig and fig.data[0] is bars  # updated in place
+    calendar = bench.calendar(workbook.levers)
+    assert list(fig.data[1].y) == list(calendar.hours[1])
+    peak = calendar.peak()
+    assert list(fig.data[-1].x) == [peak.month] and list(fig.data[-1].y) == [peak.hours]
+    assert peak.month in fig.layout.title.text and f"{peak.share_above:.0%}" in fig.layout.title.text
+    assert workbook.cost_lever is cost_lever  # a date does not move the team's curves
+    capacity_line = fig.data[len(bench.names) + 1]
+    assert list(capacity_line.y)[0] == pytest.approx(bench.calendar_capacity(workbook.plan))

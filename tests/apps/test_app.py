@@ -20,12 +20,12 @@ def _launch(*args: str) -> subprocess.CompletedProcess:
 
 def test_parameter_reads_the_environment_else_the_default(monkeypatch):
     monkeypatch.delenv("CAPACITY_SCENARIO_PATH", raising=False)
-    assert app.parameter("scenario_path", "../data/scenario.yaml") == "../data/scenario.yaml"
+    assert app.parameter("scenario_path", "my/scenario.yaml") == "my/scenario.yaml"
     assert app.parameter("book_path", None) is None
     monkeypatch.setenv("CAPACITY_SCENARIO_PATH", "/tmp/other.yaml")
-    assert app.parameter("scenario_path", "../data/scenario.yaml") == "/tmp/other.yaml"
+    assert app.parameter("scenario_path", "my/scenario.yaml") == "/tmp/other.yaml"
     monkeypatch.setenv("CAPACITY_SCENARIO_PATH", "")  # set but empty: the default
-    assert app.parameter("scenario_path", "../data/scenario.yaml") == "../data/scenario.yaml"
+    assert app.parameter("scenario_path", "my/scenario.yaml") == "my/scenario.yaml"
 
 
 def test_the_notebook_reads_its_parameters_through_the_helper():
@@ -33,7 +33,7 @@ def test_the_notebook_reads_its_parameters_through_the_helper():
 
     nb = nbformat.read(app.NOTEBOOK, as_version=4)
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    assert 'scenario_path = parameter("scenario_path", "../data/scenario.yaml")' in cell.source
+    assert 'scenario_path = parameter("scenario_path", None)' in cell.source  # None: the packaged sample
     assert 'book_path = parameter("book_path", None)' in cell.source
 
 
@@ -91,4 +91,4 @@ def test_a_port_in_use_is_refused_before_voila_starts():
         port = busy.getsockname()[1]
         done = _launch(str(DEFAULT_SCENARIO), "--port", str(port))
     assert done.returncode == 2
-    assert done.stderr.strip() == f"error: port {port} on 127.0.0.1 is in use; pick another (PORT=... make app)"
+    assert done.stderr.strip() == f"error: port {port} on 127.0.0.1 is in use; pick another (--port N)"

@@ -118,8 +118,10 @@ def test_app_shows_the_workbook_without_code_and_offline(page, bench):
     try:
         assert page.locator(".capacity-summary").inner_text().strip() == summary_sentence(bench.base_plan, "Enterprise")
         # Widgets and prose, no code: no editor, no input prompt, no source text.
+        automations = [k for k in bench.knobs if k.kind == "automation"]  # hire or automate: one slider each
         assert page.locator(".capacity-lever").count() == len(bench.threshold_levers()) + 2 + len(
-            bench.frequency_levers("Enterprise"))
+            bench.frequency_levers("Enterprise")) + len(automations) + len(bench.timing_levers("Enterprise"))
+        assert len(automations) == 2
         assert page.locator(".cm-editor, .jp-InputArea-editor, .jp-InputPrompt, .CodeMirror").count() == 0
         text = page.locator("body").inner_text()
         assert "What-if: how many customers can a CSM carry" in text

@@ -31,7 +31,7 @@ def _arguments(case: str) -> list[str]:
     if (folder / "args.txt").is_file():
         return shlex.split((folder / "args.txt").read_text())
     relative = folder.relative_to(ROOT)
-    scenario = relative / "scenario.yaml" if (folder / "scenario.yaml").is_file() else Path("data/scenario.yaml")
+    scenario = relative / "scenario.yaml" if (folder / "scenario.yaml").is_file() else Path("capacity/sample/scenario.yaml")
     args = ["plan", str(scenario)]
     books = sorted(p.name for p in folder.glob("book.*"))
     if books:
@@ -41,16 +41,12 @@ def _arguments(case: str) -> list[str]:
 
 # Runs every case through the command line's entry point (what ``python -m capacity`` calls) in one
 # fresh interpreter: a Python start-up per case was most of the corpus's time. A case that lets an
-# exception out of ``main`` gets its traceback as its stderr, so the test below fails on it. A case on
-# the "general" path reads its book without the compiled scans, as where no C compiler built them.
+# exception out of ``main`` gets its traceback as its stderr, so the test below fails on it.
 _DRIVER = """
 import contextlib, io, json, sys, traceback
-import capacity.inputs.book
 from capacity.apps.cli import main
-scans = capacity.inputs.book._book_scan
 out = {}
-for case, path, args in json.loads(sys.stdin.read()):
-    capacity.inputs.book._book_scan = None if path == "general" else scans
+for case, args in json.loads(sys.stdin.read()):
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
         try:
@@ -60,40 +56,28 @@ for case, path, args in json.loads(sys.stdin.read()):
         except BaseException:
             traceback.print_exc()
             code = 1
-    out[case + "/" + path] = [code, stdout.getvalue(), stderr.getvalue()]
+    out[case] = [code, stdout.getvalue(), stderr.getvalue()]
 print(json.dumps(out))
 """
 
 
-def _run_all(runs: list[tuple[str, str]]) -> dict[tuple[str, str], subprocess.CompletedProcess]:
+def _run_all(cases: list[str]) -> dict[str, subprocess.CompletedProcess]:
     import json
 
     done = subprocess.run([sys.executable, "-c", _DRIVER],
-                          input=json.dumps([[case, path, _arguments(case)] for case, path in runs]),
+                          input=json.dumps([[case, _arguments(case)] for case in cases]),
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert done.returncode == 0, done.stderr
     results = json.loads(done.stdout.splitlines()[-1])
-    return {(case, path): subprocess.CompletedProcess(_arguments(case), *results[f"{case}/{path}"])
-            for case, path in runs}
-
-
-def _reads_a_book(case: str) -> bool:
-    """True if the case gives a book: a ``book.*`` file, or a book named by its arguments or scenario."""
-    folder = CORPUS / case
-    named = [folder / name for name in ("args.txt", "scenario.yaml") if (folder / name).is_file()]
-    return any(folder.glob("book.*")) or any(b"book" in path.read_bytes() for path in named)
-
-
-#: Every case with the compiled scans, and those with a book again on the general path alone.
-RUNS = [(case, "compiled") for case in CASES] + [(case, "general") for case in CASES if _reads_a_book(case)]
+    return {case: subprocess.CompletedProcess(_arguments(case), *results[case]) for case in cases}
 
 
 @pytest.fixture(scope="module")
-def outcomes() -> dict[tuple[str, str], subprocess.CompletedProcess]:
-    """Every run once, half of them in each of two interpreters at once (the machine's two cores)."""
+def outcomes() -> dict[str, subprocess.CompletedProcess]:
+    """Every case once, half of them in each of two interpreters at once (the machine's two cores)."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        halves = list(pool.map(_run_all, [RUNS[0::2], RUNS[1::2]]))
-    return {run: outcome for half in halves for run, outcome in half.items()}
+        halves = list(pool.map(_run_all, [CASES[0::2], CASES[1::2]]))
+    return {case: outcome for half in halves for case, outcome in half.items()}
 
 
 def test_the_corpus_covers_every_required_case():
@@ -107,13 +91,11 @@ def test_the_corpus_covers_every_required_case():
     }
     assert required <= set(CASES)
     assert len(CASES) >= 30
-    on_the_general_path = {case for case, path in RUNS if path == "general"}
-    assert {"arr_dot_thousands", "duplicate_account_id", "blank_account_id", "not_utf8"} <= on_the_general_path
 
 
-@pytest.mark.parametrize(("case", "path"), RUNS)
-def test_bad_input_gets_one_clear_line(case, path, outcomes):
-    done = outcomes[case, path]
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_gets_one_clear_line(case, outcomes):
+    done = outcomes[case]
     expected = (CORPUS / case / "expected.txt").read_text(encoding="utf-8").rstrip("\n")
     assert "Traceback" not in done.stderr
     assert done.returncode == 2, done.stderr

@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from capacity import ReportError, fiscal_plan, load_scenario, plan
 from capacity import formatting as fmt
 from capacity.apps.report import NOTEBOOK, parse_parameters, render
-from capacity.views.workbook import FIT_SHEETS, OPTION_SHEETS, SHEETS
+from capacity.views.workbook import BOOKS_SHEETS, CALENDAR_SHEETS, EVIDENCE_SHEETS, FIT_SHEETS, OPTION_SHEETS, SHEETS
 
 from tests.conftest import DEFAULT_SCENARIO, ROOT, chromium_path
 
@@ -181,10 +181,13 @@ def test_plotly_js_is_embedded_once_and_the_charts_use_it(request, which):
     charts = [a.get("id") for tag, a in Page(text).tags if tag == "div" and "plotly-graph-div" in a.get("class", "")]
     # The default data has an uncertainty block (its fiscal section ends with the demand fan), owners in its book
     # and options.
-    fiscal = ["chart-fiscal-capacity", "chart-fiscal-cost", "chart-fiscal-fan"] if which == "default" else []
+    # and its touchpoints dated (the calendar's heat map after the cost curve).
+    fiscal = ["chart-fiscal-capacity", "chart-fiscal-cost", "chart-calendar-heatmap", "chart-fiscal-fan"] \
+        if which == "default" else []
     books = ["chart-todays-books"] if which == "default" else []  # the fixture's book names no owners
     options = ["chart-options"] if which == "default" else []  # the default scenario lists options
-    assert charts == ["chart-workload", "chart-top-down", "chart-tornado", *fiscal, *books, *options]
+    # "Does it pay back?" always draws cost against the ARR to keep.
+    assert charts == ["chart-workload", "chart-top-down", "chart-tornado", *fiscal, *books, *options, "chart-payback"]
     assert all(f'Plotly.newPlot("{c}"' in text for c in charts)
 
 
@@ -194,8 +197,9 @@ def test_code_is_hidden_and_sections_are_in_order(request):
     assert "jp-InputArea-editor" not in text and "hl-ipython3" not in text
     headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>(.*?)</h2>", text)]
     numbers = [h.split(".")[0] for h in headings]
-    # "Options and trade-offs" is shown (unnumbered) only when the scenario lists options or a cap is given.
-    assert numbers == ["1", "2", "3", "4", "5", "6", "Options and trade-offs", "7"], headings
+    # "Options and trade-offs" is shown (unnumbered) only when the scenario lists options or a cap is given;
+    # "Does it pay back?" (unnumbered) always.
+    assert numbers == ["1", "2", "3", "4", "5", "6", "Options and trade-offs", "Does it pay back?", "7"], headings
 
 
 def test_the_executed_notebook_ran_cleanly(default_run):
@@ -232,7 +236,7 @@ def test_the_live_model_beside_the_workbook_is_the_excel_command_s(default_run, 
 
     expected = write_model(DEFAULT_SCENARIO, path=tmp_path / "model.xlsx")
     written, alone = load_workbook(out / "scenario-model.xlsx"), load_workbook(expected.path)
-    assert written.sheetnames == alone.sheetnames == ["Summary", "Inputs", "Calculation"]
+    assert written.sheetnames == alone.sheetnames == ["Summary", "Inputs", "Calculation", "Calendar"]
     for name in written.sheetnames:
         assert [[c.value for c in row] for row in written[name].iter_rows()] == \
                [[c.value for c in row] for row in alone[name].iter_rows()], name
@@ -242,8 +246,9 @@ def test_the_live_model_beside_the_workbook_is_the_excel_command_s(default_run, 
 def test_the_fixture_workbook_has_no_fiscal_sheets(fixture_run):
     _, _, second = fixture_run
     assert load_workbook(second.workbook).sheetnames == [
-        s for s in SHEETS if not s.startswith("Fiscal") and s != "Today's books"  # its book has no owners
-        and s not in OPTION_SHEETS + FIT_SHEETS]
+        s for s in SHEETS if not s.startswith("Fiscal") and s not in BOOKS_SHEETS  # its book has no owners
+        and s not in OPTION_SHEETS + FIT_SHEETS + EVIDENCE_SHEETS + CALENDAR_SHEETS]  # nor retention data,
+        # automations or dated work
 
 
 def test_a_second_run_replaces_the_report(fixture_run):

@@ -100,13 +100,32 @@ def test_a_mapped_excel_export_keeps_ids_as_text(tmp_path):
 
 
 def test_a_plan_reads_verticals_only_for_vertical_pools_and_weighing_columns_when_accounts_are_weighed():
-    # A workload_multiplier column always multiplies an account's hours: a plan reads it whenever a book has it.
-    assert needed_columns(load_scenario(DEFAULT_SCENARIO)) == ("account_id", "arr", "workload_multiplier")
+    # A workload_multiplier column always multiplies an account's hours: a plan reads it whenever a book has it;
+    # the default scenario dates renewal work, so it reads the renewal dates too.
+    assert needed_columns(load_scenario(DEFAULT_SCENARIO)) == ("account_id", "arr", "workload_multiplier",
+                                                               "renewal_date")
     pooled = load_scenario(DEFAULT_SCENARIO.parent / "scenario-healthcare-pool.yaml")
-    assert needed_columns(pooled) == ("account_id", "arr", "workload_multiplier", "vertical")
+    assert needed_columns(pooled) == ("account_id", "arr", "workload_multiplier", "renewal_date", "vertical")
     weighed = load_scenario(DEFAULT_SCENARIO).with_changes({
         "workload_multipliers": {"column": "health", "values": {"red": 1.5}, "default": 1.0},
         "segments[Enterprise].serve_only": {"csm": ["Ana Ruiz"]}})
-    assert needed_columns(weighed) == ("account_id", "arr", "workload_multiplier", "health", "csm")
+    assert needed_columns(weighed) == ("account_id", "arr", "workload_multiplier", "renewal_date", "health", "csm")
+    undated = load_scenario(DEFAULT_SCENARIO).with_changes({
+        f"segments[{s}].touchpoints[{t}].{key}": None for s, t in (("Enterprise", "Renewal preparation"),
+                                                                   ("Mid-Market", "Renewal call"),
+                                                                   ("SMB", "Renewal outreach"))
+        for key in ("at", "offset_days")})
+    assert "renewal_date" not in needed_columns(undated)
     assert plan(pooled, load_book(DEFAULT_BOOK, needs=needed_columns(pooled))).to_json() == \
         plan(pooled, load_book(DEFAULT_BOOK)).to_json()
+
+
+def test_locked_and_parent_account_id_are_known_columns_and_may_be_mapped(tmp_path):
+    assert {"locked", "parent_account_id"} <= set(BOOK_COLUMNS)
+    path = tmp_path / "salesforce.csv"
+    path.write_text("Account ID,ARR,Parent Account ID,Do Not Reassign\n001A,1000,,true\n001B,2000,001A,false\n",
+                    encoding="utf-8")
+    loose = load_book(path)  # "Parent Account ID" is parent_account_id without a mapping
+    assert loose.table.column("parent_account_id").to_pylist() == ["", "001A"]
+    mapped = load_book(path, columns={"locked": "Do Not Reassign"})
+    assert mapped.table.column("locked").to_pylist() == ["true", "false"]

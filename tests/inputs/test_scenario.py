@@ -274,3 +274,131 @@ def test_a_bad_uncertainty_block_names_the_key(example, block, where):
     with pytest.raises(ScenarioError) as err:
         load_scenario(_with_uncertainty(example, block))
     assert str(err.value).startswith(where)
+
+
+# -- the calendar: when a touchpoint happens -------------------------------------------------
+
+def _timed(example: dict, **touchpoint) -> dict:
+    data = copy.deepcopy(example)
+    data["segments"][0]["touchpoints"] = [{"name": "Renewal prep", "kind": "recurring", "minutes": 240, **touchpoint}]
+    return data
+
+
+def test_the_calendar_keys_load(example):
+    tp = load_scenario(_timed(example, per_year=1, at="renewal", offset_days=-90)).segments[0].touchpoints[0]
+    assert (tp.at, tp.offset_days, tp.dated) == ("renewal", -90, True)
+    tp = load_scenario(_timed(example, per_year=4, at={"months_of_quarter": [3]})).segments[0].touchpoints[0]
+    assert tp.at.months_of_quarter == (3,) and tp.at.months is None
+    tp = load_scenario(_timed(example, kind="program", per_year=2, at={"months": [11, 5]})).segments[0].touchpoints[0]
+    assert tp.at.months == (11, 5)
+    tp = load_scenario(_timed(example, kind="one_time", spread_months=3)).segments[0].touchpoints[0]
+    assert tp.spread_months == 3 and tp.dated
+    plain = load_scenario(example)
+    assert not any(t.dated for t in plain.segments[0].touchpoints)
+    assert plain.fiscal_year is None
+
+
+def test_size_for_defaults_to_the_average_month():
+    assert load_scenario(tiny()).fiscal_year.size_for == "average"
+    assert load_scenario(tiny(size_for="peak")).fiscal_year.size_for == "peak"
+
+
+@pytest.mark.parametrize("touchpoint, where, message", [
+    ({"per_year": 1, "at": "quarterly"}, "at", "must be renewal, or a mapping such as {months: [3, 6, 9, 12]} or "
+                                               "{months_of_quarter: [3]} (got 'quarterly')"),
+    ({"per_year": 1, "at": {"weeks": [1]}}, "at.weeks", "unknown key 'weeks'; at takes months or months_of_quarter"),
+    ({"per_year": 1, "at": {"month": [1]}}, "at.month", "unknown key 'month' (did you mean 'months'?)"),
+    ({"per_year": 1, "at": {"months": [13]}}, "at.months[0]", "must be 12 or less (got 13)"),
+    ({"per_year": 1, "at": {"months": [0]}}, "at.months[0]", "must be 1 or more (got 0)"),
+    ({"per_year": 1, "at": {"months": []}}, "at.months", "needs at least 1 item (got an empty list)"),
+    ({"per_year": 1, "at": {"months": [3, 3]}}, "at.months", "3 is listed twice"),
+    ({"per_year": 1, "at": {"months_of_quarter": [4]}}, "at.months_of_quarter[0]", "must be 3 or less (got 4)"),
+    ({"per_year": 1, "at": {"months": [3], "months_of_quarter": [3]}}, "at",
+     "give one of months (calendar months, e.g. [3, 6, 9, 12]) or months_of_quarter (e.g. [3] for the last month "
+     "of each quarter), not both"),
+    ({"per_year": 1, "at": {"months": [True]}}, "at.months",
+     "must be whole numbers (got [True]); in YAML yes/no and true/false are not numbers"),
+    ({"per_month": 1, "at": {"months": [3]}}, "per_month",
+     "with at, give per_year (the year's occurrences, all at the renewal or shared among the months); a monthly "
+     "frequency would read two ways"),
+    ({"per_year": 1, "offset_days": -90}, "offset_days", "needs at: renewal (the days from each account's renewal date)"),
+    ({"per_year": 1, "at": "renewal", "offset_days": -400}, "offset_days", "must be -365 or more (got -400)"),
+    ({"per_year": 1, "at": "renewal", "offset_days": 30.5}, "offset_days", "must be a whole number (got 30.5)"),
+    ({"kind": "one_time", "spread_months": 0}, "spread_months", "must be 1 or more (got 0)"),
+    ({"kind": "one_time", "spread_months": 25}, "spread_months", "must be 24 or less (got 25)"),
+    ({"per_year": 1, "spread_months": 3}, "spread_months",
+     "only a one_time touchpoint is spread over a new customer's first months"),
+    ({"kind": "one_time", "at": "renewal"}, "at",
+     "a one_time touchpoint happens when a customer arrives; give spread_months to spread it over their first months"),
+    ({"kind": "inbound", "per_year": 1, "at": {"months": [1]}}, "at",
+     "inbound work comes when customers ask; only recurring touchpoints and programs take at"),
+    ({"kind": "program", "per_year": 1, "at": "renewal"}, "at",
+     "renewal places each account's touchpoint at its renewal, and a program is one-to-many; give it months instead, "
+     "e.g. at: {months: [5, 11]}"),
+])
+def test_impossible_calendar_values_are_one_line_errors(example, touchpoint, where, message):
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(_timed(example, **touchpoint))
+    assert str(caught.value) == f"segments[0].touchpoints[0].{where}: {message}"
+
+
+def test_size_for_must_be_average_or_peak():
+    with pytest.raises(ScenarioError, match=r"^fiscal_year.size_for: must be one of 'average' or 'peak' \(got 'peaks'\)$"):
+        load_scenario(tiny(size_for="peaks"))
+
+
+def test_calendar_keys_change_by_key_path(example):
+    base = load_scenario(_timed(example, per_year=1, at="renewal", offset_days=-90))
+    moved = base.with_changes({"segments[0].touchpoints[Renewal prep].offset_days": -30})
+    assert moved.segments[0].touchpoints[0].offset_days == -30
+    months = base.with_changes({"segments[0].touchpoints[0].at": {"months": [6]},
+                                "segments[0].touchpoints[0].offset_days": None})
+    assert months.segments[0].touchpoints[0].at.months == (6,)
+    with pytest.raises(ScenarioError, match="offset_days: must be 365 or less"):
+        base.with_changes({"segments[0].touchpoints[0].offset_days": 400})
+# -- the rebalance's keys: csms and rebalance ------------------------------------------------
+
+
+def test_csm_rules_and_rebalance_settings_read_with_defaults(example):
+    import datetime
+
+    example["csms"] = [{"name": "Jordan Lee", "segments": ["Enterprise"], "start": "2027-04", "max_accounts": 20},
+                       {"name": "Alex Morgan", "leave": datetime.date(2027, 3, 31), "verticals": ["Healthcare"]}]
+    example["rebalance"] = {"freeze_days": 60, "as_of": "2027-02-01", "balance": {"arr": 2}}
+    scenario = load_scenario(example)
+    jordan, alex = scenario.csms
+    assert jordan.start == datetime.date(2027, 4, 1) and jordan.max_accounts == 20 and jordan.leave is None
+    assert alex.leave == datetime.date(2027, 3, 31) and alex.segments is None
+    r = scenario.rebalance
+    assert (r.freeze_days, r.as_of, r.move_cost, r.move_tolerance, r.overload_tolerance) == (
+        60, datetime.date(2027, 2, 1), "weighted", 0.1, 0.0)
+    assert (r.balance.hours, r.balance.arr, r.balance.renewals, r.balance.at_risk) == (1.0, 2.0, 1.0, 1.0)
+    assert r.at_risk == ("Red",) and r.max_utilization is None
+    assert load_scenario({k: v for k, v in example.items() if k not in ("csms", "rebalance")}).rebalance is None
+
+
+@pytest.mark.parametrize("edit, expected", [
+    ({"csms": [{"name": "Jo", "segments": ["Enterprize"]}]},
+     "csms[0].segments: unknown segment 'Enterprize' (did you mean 'Enterprise'?)"),
+    ({"csms": [{"name": "Jo", "segments": ["Enterprise"]}, {"name": " jo", "segments": ["Enterprise"]}]},
+     "csms[1].name: ' jo' is also csms[0]; list each CSM once"),
+    ({"csms": [{"name": "Jo", "start": "2027-04-01", "leave": "2027-03-01"}]},
+     "csms[0].leave: 2027-03-01 is before start 2027-04-01"),
+    ({"csms": [{"name": "Jo", "start": "01/04/2027"}]},
+     "csms[0].start: '01/04/2027' could be read day-first or month-first; write it as YYYY-MM-DD"),
+    ({"csms": [{"name": "Jo", "max_accounts": -1}]}, "csms[0].max_accounts: must be 0 or more (got -1)"),
+    ({"csms": [{"name": "Jo", "verticals": ["Retail", "retail "]}]}, "csms[0].verticals: a value is listed twice"),
+    ({"csms": [{"name": "Jo", "segmnts": ["Enterprise"]}]}, "csms[0].segmnts: unknown key 'segmnts' (did you mean 'segments'?)"),
+    ({"rebalance": {"freeze_days": -1}}, "rebalance.freeze_days: must be 0 or more (got -1)"),
+    ({"rebalance": {"min_utilization": 0.9, "max_utilization": 0.5}},
+     "rebalance.min_utilization: 0.9 is above max_utilization 0.5; give min <= max"),
+    ({"rebalance": {"move_cost": "money"}}, "rebalance.move_cost: must be one of 'weighted', 'accounts', 'arr' or 'hours'"),
+    ({"rebalance": {"as_of": "2027-02-30"}}, "rebalance.as_of: '2027-02-30' is not a calendar day"),
+    ({"rebalance": {"balance": {"renewal": 1}}}, "rebalance.balance.renewal: unknown key 'renewal' (did you mean 'renewals'?)"),
+    ({"rebalance": {"freeze_days": True}}, "rebalance.freeze_days: must be a number (got true)"),
+])
+def test_bad_rebalance_keys_name_the_key(example, edit, expected):
+    example.update(edit)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(example)
+    assert expected in str(err.value)

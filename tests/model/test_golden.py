@@ -4,7 +4,7 @@ The golden files in ``tests/golden/`` are the ``--json`` output of ``plan`` and 
 scenarios. A refactor must leave every key and value of them as it is (new keys may be added). Update a golden
 file only on purpose, with the reason in the commit:
 
-    .venv/bin/python -m capacity plan data/scenario.yaml --json > tests/golden/scenario.plan.json
+    .venv/bin/capacity plan --example --json > tests/golden/scenario.plan.json
 """
 
 from __future__ import annotations

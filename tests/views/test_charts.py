@@ -46,3 +46,16 @@ def test_workload_bars_add_up_to_each_segments_fte():
     chart = charts.workload(report)
     for i, segment in enumerate(report.plan.segments):
         assert sum(trace["x"][i] for trace in chart.data) == pytest.approx(segment.fte)
+
+
+def test_the_calendar_heat_map_is_todays_book(report):
+    chart = charts.calendar_heatmap(report)
+    go.Figure(chart.figure)
+    book = report.fiscal.calendar.book
+    trace = chart.data[0]
+    assert trace["x"] == list(book.months) and trace["y"] == list(book.segments)
+    assert trace["text"][0] == [f"{round(v):,}" for v in book.hours[0]]  # the hours, as shown
+    ratio = book.against_average().to_numpy()
+    assert trace["z"] == [[round(float(v), 4) for v in row] for row in ratio]  # coloured against the average month
+    assert trace["zmid"] == 1.0 and {c for _, c in trace["colorscale"]} <= {charts.PALETTE["low"], "#ffffff",
+                                                                            charts.PALETTE["high"]}

@@ -90,3 +90,36 @@ def test_chart_series_come_from_the_results(report):
     assert list(months["capacity_at_target_fte"]) == pytest.approx(
         list(months["ramped_capacity_fte"] * report.fiscal.target_utilization))
     assert months["cost_so_far"].iloc[-1] == pytest.approx(report.fiscal.summary.total_cost)
+
+
+def test_the_calendar_tables_and_the_summary_sentence(report):
+    calendar = report.fiscal.calendar
+    table = report.calendar_table()
+    assert list(table.frame["Segment"]) == [*calendar.book.segments, "Total"]
+    for name, hours in zip(calendar.book.segments, calendar.book.hours):
+        row = table.frame[table.frame["Segment"] == name].iloc[0]
+        assert [row[m] for m in calendar.book.months] == list(hours)
+        assert row["Average month"] * 12 == pytest.approx(sum(hours))
+    peaks = report.calendar_peaks_table().frame
+    assert list(zip(peaks["Segment"], peaks["Month"])) == [(p.segment, p.month) for p in calendar.peaks]
+    # the default year's quarter-end months run above the target: the executive summary says so
+    worst = max((p for p in calendar.peaks if not p.absorbed), key=lambda p: p.fte_above_average)
+    sentence = next(s.text for s in report.summary_sentences() if s.text.startswith("The calendar piles"))
+    assert worst.month in sentence and f"{worst.fte_above_average:.1f} FTE above the average month" in sentence
+    assert "When" in report.touchpoint_inputs_table().frame.columns
+
+
+def test_no_calendar_no_calendar_content(example):
+    plain = content.build(example)
+    assert plain.calendar is None and plain.calendar_table() is None and plain.calendar_summary_sentences() == []
+    assert "When" not in plain.touchpoint_inputs_table().frame.columns
+
+
+def test_timing_in_words():
+    from capacity import load_scenario
+
+    scenario = load_scenario(DEFAULT_SCENARIO)
+    words = {tp.name: content.timing_text(tp) for tp in scenario.segments[0].touchpoints}
+    assert words["Renewal preparation"] == "renewal -90 days"
+    assert words["Executive business review"] == "month 3 of each quarter"
+    assert words["Onboarding"] == "over 3 months from arrival" and words["Kick-off"] == ""

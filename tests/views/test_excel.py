@@ -25,7 +25,9 @@ from openpyxl import load_workbook
 
 from capacity import load_scenario, plan
 from capacity.formulas import workload
-from capacity.views.excel import NAMES, SHEETS, ExcelModel, write_model
+from capacity.inputs.context import load_context
+from capacity.model.calendar import book_calendar
+from capacity.views.excel import CALENDAR_SHEET, NAMES, SHEETS, ExcelModel, write_model
 
 from tests.conftest import DATA, DEFAULT_SCENARIO, EXAMPLE, ROOT
 
@@ -74,7 +76,35 @@ def as_dict(source) -> dict:
         data.pop(key, None)
     for seg, sp in zip(data["segments"], counted.segments):
         seg["customers"], seg["arr"] = sp.customers, sp.arr
+        # When work happens is not the steady-state plan's either (a kind or unit changed below could refuse it).
+        for tp in seg.get("touchpoints", ()):
+            for key in ("at", "offset_days", "spread_months"):
+                tp.pop(key, None)
     return data
+
+
+def calendar_values(source) -> dict:
+    """What the Calendar sheet's formulas must give: :func:`capacity.model.calendar.book_calendar` of the scenario
+    with its book, under the keys of the sheet's cells."""
+    context = load_context(source)
+    result = plan(context)
+    cal = book_calendar(context)
+    total = [float(v) for v in cal.total]
+    peaks = [max(row) for row in cal.hours]
+    return {
+        "touchpoint_year": [12 * (tp.hours_per_customer_per_month * seg.customers + tp.program_hours_per_month)
+                            for seg in result.segments for tp in seg.touchpoints],
+        "touchpoint_hours": [list(row) for row in cal.touchpoint_hours],
+        "segments": list(cal.segments),
+        "hours": [list(row) for row in cal.hours],
+        "hours_per_month": list(cal.hours_per_month),
+        "peak_hours_by_segment": peaks,
+        "peak_utilization": [peak / capacity if capacity else None for peak, capacity in zip(peaks, cal.capacity_hours)],
+        "total": total,
+        "average_hours": float(sum(cal.hours_per_month)),
+        "peak_month": cal.months[total.index(max(total))],
+        "peak_hours": max(total),
+    }
 
 
 def with_internal_activities(data: dict) -> dict:
@@ -286,7 +316,18 @@ def cases(tmp_path_factory) -> dict[str, Case]:
     found: dict[str, Case] = {}
     # The default scenario as a user runs it: the book read from the scenario's folder.
     found["default-book"] = Case(write_model(DEFAULT_SCENARIO, path=folder / "default-book.xlsx"),
-                                 expected_values(as_dict(DEFAULT_SCENARIO)))
+                                 {**expected_values(as_dict(DEFAULT_SCENARIO)), "calendar": calendar_values(DEFAULT_SCENARIO)})
+    # The calendar follows the inputs: longer renewal preparation, more business reviews, another time split.
+    model = write_model(DEFAULT_SCENARIO, path=folder / "calendar-changed.xlsx")
+    data = load_scenario(DEFAULT_SCENARIO).model_dump(mode="json", exclude_none=True)
+    data["book"] = str(DEFAULT_SCENARIO.parent / data["book"])
+    inputs = {key: address for address, key in model.inputs}
+    changes = [(inputs[key], key, value) for key, value in (
+        (("segments", 0, "touchpoints", 5, "minutes"), 300.0), (("segments", 0, "touchpoints", 1, "per_year"), 6.0),
+        (("csm", "customer_time_share"), 0.7))]
+    apply_to_file(model.path, changes)
+    changed = apply_to_scenario(data, changes)
+    found["calendar-changed"] = Case(model, {**expected_values(as_dict(changed)), "calendar": calendar_values(changed)})
     for name, base in BASES.items():
         data = base()
         found[name] = Case(write_model(data, path=folder / f"{name}.xlsx"), expected_values(data))
@@ -304,7 +345,12 @@ def cases(tmp_path_factory) -> dict[str, Case]:
     for seg in one_team["segments"]:
         seg.pop("pool_by", None)
         seg.pop("pool_verticals", None)
-    found["pooled"] = Case(pooled, expected_values(one_team))
+    with_book = load_scenario(POOLED_SCENARIO).model_dump(mode="json", exclude_none=True)
+    with_book["book"] = str(Path(POOLED_SCENARIO).parent / with_book["book"])
+    for seg in with_book["segments"]:
+        seg.pop("pool_by", None)
+        seg.pop("pool_verticals", None)
+    found["pooled"] = Case(pooled, {**expected_values(one_team), "calendar": calendar_values(with_book)})
     converted = recalculate([case.model.path for case in found.values()], tmp_path_factory.mktemp("lo-profile"),
                             tmp_path_factory.mktemp("recalculated"))
     for case in found.values():
@@ -312,7 +358,7 @@ def cases(tmp_path_factory) -> dict[str, Case]:
     return found
 
 
-@pytest.mark.parametrize("name", ["default-book", *BASES, "pooled"])
+@pytest.mark.parametrize("name", ["default-book", "calendar-changed", *BASES, "pooled"])
 def test_every_formula_recalculates_to_the_plan(cases, name):
     case = cases[name]
     assert mismatches(case.model, case.recalculated, case.expected) == []
@@ -555,3 +601,22 @@ def test_segment_names_equal_ignoring_case_are_said_to_be_not_modelled(tmp_path)
     assert model.limitations == ("segments 'Digital (*)' and 'DIGITAL (*)' differ only in case, and spreadsheets "
                                  "compare text ignoring case, so their touchpoints are added together; rename one",)
     assert write_model(EDGES, path=tmp_path / "fine.xlsx").limitations == ()
+
+
+def test_an_adopted_automation_is_said_to_be_not_modelled(tmp_path):
+    scenario = load_scenario(DEFAULT_SCENARIO).with_changes(
+        {"segments[SMB].touchpoints[Inbound questions].automation.adopted": True})
+    model = write_model(scenario, path=tmp_path / "model.xlsx")
+    assert model.limitations == ("adopted automations (Help-centre deflection) are not modelled: the formulas size "
+                                 "their touchpoints in full and leave out the $20,145 a year of tooling; take them "
+                                 "from python -m capacity plan",)
+def test_the_calendar_sheet_only_with_dated_work_and_its_busiest_month(cases):
+    assert CALENDAR_SHEET in load_workbook(cases["default-book"].model.path).sheetnames
+    assert CALENDAR_SHEET not in load_workbook(cases["example"].model.path).sheetnames
+    values = load_workbook(cases["calendar-changed"].recalculated, data_only=True)
+    at = {key: cell_at(values, address) for address, key in cases["calendar-changed"].model.cells}
+    expected = cases["calendar-changed"].expected["calendar"]
+    assert at[("calendar", "peak_month")] == expected["peak_month"]
+    # six business reviews a year instead of four: Enterprise's quarter-end months carry half as much again
+    enterprise = cases["default-book"].expected["calendar"]["touchpoint_hours"][1]
+    assert expected["touchpoint_hours"][1] == pytest.approx([1.5 * h for h in enterprise])

@@ -274,3 +274,20 @@ def test_without_an_uncertainty_block_there_are_no_ranges(tmp_path):
     data["book"] = str(DEFAULT_SCENARIO.parent / data["book"])
     report = build(data)
     assert report.content.simulation is None and report.fiscal_range_section() == []
+
+
+def test_the_fiscal_section_shows_when_the_work_lands(default_report):
+    parts = default_report.fiscal_section()
+    heading = next(i for i, p in enumerate(parts) if str(p) == "<h3>When the work lands</h3>")
+    intro, heat_map, peaks = parts[heading + 1: heading + 4]
+    assert "size_for: average" in intro and "renewal" in intro
+    assert heat_map.chart.name == "calendar-heatmap"
+    bundle = heat_map._repr_mimebundle_()
+    assert 'data-chart="calendar-heatmap"' in bundle["text/html"]
+    assert 'data-table="Calendar peaks"' in peaks
+    assert build(FIXTURE).calendar_section() == []
+
+
+def test_the_executive_summary_names_the_peak_month_above_the_target(default_report):
+    worst = max((p for p in default_report.fiscal.calendar.peaks if not p.absorbed), key=lambda p: p.fte_above_average)
+    assert f"in <b>{worst.month}</b>" in default_report.summary_html()

@@ -1,7 +1,8 @@
 """The what-if workbook as a person uses it: JupyterLab in Debian's chromium, driven by playwright.
 
 Starts JupyterLab from the venv on a free local port with a random token and fresh
-config, runtime and settings folders; opens a copy of notebooks/what-if.ipynb (so an
+config, runtime and settings folders; opens a copy of the package's what-if notebook
+(capacity/apps/notebooks/what-if.ipynb, whose default scenario is the packaged sample; so an
 autosave can never write outputs into the repository); runs all cells from the Run
 menu; moves a slider with the keyboard; and checks the summary sentence and the cost
 chart's data against what ``capacity.analysis.whatif`` computes for the slider's new value.
@@ -29,6 +30,7 @@ import pytest
 
 from capacity import load_book, load_scenario
 from capacity.analysis.whatif import Workbench, summary_sentence
+from capacity.apps.app import NOTEBOOK
 from capacity.views.widgets import lever_css_class
 
 from tests.browser import (ARTIFACTS, CHROMIUM_ARGS, free_port, keep_failure, move_slider, plot_data,
@@ -49,7 +51,7 @@ def jupyterlab(tmp_path):
     """A JupyterLab server serving a copy of the notebook; yields (base url, token, notebook path)."""
     root = tmp_path / "root"
     (root / "notebooks").mkdir(parents=True)
-    shutil.copy(ROOT / "notebooks" / "what-if.ipynb", root / "notebooks" / "what-if.ipynb")
+    shutil.copy(NOTEBOOK, root / "notebooks" / "what-if.ipynb")
     settings = tmp_path / "settings"
     # No autosave, no news prompt: nothing but the notebook on screen.
     for plugin, values in {
@@ -258,6 +260,36 @@ def test_moving_a_slider_in_jupyterlab_updates_summary_and_chart(jupyterlab):
             np.testing.assert_allclose(after[0]["x"], curve.values)
             assert after[0]["y"] == list(curve.headcount), (after[0], before[0])
             assert after[1]["y"] == [expected_plan.totals.headcount]
+
+            # The month axis: when renewal preparation happens moves the calendar chart, not the team.
+            offset = bench.knob("offset", "Enterprise", 5)
+            moved, _ = move_slider(page, bench, offset, 6)  # six steps of 15 days from 90 days before
+            levers = levers.with_value(offset, moved)
+            calendar = bench.calendar(levers)
+            page.wait_for_function(
+                "([cls, y]) => { const p = document.querySelector(`.${cls} .js-plotly-plot`);"
+                " return !!p && !!p.data && p.data[0].y.length === y.length"
+                " && Array.from(p.data[0].y).every((v, i) => Math.abs(v - y[i]) < 1e-6); }",
+                arg=["capacity-chart-calendar", list(calendar.hours[0])])
+            drawn = plot_data(page, "capacity-chart-calendar")
+            np.testing.assert_allclose(drawn[0]["y"], calendar.hours[0])
+            assert drawn[-1]["x"] == [calendar.peak().month]
+            assert summary.inner_text().strip() == expected  # the same team
+            # Hire or automate: the help centre's slider, six steps of 5% from not adopted to 30% of SMB questions.
+            automation = bench.knob("automation", "SMB", "Inbound questions")
+            move_slider(page, bench, automation, 6)
+            readout = f".{lever_css_class(bench, automation)} .widget-readout"
+            page.wait_for_function("(sel) => document.querySelector(sel).innerText.trim() === '30%'", arg=readout)
+            share = 0.3
+            levers = levers.with_value(automation, share)
+            adopted = bench.recompute(levers)
+            assert adopted.totals.tooling_cost_per_year == 1343 * 15
+            wait_for_summary(page, summary_sentence(adopted, "Enterprise"))
+            assert "of tooling" in summary.inner_text()
+            curve = bench.curve(automation, levers)
+            wait_for_cost_curve(page, at=share)
+            drawn = plot_data(page, "capacity-chart-cost")
+            np.testing.assert_allclose(drawn[2]["y"], curve.cost_with_tooling_per_year)  # cost with tooling
         except Exception:
             keep_failure(page, "what-if", errors)
             raise

@@ -7,7 +7,8 @@ from openpyxl import load_workbook
 
 from capacity import fiscal_plan, load_scenario, plan
 from capacity.views.content import build
-from capacity.views.workbook import FIT_SHEETS, OPTION_SHEETS, SHEETS, number_format, save_workbook
+from capacity.views.workbook import (BOOKS_SHEETS, CALENDAR_SHEETS, EVIDENCE_SHEETS, FIT_SHEETS, OPTION_SHEETS,
+                                      SHEETS, number_format, save_workbook)
 
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
@@ -29,8 +30,9 @@ def default_book(tmp_path_factory):
 def test_sheets_in_order(default_book, tmp_path):
     assert default_book.sheetnames == [s for s in SHEETS if s not in FIT_SHEETS]
     steady_only = load_workbook(save_workbook(build(FIXTURE), tmp_path / "fixture.xlsx"))
-    assert steady_only.sheetnames == [s for s in SHEETS if not s.startswith("Fiscal") and s != "Today's books"
-                                      and s not in OPTION_SHEETS + FIT_SHEETS]  # no owners, no options
+    assert steady_only.sheetnames == [s for s in SHEETS if not s.startswith("Fiscal") and s not in BOOKS_SHEETS
+                                      and s not in OPTION_SHEETS + FIT_SHEETS + EVIDENCE_SHEETS + CALENDAR_SHEETS]
+    # no owners, no options, no retention data or automations, no dated work
 
 
 def test_segments_sheet_equals_the_plan(default_book):
@@ -114,3 +116,17 @@ def test_a_failed_write_leaves_the_old_workbook(tmp_path, monkeypatch):
         save_workbook(report, path)
     assert path.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.xlsx"]
+
+
+def test_calendar_sheets_are_the_fiscal_years_calendar(default_book):
+    calendar = fiscal_plan(load_scenario(DEFAULT_SCENARIO)).calendar
+    header, records = rows(default_book["Calendar"])
+    assert header[0] == "Segment" and list(header[1:-1]) == list(calendar.book.months)
+    for name, hours in zip(calendar.book.segments, calendar.book.hours):
+        row = next(r for r in records if r["Segment"] == name)
+        assert [row[m] for m in calendar.book.months] == pytest.approx(list(hours))
+        assert row["Average month"] == pytest.approx(sum(hours) / 12)
+    _, peaks = rows(default_book["Calendar peaks"])
+    assert [(p["Segment"], p["Month"]) for p in peaks] == [(p.segment, p.month) for p in calendar.peaks]
+    _, renewals = rows(default_book["Renewals by CSM"])
+    assert {r["CSM"] for r in renewals} >= {"Alex Morgan", "SMB (pooled team)"}
