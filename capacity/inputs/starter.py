@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["ProposedSegment", "TIER_SHARES", "MIN_ACCOUNTS_PER_TIER", "PROFILES", "TIER_NAMES", "nice_amount",
-           "propose_segments", "library", "scenario_yaml"]
+__all__ = ["ProposedSegment", "TouchpointDraft", "SegmentDraft", "TIER_SHARES", "MIN_ACCOUNTS_PER_TIER", "PROFILES",
+           "TIER_NAMES", "nice_amount", "propose_segments", "tier_sizes", "drafts", "library", "scenario_yaml",
+           "relative_book"]
 
 #: The share of accounts at or above each threshold, from the top tier down.
 TIER_SHARES = (0.03, 0.20, 0.65)
@@ -124,6 +125,71 @@ def propose_segments(arr_cents: np.ndarray) -> tuple[ProposedSegment, ...]:
                  for name, bound, profile, count, total in zip(TIER_NAMES[k], bounds, PROFILES[k], counts, sums))
 
 
+@dataclass(frozen=True)
+class TouchpointDraft:
+    """A touchpoint of a starting scenario, with the source of its kind and cadence (None: the user's own)."""
+
+    name: str
+    kind: str
+    minutes: float
+    per_month: float | None = None
+    per_year: float | None = None
+    source: str | None = None
+
+    def to_dict(self) -> dict:
+        """The touchpoint as the scenario writes it (no source)."""
+        out = {"name": self.name, "kind": self.kind, "minutes": self.minutes}
+        if self.kind != "one_time":
+            if self.per_month is not None:
+                out["per_month"] = self.per_month
+            elif self.per_year is not None:
+                out["per_year"] = self.per_year
+        return out
+
+
+@dataclass(frozen=True)
+class SegmentDraft:
+    """A segment of a starting scenario: its threshold, coverage and touchpoints, and what it holds of the book."""
+
+    name: str
+    min_arr: float
+    coverage: str
+    new_customer_rate: float
+    touchpoints: tuple[TouchpointDraft, ...]
+    accounts: int = 0
+    arr: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The segment as the scenario writes it."""
+        return {"name": self.name, "min_arr": self.min_arr, "coverage": self.coverage,
+                "new_customer_rate": self.new_customer_rate, "touchpoints": [t.to_dict() for t in self.touchpoints]}
+
+
+def drafts(proposed: tuple[ProposedSegment, ...]) -> tuple[SegmentDraft, ...]:
+    """The proposed tiers with the library's touchpoints of their kind (``starter.yaml``), each citing its source."""
+    lib = library()
+    out = []
+    for segment in proposed:
+        profile = lib[segment.profile]
+        touchpoints = tuple(TouchpointDraft(tp["name"], tp["kind"], float(tp["minutes"]), tp.get("per_month"),
+                                            tp.get("per_year"), lib["sources"][tp["source"]])
+                            for tp in profile["touchpoints"])
+        out.append(SegmentDraft(segment.name, segment.min_arr, segment.coverage, float(profile["new_customer_rate"]),
+                                touchpoints, segment.accounts, segment.arr))
+    return tuple(out)
+
+
+def tier_sizes(arr_cents: np.ndarray, thresholds) -> tuple[list[int], list[float]]:
+    """Accounts and ARR [currency] of each tier, top first, for descending ``thresholds`` (the last tier from 0).
+
+    >>> tier_sizes(np.array([500_00, 20_000_00, 150_000_00]), [100_000, 10_000])
+    ([1, 1, 1], [150000.0, 20000.0, 500.0])
+    """
+    cents = np.sort(np.asarray(arr_cents, dtype=np.int64))
+    bounds = [float(t) for t in thresholds if t > 0]
+    return _counts(cents, bounds), [total / 100 for total in _sums(cents, bounds)]
+
+
 def _edges(cents: np.ndarray, thresholds: list[float]) -> np.ndarray:
     """Positions in ascending ``cents`` where each tier starts, top tier last."""
     return np.searchsorted(cents, np.round(np.array([*thresholds], dtype=float) * 100).astype(np.int64), side="left")
@@ -160,15 +226,15 @@ def _scalar(value) -> str:
     return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip().removesuffix("\n...").strip()
 
 
-def scenario_yaml(segments: tuple[ProposedSegment, ...], *, book: str | Mapping, book_columns: Mapping[str, str],
+def scenario_yaml(segments, *, book: str | Mapping, book_columns: Mapping[str, str],
                   column_notes: Mapping[str, str], export_name: str, currency: str = "USD",
                   today: datetime.date | None = None, starting_headcount: Mapping[str, int] | None = None) -> str:
     """The text of a starting scenario, every line commented so that a CS leader can edit it.
 
     Parameters
     ----------
-    segments : tuple of ProposedSegment
-        From :func:`propose_segments`.
+    segments : sequence of SegmentDraft
+        From :func:`drafts`, as proposed or as a person edited them.
     book : str or mapping
         The scenario's ``book``: a path relative to the scenario file, or a database book's keys.
     book_columns : mapping
@@ -185,8 +251,6 @@ def scenario_yaml(segments: tuple[ProposedSegment, ...], *, book: str | Mapping,
         CSMs today per segment, for the commented fiscal_year block (0 each by default).
     """
     today = today or datetime.date.today()
-    lib = library()
-    sources = lib["sources"]
     total = sum(s.arr for s in segments) or 1.0
     lines = [
         f"# A starting scenario for {export_name}, written by `capacity init` on {today.isoformat()}.",
@@ -226,7 +290,6 @@ def scenario_yaml(segments: tuple[ProposedSegment, ...], *, book: str | Mapping,
         "segments:",
     ]
     for segment in segments:
-        profile = lib[segment.profile]
         share = segment.arr / total
         lines += [
             f"  - name: {_scalar(segment.name)}"
@@ -234,14 +297,15 @@ def scenario_yaml(segments: tuple[ProposedSegment, ...], *, book: str | Mapping,
             f"({share:.0%} of the book)",
             f"    min_arr: {segment.min_arr:.0f}",
             f"    coverage: {segment.coverage}",
-            f"    new_customer_rate: {profile['new_customer_rate']:.2f}      "
+            f"    new_customer_rate: {segment.new_customer_rate:.2f}      "
             "# new customers a year as a share of the tier: their one-time work",
             "    touchpoints:",
         ]
-        rows = [(_flow({k: v for k, v in tp.items() if k != "source"}), sources[tp["source"]])
-                for tp in profile["touchpoints"]]
-        pad = max(len(text) for text, _ in rows)
-        lines += [f"      - {text.ljust(pad)}   # {source}" for text, source in rows]
+        rows = [(_flow(tp.to_dict()), tp.source) for tp in segment.touchpoints]
+        pad = max((len(text) for text, _ in rows), default=0)
+        lines += [f"      - {text.ljust(pad)}   # {source}" if source else f"      - {text}" for text, source in rows]
+        if not rows:
+            lines[-1] = "    touchpoints: []"
         lines.append("")
     start = datetime.date(today.year + 1, 1, 1)
     heads = {s.name: int((starting_headcount or {}).get(s.name, 0)) for s in segments}

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import capacity
-from capacity.inputs.starter import (MIN_ACCOUNTS_PER_TIER, TIER_SHARES, library, nice_amount, propose_segments,
-                                     scenario_yaml)
+from capacity.inputs.starter import (MIN_ACCOUNTS_PER_TIER, TIER_SHARES, SegmentDraft, TouchpointDraft, drafts, library,
+                                     nice_amount, propose_segments, scenario_yaml, tier_sizes)
 
 from tests.conftest import DEFAULT_BOOK, DEFAULT_SCENARIO
 
@@ -85,7 +85,7 @@ def test_small_and_narrow_books_get_fewer_tiers():
 def _written(tmp_path, **kwargs):
     book = capacity.load_book(DEFAULT_BOOK)
     (tmp_path / "book.csv").write_bytes(DEFAULT_BOOK.read_bytes())
-    text = scenario_yaml(propose_segments(book.arr_cents), book="book.csv",
+    text = scenario_yaml(drafts(propose_segments(book.arr_cents)), book="book.csv",
                          book_columns={"account_id": "account_id", "arr": "arr", "csm": "csm"},
                          column_notes={"csm": "Gainsight, Vitally, plain spreadsheet"}, export_name="book.csv",
                          today=datetime.date(2026, 12, 5), **kwargs)
@@ -125,8 +125,31 @@ def test_the_fiscal_year_and_uncertainty_blocks_switch_on_by_removing_the_commen
 
 def test_currency_and_a_database_book(tmp_path):
     book = capacity.load_book(DEFAULT_BOOK)
-    text = scenario_yaml(propose_segments(book.arr_cents), book={"url": "sqlite:///accounts.db", "table": "accounts"},
+    text = scenario_yaml(drafts(propose_segments(book.arr_cents)), book={"url": "sqlite:///accounts.db", "table": "accounts"},
                          book_columns={"account_id": "Id", "arr": "ARR"}, column_notes={}, export_name="accounts",
                          currency="EUR", today=datetime.date(2026, 1, 1))
     assert "currency: EUR" in text and "book: {url: 'sqlite:///accounts.db', table: accounts}" in text
     assert "money in EUR a year" in text and "start: 2027-01" in text
+
+
+def test_edited_drafts_are_written_as_edited(tmp_path):
+    (tmp_path / "book.csv").write_bytes(DEFAULT_BOOK.read_bytes())
+    book = capacity.load_book(DEFAULT_BOOK)
+    proposed = drafts(propose_segments(book.arr_cents))
+    counts, arrs = tier_sizes(book.arr_cents, [150_000, 0])
+    assert counts[0] + counts[1] == 3000 and sum(arrs) == pytest.approx(book.total_arr, abs=0.005)
+    mine = TouchpointDraft("Quarterly roadmap call", "recurring", 45, per_year=4)
+    edited = (SegmentDraft("Strategic", 150_000, "dedicated", 0.1, (*proposed[0].touchpoints[:2], mine), counts[0],
+                           arrs[0]),
+              SegmentDraft("Everyone else", 0, "pooled", 0.3, (), counts[1], arrs[1]))
+    text = scenario_yaml(edited, book="book.csv", book_columns={"account_id": "account_id", "arr": "arr"},
+                         column_notes={}, export_name="book.csv", today=datetime.date(2026, 12, 5))
+    assert "      - {name: Quarterly roadmap call, kind: recurring, minutes: 45, per_year: 4}\n" in text
+    assert "    touchpoints: []\n" in text
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text)
+    scenario = capacity.load_scenario(path)
+    assert [(s.name, s.min_arr, s.coverage, len(s.touchpoints)) for s in scenario.segments] == [
+        ("Strategic", 150_000, "dedicated", 3), ("Everyone else", 0, "pooled", 0)]
+    result = capacity.plan(scenario)
+    assert [s.customers for s in result.segments] == counts
