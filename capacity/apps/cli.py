@@ -206,6 +206,7 @@ def build_parser(prog: str = "capacity") -> argparse.ArgumentParser:
     x.set_defaults(run=_run_excel)
     _add_team_commands(commands)
     _add_calibrate(commands)
+    _add_init(commands)
     _add_synth_activities(commands)
     _add_options_commands(commands)
     _add_sample_and_app(commands)
@@ -714,6 +715,74 @@ def _run_fit(args: argparse.Namespace) -> None:
         note = ("The scenario has no trade_offs: menu, so this default one was used; copy it into the scenario "
                 "to edit it:\n\n" + menu_yaml(result.trade_offs))
         print(note, file=sys.stderr if args.json else sys.stdout, end="")
+
+
+# -- init: a starting scenario from a CRM export ------------------------------------------------
+
+
+def _add_init(commands) -> None:
+    i = commands.add_parser(
+        "init",
+        help="write a starting scenario from a CRM export (its columns recognised, tiers and touchpoints proposed)",
+        description="Read a CRM export (CSV, .xlsx, .parquet or a database table), recognise its columns from the "
+        "headers of Salesforce, HubSpot, Gainsight, Dynamics 365, Pipedrive, Zoho, ChurnZero, Planhat, Vitally and "
+        "plain spreadsheets, propose tiers from its ARR (round thresholds, a coverage per tier) with a starting "
+        "library of touchpoints that cite their sources, write the scenario with every line commented, and print "
+        "what was recognised, what was set aside, and the plan. A header that could be read two ways is asked, not "
+        "guessed: name it with --map.",
+        epilog="examples:\n  capacity init accounts.csv --out my-scenario.yaml\n"
+        "  capacity init hubspot-companies.csv --map arr=\"Annual recurring revenue\" --currency EUR\n"
+        "  capacity init report.xlsx --sheet EMEA --out emea.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    i.add_argument("export", type=_book_argument, help="the export: CSV, .xlsx, .parquet, or a database URL")
+    which = i.add_mutually_exclusive_group()
+    which.add_argument("--book-table", metavar="TABLE", help="with a database URL: read the accounts from this table")
+    which.add_argument("--book-query", metavar="SQL", help="with a database URL: read the accounts from this SELECT")
+    i.add_argument("--out", type=Path, default=Path("my-scenario.yaml"),
+                   help="the scenario to write (default: my-scenario.yaml; an existing file is kept)")
+    i.add_argument("--force", action="store_true", help="replace --out if it exists")
+    i.add_argument("--currency", default="USD", help="the export's currency and the scenario's (default USD)")
+    i.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
+                   help="read COLUMN (account_id, arr, name, vertical, renewal_date, csm, health, ...) from the "
+                   "export's HEADER; an empty HEADER leaves an optional column unread; repeatable")
+    i.add_argument("--sheet", help="the workbook's sheet the accounts are on")
+    i.add_argument("--json", action="store_true", help="print one JSON object (recognised columns, tiers, plan)")
+    i.set_defaults(run=_run_init)
+
+
+def _map_arguments(values: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, header = value.partition("=")
+        if not sep or not name.strip():
+            raise CapacityError(f"must be COLUMN=HEADER, e.g. arr=\"Total ARR\" (got {value!r})", where="--map")
+        out[name.strip()] = header.strip()
+    return out
+
+
+def _run_init(args: argparse.Namespace) -> None:
+    import json
+
+    from capacity.apps.init import start, write_scenario
+    from capacity.inputs.scenario import load_scenario
+    from capacity.model.plan import plan
+    from capacity.views.text import render_init
+
+    from capacity.inputs.sources import book_from_arguments, is_database_book
+
+    export = book_from_arguments(args.export, args.book_table, args.book_query)
+    begun = start(export, _map_arguments(args.map), currency=args.currency, sheet=args.sheet)
+    path = write_scenario(begun, args.out, force=args.force)
+    # The plan printed is the plan of the file written, loaded as `capacity plan` loads it.
+    result = begun.plan() if is_database_book(export) else plan(load_scenario(path))
+    if args.json:
+        sys.stdout.write(json.dumps({"scenario": str(path), "recognised": begun.recognition.to_dict(),
+                                     "segments": [s.to_dict() | {"accounts": s.accounts, "arr": s.arr}
+                                                  for s in begun.segments],
+                                     "plan": result.to_dict()}, indent=2, allow_nan=False, default=str) + "\n")
+    else:
+        sys.stdout.write(render_init(begun, path, result))
 
 
 def main(argv: list[str] | None = None, prog: str = "capacity") -> int:
