@@ -3,15 +3,13 @@
 Every reader (CSV, Excel, Parquet, databases) hands its columns to :func:`~capacity.inputs.book.checks.validated`, which
 
 1. drops rows at the end with every cell blank (spreadsheets leave ",,," lines behind);
-2. sets aside a last row that totals the others (:func:`total_row`): its account_id says so ("Total",
-   "Grand Totals (3,000 records)"), or it is blank and its ARR is the sum of the rows above; the readers
-   of CSV and Excel have set a report's footer aside already (:mod:`capacity.inputs.book.report_lines`),
-   and the note says what both set aside;
-3. refuses a book without rows;
-4. reads the account ids, refusing a blank or repeated one (:mod:`capacity.inputs.book.ids`);
-5. reads ARR in cents, refusing what is not an amount or reads two ways (:mod:`capacity.inputs.book.amounts`);
-6. converts ARR in other currencies than the scenario's, or refuses it (:mod:`capacity.inputs.book.currencies`);
-7. reads workload multipliers (:mod:`capacity.inputs.book.multipliers`).
+2. refuses a book without rows, and a last row that totals the others (:func:`refuse_total_row`); the
+   readers of CSV and Excel have set a report's footer aside already
+   (:mod:`capacity.inputs.book.report_lines`), and the note says what they set aside;
+3. reads the account ids, refusing a blank or repeated one (:mod:`capacity.inputs.book.ids`);
+4. reads ARR in cents, refusing what is not an amount or reads two ways (:mod:`capacity.inputs.book.amounts`);
+5. converts ARR in other currencies than the scenario's, or refuses it (:mod:`capacity.inputs.book.currencies`);
+6. reads workload multipliers (:mod:`capacity.inputs.book.multipliers`).
 
 A CSV file is checked before that for rows its columns do not line up with: values under a header
 cell that is blank (:func:`refuse_values_without_header`) and rows with more cells than the header
@@ -38,7 +36,7 @@ from capacity.inputs.book.typed_cells import as_text
 from capacity.inputs.book_columns import TEXT_COLUMNS
 from capacity.inputs.headers import header_width, too_many_cells
 
-__all__ = ["Checked", "refuse_ragged_rows", "refuse_values_without_header", "total_row", "validated"]
+__all__ = ["Checked", "refuse_ragged_rows", "refuse_total_row", "refuse_values_without_header", "validated"]
 
 Columns = dict[str, pa.Array | pa.ChunkedArray]
 
@@ -62,13 +60,11 @@ def validated(columns: Columns, rows: int, origin: Origin, *, footer: Sequence[S
     ``currency`` (a ``currency`` column) is converted with ``fx_rates``.
     """
     columns, rows = _without_trailing_blank_rows(columns, rows)
-    total = total_row(columns, rows, origin)
-    if total is not None:
-        columns, rows = {name: column.slice(0, rows - 1) for name, column in columns.items()}, rows - 1
-    note = footer_note(footer, total_of=total, unit=unit)
+    note = footer_note(footer, unit=unit)
     if rows == 0:
         raise BookError("no accounts: the file has a header but no rows" + (f" ({note})" if note else ""),
                         file=origin.file)
+    refuse_total_row(columns, rows, origin)
     ids = account_ids(columns["account_id"], origin)
     cents = arr_cents(columns["arr"], ids, origin)
     kept = {name: columns[name] for name in TEXT_COLUMNS if name in columns}
@@ -97,28 +93,40 @@ def _without_trailing_blank_rows(columns: Columns, rows: int) -> tuple[Columns, 
     return {name: column.slice(0, kept) for name, column in columns.items()}, kept
 
 
-def total_row(columns: Columns, rows: int, origin: Origin) -> str | None:
-    """How a note names the last row when it totals the others, else None: set aside, it is not counted twice.
+def refuse_total_row(columns: Columns, rows: int, origin: Origin) -> None:
+    """Refuse a last row that totals the others: it would count the book's ARR twice.
 
-    A last row is a total when its account_id says so ("Total", "Grand Totals (3,000 records)"),
-    or when its account_id is blank and its ARR equals the sum of the rows above (to 0.5%, for a
-    total rounded as a report shows it). Only the last row is looked at, so this costs nothing on a
-    good book.
+    A last row is a total when its account_id says so ("Total", "Grand total"), or when its
+    account_id is blank and its ARR equals the sum of the rows above (to 0.5%). It is refused, not
+    set aside: a report's footer, which the readers set aside, is told by its blank line or its
+    footer phrases (:mod:`capacity.inputs.book.report_lines`); a total row alone below the accounts is
+    a table someone totalled by hand, and deleting it is theirs to do. Only the last row is looked
+    at, so this costs nothing on a good book.
     """
     if rows < 2:
-        return None
+        return
     label = columns["account_id"][rows - 1].as_py()
     label = "" if label is None else str(label).strip()
-    if label:
-        return repr(label) if is_total_label(label) else None
+    if label and not is_total_label(label):
+        return
     try:
         cents = arr_cents(columns["arr"], as_text(columns["account_id"]), origin)
     except BookError:
-        return None
-    above, last = int(cents[:-1].sum()), int(cents[-1])
-    if abs(last - above) <= 0.005 * above:
-        return f"a total of the {rows - 1:,} accounts above (arr {last / 100:,.2f})"
-    return None
+        cents = None
+    if cents is not None:
+        above, last = int(cents[:-1].sum()), int(cents[-1])
+        if abs(last - above) <= 0.005 * above:
+            raise BookError(
+                f"looks like a total row: its arr {last / 100:,.2f} is the sum of the {rows - 1:,} rows above; "
+                "delete it so that ARR is not counted twice",
+                file=origin.file,
+                where=row_of(rows - 1, label, origin),
+            )
+    if label:
+        raise BookError(
+            f"looks like a total row (account_id {label!r}); delete it so that ARR is not counted twice",
+            file=origin.file, where=row_of(rows - 1, origin=origin),
+        )
 
 
 def refuse_values_without_header(table: pa.Table, header: list[str], origin: Origin) -> None:
