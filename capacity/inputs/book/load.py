@@ -11,6 +11,7 @@ files and databases type their columns: those are written as the text a CSV woul
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -27,10 +28,25 @@ from capacity.inputs.book.typed_cells import arrow_amount, arrow_text
 from capacity.inputs.book_columns import BOOK_COLUMNS, column_names, columns_to_read
 from capacity.inputs.headers import EXCEL_SUFFIXES, refuse_other_formats
 
-__all__ = ["load_book"]
+__all__ = ["NOTES", "load_book"]
+
+#: The logger each book's notes go to, one record a note, "FILE: NOTE" (the command line prints them as
+#: ``note: FILE: NOTE`` on stderr): what a reader set aside or converted, said once, where the user sees it.
+NOTES = logging.getLogger("capacity.book")
 
 
-def load_book(path, *, columns: Mapping[str, str] | None = None, needs=None, currency: str = "USD",
+def load_book(path, **options) -> Book:
+    """Read and validate a book of accounts from CSV, Excel (.xlsx), Parquet or a database (see :func:`read_book`).
+
+    Its :attr:`~capacity.inputs.book.book.Book.notes` go to :data:`NOTES`.
+    """
+    book = read_book(path, **options)
+    for note in book.notes:
+        NOTES.info("%s: %s", book.source, note)
+    return book
+
+
+def read_book(path, *, columns: Mapping[str, str] | None = None, needs=None, currency: str = "USD",
               fx_rates: Mapping[str, float] | None = None, sheet: str | None = None) -> Book:
     """Read and validate a book of accounts from CSV, Excel (.xlsx), Parquet or a database.
 
