@@ -18,7 +18,7 @@ from capacity.exceptions import BookError
 from capacity.inputs.headers import canonical, look_alike, missing_column, repeated_column
 
 __all__ = ["BOOK_COLUMNS", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "TEXT_COLUMNS", "CATEGORY_COLUMNS",
-           "ALWAYS_READ", "canonical", "column_names", "columns_to_read", "is_book_header", "mapping_problem",
+           "ALWAYS_READ", "CURRENCY_HEADERS", "canonical", "column_names", "columns_to_read", "is_book_header", "mapping_problem",
            "needed_columns"]
 
 REQUIRED_COLUMNS = ("account_id", "arr")
@@ -31,6 +31,11 @@ TEXT_COLUMNS = ("account_id", "name", "vertical", "renewal_date", "csm", "health
                 "parent_account_id", "currency")
 #: The columns read whatever the caller needs: ids, ARR, and the currency ARR is in (never summed unread).
 ALWAYS_READ = REQUIRED_COLUMNS + ("currency",)
+#: Headers (as :func:`canonical` writes them) read as the ``currency`` column without a mapping: the currency
+#: headers of the dictionary (capacity/inputs/headers.yaml), so that no export's amounts are summed across
+#: currencies because its currency column has a CRM's name.
+CURRENCY_HEADERS = ("account_currency", "currency_iso_code", "currencyisocode", "arr_currency",
+                    "annual_revenue_currency", "currency_code")
 #: Text columns whose values are categories, matched ignoring case and surrounding spaces.
 CATEGORY_COLUMNS = ("vertical", "csm", "health")
 
@@ -85,6 +90,15 @@ def column_names(header: Iterable[object], mapping: Mapping[str, str] | None, so
     for name, wanted in mapping.items():
         names[_find(header, name, wanted, source)] = name
     known = [name if name in BOOK_COLUMNS else "" for name in names]
+    if "currency" not in known and "currency" not in mapping:
+        # Never summed unread: a currency column the CRM names its own way is read as the currency.
+        found = [index for index, name in enumerate(names) if name in CURRENCY_HEADERS]
+        if len(found) > 1:
+            cells = ", ".join(repr(header[index]) for index in found)
+            raise BookError(f"columns {cells} may each be the currency ARR is in; name it in the scenario with "
+                            f"book_columns: {{currency: {header[found[0]]}}}", file=source, where="row 1")
+        if found:
+            known[found[0]] = "currency"
     for wanted in REQUIRED_COLUMNS:
         if wanted not in known:
             raise BookError(missing_column(wanted, header, _rename_hint(wanted, header, mapped)), file=source)
