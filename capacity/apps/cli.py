@@ -785,7 +785,7 @@ def _fx_arguments(values: list[str]) -> dict[str, float] | None:
 def _run_init(args: argparse.Namespace) -> None:
     import json
 
-    from capacity.apps.init import start, write_scenario
+    from capacity.apps.init import refuse_existing, start, write_scenario
     from capacity.inputs.scenario import load_scenario
     from capacity.model.plan import plan
     from capacity.views.text import render_init
@@ -793,8 +793,9 @@ def _run_init(args: argparse.Namespace) -> None:
     from capacity.inputs.sources import book_from_arguments, is_database_book
 
     export = book_from_arguments(args.export, args.book_table, args.book_query)
-    begun = start(export, _map_arguments(args.map), currency=args.currency, sheet=args.sheet,
-                  fx_rates=_fx_arguments(args.fx))
+    overrides, fx_rates = _map_arguments(args.map), _fx_arguments(args.fx)
+    refuse_existing(args.out, force=args.force)
+    begun = start(export, overrides, currency=args.currency, sheet=args.sheet, fx_rates=fx_rates)
     path = write_scenario(begun, args.out, force=args.force)
     # The plan printed is the plan of the file written, loaded as `capacity plan` loads it; the book's notes were
     # printed once, as start read it.
@@ -821,17 +822,21 @@ class _NoteHandler(logging.Handler):
         print(f"note: {record.getMessage()}", file=sys.stderr)
 
 
-def _print_book_notes() -> None:
-    notes = logging.getLogger("capacity.book")  # named, not imported: the command line starts without pyarrow
-    notes.setLevel(logging.INFO)
-    if not any(isinstance(handler, _NoteHandler) for handler in notes.handlers):
-        notes.addHandler(_NoteHandler())
-
-
 def main(argv: list[str] | None = None, prog: str = "capacity") -> int:
     """Run the command line; returns the exit code (``prog``: how messages name the program)."""
+    notes = logging.getLogger("capacity.book")  # named, not imported: the command line starts without pyarrow
+    handler, level = _NoteHandler(), notes.level
+    notes.addHandler(handler)
+    notes.setLevel(logging.INFO)
+    try:
+        return _main(argv, prog)
+    finally:  # a program that called main prints no notes of its own books
+        notes.removeHandler(handler)
+        notes.setLevel(level)
+
+
+def _main(argv: list[str] | None, prog: str) -> int:
     args = build_parser(prog).parse_args(argv)
-    _print_book_notes()
     _resolve_scenario(args)
     try:
         code = args.run(args)

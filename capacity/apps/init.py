@@ -28,7 +28,7 @@ from capacity.inputs.recognise import Recognition, recognise
 from capacity.inputs.scenario import Scenario, load_scenario
 from capacity.inputs.starter import SegmentDraft, drafts, propose_segments, relative_book, scenario_yaml, tier_sizes
 
-__all__ = ["Start", "start", "with_mapping", "with_segments", "write_scenario"]
+__all__ = ["Start", "refuse_existing", "start", "with_mapping", "with_segments", "write_scenario"]
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,12 @@ def with_segments(current: Start, segments: Sequence[SegmentDraft]) -> Start:
     return replace(current, segments=tuple(replace(s, accounts=n, arr=a) for s, n, a in zip(ordered, counts, arrs)))
 
 
+def refuse_existing(path: str | Path, *, force: bool = False) -> None:
+    """Refuse to write over ``path`` unless ``force``: said before the export is read, and again as it is written."""
+    if Path(path).exists() and not force:
+        raise ScenarioError("exists; give another --out, or --force to replace it", file=path)
+
+
 def write_scenario(current: Start, path: str | Path, *, force: bool = False) -> Path:
     """Write the starting scenario to ``path`` atomically; an existing file is kept unless ``force``.
 
@@ -199,8 +205,7 @@ def write_scenario(current: Start, path: str | Path, *, force: bool = False) -> 
         When ``path`` exists and ``force`` is not given (a scenario someone has edited is not overwritten).
     """
     path = Path(path)
-    if path.exists() and not force:
-        raise ScenarioError("exists; give another --out, or --force to replace it", file=path)
+    refuse_existing(path, force=force)
     if not os.path.isdir(path.parent if str(path.parent) else "."):
         raise ScenarioError("the folder does not exist", file=path)
     return write_text(path, current.scenario_text(path))
