@@ -597,7 +597,8 @@ def _run_calibrate(args: argparse.Namespace) -> None:
             args.command_parser.error("the following argument is required: --activities")
         activities = sample.ACTIVITIES
     scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
+    book = None if args.book is None else load_book(args.book, currency=scenario.currency, fx_rates=scenario.fx_rates,
+                                                    sheet=scenario.book_sheet)
     result = calibrate(scenario, activities, book, start=args.start, end=args.end)
     if args.out is not None:
         write_calibrated(args.scenario, result, args.out, book=args.book)
