@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["CapacityError", "ScenarioError", "BookError", "CurrencyRatesError", "ActivityLogError", "ReportError", "OutputError",
-           "RebalanceInfeasible", "FitError"]
+__all__ = ["CapacityError", "ScenarioError", "BookError", "CurrencyRatesError", "ActivityLogError", "ReportError",
+           "OutputError", "RebalanceInfeasible", "FitError"]
 
 
 class CapacityError(ValueError):

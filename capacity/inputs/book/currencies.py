@@ -149,7 +149,8 @@ def missing_rates(counts: Mapping[str, int], currency: str, missing: Sequence[st
         if len(counts) > 1:
             return (f"ARR is in more than one currency ({listed}) and --currency is {currency}; give {flags}, so "
                     f"that they are converted and not summed as {currency}")
-        return f"ARR is in {missing[0]} ({listed}), not {currency}; give --currency {missing[0]}, or {flags} to convert it"
+        return (f"ARR is in {missing[0]} ({listed}), not {currency}; give --currency {missing[0]}, or {flags} to "
+                "convert it")
     wanted = ", ".join(f"{code}: <{currency} per {code}>" for code in missing)
     return (f"ARR is in more than one currency ({listed}) and the scenario's currency is {currency}; add "
             f"fx_rates: {{{wanted}}} to the scenario, so that they are converted and not summed as {currency}"
