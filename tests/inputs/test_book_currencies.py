@@ -120,3 +120,17 @@ def test_a_crm_currency_column_is_read_without_a_mapping(tmp_path):
     assert _error(path).endswith("row 1: columns 'Currency ISO Code', 'ARR Currency' may each be the currency ARR is "
                                  "in; name it in the scenario with book_columns: {currency: Currency ISO Code}")
     assert len(load_book(path, columns={"currency": "ARR Currency"})) == 1
+
+
+def test_a_parquet_book_converts_currencies_as_a_csv(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"account_id": ["A", "B", "C"], "arr": [100.0, 200.0, 300.0],
+                          "Currency ISO Code": ["USD", "EUR", "GBP"]})
+    frame.to_parquet(tmp_path / "b.parquet")
+    frame.to_csv(tmp_path / "b.csv", index=False)
+    rates = {"EUR": 1.08, "GBP": 1.27}
+    parquet, text = (load_book(tmp_path / name, fx_rates=rates) for name in ("b.parquet", "b.csv"))
+    assert list(parquet.arr_cents) == list(text.arr_cents) == [10_000, 21_600, 38_100]
+    assert parquet.notes == text.notes == ("converted 1 EUR account and 1 GBP account to USD at fx_rates (EUR 1.08, "
+                                           "GBP 1.27)",)
