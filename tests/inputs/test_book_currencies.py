@@ -134,3 +134,23 @@ def test_a_parquet_book_converts_currencies_as_a_csv(tmp_path):
     assert list(parquet.arr_cents) == list(text.arr_cents) == [10_000, 21_600, 38_100]
     assert parquet.notes == text.notes == ("converted 1 EUR account and 1 GBP account to USD at fx_rates (EUR 1.08, "
                                            "GBP 1.27)",)
+
+
+def test_what_reads_the_book_is_not_changed_once_it_is_read(tmp_path):
+    import yaml
+
+    from capacity import ScenarioError
+
+    data = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    data.update(book=str(EXPORT), book_columns=SF, fx_rates=RATES)
+    write(tmp_path / "s.yaml", yaml.safe_dump(data))
+    context = load_context(tmp_path / "s.yaml")
+    for path, value in (("fx_rates.EUR", 1.1), ("currency", "EUR"), ("book_columns.arr", "ARR"), ("book_sheet", "A")):
+        with pytest.raises(ScenarioError, match="changes how the book is read, and the book is read already"):
+            context.with_changes({path: value})
+    # A book without a currency column: the currency is only how money reads.
+    plain = load_context(DEFAULT_SCENARIO)
+    assert plain.with_changes({"currency": "EUR"}).scenario.currency == "EUR"
+    with pytest.raises(ScenarioError, match="an option cannot change fx_rates"):
+        data["options"] = [{"name": "Dearer euro", "changes": {"fx_rates.EUR": 1.2}}]
+        load_context(data)
