@@ -10,6 +10,7 @@ Every command that reads a scenario takes ``--example`` for the sample shipped w
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -217,6 +218,7 @@ def build_parser(prog: str = "capacity") -> argparse.ArgumentParser:
     x.set_defaults(run=_run_excel)
     _add_team_commands(commands)
     _add_calibrate(commands)
+    _add_init(commands)
     _add_synth_activities(commands)
     _add_options_commands(commands)
     _add_sample_and_app(commands)
@@ -626,7 +628,8 @@ def _run_calibrate(args: argparse.Namespace) -> None:
             args.command_parser.error("the following argument is required: --activities")
         activities = sample.ACTIVITIES
     scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
+    book = None if args.book is None else load_book(args.book, currency=scenario.currency, fx_rates=scenario.fx_rates,
+                                                    sheet=scenario.book_sheet)
     result = calibrate(scenario, activities, book, start=args.start, end=args.end)
     if args.out is not None:
         write_calibrated(args.scenario, result, args.out, book=args.book)
@@ -747,8 +750,126 @@ def _run_fit(args: argparse.Namespace) -> None:
         print(note, file=sys.stderr if args.json else sys.stdout, end="")
 
 
+# -- init: a starting scenario from a CRM export ------------------------------------------------
+
+
+def _add_init(commands) -> None:
+    i = commands.add_parser(
+        "init",
+        help="write a starting scenario from a CRM export (its columns recognised, tiers and touchpoints proposed)",
+        description="Read a CRM export (CSV, .xlsx, .parquet or a database table), recognise its columns from the "
+        "headers of Salesforce, HubSpot, Gainsight, Dynamics 365, Pipedrive, Zoho, ChurnZero, Planhat, Vitally and "
+        "plain spreadsheets, propose tiers from its ARR (round thresholds, a coverage per tier) with a starting "
+        "library of touchpoints that cite their sources, write the scenario with every line commented, and print "
+        "what was recognised, what was set aside, and the plan. A header that could be read two ways is asked, not "
+        "guessed: name it with --map.",
+        epilog="examples:\n  capacity init accounts.csv --out my-scenario.yaml\n"
+        "  capacity init hubspot-companies.csv --map arr=\"Annual recurring revenue\" --currency EUR\n"
+        "  capacity init report.xlsx --sheet EMEA --out emea.yaml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    i.add_argument("export", type=_book_argument, help="the export: CSV, .xlsx, .parquet, or a database URL")
+    which = i.add_mutually_exclusive_group()
+    which.add_argument("--book-table", metavar="TABLE", help="with a database URL: read the accounts from this table")
+    which.add_argument("--book-query", metavar="SQL", help="with a database URL: read the accounts from this SELECT")
+    i.add_argument("--out", type=Path, default=Path("my-scenario.yaml"),
+                   help="the scenario to write (default: my-scenario.yaml; an existing file is kept)")
+    i.add_argument("--force", action="store_true", help="replace --out if it exists")
+    i.add_argument("--currency", default="USD", help="the export's currency and the scenario's (default USD)")
+    i.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
+                   help="read COLUMN (account_id, arr, name, vertical, renewal_date, csm, health, ...) from the "
+                   "export's HEADER; an empty HEADER leaves an optional column unread; repeatable")
+    i.add_argument("--sheet", help="the workbook's sheet the accounts are on (written as book_sheet)")
+    i.add_argument("--fx", action="append", default=[], metavar="CODE=RATE",
+                   help="convert ARR in currency CODE at RATE units of --currency per unit (EUR=1.08), for an "
+                   "export with a currency column; written as fx_rates; repeatable")
+    i.add_argument("--json", action="store_true", help="print one JSON object (recognised columns, tiers, plan)")
+    i.set_defaults(run=_run_init)
+
+
+def _map_arguments(values: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for value in values:
+        name, sep, header = value.partition("=")
+        if not sep or not name.strip():
+            raise CapacityError(f"must be COLUMN=HEADER, e.g. arr=\"Total ARR\" (got {value!r})", where="--map")
+        out[name.strip()] = header.strip()
+    return out
+
+
+def _fx_arguments(values: list[str]) -> dict[str, float] | None:
+    out: dict[str, float] = {}
+    for value in values:
+        code, sep, rate = value.partition("=")
+        code = code.strip()
+        try:
+            number = float(rate)
+        except ValueError:
+            number = float("nan")
+        if not sep or len(code) != 3 or not code.isalpha() or not code.isupper() or not number > 0 \
+                or number == float("inf"):
+            raise CapacityError(f"must be CODE=RATE, a three-letter code in capitals and the units of --currency per "
+                                f"unit of it, e.g. EUR=1.08 (got {value!r})", where="--fx")
+        out[code] = number
+    return out or None
+
+
+def _run_init(args: argparse.Namespace) -> None:
+    import json
+
+    from capacity.apps.init import refuse_existing, start, write_scenario
+    from capacity.exceptions import CurrencyRatesError
+    from capacity.inputs.book.currencies import missing_rates
+    from capacity.inputs.context import Context
+    from capacity.inputs.scenario import load_scenario
+    from capacity.model.plan import plan
+    from capacity.views.text import render_init
+
+    from capacity.inputs.sources import book_from_arguments, is_database_book
+
+    export = book_from_arguments(args.export, args.book_table, args.book_query)
+    overrides, fx_rates = _map_arguments(args.map), _fx_arguments(args.fx)
+    refuse_existing(args.out, force=args.force)
+    try:
+        begun = start(export, overrides, currency=args.currency, sheet=args.sheet, fx_rates=fx_rates, lean=True)
+    except CurrencyRatesError as exc:  # no scenario yet: the rates are options
+        raise CapacityError(missing_rates(exc.counts, exc.currency, exc.missing, options=True), file=exc.file,
+                            where=exc.where) from None
+    path = write_scenario(begun, args.out, force=args.force)
+    # The plan printed is the plan of the file written, on the book start read with the file's book_columns,
+    # currency, fx_rates and book_sheet (read once: tests/apps/test_init.py checks it is `capacity plan`'s).
+    result = begun.plan() if is_database_book(export) else plan(Context(load_scenario(path), begun.book))
+    if args.json:
+        sys.stdout.write(json.dumps({"scenario": str(path), "recognised": begun.recognition.to_dict(),
+                                     "segments": [s.to_dict() | {"accounts": s.accounts, "arr": s.arr}
+                                                  for s in begun.segments],
+                                     "plan": result.to_dict()}, indent=2, allow_nan=False, default=str) + "\n")
+    else:
+        sys.stdout.write(render_init(begun, path, result))
+
+
+class _NoteHandler(logging.Handler):
+    """Prints a book's notes (:data:`capacity.inputs.book.load.NOTES`) as ``note: FILE: NOTE`` on the stderr of the
+    moment (a test may have redirected it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"note: {record.getMessage()}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None, prog: str = "capacity") -> int:
     """Run the command line; returns the exit code (``prog``: how messages name the program)."""
+    notes = logging.getLogger("capacity.book")  # named, not imported: the command line starts without pyarrow
+    handler, level = _NoteHandler(), notes.level
+    notes.addHandler(handler)
+    notes.setLevel(logging.INFO)
+    try:
+        return _main(argv, prog)
+    finally:  # a program that called main prints no notes of its own books
+        notes.removeHandler(handler)
+        notes.setLevel(level)
+
+
+def _main(argv: list[str] | None, prog: str) -> int:
     args = build_parser(prog).parse_args(argv)
     _resolve_scenario(args)
     try:

@@ -563,3 +563,26 @@ def render_calibration(result: "Calibration") -> str:
         lines.append(f"{result.csms} CSMs logged {result.logged_customer_hours_per_csm_per_month:.1f} customer hours "
                      f"a month each; the plan gives a CSM {result.planned_customer_hours_per_csm_per_month:.1f}.")
     return "\n".join(lines) + "\n"
+
+
+def render_init(start, path, result: "Plan") -> str:
+    """What ``capacity init`` recognised, set aside and proposed, the file it wrote, and the plan of that file."""
+    cur = start.currency
+    lines = [f"{start.label}: {len(start.book):,} accounts, {fmt.money_short(start.book.total_arr, cur)} ARR", "",
+             "Columns recognised:"]
+    rows = [[c.name, c.header, "--map" if c.mapped else ", ".join(c.tools)] for c in start.recognition.columns]
+    lines += ["  " + line for line in aligned(["Column", "Header", "Written by"], rows, left=3)]
+    for column in start.recognition.columns:
+        if column.note:
+            lines.append(f"  Note: {column.header!r} {column.note}.")
+    if start.recognition.unread:
+        lines.append("  Not read: " + ", ".join(repr(h) for h in start.recognition.unread) + ".")
+    for note in getattr(start.book, "notes", ()):
+        lines.append(f"  {note[0].upper()}{note[1:]}.")
+    lines += ["", "Tiers proposed from the book's ARR (edit them in the scenario):"]
+    rows = [[s.name, fmt.money_short(s.min_arr, cur), s.coverage, f"{s.accounts:,}", fmt.money_short(s.arr, cur),
+             f"{len(s.touchpoints)}"] for s in start.segments]
+    lines += ["  " + line for line in aligned(["Tier", "From", "Coverage", "Accounts", "ARR", "Touchpoints"], rows,
+                                               left=3)]
+    lines += ["", f"Wrote {path}: every line is a starting point to edit, then `capacity plan {path}`.", ""]
+    return "\n".join(lines) + render_plan(result)
