@@ -9,13 +9,14 @@ with the tool each header comes from.
 What it refuses instead of guessing (one :class:`~capacity.exceptions.BookError` line naming the
 candidates and the ``--map`` or ``book_columns`` line to write):
 
-- two headers of the best tier for one column ("ARR" and "Total ARR");
+- two headers of the best tier for one column ("ARR" and "Total ARR"), or an ARR column beside a company's
+  revenue ("ARR" and "Annual Revenue");
 - no column of account ids;
 - no ARR column, or only a monthly one (MRR is never multiplied by twelve behind the user's back).
 
 A fallback tier is read only when nothing better exists, with a note that says so: a company's
 "Annual Revenue" is its own revenue, not what it pays you, and an "Account Owner" is often the
-account executive rather than the CSM.
+account executive rather than the CSM (beside a CSM column it stays unread).
 """
 
 from __future__ import annotations
@@ -188,6 +189,14 @@ def recognise(header: Iterable[object], overrides: Mapping[str, str] | None = No
             continue
         if len(hits) > 1:
             raise _two_ways(name, [header[i] for _, i, _ in hits], source)
+        if name == "arr" and hits[0][0] is dictionary()[name][0]:
+            # A company's revenue beside an ARR column is asked about, not passed over: exports name fields loosely,
+            # and "Annual Revenue" holds ARR in some CRMs' set-ups.
+            revenue = [i for tier in dictionary()[name][1:] for entry in tier.headers for i, key in enumerate(keys)
+                       if key == header_key(entry.header) and i not in taken]
+            if revenue:
+                raise _two_ways(name, [header[hits[0][1]], *(header[i] for i in sorted(revenue))], source,
+                                because=f"{header[min(revenue)]!r} is usually the company's own revenue")
         tier, position, entry = hits[0]
         taken.add(position)
         first_tier = dictionary()[name][0]
@@ -227,11 +236,12 @@ def _map_line(name: str, header: str) -> str:
     return f"--map {name}={quoted} (or book_columns: {{{name}: {header}}} in the scenario)"
 
 
-def _two_ways(name: str, headers: list[str], source) -> BookError:
+def _two_ways(name: str, headers: list[str], source, because: str | None = None) -> BookError:
     shown = " and ".join(repr(h) for h in headers)
     what = {"account_id": "account ids", "arr": "ARR"}.get(name, f"the {name}")
-    return BookError(f"{len(headers)} columns could hold {what}: {shown}; say which one with {_map_line(name, headers[0])}",
-                     file=source)
+    why = f" ({because}, not what it pays you a year)" if because else ""
+    return BookError(f"{len(headers)} columns could hold {what}: {shown}{why}; say which one with "
+                     f"{_map_line(name, headers[0])}", file=source)
 
 
 def _missing_ids(header: list[str], source) -> BookError:

@@ -27,27 +27,32 @@ def _plan_json(capsys, scenario) -> dict:
     return json.loads(out)
 
 
-@pytest.mark.parametrize(("export", "recognised", "footer"), [
-    ("salesforce-report.csv",
+# HubSpot's companies export holds the company's "Annual Revenue" beside the deals' "Annual recurring revenue": init
+# asks which is ARR (test_an_arr_column_beside_the_company_revenue_is_asked), and --map answers.
+HUBSPOT_ARR = ("--map", "arr=Annual recurring revenue")
+
+
+@pytest.mark.parametrize(("export", "args", "recognised", "footer"), [
+    ("salesforce-report.csv", (),
      [("account_id", "Account ID", "Salesforce report"), ("arr", "ARR", "Salesforce"),
       ("name", "Account Name", "Salesforce report"), ("vertical", "Industry", "Salesforce"),
       ("renewal_date", "Contract End Date", "Salesforce report"), ("csm", "Account Owner", "Salesforce report")],
      "set aside 10 lines after the last account (a report footer: 'Grand Totals (300 records)', 'Confidential "
      "Information - Do Not Distribute', a copyright line, and 2 more)"),
-    ("hubspot-companies-sf-footer.csv",
-     [("account_id", "Record ID", "HubSpot"), ("arr", "Annual recurring revenue", "HubSpot"),
+    ("hubspot-companies-sf-footer.csv", HUBSPOT_ARR,
+     [("account_id", "Record ID", "HubSpot"), ("arr", "Annual recurring revenue", "--map"),
       ("name", "Company name", "HubSpot"), ("csm", "Company owner", "HubSpot")],
      "set aside 7 lines after the last account (a report footer: 'Grand Totals (400 records)', 'Confidential "
      "Information - Do Not Distribute', a copyright line)"),
-    ("hubspot-companies.csv", [("account_id", "Record ID", "HubSpot"), ("arr", "Annual recurring revenue", "HubSpot")],
-     None),
-    ("gainsight-companies.csv",
+    ("hubspot-companies.csv", HUBSPOT_ARR,
+     [("account_id", "Record ID", "HubSpot"), ("arr", "Annual recurring revenue", "--map")], None),
+    ("gainsight-companies.csv", (),
      [("account_id", "GSID", "Gainsight"), ("arr", "ARR", "Gainsight"), ("csm", "CSM", "Gainsight"),
       ("health", "Overall Score", "Gainsight")], None),
 ])
-def test_init_writes_a_scenario_that_plans_as_printed(tmp_path, capsys, export, recognised, footer):
+def test_init_writes_a_scenario_that_plans_as_printed(tmp_path, capsys, export, args, recognised, footer):
     out = tmp_path / "my-scenario.yaml"
-    code, text, err = _init(capsys, EXPORTS / export, "--out", out)
+    code, text, err = _init(capsys, EXPORTS / export, "--out", out, *args)
     assert code == 0, err
     # What it recognised, column by column, with the tool each header comes from.
     table = text.split("Columns recognised:")[1].split("Tiers proposed")[0]
@@ -115,7 +120,12 @@ def test_annual_revenue_only_when_nothing_better_and_said(tmp_path, capsys):
            "because the export has no ARR column" in text
     assert "# " in (tmp_path / "a.yaml").read_text().split("arr: Annual Revenue", 1)[1].splitlines()[0]
     export = write(tmp_path / "both.csv", "Record ID,Annual Revenue,ARR\n1,1000000,100\n2,2000000,200\n")
-    code, text, _ = _init(capsys, export, "--out", tmp_path / "b.yaml")
+    code, text, err = _init(capsys, export, "--out", tmp_path / "b.yaml")
+    assert (code, text) == (2, "") and not (tmp_path / "b.yaml").exists()
+    assert err == (f"error: {export}: 2 columns could hold ARR: 'ARR' and 'Annual Revenue' ('Annual Revenue' is usually "
+                   "the company's own revenue, not what it pays you a year); say which one with --map arr=ARR (or "
+                   "book_columns: {arr: ARR} in the scenario)\n")
+    code, text, _ = _init(capsys, export, "--out", tmp_path / "b.yaml", "--map", "arr=ARR")
     assert code == 0 and load_scenario(tmp_path / "b.yaml").book_columns["arr"] == "ARR"
     assert "Not read: 'Annual Revenue'." in text
 

@@ -31,18 +31,29 @@ def mapping(header, **overrides):
     return recognise(header, overrides).mapping
 
 
-def test_a_salesforce_report_reads_arr_not_the_company_revenue_and_says_the_owner_may_be_the_ae():
-    result = recognise(SALESFORCE_REPORT)
+def test_an_arr_column_beside_the_company_revenue_is_asked_then_read_as_named():
+    # "ARR" and "Annual Revenue" could both be read as ARR: one line asks, naming both, and --map settles it.
+    with pytest.raises(BookError) as caught:
+        recognise(SALESFORCE_REPORT, source="report.csv")
+    assert str(caught.value) == (
+        "report.csv: 2 columns could hold ARR: 'ARR' and 'Annual Revenue' ('Annual Revenue' is usually the company's "
+        "own revenue, not what it pays you a year); say which one with --map arr=ARR (or book_columns: {arr: ARR} in "
+        "the scenario)")
+    result = recognise(SALESFORCE_REPORT, {"arr": "ARR"})
     assert result.mapping == {"account_id": "Account ID", "arr": "ARR", "name": "Account Name", "vertical": "Industry",
                               "renewal_date": "Contract End Date", "csm": "Account Owner",
                               "currency": "Account Currency"}
-    assert result.column("arr").note is None and "Salesforce" in " ".join(result.column("arr").tools)
+    assert result.column("arr").mapped and result.column("arr").note is None
     assert "account executive" in result.column("csm").note
     assert result.unread == ("Type", "Billing Country", "Annual Revenue")
+    # Named the other way, the company's revenue is read as the person said, and ARR is left unread.
+    assert mapping(SALESFORCE_REPORT, arr="Annual Revenue")["arr"] == "Annual Revenue"
 
 
 def test_a_salesforce_data_export_reads_api_names_and_custom_fields():
-    assert mapping(SALESFORCE_DATA_EXPORT) == {
+    with pytest.raises(BookError, match="'ARR__c' and 'AnnualRevenue'"):
+        recognise(SALESFORCE_DATA_EXPORT)
+    assert mapping(SALESFORCE_DATA_EXPORT, arr="ARR__c") == {
         "account_id": "Id", "arr": "ARR__c", "name": "Name", "vertical": "Industry",
         "renewal_date": "Contract_End_Date__c", "currency": "CurrencyIsoCode"}
 
