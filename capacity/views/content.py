@@ -970,6 +970,8 @@ class ReportContent:
     book_accounts : int or None
         Accounts in the book, when the plan came from a book.
     book_source : Path or None
+    book_notes : tuple of str
+        What the reader set aside or converted (a report's footer, title block, other currencies).
     parameters : dict
         The report's parameters as checked (see :data:`PARAMETERS`).
     prepared : date
@@ -984,6 +986,7 @@ class ReportContent:
     current_headcount: int | None = None
     book_accounts: int | None = None
     book_source: Path | None = None
+    book_notes: tuple[str, ...] = ()
     fiscal: "FiscalPlan | None" = None
     parameters: dict = field(default_factory=dict)
     prepared: _dt.date = field(default_factory=_dt.date.today)
@@ -1516,6 +1519,7 @@ class ReportContent:
                 ("Scenario file", str(self.scenario.source.name) if self.scenario.source else "(given in code)", "text"),
                 ("Book of accounts", f"{self.book_source.name} ({self.book_accounts:,} accounts)"
                  if self.book_source is not None else "none: customers and ARR given per segment", "text"),
+                *(("Book of accounts: note", note, "text") for note in self.book_notes),
                 ("Currency", self.currency, "text")]
         rows += [(f"Top-down guidepost {i + 1} (ARR per CSM)", r, "money")
                  for i, r in enumerate(self.scenario.top_down_arr_per_csm)]
@@ -2141,6 +2145,7 @@ def build(scenario: "str | Path | Scenario | dict | Context", book: str | Path |
         current_headcount=parameters["current_headcount"],
         book_accounts=None if loaded is None else len(loaded),
         book_source=None if loaded is None else loaded.source,
+        book_notes=() if loaded is None else tuple(loaded.notes),
         fiscal=_fiscal_or_none(context),
         parameters=parameters,
         team=team,

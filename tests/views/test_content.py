@@ -10,7 +10,7 @@ from capacity import ReportError
 from capacity.views import content
 from capacity import formatting as fmt
 
-from tests.conftest import DEFAULT_SCENARIO
+from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -123,3 +123,21 @@ def test_timing_in_words():
     assert words["Renewal preparation"] == "renewal -90 days"
     assert words["Executive business review"] == "month 3 of each quarter"
     assert words["Onboarding"] == "over 3 months from arrival" and words["Kick-off"] == ""
+
+
+def test_the_report_says_what_the_reader_set_aside_and_converted(tmp_path):
+    # A Salesforce report with its footer and ARR in three currencies: the "Other inputs" table carries the same two
+    # notes the command line prints on stderr; the sample's book has none.
+    export = ROOT / "tests" / "fixtures" / "exports" / "salesforce-currencies.csv"
+    data = {"version": 1, "name": "From a report", "book": str(export), "fx_rates": {"EUR": 1.08, "GBP": 1.27},
+            "csm": {"hours_per_week": 40, "weeks_per_year": 52, "pto_days": 25, "customer_time_share": 0.6667,
+                    "loaded_cost_per_year": 150000},
+            "book_columns": {"account_id": "Account ID", "arr": "ARR", "currency": "Account Currency"},
+            "segments": [{"name": "All", "min_arr": 0, "coverage": "dedicated",
+                          "touchpoints": [{"name": "Check-in", "kind": "recurring", "minutes": 30, "per_month": 1}]}]}
+    rows = content.build(data).other_inputs_table().frame
+    notes = list(rows.loc[rows["Input"] == "Book of accounts: note", "Value"])
+    assert notes == ["set aside 10 lines after the last account (a report footer: 'Grand Totals (300 records)', "
+                     "'Confidential Information - Do Not Distribute', a copyright line, and 2 more)",
+                     "converted 77 EUR accounts and 48 GBP accounts to USD at fx_rates (EUR 1.08, GBP 1.27)"]
+    assert "Book of accounts: note" not in set(content.build(DEFAULT_SCENARIO).other_inputs_table().frame["Input"])
