@@ -348,7 +348,9 @@ class Session:
         name, scenario = self.scenario_file()
         scratch = self.folder / "tmp"
         scratch.mkdir(exist_ok=True)
-        env = {**os.environ, "TMPDIR": str(scratch), "JUPYTER_RUNTIME_DIR": str(scratch / "runtime")}
+        # The report's kernel keeps its runtime files and IPython's history in the scratch folder, not the home's.
+        env = {**os.environ, "TMPDIR": str(scratch), "JUPYTER_RUNTIME_DIR": str(scratch / "runtime"),
+               "IPYTHONDIR": str(scratch / "ipython")}
         try:
             done = subprocess.run([sys.executable, "-m", "capacity", "report", name, "--out", "report"],
                                   cwd=self.folder, env=env, capture_output=True, text=True, timeout=REPORT_TIMEOUT)
