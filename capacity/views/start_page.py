@@ -17,7 +17,8 @@ After an upload the page shows
 - each tier's touchpoints as an editable table: name, kind, minutes, how often (a month or a year), with add
   and remove;
 - download buttons for the scenario, the budget report and the live Excel model;
-- the plan: the sentence, the table per segment, three charts, and the plan's text.
+- the plan: the sentence (kept in sight at the top while the page scrolls), the table per segment, three charts,
+  and the plan's text.
 
 Every edit goes to the session; the plan, the sentence and the charts follow (charts updated in place). An edit
 the scenario refuses shows the error's line and puts the field back. A session is anything with the methods
@@ -68,6 +69,8 @@ _STYLE = """<style>
 .capacity-start .capacity-tier { border: 1px solid #e5e7eb; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
 .capacity-start .capacity-grid-head { font-weight: 600; color: #374151; }
 .capacity-start pre.capacity-plan-text { font-size: 12px; line-height: 1.35; overflow-x: auto; }
+.capacity-start .capacity-sticky { position: sticky; top: 0; z-index: 5; background: white;
+  border-bottom: 1px solid #e5e7eb; padding: 4px 0; }
 .capacity-start .capacity-section { font-size: 1.15em; font-weight: 600; margin-top: 14px; }
 </style>"""
 
@@ -164,12 +167,14 @@ class StartPage(widgets.VBox):
         self.plan_text = _html("", "capacity-plan")
         self.figures: dict[str, go.FigureWidget | None] = {"book": None, "workload": None, "top_down": None}
         self.charts_box = widgets.VBox([])
+        # The sentence stays in sight while the person scrolls through the tiers (sticky at the top).
+        self.summary_bar = _classed(widgets.VBox([self.summary]), "capacity-sticky")
         self.plan_box = widgets.VBox([
-            _html("<div class='capacity-section'>The plan</div>"), self.summary, self.table, self.charts_box,
+            _html("<div class='capacity-section'>The plan</div>"), self.table, self.charts_box,
             self.plan_text,
         ])
-        self.export_area = widgets.VBox([self.export_title, self.columns_box, self.tiers_box, self.downloads_box,
-                                         self.plan_box])
+        self.export_area = widgets.VBox([self.export_title, self.summary_bar, self.columns_box, self.tiers_box,
+                                         self.downloads_box, self.plan_box])
         self.sample_area = widgets.VBox([])
         self.children = [
             _html(_STYLE),
@@ -253,7 +258,7 @@ class StartPage(widgets.VBox):
         else:
             self.export_title.value = f"<div class='capacity-section'>{label}</div>"
         self._sync_columns()
-        for box in (self.tiers_box, self.downloads_box, self.plan_box):
+        for box in (self.summary_bar, self.tiers_box, self.downloads_box, self.plan_box):
             _show(box, start is not None)
         if start is None:
             return
