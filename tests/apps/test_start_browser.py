@@ -13,6 +13,7 @@ Without chromium the tests skip, except under CI (CI=true), where they fail.
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ import pytest
 
 from capacity import load_scenario, plan
 from capacity.analysis.whatif import summary_sentence
+from capacity.formatting import money_short
 
 from tests.browser import ARTIFACTS, CHROMIUM_ARGS, free_port, keep_failure
 from tests.conftest import ROOT, chromium_path
@@ -193,10 +195,32 @@ def test_upload_map_edit_download_gives_the_plan_of_the_command_line(page, app_u
         assert shown.strip() == cli.stdout.strip()
         assert edited == summary_sentence(plan(load_scenario(scenario)))
 
+        # The budget report and the live Excel model, saved by the browser as they come.
+        with page.expect_download(timeout=PAGE_TIMEOUT_MS) as download_info:
+            page.locator(".capacity-download-report button").click()
+        report = tmp_path / download_info.value.suggested_filename
+        download_info.value.save_as(report)
+        assert report.name == "hubspot-companies-budget-report.html"
+        shown_plan = plan(load_scenario(scenario))
+        words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", report.read_text(),
+                                                                      flags=re.S))).split())
+        assert (f"Customer Success needs {shown_plan.totals.headcount} CSMs ({shown_plan.totals.fte:.1f} full-time "
+                f"equivalents, rounded up per segment), costing {money_short(shown_plan.totals.cost_per_year)} a year"
+                ) in words
+        with page.expect_download() as download_info:
+            page.locator(".capacity-download-model button").click()
+        model = tmp_path / download_info.value.suggested_filename
+        download_info.value.save_as(model)
+        from openpyxl import load_workbook
+
+        assert model.name == "hubspot-companies-model.xlsx" and load_workbook(model).sheetnames
+        assert _message(page) == ""
+
         # The page's files are in the session's folder, under the app's temporary folder: nothing elsewhere.
         sessions = list(app_tmp.glob("capacity-app-*/sessions/session-*"))
         assert len(sessions) == 1  # one page, one kernel, one session
-        assert sorted(p.name for p in sessions[0].iterdir()) == sorted([EXPORT.name, scenario.name])
+        assert sorted(p.name for p in sessions[0].iterdir()) == sorted(
+            [EXPORT.name, scenario.name, model.name, "report"])
         # The picture of the docs: the top of the page, the columns recognised and the first tier.
         page.locator(".capacity-start").evaluate("e => e.scrollIntoView()")
         page.wait_for_timeout(500)
