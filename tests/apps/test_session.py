@@ -185,3 +185,20 @@ def test_the_excel_model_and_the_budget_report_are_written_in_the_sessions_folde
     assert not (session.folder / "tmp").exists()
     assert sorted(os.listdir(Path.home())) == home
     assert summary_sentence(session.plan)  # the plan the report was made of is still the session's
+
+
+def test_an_excel_export_plans_as_its_csv(session, tmp_path):
+    import io
+
+    import pandas as pd
+
+    frame = pd.read_csv(HUBSPOT, dtype=str).dropna(how="all")
+    buffer = io.BytesIO()
+    frame.to_excel(buffer, index=False)
+    found = Session(tmp_path / "excel")
+    found.upload("hubspot-companies.xlsx", buffer.getvalue())
+    assert found.header == session.header
+    csv_plan = {**session.plan.to_dict(), "scenario": "CS capacity from hubspot-companies.xlsx"}  # only the name
+    assert found.plan.to_dict() == csv_plan
+    _, path = found.scenario_file()
+    assert plan(load_scenario(path)).to_dict() == csv_plan
