@@ -10,6 +10,7 @@ Every command that reads a scenario takes ``--example`` for the sample shipped w
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -745,7 +746,10 @@ def _add_init(commands) -> None:
     i.add_argument("--map", action="append", default=[], metavar="COLUMN=HEADER",
                    help="read COLUMN (account_id, arr, name, vertical, renewal_date, csm, health, ...) from the "
                    "export's HEADER; an empty HEADER leaves an optional column unread; repeatable")
-    i.add_argument("--sheet", help="the workbook's sheet the accounts are on")
+    i.add_argument("--sheet", help="the workbook's sheet the accounts are on (written as book_sheet)")
+    i.add_argument("--fx", action="append", default=[], metavar="CODE=RATE",
+                   help="convert ARR in currency CODE at RATE units of --currency per unit (EUR=1.08), for an "
+                   "export with a currency column; written as fx_rates; repeatable")
     i.add_argument("--json", action="store_true", help="print one JSON object (recognised columns, tiers, plan)")
     i.set_defaults(run=_run_init)
 
@@ -760,10 +764,27 @@ def _map_arguments(values: list[str]) -> dict[str, str]:
     return out
 
 
+def _fx_arguments(values: list[str]) -> dict[str, float] | None:
+    out: dict[str, float] = {}
+    for value in values:
+        code, sep, rate = value.partition("=")
+        code = code.strip()
+        try:
+            number = float(rate)
+        except ValueError:
+            number = float("nan")
+        if not sep or len(code) != 3 or not code.isalpha() or not code.isupper() or not number > 0 \
+                or number == float("inf"):
+            raise CapacityError(f"must be CODE=RATE, a three-letter code in capitals and the units of --currency per "
+                                f"unit of it, e.g. EUR=1.08 (got {value!r})", where="--fx")
+        out[code] = number
+    return out or None
+
+
 def _run_init(args: argparse.Namespace) -> None:
     import json
 
-    from capacity.apps.init import start, write_scenario
+    from capacity.apps.init import refuse_existing, start, write_scenario
     from capacity.inputs.scenario import load_scenario
     from capacity.model.plan import plan
     from capacity.views.text import render_init
@@ -771,10 +792,18 @@ def _run_init(args: argparse.Namespace) -> None:
     from capacity.inputs.sources import book_from_arguments, is_database_book
 
     export = book_from_arguments(args.export, args.book_table, args.book_query)
-    begun = start(export, _map_arguments(args.map), currency=args.currency, sheet=args.sheet)
+    overrides, fx_rates = _map_arguments(args.map), _fx_arguments(args.fx)
+    refuse_existing(args.out, force=args.force)
+    begun = start(export, overrides, currency=args.currency, sheet=args.sheet, fx_rates=fx_rates)
     path = write_scenario(begun, args.out, force=args.force)
-    # The plan printed is the plan of the file written, loaded as `capacity plan` loads it.
-    result = begun.plan() if is_database_book(export) else plan(load_scenario(path))
+    # The plan printed is the plan of the file written, loaded as `capacity plan` loads it; the book's notes were
+    # printed once, as start read it.
+    notes = logging.getLogger("capacity.book")
+    notes.disabled = True
+    try:
+        result = begun.plan() if is_database_book(export) else plan(load_scenario(path))
+    finally:
+        notes.disabled = False
     if args.json:
         sys.stdout.write(json.dumps({"scenario": str(path), "recognised": begun.recognition.to_dict(),
                                      "segments": [s.to_dict() | {"accounts": s.accounts, "arr": s.arr}
@@ -784,8 +813,28 @@ def _run_init(args: argparse.Namespace) -> None:
         sys.stdout.write(render_init(begun, path, result))
 
 
+class _NoteHandler(logging.Handler):
+    """Prints a book's notes (:data:`capacity.inputs.book.load.NOTES`) as ``note: FILE: NOTE`` on the stderr of the
+    moment (a test may have redirected it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(f"note: {record.getMessage()}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None, prog: str = "capacity") -> int:
     """Run the command line; returns the exit code (``prog``: how messages name the program)."""
+    notes = logging.getLogger("capacity.book")  # named, not imported: the command line starts without pyarrow
+    handler, level = _NoteHandler(), notes.level
+    notes.addHandler(handler)
+    notes.setLevel(logging.INFO)
+    try:
+        return _main(argv, prog)
+    finally:  # a program that called main prints no notes of its own books
+        notes.removeHandler(handler)
+        notes.setLevel(level)
+
+
+def _main(argv: list[str] | None, prog: str) -> int:
     args = build_parser(prog).parse_args(argv)
     _resolve_scenario(args)
     try:

@@ -28,7 +28,7 @@ from capacity.inputs.recognise import Recognition, recognise
 from capacity.inputs.scenario import Scenario, load_scenario
 from capacity.inputs.starter import SegmentDraft, drafts, propose_segments, relative_book, scenario_yaml, tier_sizes
 
-__all__ = ["Start", "start", "with_mapping", "with_segments", "write_scenario"]
+__all__ = ["Start", "refuse_existing", "start", "with_mapping", "with_segments", "write_scenario"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class Start:
         The three-letter code the scenario's money is in.
     sheet : str, optional
         The workbook's sheet the book is on.
+    fx_rates : mapping, optional
+        Units of ``currency`` per unit of each other currency of the book's currency column.
     """
 
     export: Any
@@ -63,6 +65,7 @@ class Start:
     segments: tuple[SegmentDraft, ...]
     currency: str = "USD"
     sheet: str | None = None
+    fx_rates: Mapping[str, float] | None = None
 
     @property
     def label(self) -> str:
@@ -99,7 +102,8 @@ class Start:
             book = relative_book(Path(self.export), Path(scenario_path))
         return scenario_yaml(self.segments, book=book, book_columns=self.book_columns, column_notes=self.column_notes(),
                              export_name=self.label, currency=self.currency, today=today,
-                             starting_headcount=self.starting_headcount())
+                             starting_headcount=self.starting_headcount(), book_sheet=self.sheet,
+                             fx_rates=self.fx_rates)
 
     def scenario(self, scenario_path: str | Path | None = None) -> Scenario:
         """The starting scenario, validated (its book given by this start's, not read again)."""
@@ -138,7 +142,7 @@ class Start:
 
 
 def start(export, overrides: Mapping[str, str] | None = None, *, currency: str = "USD",
-          sheet: str | None = None) -> Start:
+          sheet: str | None = None, fx_rates: Mapping[str, float] | None = None) -> Start:
     """Read an export, recognise its columns, load its accounts and propose a starting scenario.
 
     Parameters
@@ -151,6 +155,8 @@ def start(export, overrides: Mapping[str, str] | None = None, *, currency: str =
         The three-letter code of the export's amounts and the scenario's money.
     sheet : str, optional
         The workbook's sheet the accounts are on.
+    fx_rates : mapping, optional
+        Units of ``currency`` per unit of each other currency of the book's currency column (``--fx EUR=1.08``).
 
     Raises
     ------
@@ -165,14 +171,15 @@ def start(export, overrides: Mapping[str, str] | None = None, *, currency: str =
     header = tuple(export_header(export, sheet))
     recognition = recognise(header, overrides, source=label)
     mapping = {name: h for name, h in recognition.mapping.items() if name in BOOK_COLUMNS}
-    book = load_book(export, columns=mapping)
+    book = load_book(export, columns=mapping, currency=currency, fx_rates=fx_rates, sheet=sheet)
     return Start(export, header, recognition, dict(overrides or {}), book, drafts(propose_segments(book.arr_cents)),
-                 currency, sheet)
+                 currency, sheet, dict(fx_rates) if fx_rates else None)
 
 
 def with_mapping(current: Start, overrides: Mapping[str, str]) -> Start:
     """The same export read with other columns named: recognised again, its book loaded again, tiers proposed again."""
-    return start(current.export, {**current.overrides, **overrides}, currency=current.currency, sheet=current.sheet)
+    return start(current.export, {**current.overrides, **overrides}, currency=current.currency, sheet=current.sheet,
+                 fx_rates=current.fx_rates)
 
 
 def with_segments(current: Start, segments: Sequence[SegmentDraft]) -> Start:
@@ -181,6 +188,12 @@ def with_segments(current: Start, segments: Sequence[SegmentDraft]) -> Start:
     ordered = sorted(segments, key=lambda s: -s.min_arr)
     counts, arrs = tier_sizes(current.book.arr_cents, [s.min_arr for s in ordered])
     return replace(current, segments=tuple(replace(s, accounts=n, arr=a) for s, n, a in zip(ordered, counts, arrs)))
+
+
+def refuse_existing(path: str | Path, *, force: bool = False) -> None:
+    """Refuse to write over ``path`` unless ``force``: said before the export is read, and again as it is written."""
+    if Path(path).exists() and not force:
+        raise ScenarioError("exists; give another --out, or --force to replace it", file=path)
 
 
 def write_scenario(current: Start, path: str | Path, *, force: bool = False) -> Path:
@@ -192,8 +205,7 @@ def write_scenario(current: Start, path: str | Path, *, force: bool = False) -> 
         When ``path`` exists and ``force`` is not given (a scenario someone has edited is not overwritten).
     """
     path = Path(path)
-    if path.exists() and not force:
-        raise ScenarioError("exists; give another --out, or --force to replace it", file=path)
+    refuse_existing(path, force=force)
     if not os.path.isdir(path.parent if str(path.parent) else "."):
         raise ScenarioError("the folder does not exist", file=path)
     return write_text(path, current.scenario_text(path))

@@ -17,17 +17,25 @@ from pathlib import Path
 from capacity.exceptions import BookError
 from capacity.inputs.headers import canonical, look_alike, missing_column, repeated_column
 
-__all__ = ["BOOK_COLUMNS", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "TEXT_COLUMNS", "CATEGORY_COLUMNS", "canonical",
-           "column_names", "columns_to_read", "mapping_problem", "needed_columns"]
+__all__ = ["BOOK_COLUMNS", "REQUIRED_COLUMNS", "OPTIONAL_COLUMNS", "TEXT_COLUMNS", "CATEGORY_COLUMNS",
+           "ALWAYS_READ", "CURRENCY_HEADERS", "canonical", "column_names", "columns_to_read", "is_book_header", "mapping_problem",
+           "needed_columns"]
 
 REQUIRED_COLUMNS = ("account_id", "arr")
 OPTIONAL_COLUMNS = ("name", "vertical", "renewal_date", "csm", "health", "workload_multiplier", "locked",
-                    "parent_account_id")
+                    "parent_account_id", "currency")
 #: Every column a book may have, by its canonical name.
 BOOK_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 #: The columns read as text (all but ``arr``): ids keep their leading zeros, dates stay as written.
 TEXT_COLUMNS = ("account_id", "name", "vertical", "renewal_date", "csm", "health", "workload_multiplier", "locked",
-                "parent_account_id")
+                "parent_account_id", "currency")
+#: The columns read whatever the caller needs: ids, ARR, and the currency ARR is in (never summed unread).
+ALWAYS_READ = REQUIRED_COLUMNS + ("currency",)
+#: Headers (as :func:`canonical` writes them) read as the ``currency`` column without a mapping: the currency
+#: headers of the dictionary (capacity/inputs/headers.yaml), so that no export's amounts are summed across
+#: currencies because its currency column has a CRM's name.
+CURRENCY_HEADERS = ("account_currency", "currency_iso_code", "currencyisocode", "arr_currency",
+                    "annual_revenue_currency", "currency_code")
 #: Text columns whose values are categories, matched ignoring case and surrounding spaces.
 CATEGORY_COLUMNS = ("vertical", "csm", "health")
 
@@ -82,6 +90,15 @@ def column_names(header: Iterable[object], mapping: Mapping[str, str] | None, so
     for name, wanted in mapping.items():
         names[_find(header, name, wanted, source)] = name
     known = [name if name in BOOK_COLUMNS else "" for name in names]
+    if "currency" not in known and "currency" not in mapping:
+        # Never summed unread: a currency column the CRM names its own way is read as the currency.
+        found = [index for index, name in enumerate(names) if name in CURRENCY_HEADERS]
+        if len(found) > 1:
+            cells = ", ".join(repr(header[index]) for index in found)
+            raise BookError(f"columns {cells} may each be the currency ARR is in; name it in the scenario with "
+                            f"book_columns: {{currency: {header[found[0]]}}}", file=source, where="row 1")
+        if found:
+            known[found[0]] = "currency"
     for wanted in REQUIRED_COLUMNS:
         if wanted not in known:
             raise BookError(missing_column(wanted, header, _rename_hint(wanted, header, mapped)), file=source)
@@ -94,11 +111,28 @@ def column_names(header: Iterable[object], mapping: Mapping[str, str] | None, so
 
 
 def columns_to_read(needs: Iterable[str] | None) -> tuple[str, ...]:
-    """The known columns to read: all of them, or those ``needs`` names (ids and ARR always)."""
+    """The known columns to read: all of them, or those ``needs`` names (and :data:`ALWAYS_READ`)."""
     if needs is None:
         return BOOK_COLUMNS
     needs = set(needs)
-    return tuple(name for name in BOOK_COLUMNS if name in REQUIRED_COLUMNS or name in needs)
+    return tuple(name for name in BOOK_COLUMNS if name in ALWAYS_READ or name in needs)
+
+
+def is_book_header(row: Iterable[object], mapping: Mapping[str, str] | None = None) -> bool:
+    """True if ``row`` names ``account_id`` and ``arr``: by the headers ``mapping`` gives them (a scenario's
+    ``book_columns``, ignoring case and surrounding spaces), else loosely by their canonical names."""
+    cells = [str(c) for c in row if c is not None and str(c).strip() != ""]
+    folded = {c.strip().casefold() for c in cells}
+    names = {canonical(c) for c in cells}
+    mapping = mapping or {}
+    for name in REQUIRED_COLUMNS:
+        wanted = mapping.get(name)
+        if wanted is not None and isinstance(wanted, str):
+            if wanted.strip().casefold() not in folded:
+                return False
+        elif name not in names:
+            return False
+    return True
 
 
 def _find(header: list[str], name: str, wanted: str, source) -> int:

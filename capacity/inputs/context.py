@@ -112,5 +112,6 @@ def load_context(scenario: "Scenario | Context | Mapping | str | Path", book: "B
     if book is not None and not isinstance(book, Book):
         from capacity.inputs.book_columns import needed_columns
 
-        book = load_book(book, columns=scenario.book_columns, needs=needed_columns(scenario) if lean else None)
+        book = load_book(book, columns=scenario.book_columns, needs=needed_columns(scenario) if lean else None,
+                         currency=scenario.currency, fx_rates=scenario.fx_rates, sheet=scenario.book_sheet)
     return Context(scenario, book)

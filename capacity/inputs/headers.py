@@ -12,7 +12,8 @@ readers refuse, in the same words and with their own error (``error``, a
 - text that is not UTF-8, naming the byte and the row (:func:`not_utf8`, :func:`first_non_utf8`);
 - a header separated by semicolons or tabs, where a decimal comma would be misread
   (:func:`refuse_separators`);
-- a header a few rows down, below a title or notes (:func:`refuse_header_below`);
+- a header a few rows down, below a title or notes (:func:`refuse_header_below`, :func:`header_below`; a book
+  sets a title block aside instead, :mod:`capacity.inputs.book.report_lines`);
 - a required column that is missing, naming the look-alike column that may hold it
   (:func:`missing_column`, :func:`look_alike`);
 - two columns read as one name, "ARR" and "arr" (:func:`repeated_column`);
@@ -32,8 +33,8 @@ from pathlib import Path
 from capacity.exceptions import CapacityError
 
 __all__ = ["EXCEL_SUFFIXES", "HEADER_SEARCH_ROWS", "LINE_BREAK", "canonical", "empty_file", "empty_sheet",
-           "first_line", "first_non_utf8", "has_header", "header_width", "look_alike", "missing_column", "not_utf8",
-           "open_workbook", "refuse_header_below", "refuse_other_formats", "refuse_separators", "repeated_column",
+           "first_line", "first_non_utf8", "has_header", "header_below", "header_width", "look_alike", "missing_column",
+           "not_utf8", "open_workbook", "refuse_header_below", "refuse_other_formats", "refuse_separators", "repeated_column",
            "too_many_cells"]
 
 #: The suffixes of the Excel workbooks a table is read from (openpyxl reads these; not .xls).
@@ -141,17 +142,17 @@ def first_non_utf8(path: Path, error: type[CapacityError]) -> CapacityError | No
 # -- the header row -----------------------------------------------------------------------------------------------
 
 
-def refuse_separators(first: str, path: Path, error: type[CapacityError]) -> None:
-    """Refuse a header line separated by semicolons or tabs, not commas.
+def refuse_separators(first: str, path: Path, error: type[CapacityError], row: int = 1) -> None:
+    """Refuse a header line (on ``row``) separated by semicolons or tabs, not commas.
 
     Refused, not guessed: in a semicolon file "1.234" may be 1234 or 1.234.
     """
     if first.count(";") > first.count(",") and first.count(";") >= 1:
         raise error("the header is separated by semicolons; export the file comma-separated, with a dot for decimals "
-                    "(\"CSV UTF-8\" in Excel), so that no decimal comma is misread", file=path, where="row 1")
+                    "(\"CSV UTF-8\" in Excel), so that no decimal comma is misread", file=path, where=f"row {row}")
     if "\t" in first and "," not in first:
         raise error("the header is separated by tabs; export the file comma-separated (\"CSV UTF-8\" in Excel)",
-                    file=path, where="row 1")
+                    file=path, where=f"row {row}")
 
 
 def has_header(row: Iterable[object], required: Sequence[str]) -> bool:
@@ -167,8 +168,14 @@ def refuse_header_below(rows: Sequence[Sequence[object]], required: Sequence[str
     """
     for number, row in enumerate(rows[1:HEADER_SEARCH_ROWS], start=2):
         if has_header(row, required):
-            raise error(f"the header ({', '.join(required)}) is on row {number}, not row 1; "
-                        f"delete the {number - 1} row{'s' if number > 2 else ''} above it", file=path)
+            raise header_below(number, required, path, error)
+
+
+def header_below(number: int, required: Sequence[str], path: Path | str | None,
+                 error: type[CapacityError]) -> CapacityError:
+    """"the header (account_id, arr) is on row 3, not row 1; delete the 2 rows above it"."""
+    return error(f"the header ({', '.join(required)}) is on row {number}, not row 1; "
+                 f"delete the {number - 1} row{'s' if number > 2 else ''} above it", file=path)
 
 
 def look_alike(wanted: str, header: Iterable[object]) -> str | None:

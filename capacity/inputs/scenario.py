@@ -900,6 +900,13 @@ class Scenario(_Frozen):
     book: Path | DatabaseBook | None = None
     book_columns: dict[str, str] | None = Field(
         default=None, description="Canonical book column -> the book's header, e.g. {account_id: Record ID}.")
+    book_sheet: Name | None = Field(
+        default=None, description="The workbook's sheet the accounts are on, when several sheets hold accounts "
+        "(a sheet per region).")
+    fx_rates: dict[Annotated[str, Field(pattern=r"^[A-Z]{3}$")], Positive] | None = Field(
+        default=None, description="Units of the scenario's currency per unit of another currency, e.g. "
+        "{EUR: 1.08, GBP: 1.27} with currency USD: a book's ARR in those currencies (its currency column) is "
+        "converted at these rates.")
     top_down_arr_per_csm: tuple[Positive, ...] = DEFAULT_TOP_DOWN_ARR_PER_CSM
     segments: Annotated[tuple[Segment, ...], Field(min_length=1)]
     fiscal_year: FiscalYear | None = None
@@ -965,6 +972,14 @@ class Scenario(_Frozen):
         if problem is not None:
             raise _KeyedError(*problem)
         return mapping
+
+    @model_validator(mode="after")
+    def _fx_rates_foreign(self) -> "Scenario":
+        rate = (self.fx_rates or {}).get(self.currency)
+        if rate is not None and rate != 1:
+            raise _KeyedError(f"fx_rates.{self.currency}", f"is the scenario's own currency, whose rate is 1; remove "
+                              f"it (rates are {self.currency} per unit of each other currency)")
+        return self
 
     @model_validator(mode="after")
     def _segments_consistent(self) -> "Scenario":
@@ -1306,6 +1321,8 @@ def _translate(exc: ValidationError, source: Path | None) -> ScenarioError:
         shown = shown[:57] + "..."
     text = f"{_plain(kind, err.get('ctx') or {}, msg)} (got {shown})"
     hint = _HINTS.get(str(loc[-1])) if loc and kind in _HINTED else None
+    if loc and loc[0] == "fx_rates" and len(loc) > 1 and kind in _HINTED:  # fx_rates.EUR: its key, or its rate
+        hint = _HINTS["currency" if loc[-1] == "[key]" else "fx_rates"]
     if kind == "string_type" and isinstance(given, (int, float, bool)):
         hint = "put it in quotes"
     return ScenarioError(f"{text}; {hint}" if hint else text, file=source, where=where)
@@ -1414,6 +1431,8 @@ _HINTS = {
     "customer_time_share": "it is the share of a CSM's working time spent with customers, "
     "a number above 0 and at most 1, e.g. 0.6667 for two-thirds",
     "currency": "write a three-letter code in capitals, such as USD or EUR",
+    "fx_rates": "it is units of the scenario's currency per unit of that currency, e.g. EUR: 1.08 when a euro is "
+                "1.08 US dollars",
     "pto_days": "it is working days off a year: holidays, vacation and sick days",
     "service_level": "it is the share of contacts answered within answer_within_minutes, e.g. 0.8 for 80%",
     "max_occupancy": "it is the highest share of an agent's time spent on contacts, e.g. 0.85 for 85%",

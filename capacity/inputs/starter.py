@@ -228,7 +228,8 @@ def _scalar(value) -> str:
 
 def scenario_yaml(segments, *, book: str | Mapping, book_columns: Mapping[str, str],
                   column_notes: Mapping[str, str], export_name: str, currency: str = "USD",
-                  today: datetime.date | None = None, starting_headcount: Mapping[str, int] | None = None) -> str:
+                  today: datetime.date | None = None, starting_headcount: Mapping[str, int] | None = None,
+                  book_sheet: str | None = None, fx_rates: Mapping[str, float] | None = None) -> str:
     """The text of a starting scenario, every line commented so that a CS leader can edit it.
 
     Parameters
@@ -249,6 +250,10 @@ def scenario_yaml(segments, *, book: str | Mapping, book_columns: Mapping[str, s
         The day the scenario is written (default today): the fiscal year starts next January.
     starting_headcount : mapping, optional
         CSMs today per segment, for the commented fiscal_year block (0 each by default).
+    book_sheet : str, optional
+        The workbook's sheet the accounts are on.
+    fx_rates : mapping, optional
+        Units of ``currency`` per unit of each other currency of the book's currency column.
     """
     today = today or datetime.date.today()
     total = sum(s.arr for s in segments) or 1.0
@@ -276,6 +281,11 @@ def scenario_yaml(segments, *, book: str | Mapping, book_columns: Mapping[str, s
         line = f"  {name}: {_scalar(header)}"
         note = column_notes.get(name)
         lines.append(f"{line.ljust(width)}   # {note}" if note else line)
+    if book_sheet is not None:
+        lines.append(f"book_sheet: {_scalar(book_sheet)}   # the workbook's sheet the accounts are on")
+    if fx_rates:
+        rates = ", ".join(f"{code}: {float(rate)!r}" for code, rate in fx_rates.items())
+        lines.append(f"fx_rates: {{{rates}}}   # {currency} per unit of each: ARR in these currencies is converted")
     lines += [
         "top_down_arr_per_csm: [1000000, 2000000, 8000000]   # the old ratios, shown beside the bottom-up answer",
         "",

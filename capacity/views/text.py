@@ -529,7 +529,7 @@ def render_init(start, path, result: "Plan") -> str:
     if start.recognition.unread:
         lines.append("  Not read: " + ", ".join(repr(h) for h in start.recognition.unread) + ".")
     for note in getattr(start.book, "notes", ()):
-        lines.append(f"  Set aside: {note}.")
+        lines.append(f"  {note[0].upper()}{note[1:]}.")
     lines += ["", "Tiers proposed from the book's ARR (edit them in the scenario):"]
     rows = [[s.name, fmt.money_short(s.min_arr, cur), s.coverage, f"{s.accounts:,}", fmt.money_short(s.arr, cur),
              f"{len(s.touchpoints)}"] for s in start.segments]

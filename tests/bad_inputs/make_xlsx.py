@@ -36,8 +36,9 @@ def total_row():
 
 
 def header_not_first_row():
-    # A title and a blank row above the table.
-    return _book([["Accounts export, 1 Nov 2026"], [], ["account_id", "name", "arr"], ["0001", "Acme", 12000]])[0]
+    # A row of two filled cells and a blank row above the table: data, not a report's title block (one filled
+    # cell a row, which the reader sets aside).
+    return _book([["Accounts export", "1 Nov 2026"], [], ["account_id", "name", "arr"], ["0001", "Acme", 12000]])[0]
 
 
 def empty_sheet():

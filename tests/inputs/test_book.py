@@ -273,7 +273,9 @@ def test_excel_book_behind_a_cover_sheet(tmp_path):
     workbook.copy_worksheet(accounts).title = "Accounts (2)"
     workbook.save(tmp_path / "two.xlsx")
     assert _error(tmp_path / "two.xlsx").endswith(
-        "sheets 'Accounts' and 'Accounts (2)' both have an account_id and arr header; keep the book on the first sheet")
+        "sheets 'Accounts', 'Accounts (2)' all have an account_id and arr header; name the one to read with "
+        "book_sheet: Accounts in the scenario (capacity init --sheet), or put the accounts on one sheet")
+    assert load_book(tmp_path / "two.xlsx", sheet="Accounts (2)").total_arr == 30
 
 
 # -- amounts with a dot before three digits; what is read; repeated ids ---------------

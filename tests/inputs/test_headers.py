@@ -72,8 +72,10 @@ def test_text_that_is_not_utf8_names_its_byte_and_row(tmp_path, read, error, col
 
 @pytest.mark.parametrize(("read", "error", "columns"), READERS)
 def test_a_header_below_a_title_is_found_and_named(tmp_path, read, error, columns):
+    # A row of two filled cells above the header: data, not a report's title block (which a book sets aside,
+    # tests/inputs/test_report_lines.py).
     path = tmp_path / "table.csv"
-    path.write_text("Export of 2026-11-01\n\n" + ",".join(columns) + "\n" + ROW[columns] + "\n")
+    path.write_text("Export of,2026-11-01\n\n" + ",".join(columns) + "\n" + ROW[columns] + "\n")
     assert _message(read, error, path) == (f"the header ({', '.join(columns)}) is on row 3, not row 1; delete the 2 "
                                            "rows above it")
 

@@ -129,7 +129,7 @@ def test_the_command_line_settles_what_the_headers_cannot():
 
 @pytest.mark.parametrize("overrides, message", [
     ({"revenue": "ARR"}, "--map revenue: unknown book column; the columns are: account_id, arr, name, vertical, "
-                         "renewal_date, csm, health, workload_multiplier, locked, parent_account_id"),
+                         "renewal_date, csm, health, workload_multiplier, locked, parent_account_id, currency"),
     ({"ar": "ARR"}, "--map ar: unknown book column; did you mean 'arr'?"),
     ({"arr": "Total ARR"}, "--map arr: the export has no column 'Total ARR'; did you mean 'Total AR'?"),
     ({"arr": ""}, "--map arr: a book needs its arr column; name its header"),

@@ -18,15 +18,13 @@ second-guess: 1.125 stays 1.125.
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from capacity.exceptions import BookError
-from capacity.inputs.book.rows import row_of
+from capacity.inputs.book.rows import Origin, row_of
 from capacity.inputs.book.typed_cells import as_text
 
 __all__ = ["MAX_PLAUSIBLE_ARR", "arr_cents", "number_as_text", "reads_two_ways"]
@@ -46,7 +44,7 @@ _DOT_THOUSANDS = r"^[-+]?[1-9]\d{0,2}\.\d{3}$"
 _THOUSANDS = r"^[-+]?\d{1,3}(,\d{3})*(\.\d*)?$"
 
 
-def arr_cents(column: pa.Array | pa.ChunkedArray, ids: pa.Array, source: Path | str | None) -> np.ndarray:
+def arr_cents(column: pa.Array | pa.ChunkedArray, ids: pa.Array, origin: Origin) -> np.ndarray:
     """ARR per account in integer cents, or a one-line error naming the first bad cell's row."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
@@ -61,8 +59,8 @@ def arr_cents(column: pa.Array | pa.ChunkedArray, ids: pa.Array, source: Path | 
             text = ""
         else:
             text = f"{values[position]:.15g}" if shown is None else shown[position].as_py()
-        where = row_of(position, ids[position].as_py(), source) + ", column arr"
-        raise BookError(_problem(text, values[position]), file=source, where=where)
+        where = row_of(position, ids[position].as_py(), origin) + ", column arr"
+        raise BookError(_problem(text, values[position]), file=origin.file, where=where)
     return np.round(values * 100).astype(np.int64)
 
 

@@ -8,6 +8,7 @@ and answers each set of thresholds with binary searches, so they stay instant on
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,10 +20,10 @@ import pyarrow as pa
 from capacity.inputs.book.amounts import number_as_text
 from capacity.inputs.book.categories import category_codes, verticals
 from capacity.inputs.book.checks import validated
-from capacity.inputs.book.rows import row_of
+from capacity.inputs.book.rows import Origin, row_of
 from capacity.inputs.book_columns import BOOK_COLUMNS, CATEGORY_COLUMNS, column_names
 
-__all__ = ["Book", "SortedARR"]
+__all__ = ["Book", "SortedARR", "frame_columns"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,6 +69,14 @@ class Book:
         The file the book was read from (a database book: its URL without password, and table).
     skipped : frozenset of str
         Columns the source has but that were left unread because the caller does not need them.
+    notes : tuple of str
+        What the reader set aside or converted, one line each: a report's title block and footer
+        (:mod:`capacity.inputs.book.report_lines`), ARR converted from other currencies
+        (:mod:`capacity.inputs.book.currencies`). The command line prints each as ``note: FILE: NOTE``.
+    sheet : str, optional
+        The workbook's sheet the accounts are on (an Excel book).
+    header_row : int
+        The header's row in the file or sheet, from 1 (below a title block, further down).
     """
 
     table: pa.Table
@@ -75,6 +84,9 @@ class Book:
     source: Path | str | None = None
     #: Known columns the source has but that were not read (see ``needs`` of :func:`~capacity.inputs.book.load.load_book`).
     skipped: frozenset[str] = frozenset()
+    notes: tuple[str, ...] = ()
+    sheet: str | None = None
+    header_row: int = 1
 
     def __len__(self) -> int:
         return len(self.arr_cents)
@@ -179,7 +191,12 @@ class Book:
 
     def row_of(self, position: int) -> str:
         """How a user finds account ``position`` (0-based, file order): its row and id."""
-        return row_of(position, self.table.column("account_id")[position].as_py(), self.source)
+        return row_of(position, self.table.column("account_id")[position].as_py(), self.origin)
+
+    @property
+    def origin(self) -> Origin:
+        """Where the accounts' rows are: the file, the sheet, the header's row."""
+        return Origin(self.source, self.sheet, self.header_row)
 
     def _require_read(self, column: str) -> None:
         if column in self.skipped:
@@ -188,10 +205,12 @@ class Book:
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame, source: str | Path | None = None,
-                   columns: dict[str, str] | None = None) -> "Book":
+                   columns: dict[str, str] | None = None, *, currency: str = "USD",
+                   fx_rates: Mapping[str, float] | None = None) -> "Book":
         """Validate a table of accounts (as read from Excel, or built in code).
 
-        ``columns`` maps canonical names to the frame's headers (a scenario's ``book_columns``).
+        ``columns`` maps canonical names to the frame's headers (a scenario's ``book_columns``);
+        ARR in another currency than ``currency`` (a ``currency`` column) is converted with ``fx_rates``.
 
         Raises
         ------
@@ -199,15 +218,34 @@ class Book:
             Naming the row and column of the first problem.
         """
         source = None if source is None else Path(source)
-        read = {}
-        for index, name in enumerate(column_names(frame.columns, columns, source)):
-            values = frame.iloc[:, index]
-            if name == "arr" and values.dtype == object:
-                values = values.map(number_as_text)
-            if name == "arr" and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-                read[name] = pa.array(values.to_numpy(dtype=float, na_value=np.nan), type=pa.float64(),
-                                      from_pandas=True)
-            elif name in BOOK_COLUMNS:
-                read[name] = pa.array(values.astype("string").fillna(""), type=pa.string())
-        table, cents = validated(read, len(frame), source)
-        return cls(table=table, arr_cents=cents, source=source)
+        return cls.of_columns(frame_columns(frame, columns, source), len(frame), Origin(source), currency=currency,
+                              fx_rates=fx_rates)
+
+    @classmethod
+    def of_columns(cls, columns: dict[str, pa.Array | pa.ChunkedArray], rows: int, origin: Origin, *,
+                   notes: Sequence[str] = (), footer: Sequence[Sequence[object]] = (), unit: str = "lines",
+                   skipped: frozenset[str] = frozenset(), currency: str = "USD",
+                   fx_rates: Mapping[str, float] | None = None) -> "Book":
+        """Validate the columns a reader read (canonical name to ``rows`` cells) into a book.
+
+        ``notes`` are the reader's own (a title block set aside), ``footer`` the lines it set aside below
+        the accounts (see :func:`capacity.inputs.book.checks.validated`).
+        """
+        checked = validated(columns, rows, origin, footer=footer, unit=unit, currency=currency, fx_rates=fx_rates)
+        return cls(table=checked.table, arr_cents=checked.cents, source=origin.file, skipped=skipped,
+                   notes=tuple(notes) + checked.notes, sheet=origin.sheet, header_row=origin.header_row)
+
+
+def frame_columns(frame: pd.DataFrame, columns: Mapping[str, str] | None,
+                  source: Path | str | None) -> dict[str, pa.Array]:
+    """The book's columns of a frame, by canonical name: ARR as numbers where the cells are numbers, else text."""
+    read = {}
+    for index, name in enumerate(column_names(frame.columns, columns, source)):
+        values = frame.iloc[:, index]
+        if name == "arr" and values.dtype == object:
+            values = values.map(number_as_text)
+        if name == "arr" and pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            read[name] = pa.array(values.to_numpy(dtype=float, na_value=np.nan), type=pa.float64(), from_pandas=True)
+        elif name in BOOK_COLUMNS:
+            read[name] = pa.array(values.astype("string").fillna(""), type=pa.string())
+    return read

@@ -3,10 +3,13 @@
 Every reader (CSV, Excel, Parquet, databases) hands its columns to :func:`~capacity.inputs.book.checks.validated`, which
 
 1. drops rows at the end with every cell blank (spreadsheets leave ",,," lines behind);
-2. refuses a book without rows, and a last row that totals the others (:func:`refuse_total_row`);
+2. refuses a book without rows, and a last row that totals the others (:func:`refuse_total_row`); the
+   readers of CSV and Excel have set a report's footer aside already
+   (:mod:`capacity.inputs.book.report_lines`), and the note says what they set aside;
 3. reads the account ids, refusing a blank or repeated one (:mod:`capacity.inputs.book.ids`);
 4. reads ARR in cents, refusing what is not an amount or reads two ways (:mod:`capacity.inputs.book.amounts`);
-5. reads workload multipliers (:mod:`capacity.inputs.book.multipliers`).
+5. converts ARR in other currencies than the scenario's, or refuses it (:mod:`capacity.inputs.book.currencies`);
+6. reads workload multipliers (:mod:`capacity.inputs.book.multipliers`).
 
 A CSV file is checked before that for rows its columns do not line up with: values under a header
 cell that is blank (:func:`refuse_values_without_header`) and rows with more cells than the header
@@ -16,43 +19,63 @@ has names (:func:`refuse_ragged_rows`); both mean an unquoted comma has shifted 
 from __future__ import annotations
 
 import csv
-import re
-from pathlib import Path
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
 from capacity.exceptions import BookError
 from capacity.inputs.book.amounts import arr_cents
+from capacity.inputs.book.currencies import in_currency
 from capacity.inputs.book.ids import account_ids
 from capacity.inputs.book.multipliers import workload_multipliers
-from capacity.inputs.book.rows import row_of
+from capacity.inputs.book.report_lines import footer_note, is_total_label
+from capacity.inputs.book.rows import Origin, row_of
 from capacity.inputs.book.typed_cells import as_text
 from capacity.inputs.book_columns import TEXT_COLUMNS
 from capacity.inputs.headers import header_width, too_many_cells
 
-__all__ = ["refuse_ragged_rows", "refuse_total_row", "refuse_values_without_header", "validated"]
+__all__ = ["Checked", "refuse_ragged_rows", "refuse_total_row", "refuse_values_without_header", "validated"]
 
 Columns = dict[str, pa.Array | pa.ChunkedArray]
 
 
-def validated(columns: Columns, rows: int, source: Path | str | None) -> tuple[pa.Table, np.ndarray]:
-    """The book's text columns (``account_id`` trimmed) and its ARR in cents, or a one-line error.
+@dataclass(frozen=True)
+class Checked:
+    """A book's columns once checked: the text columns, ARR in cents (in the scenario's currency), the notes."""
+
+    table: pa.Table
+    cents: np.ndarray
+    notes: tuple[str, ...]
+
+
+def validated(columns: Columns, rows: int, origin: Origin, *, footer: Sequence[Sequence[object]] = (),
+              unit: str = "lines", currency: str = "USD", fx_rates: Mapping[str, float] | None = None) -> Checked:
+    """The book's text columns (``account_id`` trimmed), its ARR in cents and its notes, or a one-line error.
 
     ``columns`` maps canonical names to the source's columns of ``rows`` cells: ``account_id`` and
-    ``arr`` always, the others when read.
+    ``arr`` always, the others when read. ``footer`` are the lines the reader set aside below the
+    accounts (``unit``: what the source calls them, lines or rows). ARR in another currency than
+    ``currency`` (a ``currency`` column) is converted with ``fx_rates``.
     """
     columns, rows = _without_trailing_blank_rows(columns, rows)
+    note = footer_note(footer, unit=unit)
     if rows == 0:
-        raise BookError("no accounts: the file has a header but no rows", file=source)
-    refuse_total_row(columns, rows, source)
-    ids = account_ids(columns["account_id"], source)
-    cents = arr_cents(columns["arr"], ids, source)
+        raise BookError("no accounts: the file has a header but no rows" + (f" ({note})" if note else ""),
+                        file=origin.file)
+    refuse_total_row(columns, rows, origin)
+    ids = account_ids(columns["account_id"], origin)
+    cents = arr_cents(columns["arr"], ids, origin)
     kept = {name: columns[name] for name in TEXT_COLUMNS if name in columns}
     kept["account_id"] = ids
+    notes = [] if note is None else [note]
+    if "currency" in kept:
+        cents, kept["currency"], converted = in_currency(cents, kept["currency"], ids, origin, currency, fx_rates)
+        notes += [] if converted is None else [converted]
     if "workload_multiplier" in kept:
-        kept["workload_multiplier"] = workload_multipliers(kept["workload_multiplier"], ids, source)
-    return pa.table(kept), cents
+        kept["workload_multiplier"] = workload_multipliers(kept["workload_multiplier"], ids, origin)
+    return Checked(pa.table(kept), cents, tuple(notes))
 
 
 def _blank_at(column: pa.Array | pa.ChunkedArray, position: int) -> bool:
@@ -70,26 +93,24 @@ def _without_trailing_blank_rows(columns: Columns, rows: int) -> tuple[Columns, 
     return {name: column.slice(0, kept) for name, column in columns.items()}, kept
 
 
-# "Total", "Grand total", "Totals:", "Sum", "Subtotal": what a spreadsheet's last row is called.
-# The whole cell, so that an account called "Total Wine" is not taken for one.
-_TOTAL_LABEL = re.compile(r"^\s*((grand\s+|sub\s*)?totals?|sum)\s*:?\s*$", re.IGNORECASE)
-
-
-def refuse_total_row(columns: Columns, rows: int, source: Path | str | None) -> None:
+def refuse_total_row(columns: Columns, rows: int, origin: Origin) -> None:
     """Refuse a last row that totals the others: it would count the book's ARR twice.
 
-    A last row is a total when its account_id says so ("Total", "Grand total"), or when
-    its account_id is blank and its ARR equals the sum of the rows above (to 0.5%).
-    Only the last row is looked at, so this costs nothing on a good book.
+    A last row is a total when its account_id says so ("Total", "Grand total"), or when its
+    account_id is blank and its ARR equals the sum of the rows above (to 0.5%). It is refused, not
+    set aside: a report's footer, which the readers set aside, is told by its blank line or its
+    footer phrases (:mod:`capacity.inputs.book.report_lines`); a total row alone below the accounts is
+    a table someone totalled by hand, and deleting it is theirs to do. Only the last row is looked
+    at, so this costs nothing on a good book.
     """
     if rows < 2:
         return
     label = columns["account_id"][rows - 1].as_py()
     label = "" if label is None else str(label).strip()
-    if label and not _TOTAL_LABEL.match(label):
+    if label and not is_total_label(label):
         return
     try:
-        cents = arr_cents(columns["arr"], as_text(columns["account_id"]), source)
+        cents = arr_cents(columns["arr"], as_text(columns["account_id"]), origin)
     except BookError:
         cents = None
     if cents is not None:
@@ -98,17 +119,17 @@ def refuse_total_row(columns: Columns, rows: int, source: Path | str | None) -> 
             raise BookError(
                 f"looks like a total row: its arr {last / 100:,.2f} is the sum of the {rows - 1:,} rows above; "
                 "delete it so that ARR is not counted twice",
-                file=source,
-                where=row_of(rows - 1, label, source),
+                file=origin.file,
+                where=row_of(rows - 1, label, origin),
             )
     if label:
         raise BookError(
-            f"looks like a total row (account_id {label!r}); delete it so that ARR is not counted twice", file=source,
-            where=row_of(rows - 1, source=source),
+            f"looks like a total row (account_id {label!r}); delete it so that ARR is not counted twice",
+            file=origin.file, where=row_of(rows - 1, origin=origin),
         )
 
 
-def refuse_values_without_header(table: pa.Table, header: list[str], path: Path) -> None:
+def refuse_values_without_header(table: pa.Table, header: list[str], origin: Origin) -> None:
     """Refuse values in a column whose header cell is blank.
 
     A trailing comma on the header line makes a nameless column; if rows put values
@@ -125,27 +146,24 @@ def refuse_values_without_header(table: pa.Table, header: list[str], path: Path)
             raise BookError(
                 f"column {index + 1} has no name in the header but holds {column[position].as_py()!r}; name the "
                 "column, or put quotes around a value that holds a comma (\"$1,200.50\")",
-                file=path,
-                where=row_of(position, source=path),
+                file=origin.file,
+                where=row_of(position, origin=origin),
             )
 
 
-def refuse_ragged_rows(path: Path, header: list[str]) -> None:
+def refuse_ragged_rows(lines: Iterable[str], header: list[str], origin: Origin) -> None:
     """Refuse a row with more filled cells than the header has names.
 
-    Without this, pandas takes the extra first cells as an index when every row has one
-    too many ("A,1200,50" with a decimal comma), and reads the wrong columns without a word.
-    Fewer cells are fine: exports leave trailing blank cells out. Cells under a blank
-    header name count as extra.
+    ``lines`` are the text below the header. Without this, pandas takes the extra first cells as an
+    index when every row has one too many ("A,1200,50" with a decimal comma), and reads the wrong
+    columns without a word. Fewer cells are fine: exports leave trailing blank cells out. Cells under
+    a blank header name count as extra.
     """
     width = header_width(header)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        for number, cells in enumerate(reader, start=2):
-            if len(cells) > width and any(cell.strip() for cell in cells[width:]):
-                raise BookError(
-                    too_many_cells(len(cells), width, " (\"Acme, Inc.\") and write ARR without a decimal comma"),
-                    file=path,
-                    where=f"row {number}",
-                )
+    for number, cells in enumerate(csv.reader(lines), start=origin.header_row + 1):
+        if len(cells) > width and any(cell.strip() for cell in cells[width:]):
+            raise BookError(
+                too_many_cells(len(cells), width, " (\"Acme, Inc.\") and write ARR without a decimal comma"),
+                file=origin.file,
+                where=f"row {number}",
+            )

@@ -8,33 +8,31 @@ file order, and the row where the id was first seen.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from capacity.exceptions import BookError
-from capacity.inputs.book.rows import row_of
+from capacity.inputs.book.rows import Origin, row_of
 from capacity.inputs.book.typed_cells import as_text
 
 __all__ = ["account_ids", "first_repeat"]
 
 
-def account_ids(column: pa.Array | pa.ChunkedArray, source: Path | str | None) -> pa.Array:
+def account_ids(column: pa.Array | pa.ChunkedArray, origin: Origin) -> pa.Array:
     """The ids, trimmed, or a one-line error on a blank or repeated one."""
     ids = pc.utf8_trim_whitespace(as_text(column))
     if isinstance(ids, pa.ChunkedArray):
         ids = ids.combine_chunks()
     blank = pc.equal(ids, "")
     if pc.any(blank).as_py():
-        raise BookError("account_id is blank; every account needs one", file=source,
-                        where=row_of(pc.index(blank, True).as_py(), source=source))
+        raise BookError("account_id is blank; every account needs one", file=origin.file,
+                        where=row_of(pc.index(blank, True).as_py(), origin=origin))
     repeat = first_repeat(ids)
     if repeat is not None:
         first, second = repeat
-        raise BookError(f"duplicate account_id {ids[second].as_py()!r}, first seen on {row_of(first, source=source)}",
-                        file=source, where=row_of(second, source=source))
+        raise BookError(f"duplicate account_id {ids[second].as_py()!r}, first seen on {row_of(first, origin=origin)}",
+                        file=origin.file, where=row_of(second, origin=origin))
     return ids
 
 

@@ -2,8 +2,10 @@
 
 ``capacity init`` reads an export before anyone has said which column is which, so its header
 cannot be found by the canonical names. :func:`export_header` gives the header row's cells of any
-source a book can come from: the first row of a CSV file, of an Excel workbook's sheet (the first,
-or the one named), the column names of a Parquet file or a database table or query.
+source a book can come from: the first row of a CSV file or of an Excel workbook's sheet (the first,
+or the one named) that has two filled cells or more (a report's title block above it has one a row,
+:mod:`capacity.inputs.book.report_lines`), the column names of a Parquet file or a database table or
+query.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from pathlib import Path
 
 from capacity.exceptions import BookError
 from capacity.inputs import sources
+from capacity.inputs.book.report_lines import filled_cells
 from capacity.inputs.book_columns import REQUIRED_COLUMNS
-from capacity.inputs.headers import (EXCEL_SUFFIXES, LINE_BREAK, empty_file, empty_sheet, not_utf8, open_workbook,
+from capacity.inputs.headers import (EXCEL_SUFFIXES, HEADER_SEARCH_ROWS, LINE_BREAK, empty_file, empty_sheet, not_utf8, open_workbook,
                                      refuse_other_formats, refuse_separators)
 
 __all__ = ["export_header"]
@@ -42,10 +45,10 @@ def export_header(source, sheet: str | None = None) -> list[str]:
             raise BookError(f"no sheet {sheet!r}; the sheets are: {', '.join(repr(s) for s in workbook.sheetnames)}",
                             file=path)
         chosen = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        first = next(chosen.iter_rows(values_only=True, max_row=1), None)
-        if not first or all(cell is None for cell in first):
+        rows = list(chosen.iter_rows(values_only=True, max_row=HEADER_SEARCH_ROWS))
+        if not any(filled_cells(row) for row in rows):
             raise empty_sheet(path, chosen.title, "book", REQUIRED_COLUMNS, BookError)
-        return ["" if cell is None else str(cell) for cell in first]
+        return ["" if cell is None else str(cell) for cell in _header_row(rows)]
     if path.suffix.lower() in sources.PARQUET_SUFFIXES:
         import pyarrow.parquet as pq
 
@@ -65,9 +68,16 @@ def export_header(source, sheet: str | None = None) -> list[str]:
         if exc.start < len(head) - 4:
             raise not_utf8(path, head, exc.start, BookError) from None
         text = head[: exc.start].decode("utf-8-sig")
-    first = LINE_BREAK.split(text, maxsplit=1)[0]
-    refuse_separators(first, path, BookError)
-    return next(csv.reader([first]))
+    lines = LINE_BREAK.split(text)[:HEADER_SEARCH_ROWS]
+    rows = [next(csv.reader([line]), []) for line in lines]
+    header = _header_row(rows)
+    refuse_separators(lines[rows.index(header)], path, BookError)
+    return header
+
+
+def _header_row(rows: list) -> list:
+    """The first of ``rows`` with two filled cells or more (below a title block), else the first."""
+    return next((row for row in rows if len(filled_cells(row)) > 1), rows[0])
 
 
 def _database_header(spec) -> list[str]:

@@ -11,6 +11,8 @@ files and databases type their columns: those are written as the text a CSV woul
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,17 +21,33 @@ from capacity.exceptions import BookError
 from capacity.files import log_parse
 from capacity.inputs import sources
 from capacity.inputs.book.book import Book
-from capacity.inputs.book.checks import validated
 from capacity.inputs.book.csv_file import read_csv
 from capacity.inputs.book.excel import read_excel
+from capacity.inputs.book.rows import Origin
 from capacity.inputs.book.typed_cells import arrow_amount, arrow_text
 from capacity.inputs.book_columns import BOOK_COLUMNS, column_names, columns_to_read
 from capacity.inputs.headers import EXCEL_SUFFIXES, refuse_other_formats
 
-__all__ = ["load_book"]
+__all__ = ["NOTES", "load_book"]
+
+#: The logger each book's notes go to, one record a note, "FILE: NOTE" (the command line prints them as
+#: ``note: FILE: NOTE`` on stderr): what a reader set aside or converted, said once, where the user sees it.
+NOTES = logging.getLogger("capacity.book")
 
 
-def load_book(path, *, columns: dict[str, str] | None = None, needs=None) -> Book:
+def load_book(path, **options) -> Book:
+    """Read and validate a book of accounts from CSV, Excel (.xlsx), Parquet or a database (see :func:`read_book`).
+
+    Its :attr:`~capacity.inputs.book.book.Book.notes` go to :data:`NOTES`.
+    """
+    book = read_book(path, **options)
+    for note in book.notes:
+        NOTES.info("%s: %s", book.source, note)
+    return book
+
+
+def read_book(path, *, columns: Mapping[str, str] | None = None, needs=None, currency: str = "USD",
+              fx_rates: Mapping[str, float] | None = None, sheet: str | None = None) -> Book:
     """Read and validate a book of accounts from CSV, Excel (.xlsx), Parquet or a database.
 
     Parameters
@@ -46,6 +64,14 @@ def load_book(path, *, columns: dict[str, str] | None = None, needs=None) -> Boo
         The canonical columns the caller uses (``account_id`` and ``arr`` always are);
         others are not parsed (see :func:`capacity.inputs.book_columns.needed_columns`). By
         default every known column is read.
+    currency : str
+        The scenario's currency: ARR in others (a ``currency`` column) is converted with ``fx_rates``
+        (:mod:`capacity.inputs.book.currencies`), or refused without a rate.
+    fx_rates : mapping, optional
+        Units of ``currency`` per unit of each other currency (a scenario's ``fx_rates``).
+    sheet : str, optional
+        The workbook's sheet the accounts are on (a scenario's ``book_sheet``); needed when several
+        sheets hold accounts.
 
     Returns
     -------
@@ -57,6 +83,7 @@ def load_book(path, *, columns: dict[str, str] | None = None, needs=None) -> Boo
         On an unreadable file or bad rows, naming the file and the row or column.
     """
     header: list[str] = []
+    money = {"currency": currency, "fx_rates": fx_rates}
 
     def select(names: list[str], source) -> list[str]:
         """The source's headers to read, of all its ``names``."""
@@ -68,7 +95,7 @@ def load_book(path, *, columns: dict[str, str] | None = None, needs=None) -> Boo
         spec = sources.DatabaseBook.of(path)
         log_parse("book", spec.label)
         table = sources.read_database(spec, lambda names: select(names, spec.label))
-        return _typed_book(table, spec.label, columns, needs, header)
+        return _typed_book(table, spec.label, columns, needs, header, money)
     path = Path(path)
     if not path.exists():
         raise BookError("file not found", file=path)
@@ -76,15 +103,15 @@ def load_book(path, *, columns: dict[str, str] | None = None, needs=None) -> Boo
         raise BookError("is a directory, not a book of accounts (CSV, .xlsx or .parquet)", file=path)
     log_parse("book", path)
     if path.suffix.lower() in EXCEL_SUFFIXES:
-        return Book.from_frame(read_excel(path, columns), source=path, columns=columns)
+        return read_excel(path, columns, needs, sheet=sheet, **money)
     if path.suffix.lower() in sources.PARQUET_SUFFIXES:
         table = sources.read_parquet(path, lambda names: select(names, path))
-        return _typed_book(table, path, columns, needs, header)
+        return _typed_book(table, path, columns, needs, header, money)
     refuse_other_formats(path, BookError, parquet_hint="give it the .parquet extension")
-    return read_csv(path, columns, needs)
+    return read_csv(path, columns, needs, **money)
 
 
-def _typed_book(table: pa.Table, source, columns, needs, header: list[str]) -> Book:
+def _typed_book(table: pa.Table, source, columns, needs, header: list[str], money: dict) -> Book:
     """Validate the columns of a Parquet file or a database result, typed as their source types them.
 
     ``table`` holds the columns picked from the source's ``header``.
@@ -98,5 +125,4 @@ def _typed_book(table: pa.Table, source, columns, needs, header: list[str]) -> B
             read[name] = arrow_amount(column) if name == "arr" else arrow_text(column)
     present = column_names(header, columns, source) if header else names
     skipped = frozenset(name for name in present if name in BOOK_COLUMNS) - set(read)
-    text, cents = validated(read, table.num_rows, source)
-    return Book(table=text, arr_cents=cents, source=source, skipped=skipped)
+    return Book.of_columns(read, table.num_rows, Origin(source), unit="rows", skipped=skipped, **money)

@@ -6,15 +6,13 @@ anything else is refused with its row.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from capacity.exceptions import BookError
-from capacity.inputs.book.rows import row_of
+from capacity.inputs.book.rows import Origin, row_of
 from capacity.inputs.book.typed_cells import as_text
 
 __all__ = ["MAX_WORKLOAD_MULTIPLIER", "workload_multipliers"]
@@ -23,7 +21,7 @@ __all__ = ["MAX_WORKLOAD_MULTIPLIER", "workload_multipliers"]
 MAX_WORKLOAD_MULTIPLIER = 1000.0
 
 
-def workload_multipliers(column: pa.Array | pa.ChunkedArray, ids: pa.Array, source: Path | str | None) -> pa.Array:
+def workload_multipliers(column: pa.Array | pa.ChunkedArray, ids: pa.Array, origin: Origin) -> pa.Array:
     """The multipliers as float64 numbers >= 0 (a blank cell is 1), or a one-line error naming the row."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
@@ -40,12 +38,12 @@ def workload_multipliers(column: pa.Array | pa.ChunkedArray, ids: pa.Array, sour
     if bad.any():
         position = int(np.argmax(bad))
         shown = f"{values[position]:g}" if text is None else text[position].as_py()
-        where = row_of(position, ids[position].as_py(), source) + ", column workload_multiplier"
+        where = row_of(position, ids[position].as_py(), origin) + ", column workload_multiplier"
         if np.isfinite(values[position]) and values[position] > MAX_WORKLOAD_MULTIPLIER:
             problem = f"is implausibly large (above {MAX_WORKLOAD_MULTIPLIER:g})"
         elif np.isfinite(values[position]) and values[position] < 0:
             problem = "is negative; a workload multiplier is 0 or more (1 for an ordinary account)"
         else:
             problem = "is not a number; give a number 0 or more (1 for an ordinary account), or leave it blank"
-        raise BookError(f"workload_multiplier {shown!r} {problem}", file=source, where=where)
+        raise BookError(f"workload_multiplier {shown!r} {problem}", file=origin.file, where=where)
     return pa.array(values, type=pa.float64())

@@ -1,37 +1,60 @@
 """Where an account is in its source: the row a message names, as the user sees it.
 
-The readers skip blank rows, so account ``k`` is not always on row ``k + 2``. A message names
-the row the file shows: in a CSV file or a sheet, the header is row 1 and blank rows count; a
-Parquet file or a database result has no header row and counts its rows from 1. Finding the row
-may read the file again: it is only done to word an error.
+The readers skip blank rows and set aside a report's title block and footer
+(:mod:`capacity.inputs.book.report_lines`), so account ``k`` is not always on row ``k + 2``. A
+message names the row the file shows: in a CSV file or a sheet, rows count from the file's first
+line (a title block above the header counts, and so do blank rows); a Parquet file or a database
+result has no header row and counts its rows from 1. Finding the row may read the file again: it
+is only done to word an error.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 
 from capacity.exceptions import BookError
-from capacity.inputs.book.excel import book_sheet
 from capacity.inputs.headers import EXCEL_SUFFIXES
 from capacity.inputs.sources import PARQUET_SUFFIXES
 
-__all__ = ["FIRST_DATA_ROW", "row_of", "source_row"]
+__all__ = ["FIRST_DATA_ROW", "Origin", "row_of", "source_row"]
 
 FIRST_DATA_ROW = 2  # spreadsheet numbering: the header is row 1
 
 
-def row_of(position: int, account_id: str | None = None, source: Path | str | None = None) -> str:
+@dataclass(frozen=True)
+class Origin:
+    """Where a book's rows come from: the file, the sheet, the header's row.
+
+    Attributes
+    ----------
+    file : Path, str or None
+        The file (a database book: its label; None for a table built in code).
+    sheet : str, optional
+        The workbook's sheet the accounts are on.
+    header_row : int
+        The header's row in the file or sheet, from 1 (below a title block of three lines: 4).
+    """
+
+    file: Path | str | None = None
+    sheet: str | None = None
+    header_row: int = 1
+
+
+def row_of(position: int, account_id: str | None = None, origin: Origin | None = None) -> str:
     """"row 17 (account_id 'ACC-15')": how a user finds account ``position`` (0-based, file order)."""
-    text = f"row {source_row(source, position)}"
+    text = f"row {source_row(origin or Origin(), position)}"
     if account_id:
         text += f" (account_id {account_id!r})"
     return text
 
 
-def source_row(source: Path | str | None, position: int) -> int:
-    """The row of account ``position`` (0-based) in ``source``, counting the blank rows the readers skip."""
-    simple = position + FIRST_DATA_ROW
+def source_row(origin: Origin, position: int) -> int:
+    """The row of account ``position`` (0-based) in its source, counting the rows the readers skip."""
+    simple = position + origin.header_row + 1
+    source = origin.file
     if source is None:
         return simple
     if not isinstance(source, Path) or source.suffix.lower() in PARQUET_SUFFIXES:
@@ -42,13 +65,16 @@ def source_row(source: Path | str | None, position: int) -> int:
         if source.suffix.lower() in EXCEL_SUFFIXES:
             import openpyxl
 
-            sheet = book_sheet(openpyxl.load_workbook(source, read_only=True, data_only=True), source)
-            rows = sheet.iter_rows(values_only=True)
+            workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+            sheet = workbook[origin.sheet] if origin.sheet is not None else workbook.worksheets[0]
+            rows = sheet.iter_rows(min_row=origin.header_row, values_only=True)
             filled = (i == 0 or any(c is not None and str(c).strip() != "" for c in cells)
                       for i, cells in enumerate(rows))
-            return _nth_filled(filled, position + 1, simple)
+            return origin.header_row - 1 + _nth_filled(filled, position + 1, simple - origin.header_row + 1)
         with source.open(newline="", encoding="utf-8-sig", errors="replace") as handle:
-            return _nth_filled((bool(record) for record in csv.reader(handle)), position + 1, simple)
+            records = islice(csv.reader(handle), origin.header_row - 1, None)
+            filled = (i == 0 or bool(record) for i, record in enumerate(records))
+            return origin.header_row - 1 + _nth_filled(filled, position + 1, simple - origin.header_row + 1)
     except (OSError, csv.Error, ValueError, KeyError, BookError):  # the message falls back to the plain count
         return simple
 
