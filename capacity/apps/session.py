@@ -19,6 +19,7 @@ prints it (``error: FILE: WHERE: WHAT``), naming the file as the person named it
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
@@ -36,7 +37,7 @@ from capacity.exceptions import BookError, CapacityError, ReportError, ScenarioE
 from capacity.files import write_bytes
 from capacity.inputs.starter import ProposedSegment, SegmentDraft, TouchpointDraft, drafts, nice_amount
 
-__all__ = ["Session", "UPLOAD_LIMIT_MB", "UPLOAD_LIMIT_BYTES", "EXPORT_TYPES", "SESSIONS_VARIABLE", "KINDS",
+__all__ = ["Session", "fx_rates_of", "UPLOAD_LIMIT_MB", "UPLOAD_LIMIT_BYTES", "EXPORT_TYPES", "SESSIONS_VARIABLE", "KINDS",
            "UNITS", "open_start_page"]
 
 #: The largest export the page takes [MB]; the command line (``capacity init``) has no limit.
@@ -75,6 +76,12 @@ class Session:
     overrides : dict
         The columns the person named: canonical name to header ("" leaves an optional column unread).
     currency : str
+    sheets : tuple of str
+        The sheets of an uploaded workbook (empty for a CSV file).
+    sheet : str or None
+        The sheet the accounts are read from (None: the one capacity finds, as ``capacity init`` without ``--sheet``).
+    fx_rates : dict
+        Units of ``currency`` per unit of each other currency of the export's currency column (``--fx``).
     start : Start or None
         The export read and the tiers as edited; None before an upload or while its columns are refused.
     """
@@ -101,6 +108,9 @@ class Session:
         self.header: tuple[str, ...] = ()
         self.overrides: dict[str, str] = {}
         self.currency = "USD"
+        self.sheets: tuple[str, ...] = ()
+        self.sheet: str | None = None
+        self.fx_rates: dict[str, float] = {}
         self.start: Start | None = None
         self._bench = None
 
@@ -155,16 +165,18 @@ class Session:
             raise self.too_large(file_name, len(content))
         previous = self.export
         self.export, self.header, self.overrides, self.start, self._bench = None, (), {}, None, None
+        self.sheets, self.sheet, self.fx_rates = (), None, {}
         path = self.folder / file_name
         if previous is not None and previous != path:
             previous.unlink(missing_ok=True)
         write_bytes(path, content)
         try:
             header = tuple(export_header(path))
+            sheets = _sheet_names(path)
         except CapacityError:
             path.unlink(missing_ok=True)
             raise
-        self.export, self.header = path, header
+        self.export, self.header, self.sheets = path, header, sheets
         self._begin()
 
     def remap(self, column: str, header: str | None) -> None:
@@ -181,17 +193,33 @@ class Session:
         """The export's currency and the scenario's (a three-letter code); the tiers as edited are kept."""
         self._begin(currency=code.strip(), keep_segments=True)
 
+    def set_fx_rates(self, text: str) -> None:
+        """The exchange rates, as ``EUR=1.08, GBP=1.27`` (units of the currency per unit of each; "" for none);
+        the tiers as edited are kept."""
+        self._begin(fx_rates=fx_rates_of(text), keep_segments=True)
+
+    def set_sheet(self, sheet: str | None) -> None:
+        """Read the accounts from a workbook's ``sheet`` (None: the sheet capacity finds); the header is read again."""
+        if self.export is None:
+            raise BookError("upload an export first (CSV or .xlsx)")
+        from capacity.inputs.book.layout import export_header
+
+        header = tuple(export_header(self.export, sheet))  # a sheet without a header: the session is kept
+        self.sheet, self.header, self.overrides, self.start, self._bench = sheet, header, {}, None, None
+        self._begin()
+
     def _begin(self, overrides: dict[str, str] | None = None, currency: str | None = None,
-               keep_segments: bool = False) -> None:
+               fx_rates: dict[str, float] | None = None, keep_segments: bool = False) -> None:
         if self.export is None:
             raise BookError("upload an export first (CSV or .xlsx)")
         overrides = self.overrides if overrides is None else overrides
         currency = self.currency if currency is None else currency
+        fx_rates = self.fx_rates if fx_rates is None else fx_rates
         previous = self.start
-        # Whatever the outcome, the page shows the columns as the person named them.
-        self.overrides, self.currency = overrides, currency
+        # Whatever the outcome, the page shows the columns, currency and rates as the person gave them.
+        self.overrides, self.currency, self.fx_rates = overrides, currency, fx_rates
         try:
-            begun = start(self.export, overrides, currency=currency)
+            begun = start(self.export, overrides, currency=currency, sheet=self.sheet, fx_rates=fx_rates or None)
         except CapacityError:
             self.start, self._bench = None, None
             raise
@@ -365,6 +393,41 @@ class Session:
                               else f"the report failed (exit {done.returncode})", where=None)
         html = self.folder / "report" / f"{Path(name).stem}.html"
         return f"{self._stem()}-budget-report.html", html
+
+
+def fx_rates_of(text: str) -> dict[str, float]:
+    """Exchange rates as a person types them: ``EUR=1.08, GBP=1.27`` (commas, semicolons or spaces between).
+
+    >>> fx_rates_of("EUR=1.08; GBP = 1.27")
+    {'EUR': 1.08, 'GBP': 1.27}
+    """
+    out: dict[str, float] = {}
+    for item in re.split(r"[,;\s]+", re.sub(r"\s*=\s*", "=", text.strip())):
+        if not item:
+            continue
+        code, sep, rate = item.partition("=")
+        try:
+            number = float(rate)
+        except ValueError:
+            number = math.nan
+        if not sep or not re.fullmatch(r"[A-Z]{3}", code) or not 0 < number < math.inf:
+            raise ScenarioError(f"must be CODE=RATE, a three-letter code in capitals and the units of the scenario's "
+                                f"currency per unit of it, e.g. EUR=1.08 (got {item!r})", where="fx_rates")
+        out[code] = number
+    return out
+
+
+def _sheet_names(path: Path) -> tuple[str, ...]:
+    """The sheets of an Excel workbook (empty for any other file)."""
+    from capacity.inputs.headers import EXCEL_SUFFIXES, open_workbook
+
+    if path.suffix.lower() not in EXCEL_SUFFIXES:
+        return ()
+    workbook = open_workbook(path, BookError)
+    try:
+        return tuple(workbook.sheetnames)
+    finally:
+        workbook.close()
 
 
 def _file_name(name: str) -> str:

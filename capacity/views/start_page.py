@@ -127,10 +127,23 @@ class StartPage(widgets.VBox):
                                               continuous_update=False, layout=widgets.Layout(width="180px")),
                                  "capacity-currency")
         self.currency.observe(self._currency_changed, names="value")
+        self.fx_rates = _classed(widgets.Text(value="", description="Exchange rates", continuous_update=False,
+                                              placeholder="EUR=1.08, GBP=1.27",
+                                              layout=widgets.Layout(width="360px"),
+                                              style={"description_width": "110px"}), "capacity-fx-rates")
+        self.fx_rates.observe(self._fx_rates_changed, names="value")
+        self.sheet = _classed(widgets.Dropdown(options=[("(the one capacity finds)", None)], value=None,
+                                               description="Sheet", layout=widgets.Layout(width="360px")),
+                              "capacity-sheet")
+        self.sheet.observe(self._sheet_changed, names="value")
         self.columns_box = widgets.VBox([
             _html("<div class='capacity-section'>Columns</div><div class='capacity-muted'>Which column of the "
                   "export is which. Change one and the export is read again (and its tiers proposed again).</div>"),
-            self.column_grid, self.column_notes, self.currency,
+            self.sheet, self.column_grid, self.column_notes,
+            widgets.HBox([self.currency, self.fx_rates]),
+            _html("<div class='capacity-muted'>The currency of the amounts and of the plan. With a currency column "
+                  "in the export, rows in other currencies are converted at the exchange rates given (units of "
+                  "the currency per unit of each), or refused without them.</div>"),
         ])
         self.tiers: list[dict] = []
         self.tiers_area = widgets.VBox([])
@@ -266,6 +279,14 @@ class StartPage(widgets.VBox):
         self._draw_plan()
 
     def _build_column_pickers(self) -> None:
+        session = self.session
+        self._quiet = True
+        try:
+            self.sheet.options = [("(the one capacity finds)", None)] + [(name, name) for name in session.sheets]
+            self.sheet.value = session.sheet
+        finally:
+            self._quiet = False
+        _show(self.sheet, len(session.sheets) > 1)
         header = self.session.header
         for picker in self.column_pickers.values():
             picker.close()
@@ -311,21 +332,38 @@ class StartPage(widgets.VBox):
                 else:
                     where = ", ".join(found.tools) + ("" if found.note is None else " (fallback)")
                 self._column_sources[column].value = html.escape(where)
+            self.currency.value = session.currency
+            self.fx_rates.value = ", ".join(f"{code}={rate:g}" for code, rate in session.fx_rates.items())
         finally:
             self._quiet = False
-        self.currency.value = session.currency
         lines = []
         if recognition is not None:
             lines += [f"Note: {c.header!r} {c.note}." for c in recognition.columns if c.note]
             if recognition.unread:
                 lines.append("Not read: " + ", ".join(repr(h) for h in recognition.unread) + ".")
-        lines += [f"Set aside: {note}." for note in session.notes]
+        lines += [f"{note[:1].upper()}{note[1:]}." for note in session.notes]  # "set aside 7 lines after ..."
         self.column_notes.value = "".join(f"<div class='capacity-muted'>{html.escape(line)}</div>" for line in lines)
 
     def _remapped(self, column: str, value) -> None:
         if self._quiet:
             return
         self._apply(lambda: self.session.remap(column, value), columns_changed=True)
+
+    def _fx_rates_changed(self, change) -> None:
+        if self._quiet:
+            return
+        self._apply(lambda: self.session.set_fx_rates(change["new"]))
+
+    def _sheet_changed(self, change) -> None:
+        if self._quiet or change["new"] == self.session.sheet:
+            return
+        def read_the_sheet() -> None:
+            try:
+                self.session.set_sheet(change["new"])
+            finally:  # another header (or the same, when the sheet is refused): its dropdowns
+                self._build_column_pickers()
+
+        self._apply(read_the_sheet, columns_changed=True)
 
     def _currency_changed(self, change) -> None:
         if self._quiet or change["new"] == self.session.currency:

@@ -202,3 +202,48 @@ def test_an_excel_export_plans_as_its_csv(session, tmp_path):
     assert found.plan.to_dict() == csv_plan
     _, path = found.scenario_file()
     assert plan(load_scenario(path)).to_dict() == csv_plan
+
+
+def test_a_workbook_with_a_sheet_per_region_is_read_from_the_sheet_chosen(tmp_path, capsys, monkeypatch):
+    content = (EXPORTS / "regions.xlsx").read_bytes()
+    expected = _cli_error(tmp_path, "regions.xlsx", content, capsys, monkeypatch)
+    found = Session(tmp_path / "session")
+    with pytest.raises(CapacityError) as raised:
+        found.upload("regions.xlsx", content)
+    assert found.line(raised.value) == expected
+    assert found.sheets == ("AMER", "EMEA", "APAC") and found.header
+    found.set_sheet("EMEA")
+    assert found.sheet == "EMEA" and found.plan is not None
+    _, path = found.scenario_file()
+    assert "book_sheet: EMEA" in path.read_text()
+    assert plan(load_scenario(path)).to_dict() == found.plan.to_dict()
+
+
+def test_a_book_in_several_currencies_is_refused_then_converted_at_the_rates_given(tmp_path, capsys, monkeypatch):
+    content = (EXPORTS / "salesforce-currencies.csv").read_bytes()
+    expected = _cli_error(tmp_path, "salesforce-currencies.csv", content, capsys, monkeypatch)
+    found = Session(tmp_path / "session")
+    with pytest.raises(CapacityError) as raised:
+        found.upload("salesforce-currencies.csv", content)
+    assert found.line(raised.value) == expected and "fx_rates" in expected
+    with pytest.raises(ScenarioError):
+        found.set_fx_rates("EUR 1.08")
+    assert found.fx_rates == {} and found.plan is None
+    found.set_fx_rates("EUR=1.08, GBP = 1.27")
+    assert found.fx_rates == {"EUR": 1.08, "GBP": 1.27} and found.plan is not None
+    _, path = found.scenario_file()
+    assert "fx_rates: {EUR: 1.08, GBP: 1.27}" in path.read_text()
+    assert plan(load_scenario(path)).to_dict() == found.plan.to_dict()
+
+
+@pytest.mark.parametrize(("text", "rates"), [("", {}), ("EUR=1.08", {"EUR": 1.08}),
+                                             (" EUR = 1.08 ;GBP=1.27 ", {"EUR": 1.08, "GBP": 1.27})])
+def test_exchange_rates_as_a_person_types_them(text, rates):
+    assert session_module.fx_rates_of(text) == rates
+
+
+@pytest.mark.parametrize("text", ["eur=1.08", "EUR=0", "EUR=-1", "EUR=x", "EURO=1.1", "EUR", "EUR=inf"])
+def test_exchange_rates_that_are_not_refused_in_one_line(text):
+    with pytest.raises(ScenarioError) as raised:
+        session_module.fx_rates_of(text)
+    assert str(raised.value).startswith("fx_rates: must be CODE=RATE") and "\n" not in str(raised.value)

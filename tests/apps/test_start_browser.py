@@ -34,7 +34,7 @@ from tests.conftest import ROOT, chromium_path
 pytestmark = pytest.mark.browser
 
 EXPORTS = ROOT / "tests" / "fixtures" / "exports"
-EXPORT = EXPORTS / "hubspot-companies.csv"
+EXPORT = EXPORTS / "hubspot-companies-sf-footer.csv"
 SCREENSHOT = ARTIFACTS / "start-page.png"  # docs/_static/start-page.png is a copy of it
 PAGE_TIMEOUT_MS = int(os.environ.get("APP_PAGE_MS", 240_000))
 STEP_TIMEOUT_MS = int(os.environ.get("APP_STEP_MS", 60_000))
@@ -165,6 +165,8 @@ def test_upload_map_edit_download_gives_the_plan_of_the_command_line(page, app_u
         assert _chosen(page, "arr") == "Annual recurring revenue"
         assert _chosen(page, "account_id") == "Record ID"
         assert _chosen(page, "csm") == "Company owner"
+        assert "Set aside 7 lines after the last account (a report footer: 'Grand Totals (400 records)'" in (
+            page.locator(".capacity-column-notes").inner_text())
 
         # One mapping changed: ARR from the billing system's column.
         _choose(page, "arr", "ARR (billing)")

@@ -133,3 +133,22 @@ def test_use_the_sample_shows_the_samples_what_if(tmp_path):
     shown.sample_button.click()
     assert shown.workbook is not None and shown.workbook in shown.sample_area.children
     assert shown.sample_area.layout.display is None
+
+
+def test_the_sheet_and_the_exchange_rates_settle_what_the_export_leaves_open(tmp_path):
+    exports = HUBSPOT.parent
+    shown = StartPage(Session(tmp_path / "session"))
+    shown.receive("regions.xlsx", (exports / "regions.xlsx").read_bytes())
+    assert shown.message_text.startswith("error: regions.xlsx: sheets 'AMER', 'EMEA', 'APAC'")
+    assert shown.sheet.layout.display is None and [v for _, v in shown.sheet.options] == [None, "AMER", "EMEA", "APAC"]
+    shown.sheet.value = "APAC"
+    assert shown.message_text == "" and shown.session.sheet == "APAC"
+    _shows_the_sessions_plan(shown)
+    shown.receive("salesforce-currencies.csv", (exports / "salesforce-currencies.csv").read_bytes())
+    assert shown.sheet.layout.display == "none"
+    assert "add fx_rates: {EUR: <USD per EUR>, GBP: <USD per GBP>}" in shown.message_text
+    shown.fx_rates.value = "EUR 1.08"
+    assert shown.message_text.startswith("error: fx_rates: must be CODE=RATE") and shown.fx_rates.value == ""
+    shown.fx_rates.value = "EUR=1.08; GBP=1.27"
+    assert shown.message_text == "" and shown.fx_rates.value == "EUR=1.08, GBP=1.27"
+    _shows_the_sessions_plan(shown)
