@@ -202,7 +202,7 @@ def test_upload_map_edit_download_gives_the_plan_of_the_command_line(page, app_u
             page.locator(".capacity-download-report button").click()
         report = tmp_path / download_info.value.suggested_filename
         download_info.value.save_as(report)
-        assert report.name == "hubspot-companies-budget-report.html"
+        assert report.name == f"{EXPORT.stem}-budget-report.html"
         shown_plan = plan(load_scenario(scenario))
         words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", report.read_text(),
                                                                       flags=re.S))).split())
@@ -215,7 +215,7 @@ def test_upload_map_edit_download_gives_the_plan_of_the_command_line(page, app_u
         download_info.value.save_as(model)
         from openpyxl import load_workbook
 
-        assert model.name == "hubspot-companies-model.xlsx" and load_workbook(model).sheetnames
+        assert model.name == f"{EXPORT.stem}-model.xlsx" and load_workbook(model).sheetnames
         assert _message(page) == ""
 
         # The page's files are in the session's folder, under the app's temporary folder: nothing elsewhere.
