@@ -785,6 +785,7 @@ def _run_init(args: argparse.Namespace) -> None:
     import json
 
     from capacity.apps.init import refuse_existing, start, write_scenario
+    from capacity.inputs.context import Context
     from capacity.inputs.scenario import load_scenario
     from capacity.model.plan import plan
     from capacity.views.text import render_init
@@ -794,16 +795,11 @@ def _run_init(args: argparse.Namespace) -> None:
     export = book_from_arguments(args.export, args.book_table, args.book_query)
     overrides, fx_rates = _map_arguments(args.map), _fx_arguments(args.fx)
     refuse_existing(args.out, force=args.force)
-    begun = start(export, overrides, currency=args.currency, sheet=args.sheet, fx_rates=fx_rates)
+    begun = start(export, overrides, currency=args.currency, sheet=args.sheet, fx_rates=fx_rates, lean=True)
     path = write_scenario(begun, args.out, force=args.force)
-    # The plan printed is the plan of the file written, loaded as `capacity plan` loads it; the book's notes were
-    # printed once, as start read it.
-    notes = logging.getLogger("capacity.book")
-    notes.disabled = True
-    try:
-        result = begun.plan() if is_database_book(export) else plan(load_scenario(path))
-    finally:
-        notes.disabled = False
+    # The plan printed is the plan of the file written, on the book start read with the file's book_columns,
+    # currency, fx_rates and book_sheet (read once: tests/apps/test_init.py checks it is `capacity plan`'s).
+    result = begun.plan() if is_database_book(export) else plan(Context(load_scenario(path), begun.book))
     if args.json:
         sys.stdout.write(json.dumps({"scenario": str(path), "recognised": begun.recognition.to_dict(),
                                      "segments": [s.to_dict() | {"accounts": s.accounts, "arr": s.arr}

@@ -142,7 +142,7 @@ class Start:
 
 
 def start(export, overrides: Mapping[str, str] | None = None, *, currency: str = "USD",
-          sheet: str | None = None, fx_rates: Mapping[str, float] | None = None) -> Start:
+          sheet: str | None = None, fx_rates: Mapping[str, float] | None = None, lean: bool = False) -> Start:
     """Read an export, recognise its columns, load its accounts and propose a starting scenario.
 
     Parameters
@@ -157,6 +157,9 @@ def start(export, overrides: Mapping[str, str] | None = None, *, currency: str =
         The workbook's sheet the accounts are on.
     fx_rates : mapping, optional
         Units of ``currency`` per unit of each other currency of the book's currency column (``--fx EUR=1.08``).
+    lean : bool
+        Read only what the starting scenario and its plan use (ids, ARR, currency, owners), as ``capacity init``
+        does; by default every recognised column is read (the app shows them).
 
     Raises
     ------
@@ -171,7 +174,8 @@ def start(export, overrides: Mapping[str, str] | None = None, *, currency: str =
     header = tuple(export_header(export, sheet))
     recognition = recognise(header, overrides, source=label)
     mapping = {name: h for name, h in recognition.mapping.items() if name in BOOK_COLUMNS}
-    book = load_book(export, columns=mapping, currency=currency, fx_rates=fx_rates, sheet=sheet)
+    book = load_book(export, columns=mapping, currency=currency, fx_rates=fx_rates, sheet=sheet,
+                     needs=("csm",) if lean else None)
     return Start(export, header, recognition, dict(overrides or {}), book, drafts(propose_segments(book.arr_cents)),
                  currency, sheet, dict(fx_rates) if fx_rates else None)
 

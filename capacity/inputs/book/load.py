@@ -35,20 +35,12 @@ __all__ = ["NOTES", "load_book"]
 NOTES = logging.getLogger("capacity.book")
 
 
-def load_book(path, **options) -> Book:
-    """Read and validate a book of accounts from CSV, Excel (.xlsx), Parquet or a database (see :func:`read_book`).
-
-    Its :attr:`~capacity.inputs.book.book.Book.notes` go to :data:`NOTES`.
-    """
-    book = read_book(path, **options)
-    for note in book.notes:
-        NOTES.info("%s: %s", book.source, note)
-    return book
-
-
-def read_book(path, *, columns: Mapping[str, str] | None = None, needs=None, currency: str = "USD",
+def load_book(path, *, columns: Mapping[str, str] | None = None, needs=None, currency: str = "USD",
               fx_rates: Mapping[str, float] | None = None, sheet: str | None = None) -> Book:
     """Read and validate a book of accounts from CSV, Excel (.xlsx), Parquet or a database.
+
+    What the reader set aside or converted (the book's ``notes``) also goes to the logger ``NOTES``, one
+    record a note.
 
     Parameters
     ----------
@@ -82,6 +74,13 @@ def read_book(path, *, columns: Mapping[str, str] | None = None, needs=None, cur
     BookError
         On an unreadable file or bad rows, naming the file and the row or column.
     """
+    book = _read(path, columns, needs, currency, fx_rates, sheet)
+    for note in book.notes:
+        NOTES.info("%s: %s", book.source, note)
+    return book
+
+
+def _read(path, columns, needs, currency, fx_rates, sheet) -> Book:
     header: list[str] = []
     money = {"currency": currency, "fx_rates": fx_rates}
 

@@ -6,7 +6,7 @@ Do Not Distribute", "Copyright (c) 2000-2026 salesforce.com, inc. All rights res
 By: ..." and the company's name); its formatted .xlsx report starts with a title block (the report's
 name, "Filtered By:" and its filters, "As of ...") and ends with a grand total. A spreadsheet someone
 totalled ends with a "Total" row. These lines are set aside, each block with one note on the book
-saying how many lines and why (:attr:`capacity.inputs.book.book.Book.notes`). What is set aside, and
+saying how many lines and why (``notes`` of :class:`~capacity.inputs.book.book.Book`). What is set aside, and
 no more:
 
 - **Above the header** (:func:`header_index` finds it among the first
