@@ -6,7 +6,9 @@ from a network):
 - :class:`FilePicker` is a button that opens the browser's file dialog. It compares the file's size
   with ``limit_bytes`` *in the browser*, before anything is sent: a file over the limit is announced
   by name and size only (``on_too_large``), so that a 2 GB file never reaches the kernel's websocket.
-  A file within the limit is sent as one binary buffer (``on_file``).
+  A file within the limit is sent in parts of ``part_bytes`` (Jupyter's server closes a websocket
+  message over 10 MB without a word), joined in the kernel and handed over whole (``on_file``); the
+  kernel counts the bytes again, so the limit holds whatever the browser says.
 - :class:`DownloadButton` asks the kernel for a file when clicked (``prepare``, which may take a
   while: the button says so meanwhile), receives its bytes as one binary buffer and saves them with
   the browser's own download (a ``blob:`` URL in an anchor with ``download``). A link to save the
@@ -27,7 +29,10 @@ import traitlets
 
 from capacity.exceptions import CapacityError
 
-__all__ = ["FilePicker", "DownloadButton"]
+__all__ = ["FilePicker", "DownloadButton", "PART_BYTES"]
+
+#: How much of an upload goes in one websocket message [bytes]: under the 10 MB that Jupyter's server takes.
+PART_BYTES = 4 * 1024 * 1024
 
 _PICKER_ESM = """
 function render({ model, el }) {
@@ -57,8 +62,13 @@ function render({ model, el }) {
       return;
     }
     model.send({ event: "sending", name: file.name, size: file.size });
-    const buffer = await file.arrayBuffer();
-    model.send({ event: "file", name: file.name, size: file.size }, undefined, [buffer]);
+    // In parts: the server refuses a websocket message over 10 MB, and would drop the file silently.
+    const step = model.get("part_bytes");
+    const parts = Math.max(1, Math.ceil(file.size / step));
+    for (let index = 0; index < parts; index++) {
+      const buffer = await file.slice(index * step, (index + 1) * step).arrayBuffer();
+      model.send({ event: "part", name: file.name, size: file.size, index, parts }, undefined, [buffer]);
+    }
   });
   el.append(label);
 }
@@ -125,12 +135,15 @@ class FilePicker(anywidget.AnyWidget):
     description = traitlets.Unicode("Upload").tag(sync=True)
     accept = traitlets.Unicode("").tag(sync=True)
     limit_bytes = traitlets.Int(0).tag(sync=True)
+    part_bytes = traitlets.Int(PART_BYTES).tag(sync=True)
     disabled = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, description: str, *, accept: str, limit_bytes: int, on_file: Callable[[str, bytes], None],
                  on_too_large: Callable[[str, int], None], on_sending: Callable[[str, int], None] | None = None):
         super().__init__(description=description, accept=accept, limit_bytes=limit_bytes)
         self._on_file, self._on_too_large, self._on_sending = on_file, on_too_large, on_sending
+        self._parts: list[bytes] = []
+        self._received = 0
         self.on_msg(self._message)
 
     def _message(self, _widget, content: dict, buffers: list) -> None:
@@ -138,10 +151,25 @@ class FilePicker(anywidget.AnyWidget):
         name, size = str(content.get("name", "")), int(content.get("size", 0))
         if event == "too_large":
             self._on_too_large(name, size)
-        elif event == "sending" and self._on_sending is not None:
-            self._on_sending(name, size)
-        elif event == "file" and buffers:
-            self._on_file(name, bytes(buffers[0]))
+        elif event == "sending":
+            self._parts, self._received = [], 0
+            if self._on_sending is not None:
+                self._on_sending(name, size)
+        elif event == "part" and buffers:
+            self._part(name, size, int(content.get("index", -1)), int(content.get("parts", 0)), bytes(buffers[0]))
+
+    def _part(self, name: str, size: int, index: int, parts: int, data: bytes) -> None:
+        if index != len(self._parts):  # a part of a file given up on (over the limit): the rest is dropped
+            return
+        self._received += len(data)
+        if self._received > self.limit_bytes:
+            self._parts, self._received = [], 0
+            self._on_too_large(name, max(size, self.limit_bytes + 1))
+            return
+        self._parts.append(data)
+        if len(self._parts) == parts:
+            content, self._parts, self._received = b"".join(self._parts), [], 0
+            self._on_file(name, content)
 
 
 class DownloadButton(anywidget.AnyWidget):
