@@ -29,9 +29,14 @@ SERVES = {
     "capacity/inputs/sources.py": [("db",)],
     "capacity/analysis/fit.py": [("optimize",)],
     "capacity/analysis/rebalance.py": [("optimize",)],
+    "capacity/analysis/assignment.py": [("optimize",)],
+    "capacity/analysis/book_program.py": [("optimize",)],
+    "capacity/analysis/book_rules.py": [("optimize",)],
     "capacity/apps/report.py": [("report",)],
     "capacity/apps/app.py": [("app",)],
     "capacity/views/widgets.py": [("notebook",), ("app",)],
+    "capacity/views/start_page.py": [("app",)],
+    "capacity/views/file_widgets.py": [("app",)],
 }
 
 
