@@ -26,6 +26,7 @@ import pytest
 
 from capacity import load_scenario, plan
 from capacity.analysis.whatif import summary_sentence
+from capacity.apps.app import START_NOTEBOOK
 from capacity.formatting import money_short
 
 from tests.browser import ARTIFACTS, CHROMIUM_ARGS, free_port, keep_failure
@@ -38,6 +39,7 @@ EXPORT = EXPORTS / "hubspot-companies-sf-footer.csv"
 SCREENSHOT = ARTIFACTS / "start-page.png"  # docs/_static/start-page.png is a copy of it
 PAGE_TIMEOUT_MS = int(os.environ.get("APP_PAGE_MS", 240_000))
 STEP_TIMEOUT_MS = int(os.environ.get("APP_STEP_MS", 60_000))
+NOTEBOOK_FILES = sorted(START_NOTEBOOK.parent.iterdir())
 URL_LINE = re.compile(r"(http://127\.0\.0\.1:\d+/)")
 
 
@@ -221,6 +223,10 @@ def test_upload_map_edit_download_gives_the_plan_of_the_command_line(page, app_u
         # The page's files are in the session's folder, under the app's temporary folder: nothing elsewhere.
         sessions = list(app_tmp.glob("capacity-app-*/sessions/session-*"))
         assert len(sessions) == 1  # one page, one kernel, one session
+        # The kernel runs in the package's notebooks folder and the app in its own: neither gained a file.
+        assert sorted(START_NOTEBOOK.parent.iterdir()) == NOTEBOOK_FILES
+        assert set(p.name for p in app_tmp.parent.iterdir()) <= {"app-tmp", "app.log", "config", "data", "ipython",
+                                                                   "runtime"}
         assert sorted(p.name for p in sessions[0].iterdir()) == sorted(
             [EXPORT.name, scenario.name, model.name, "report"])
         # The picture of the docs: the top of the page, the columns recognised and the first tier.
@@ -264,6 +270,24 @@ def test_an_export_larger_than_a_websocket_message_arrives_whole(page, tmp_path)
         assert "hubspot-100k.csv: 100,000 accounts" in page.inner_text(".capacity-start")
         begun = start(path)
         assert shown == summary_sentence(begun.plan())
+        assert page.errors == []
+    except Exception:
+        keep_failure(page, "start-page", page.errors)
+        raise
+
+
+def test_use_the_sample_opens_the_samples_what_if_on_the_same_page(page):
+    from capacity import sample
+    from capacity.analysis.whatif import Workbench
+
+    try:
+        page.locator(".capacity-use-sample button, button.capacity-use-sample").first.click()
+        bench = Workbench(load_scenario(sample.SCENARIO))
+        page.wait_for_function(
+            "(t) => Array.from(document.querySelectorAll('.capacity-workbook .capacity-summary'))"
+            ".some(e => e.innerText.trim() === t)", arg=summary_sentence(bench.base_plan, "Enterprise"))
+        page.wait_for_function("() => document.querySelectorAll('.capacity-workbook .js-plotly-plot .main-svg').length >= 3")
+        assert page.locator(".capacity-upload").is_visible()  # an export can still be uploaded from here
         assert page.errors == []
     except Exception:
         keep_failure(page, "start-page", page.errors)
