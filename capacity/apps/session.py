@@ -113,6 +113,15 @@ class Session:
         self.fx_rates: dict[str, float] = {}
         self.start: Start | None = None
         self._bench = None
+        self._written: set[Path] = set()  # the files taken away so far: an upload of another export removes them
+
+    def _forget_files(self) -> None:
+        for path in self._written:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        self._written = set()
 
     def close(self) -> None:
         """Remove the session's folder (a folder given to the session is kept)."""
@@ -164,6 +173,7 @@ class Session:
         if len(content) > UPLOAD_LIMIT_BYTES:
             raise self.too_large(file_name, len(content))
         previous = self.export
+        self._forget_files()
         self.export, self.header, self.overrides, self.start, self._bench = None, (), {}, None, None
         self.sheets, self.sheet, self.fx_rates = (), None, {}
         path = self.folder / file_name
@@ -357,6 +367,7 @@ class Session:
         """
         path = self.folder / f"{self._stem()}-scenario.yaml"
         write_scenario(self.start, path, force=True)
+        self._written.add(path)
         return path.name, path
 
     def model_file(self) -> tuple[str, Path]:
@@ -365,6 +376,7 @@ class Session:
 
         path = self.folder / f"{self._stem()}-model.xlsx"
         write_model(self._bench.context, path=path, result=self.plan)
+        self._written.add(path)
         return path.name, path
 
     def report_file(self) -> tuple[str, Path]:
@@ -391,6 +403,7 @@ class Session:
             errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
             raise ReportError(errors[-1].removeprefix("error: ") if errors
                               else f"the report failed (exit {done.returncode})", where=None)
+        self._written.add(self.folder / "report")
         html = self.folder / "report" / f"{Path(name).stem}.html"
         return f"{self._stem()}-budget-report.html", html
 

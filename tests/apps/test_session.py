@@ -247,3 +247,12 @@ def test_exchange_rates_that_are_not_refused_in_one_line(text):
     with pytest.raises(ScenarioError) as raised:
         session_module.fx_rates_of(text)
     assert str(raised.value).startswith("fx_rates: must be CODE=RATE") and "\n" not in str(raised.value)
+
+
+def test_another_upload_removes_the_files_of_the_export_before(session):
+    session.scenario_file()
+    session.model_file()
+    assert len(list(session.folder.iterdir())) == 3
+    other = EXPORTS / "gainsight-companies.csv"
+    session.upload(other.name, other.read_bytes())
+    assert [p.name for p in session.folder.iterdir()] == [other.name]
