@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from os import PathLike
 
-__all__ = ["CapacityError", "ScenarioError", "BookError", "ActivityLogError", "ReportError", "OutputError",
-           "RebalanceInfeasible", "FitError"]
+__all__ = ["CapacityError", "ScenarioError", "BookError", "CurrencyRatesError", "ActivityLogError", "ReportError",
+           "OutputError", "RebalanceInfeasible", "FitError"]
 
 
 class CapacityError(ValueError):
@@ -49,6 +49,19 @@ class ScenarioError(CapacityError):
 
 class BookError(CapacityError):
     """The book of accounts (CSV or Excel) cannot be read or fails validation."""
+
+
+class CurrencyRatesError(BookError):
+    """A book's ARR is in currencies the scenario has no ``fx_rates`` for.
+
+    ``counts`` are the accounts in each currency of the book, ``currency`` the scenario's, ``missing`` the
+    currencies without a rate: what a program words its own way (``capacity init`` asks for ``--fx``).
+    """
+
+    def __init__(self, message: str, *, counts: dict[str, int], currency: str, missing: tuple[str, ...],
+                 file: str | PathLike[str] | None = None, where: str | None = None):
+        self.counts, self.currency, self.missing = dict(counts), currency, tuple(missing)
+        super().__init__(message, file=file, where=where)
 
 
 class ActivityLogError(CapacityError):

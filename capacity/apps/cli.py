@@ -596,7 +596,8 @@ def _run_calibrate(args: argparse.Namespace) -> None:
             args.command_parser.error("the following argument is required: --activities")
         activities = sample.ACTIVITIES
     scenario = load_scenario(args.scenario)
-    book = load_book(args.book) if args.book is not None else None
+    book = None if args.book is None else load_book(args.book, currency=scenario.currency, fx_rates=scenario.fx_rates,
+                                                    sheet=scenario.book_sheet)
     result = calibrate(scenario, activities, book, start=args.start, end=args.end)
     if args.out is not None:
         write_calibrated(args.scenario, result, args.out, book=args.book)
@@ -785,6 +786,8 @@ def _run_init(args: argparse.Namespace) -> None:
     import json
 
     from capacity.apps.init import refuse_existing, start, write_scenario
+    from capacity.exceptions import CurrencyRatesError
+    from capacity.inputs.book.currencies import missing_rates
     from capacity.inputs.context import Context
     from capacity.inputs.scenario import load_scenario
     from capacity.model.plan import plan
@@ -795,7 +798,11 @@ def _run_init(args: argparse.Namespace) -> None:
     export = book_from_arguments(args.export, args.book_table, args.book_query)
     overrides, fx_rates = _map_arguments(args.map), _fx_arguments(args.fx)
     refuse_existing(args.out, force=args.force)
-    begun = start(export, overrides, currency=args.currency, sheet=args.sheet, fx_rates=fx_rates, lean=True)
+    try:
+        begun = start(export, overrides, currency=args.currency, sheet=args.sheet, fx_rates=fx_rates, lean=True)
+    except CurrencyRatesError as exc:  # no scenario yet: the rates are options
+        raise CapacityError(missing_rates(exc.counts, exc.currency, exc.missing, options=True), file=exc.file,
+                            where=exc.where) from None
     path = write_scenario(begun, args.out, force=args.force)
     # The plan printed is the plan of the file written, on the book start read with the file's book_columns,
     # currency, fx_rates and book_sheet (read once: tests/apps/test_init.py checks it is `capacity plan`'s).

@@ -25,6 +25,10 @@ from capacity.inputs.book import Book, load_book
 from capacity.exceptions import ScenarioError
 from capacity.inputs.scenario import Scenario, load_scenario
 
+#: The scenario's keys that say how its book is read: a change to one would leave the book read the old way (and
+#: ``currency`` too, for a book with a currency column: its ARR was converted to the old one).
+READS_THE_BOOK = ("book", "book_columns", "book_sheet", "fx_rates")
+
 _Result = TypeVar("_Result")
 
 __all__ = ["Context", "load_context"]
@@ -44,6 +48,14 @@ class Context:
     def with_changes(self, changes: Mapping[str, Any]) -> "Context":
         """The same book under ``scenario.with_changes(changes)``
         (see :meth:`~capacity.inputs.scenario.Scenario.with_changes`)."""
+        if self.book is not None:
+            from capacity.inputs import keypath
+
+            for path in changes:
+                key = keypath.parse(path)[0][1]
+                if key in READS_THE_BOOK or (key == "currency" and self.book.has_column("currency")):
+                    raise ScenarioError("changes how the book is read, and the book is read already; edit the "
+                                        "scenario file", where=path)
         scenario = self.scenario.with_changes(changes)
         return self if scenario is self.scenario else Context(scenario, self.book)
 

@@ -762,7 +762,8 @@ class RetentionByCoverage(_Frozen):
 
 #: Top-level keys an option may not change: the menus themselves, and the book (compare another
 #: book with --book, or another scenario file).
-_NOT_CHANGEABLE = ("options", "trade_offs", "book")
+# An option or trade-off is the same book under other inputs: what reads the book is not theirs to change.
+_NOT_CHANGEABLE = ("options", "trade_offs", "book", "book_columns", "book_sheet", "fx_rates")
 
 
 class Option(_Frozen):

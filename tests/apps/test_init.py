@@ -133,8 +133,9 @@ def test_an_export_in_several_currencies_is_refused_or_converted(tmp_path, capsy
     export = EXPORTS / "salesforce-currencies.csv"
     code, _, err = _init(capsys, export, "--out", tmp_path / "s.yaml")
     assert code == 2 and not (tmp_path / "s.yaml").exists()
-    assert err.startswith(f"error: {export}: column currency: ARR is in more than one currency (77 EUR accounts, 48 "
-                          "GBP accounts, 175 USD accounts)")
+    assert err == (f"error: {export}: column currency: ARR is in more than one currency (77 EUR accounts, 48 GBP "
+                   "accounts, 175 USD accounts) and --currency is USD; give --fx EUR=<USD per EUR> --fx GBP=<USD per "
+                   "GBP>, so that they are converted and not summed as USD\n")
     code, text, err = _init(capsys, export, "--out", tmp_path / "s.yaml", "--fx", "EUR=1.08", "--fx", "GBP=1.27")
     assert code == 0, err
     assert err.splitlines()[-1] == (f"note: {export}: converted 77 EUR accounts and 48 GBP accounts to USD at "
@@ -143,6 +144,8 @@ def test_an_export_in_several_currencies_is_refused_or_converted(tmp_path, capsy
     assert scenario.fx_rates == {"EUR": 1.08, "GBP": 1.27} and scenario.book_columns["currency"] == "Account Currency"
     same = load_book(EXPORTS / "salesforce-report.csv", columns={"account_id": "Account ID", "arr": "ARR"})
     assert sum(s.arr for s in plan(tmp_path / "s.yaml").segments) == pytest.approx(same.total_arr, abs=1.0)
+    code, _, err = _init(capsys, export, "--out", tmp_path / "t.yaml", "--fx", "EUR=1.08")
+    assert code == 2 and err.endswith("give --fx GBP=<USD per GBP>, so that they are converted and not summed as USD\n")
     code, _, err = _init(capsys, export, "--out", tmp_path / "t.yaml", "--fx", "EUR:1.08")
     assert code == 2 and err.startswith("error: --fx: must be CODE=RATE")
 

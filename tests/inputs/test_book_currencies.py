@@ -120,3 +120,37 @@ def test_a_crm_currency_column_is_read_without_a_mapping(tmp_path):
     assert _error(path).endswith("row 1: columns 'Currency ISO Code', 'ARR Currency' may each be the currency ARR is "
                                  "in; name it in the scenario with book_columns: {currency: Currency ISO Code}")
     assert len(load_book(path, columns={"currency": "ARR Currency"})) == 1
+
+
+def test_a_parquet_book_converts_currencies_as_a_csv(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"account_id": ["A", "B", "C"], "arr": [100.0, 200.0, 300.0],
+                          "Currency ISO Code": ["USD", "EUR", "GBP"]})
+    frame.to_parquet(tmp_path / "b.parquet")
+    frame.to_csv(tmp_path / "b.csv", index=False)
+    rates = {"EUR": 1.08, "GBP": 1.27}
+    parquet, text = (load_book(tmp_path / name, fx_rates=rates) for name in ("b.parquet", "b.csv"))
+    assert list(parquet.arr_cents) == list(text.arr_cents) == [10_000, 21_600, 38_100]
+    assert parquet.notes == text.notes == ("converted 1 EUR account and 1 GBP account to USD at fx_rates (EUR 1.08, "
+                                           "GBP 1.27)",)
+
+
+def test_what_reads_the_book_is_not_changed_once_it_is_read(tmp_path):
+    import yaml
+
+    from capacity import ScenarioError
+
+    data = yaml.safe_load(DEFAULT_SCENARIO.read_text())
+    data.update(book=str(EXPORT), book_columns=SF, fx_rates=RATES)
+    write(tmp_path / "s.yaml", yaml.safe_dump(data))
+    context = load_context(tmp_path / "s.yaml")
+    for path, value in (("fx_rates.EUR", 1.1), ("currency", "EUR"), ("book_columns.arr", "ARR"), ("book_sheet", "A")):
+        with pytest.raises(ScenarioError, match="changes how the book is read, and the book is read already"):
+            context.with_changes({path: value})
+    # A book without a currency column: the currency is only how money reads.
+    plain = load_context(DEFAULT_SCENARIO)
+    assert plain.with_changes({"currency": "EUR"}).scenario.currency == "EUR"
+    with pytest.raises(ScenarioError, match="an option cannot change fx_rates"):
+        data["options"] = [{"name": "Dearer euro", "changes": {"fx_rates.EUR": 1.2}}]
+        load_context(data)

@@ -4,6 +4,8 @@ import csv
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capacity import BookError, load_book
 from capacity.inputs.book.report_lines import footer_note, footer_size, is_total_label, line_kind, title_note
@@ -152,3 +154,23 @@ def test_a_sheet_per_region_is_named_or_refused():
     assert sum(b.arr_cents.sum() for b in books) == whole.arr_cents.sum()
     assert _error(path, columns=SF, sheet="LATAM").endswith(
         "regions.xlsx: book_sheet: no sheet 'LATAM'; the sheets are: 'AMER', 'EMEA', 'APAC'")
+
+
+_CELL = st.text(alphabet="ab1 ,$", max_size=6)
+_DATA = st.lists(_CELL, min_size=2, max_size=4).filter(lambda cells: len([c for c in cells if c.strip()]) >= 2)
+_OTHER = st.one_of(st.just([]), st.just(["", " "]), st.just(["Grand Totals (5 records)"]), st.just(["Total", "", "9"]),
+                   st.just(["Confidential Information - Do Not Distribute"]), st.just(["Copyright (c) 2026 Acme"]),
+                   st.lists(_CELL, max_size=1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DATA, min_size=1, max_size=5), st.lists(_OTHER, max_size=8))
+def test_a_footer_never_takes_an_account(accounts, tail):
+    """Whatever follows the last line with two filled cells, the footer is at most those lines, and it is the
+    whole tail when the tail starts with a blank line."""
+    lines = accounts + tail
+    size = footer_size(lines)
+    assert 0 <= size <= len(tail)
+    if tail and not [c for c in tail[0] if c.strip()] and any(filled for filled in map(len, tail)):
+        assert size == len(tail)
+

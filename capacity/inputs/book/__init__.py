@@ -1,7 +1,8 @@
 """The book of accounts: read as CRMs export it, checked, ARR in cents sorted once.
 
 A book has one row per account: ``account_id`` and ``arr`` required; ``name``, ``vertical``,
-``renewal_date``, ``csm``, ``health`` and ``workload_multiplier`` optional. It comes as a CSV
+``renewal_date``, ``csm``, ``health``, ``workload_multiplier``, ``locked``, ``parent_account_id`` and
+``currency`` optional. It comes as a CSV
 file, an Excel workbook, a Parquet file or a database table; column names are matched loosely
 ("Account ID", "ARR") or through a scenario's ``book_columns``. It is read with pyarrow and
 checked with pyarrow.compute and numpy, in Arrow columns (no Python object per account).
@@ -16,6 +17,10 @@ Where each rule lives:
 - cells: ``ids`` (trimmed text, none blank or repeated), ``amounts`` (ARR as exports write it, in
   cents; what reads two ways is refused), ``categories`` (vertical, csm, health), ``multipliers``
   (workload_multiplier), ``typed_cells`` (Excel's, Parquet's and databases' numbers and dates as text).
+- ``report_lines``: a report's title block and footer, set aside with a note each (``Book.notes``);
+  ``layout``: an export's header row before anyone has said which column is which.
+- ``currencies``: a ``currency`` column, ARR converted to the scenario's currency with ``fx_rates``
+  or refused.
 - ``checks``: the order every book is checked in, and the checks of whole rows (a total row,
   blank rows at the end, rows shifted by an unquoted comma).
 - ``rows``: the row a message names, as the user sees the file.

@@ -62,8 +62,9 @@ def validated(columns: Columns, rows: int, origin: Origin, *, footer: Sequence[S
     columns, rows = _without_trailing_blank_rows(columns, rows)
     note = footer_note(footer, unit=unit)
     if rows == 0:
-        raise BookError("no accounts: the file has a header but no rows" + (f" ({note})" if note else ""),
-                        file=origin.file)
+        below = "" if note is None else \
+            "; below it, " + note.removeprefix("set aside ").replace(" after the last account", "", 1)
+        raise BookError("no accounts: the file has a header but no rows" + below, file=origin.file)
     refuse_total_row(columns, rows, origin)
     ids = account_ids(columns["account_id"], origin)
     cents = arr_cents(columns["arr"], ids, origin)

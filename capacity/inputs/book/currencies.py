@@ -20,19 +20,19 @@ are, they would be a number in no currency. So, per account:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from capacity.exceptions import BookError
+from capacity.exceptions import BookError, CurrencyRatesError
 from capacity.inputs.book.amounts import MAX_PLAUSIBLE_ARR
 from capacity.inputs.book.rows import Origin, row_of
 from capacity.inputs.book.typed_cells import as_text
 
-__all__ = ["CODE", "converted_cents", "in_currency"]
+__all__ = ["CODE", "converted_cents", "in_currency", "missing_rates"]
 
 #: A currency code: three letters (ISO 4217), matched ignoring case.
 CODE = re.compile(r"^[A-Za-z]{3}$")
@@ -100,7 +100,8 @@ def in_currency(cents: np.ndarray, column: pa.Array | pa.ChunkedArray, ids: pa.A
         return cents, column, None
     missing = [code for code in foreign if code not in rates]
     if missing:
-        raise BookError(_missing_rates(counts, currency, missing), file=origin.file, where="column currency")
+        raise CurrencyRatesError(missing_rates(counts, currency, missing), counts=counts, currency=currency,
+                                 missing=tuple(missing), file=origin.file, where="column currency")
     out = cents.copy()
     for code in foreign:
         mine = np.flatnonzero(codes == labels.index(code))
@@ -139,8 +140,17 @@ def _bad_code(value: str, others: list[str]) -> str:
     return f"currency {value!r} is not a three-letter code such as USD, EUR or GBP"
 
 
-def _missing_rates(counts: Mapping[str, int], currency: str, missing: list[str]) -> str:
+def missing_rates(counts: Mapping[str, int], currency: str, missing: Sequence[str], *, options: bool = False) -> str:
+    """The refusal of ARR in currencies without a rate: the currencies, their accounts, and the ``fx_rates`` to add
+    to the scenario (``options``: the ``--fx`` options to give ``capacity init``)."""
     listed = ", ".join(_accounts(n, code) for code, n in sorted(counts.items()))
+    if options:
+        flags = " ".join(f"--fx {code}=<{currency} per {code}>" for code in missing)
+        if len(counts) > 1:
+            return (f"ARR is in more than one currency ({listed}) and --currency is {currency}; give {flags}, so "
+                    f"that they are converted and not summed as {currency}")
+        return (f"ARR is in {missing[0]} ({listed}), not {currency}; give --currency {missing[0]}, or {flags} to "
+                "convert it")
     wanted = ", ".join(f"{code}: <{currency} per {code}>" for code in missing)
     return (f"ARR is in more than one currency ({listed}) and the scenario's currency is {currency}; add "
             f"fx_rates: {{{wanted}}} to the scenario, so that they are converted and not summed as {currency}"

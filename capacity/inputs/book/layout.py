@@ -17,8 +17,8 @@ from capacity.exceptions import BookError
 from capacity.inputs import sources
 from capacity.inputs.book.report_lines import filled_cells
 from capacity.inputs.book_columns import REQUIRED_COLUMNS
-from capacity.inputs.headers import (EXCEL_SUFFIXES, HEADER_SEARCH_ROWS, LINE_BREAK, empty_file, empty_sheet, not_utf8, open_workbook,
-                                     refuse_other_formats, refuse_separators)
+from capacity.inputs.headers import (EXCEL_SUFFIXES, HEADER_SEARCH_ROWS, LINE_BREAK, empty_file, empty_sheet, not_utf8,
+                                     open_workbook, refuse_other_formats, refuse_separators)
 
 __all__ = ["export_header"]
 
