@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from capacity.apps.init import Start, start, with_segments, write_scenario
-from capacity.exceptions import BookError, CapacityError, ReportError, ScenarioError
+from capacity.exceptions import BookError, CapacityError, CurrencyRatesError, ReportError, ScenarioError
 from capacity.files import write_bytes
 from capacity.inputs.starter import ProposedSegment, SegmentDraft, TouchpointDraft, drafts, nice_amount
 
@@ -230,6 +230,12 @@ class Session:
         self.overrides, self.currency, self.fx_rates = overrides, currency, fx_rates
         try:
             begun = start(self.export, overrides, currency=currency, sheet=self.sheet, fx_rates=fx_rates or None)
+        except CurrencyRatesError as exc:  # worded as `capacity init` words it: no scenario yet, the rates are options
+            from capacity.inputs.book.currencies import missing_rates
+
+            self.start, self._bench = None, None
+            raise CapacityError(missing_rates(exc.counts, exc.currency, exc.missing, options=True), file=exc.file,
+                                where=exc.where) from None
         except CapacityError:
             self.start, self._bench = None, None
             raise

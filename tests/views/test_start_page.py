@@ -146,7 +146,7 @@ def test_the_sheet_and_the_exchange_rates_settle_what_the_export_leaves_open(tmp
     _shows_the_sessions_plan(shown)
     shown.receive("salesforce-currencies.csv", (exports / "salesforce-currencies.csv").read_bytes())
     assert shown.sheet.layout.display == "none"
-    assert "add fx_rates: {EUR: <USD per EUR>, GBP: <USD per GBP>}" in shown.message_text
+    assert "give --fx EUR=<USD per EUR> --fx GBP=<USD per GBP>" in shown.message_text  # as capacity init says
     shown.fx_rates.value = "EUR 1.08"
     assert shown.message_text.startswith("error: fx_rates: must be CODE=RATE") and shown.fx_rates.value == ""
     shown.fx_rates.value = "EUR=1.08; GBP=1.27"
