@@ -25,7 +25,7 @@ report: $(STAMP)
 plan: $(STAMP)
 	$(VENV)/bin/capacity plan $(or $(SCENARIO),--example)
 
-## app: serve the what-if workbook of SCENARIO (default: the sample) as a web app (Voila) on 127.0.0.1:PORT
+## app: serve the what-if workbook of SCENARIO as a web app (Voila) on 127.0.0.1:PORT (default: the start page: the sample, or upload an export)
 app: $(STAMP)
 	$(VENV)/bin/capacity app $(SCENARIO) $(if $(PORT),--port $(PORT))
 

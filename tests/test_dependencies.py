@@ -35,6 +35,8 @@ SERVES = {
     "capacity/apps/report.py": [("report",)],
     "capacity/apps/app.py": [("app",)],
     "capacity/views/widgets.py": [("notebook",), ("app",)],
+    "capacity/views/start_page.py": [("app",)],
+    "capacity/views/file_widgets.py": [("app",)],
 }
 
 

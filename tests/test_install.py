@@ -5,7 +5,8 @@ from a copy of the package's sources, and a fresh virtual environment outside th
 ``capacity[all]`` from it: pip resolves the dependencies that pyproject.toml declares, from the
 registry or its cache, and nothing of this environment is visible to it. Then, from an empty folder,
 the three commands a new user types: ``capacity report`` (the sample's budget report),
-``capacity plan --example`` (the sample's plan) and ``capacity app`` (the what-if, served and fetched).
+``capacity plan --example`` (the sample's plan), ``capacity app --example`` (the what-if, served and fetched)
+and ``capacity app`` (the start page).
 
 Without the registry the install cannot happen: outside CI the tests then skip, naming pip's error;
 with CI=true they fail.
@@ -172,16 +173,17 @@ def test_capacity_report_renders_the_samples_budget_report(installed):
     assert "Traceback" not in page
 
 
-def test_capacity_app_serves_the_what_if(installed):
+def _serve(installed, *args: str) -> tuple[str, str, int]:
+    """``capacity app ARGS`` of the installed wheel, fetched once: its line, the page and the launcher's exit code."""
     port = free_port()
-    server = subprocess.Popen([str(installed.capacity), "app", "--port", str(port)], cwd=installed.elsewhere,
+    server = subprocess.Popen([str(installed.capacity), "app", *args, "--port", str(port)], cwd=installed.elsewhere,
                               env=installed.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                               stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        line = server.stdout.readline()  # the launcher prints its one line once Voila answers
+        line = server.stdout.readline()
         assert line, f"the app printed nothing (exit {server.poll()}):\n{server.stderr.read()[-3000:]}"
         url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
-        assert url == f"http://127.0.0.1:{port}/" and str(sample.SCENARIO.name) in line
+        assert url == f"http://127.0.0.1:{port}/"
         with urllib.request.urlopen(url, timeout=300) as response:
             assert response.status == 200
             page = response.read().decode("utf-8")
@@ -192,6 +194,22 @@ def test_capacity_app_serves_the_what_if(installed):
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             raise
+    return line, page, code
+
+
+def test_capacity_app_without_a_scenario_serves_the_start_page(installed):
+    line, page, code = _serve(installed)
+    assert "start page" in line
+    assert "From your accounts to a CS capacity plan" in page  # the notebook shipped in the wheel, run
+    assert "application/vnd.jupyter.widget-view+json" in page
+    assert "Traceback" not in page and 'data-mime-type="application/vnd.jupyter.stderr"' not in page
+    assert code == 128 + signal.SIGTERM
+    assert list(installed.elsewhere.iterdir()) in ([], [installed.elsewhere / "reports"])  # the app writes nothing
+
+
+def test_capacity_app_serves_the_what_if(installed):
+    line, page, code = _serve(installed, "--example")
+    assert str(sample.SCENARIO.name) in line
     # The notebook ran in a kernel of the new environment: its heading, the workbook's widget, no error.
     assert "What-if: how many customers can a CSM carry" in page
     assert "application/vnd.jupyter.widget-view+json" in page

@@ -1,8 +1,12 @@
 """The what-if workbook as a web app: the package's ``notebooks/what-if.ipynb`` served by Voila.
 
-``capacity app [SCENARIO] [--book BOOK] [--port PORT]`` (also ``python -m capacity.apps.app``,
-or ``make app``) checks the scenario and book (without a scenario: the sample shipped with the
-package), starts Voila on ``127.0.0.1`` and prints the app's URL once it answers. The page shows the notebook's prose and widgets, never its code, and loads nothing
+``capacity app [SCENARIO | --example] [--book BOOK] [--port PORT]`` (also ``python -m capacity.apps.app``,
+or ``make app``) checks the scenario and book, starts Voila on ``127.0.0.1`` and prints the app's URL once it
+answers. With a scenario (or ``--example``, the sample shipped with the package) it serves the what-if
+(``notebooks/what-if.ipynb``); without one, the start page (``notebooks/start.ipynb``,
+:mod:`capacity.apps.session`): use the sample, or upload an export and build a scenario from it. Each page
+of the start page works in a folder of its own under a temporary folder of the app's
+(``$CAPACITY_SESSIONS_DIR``), removed when the app stops. The page shows the notebook's prose and widgets, never its code, and loads nothing
 from a network: Voila's ``lab`` template without its Font Awesome CDN links (Voila bundles
 the same fonts) and the widgets' front-ends from the environment's labextensions.
 
@@ -31,11 +35,14 @@ from pathlib import Path
 from capacity import sample
 from capacity.exceptions import CapacityError
 
-__all__ = ["parameter", "voila_command", "add_arguments", "serve", "main", "NOTEBOOK", "TEMPLATE", "DEFAULT_PORT"]
+__all__ = ["parameter", "voila_command", "add_arguments", "serve", "main", "NOTEBOOK", "START_NOTEBOOK", "TEMPLATE",
+           "DEFAULT_PORT"]
 
 _PACKAGE = Path(__file__).resolve().parent
 #: The notebook the app serves, shipped in the package (JupyterLab opens the same file).
 NOTEBOOK = _PACKAGE / "notebooks" / "what-if.ipynb"
+#: The start page the app serves without a scenario.
+START_NOTEBOOK = _PACKAGE / "notebooks" / "start.ipynb"
 #: The Voila template (under ``capacity/apps/templates/voila/templates``).
 TEMPLATE = "capacity_app"
 #: Voila's own default port.
@@ -87,14 +94,19 @@ def _serve_plotly_module(root: Path) -> None:
     shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "widgetbundle.js", target)
 
 
-def _environment(scenario: Path, book: Path | None, url: str, static_root: Path) -> dict[str, str]:
+def _environment(scenario: Path | None, book: Path | None, url: str, static_root: Path) -> dict[str, str]:
     env = dict(os.environ)
     # Voila looks for templates under <each JUPYTER_PATH entry>/voila/templates.
     templates = str(_PACKAGE / "templates")
     env["JUPYTER_PATH"] = os.pathsep.join(
         [templates, str(static_root)] + [p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p])
     env["CAPACITY_PLOTLY_ESM_URL"] = url + PLOTLY_MODULE
-    env["CAPACITY_SCENARIO_PATH"] = str(scenario)
+    # Without a scenario (the start page) the sessions' folders go under the app's own.
+    env["CAPACITY_SESSIONS_DIR"] = str(static_root / "sessions")
+    if scenario is not None:
+        env["CAPACITY_SCENARIO_PATH"] = str(scenario)
+    else:
+        env.pop("CAPACITY_SCENARIO_PATH", None)
     if book is not None:
         env["CAPACITY_BOOK_PATH"] = str(book)
     else:
@@ -156,14 +168,16 @@ def _stop(server: subprocess.Popen) -> None:
 
 
 #: What the app command says it does (``capacity app --help``).
-DESCRIPTION = "Serve the what-if workbook as a web app (Voila) on this machine and print its URL."
+DESCRIPTION = ("Serve the what-if workbook as a web app (Voila) on this machine and print its URL. Without a "
+               "scenario: the start page, where a person uses the sample or uploads an export (CSV or .xlsx) and "
+               "builds a scenario from it.")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The app's arguments, on its own parser or on the ``capacity app`` sub-command."""
     parser.add_argument("scenario", nargs="?", default=None,
-                        help="scenario YAML (default: the sample shipped with capacity)")
-    parser.add_argument("--example", action="store_true", help="serve the sample scenario (the default)")
+                        help="scenario YAML (default: the start page: use the sample, or upload an export)")
+    parser.add_argument("--example", action="store_true", help="serve the what-if of the sample shipped with capacity")
     parser.add_argument("--book", help="book of accounts replacing the scenario's")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"local port (default {DEFAULT_PORT})")
 
@@ -183,14 +197,21 @@ def serve(args: argparse.Namespace) -> int:
     """Check the inputs, serve the app until Ctrl-C (or SIGTERM), return the exit code.
 
     Raises :class:`ModuleNotFoundError` when Voila is not installed (``capacity app`` names the extra).
-    ``args`` holds ``scenario`` (a path, or None for the sample), ``example``, ``book`` and ``port``,
+    ``args`` holds ``scenario`` (a path, or None for the start page), ``example`` (the sample's what-if), ``book``
+    and ``port``,
     as :func:`add_arguments` declares them.
     """
     if args.example and args.scenario is not None:
         print(f"error: --example: give a scenario or --example, not both (got {args.scenario})", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.book and args.scenario is None and not args.example:
+        print("error: --book: give a scenario (or --example) to read the book with; without one the app opens "
+              "its start page, where an export is uploaded", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    start_page = args.scenario is None and not args.example
     try:
-        scenario, book = _check_inputs(str(sample.SCENARIO) if args.scenario is None else args.scenario, args.book)
+        scenario, book = (None, None) if start_page else _check_inputs(
+            str(sample.SCENARIO) if args.scenario is None else args.scenario, args.book)
     except CapacityError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -208,8 +229,9 @@ def serve(args: argparse.Namespace) -> int:
     _serve_plotly_module(static_root)
     # Its own session: a Ctrl-C in the terminal reaches this process only, which then stops Voila
     # (Voila would otherwise stop to ask for a confirmation on the terminal).
-    server = subprocess.Popen(voila_command(args.port), env=_environment(scenario, book, url, static_root),
-                              cwd=NOTEBOOK.parent, stdin=subprocess.DEVNULL, start_new_session=True)
+    notebook = START_NOTEBOOK if start_page else NOTEBOOK
+    server = subprocess.Popen(voila_command(args.port, notebook), env=_environment(scenario, book, url, static_root),
+                              cwd=notebook.parent, stdin=subprocess.DEVNULL, start_new_session=True)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
         try:
@@ -217,7 +239,8 @@ def serve(args: argparse.Namespace) -> int:
         except RuntimeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
-        print(f"capacity what-if app for {scenario}: {url}  (Ctrl-C stops it)", flush=True)
+        what = "start page (use the sample, or upload an export)" if start_page else f"what-if app for {scenario}"
+        print(f"capacity {what}: {url}  (Ctrl-C stops it)", flush=True)
         return server.wait()
     except KeyboardInterrupt:
         return 0

@@ -80,7 +80,7 @@ exit codes: 0 success, 2 bad input (one 'error:' line names the file and the key
 examples:
   capacity plan --example
   capacity report                                   # the sample's budget report, into reports/
-  capacity app                                      # the sample's what-if, served on 127.0.0.1:8866
+  capacity app                                      # the start page (sample or your export) on 127.0.0.1:8866
   capacity sample --out my-plan                     # copy the sample to edit it
   capacity plan my-plan/scenario.yaml
   capacity plan my-plan/scenario.yaml --book my-accounts.csv --json
@@ -270,8 +270,7 @@ def _add_sample_and_app(commands) -> None:
     s.set_defaults(run=_run_sample)
 
     a = commands.add_parser("app", help="serve the what-if workbook as a web app (Voila) and print its URL",
-                            description=app.DESCRIPTION + " Without a scenario: the sample shipped with capacity. "
-                            "Ctrl-C stops it.")
+                            description=app.DESCRIPTION + " Ctrl-C stops it.")
     app.add_arguments(a)
     a.set_defaults(run=app.serve)
 

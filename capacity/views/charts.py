@@ -19,10 +19,12 @@ from capacity import formatting as fmt
 from capacity.views.content import fiscal_month_series, fte_by_kind
 
 if TYPE_CHECKING:
+    from capacity.model.plan import Plan
     from capacity.views.content import ReportContent
 
-__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "top_down", "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options",
-           "fiscal_cost", "payback", "calendar_heatmap", "fiscal_years"]
+__all__ = ["PALETTE", "KIND_COLORS", "Chart", "layout", "workload", "plan_workload", "top_down", "plan_top_down",
+           "tornado", "fiscal_capacity", "fiscal_fan", "todays_books", "options", "fiscal_cost", "payback",
+           "calendar_heatmap", "fiscal_years"]
 
 #: The colours of every chart: text, secondary text, the plan's own line or bar, the low and
 #: high ends of a range, grid lines, and fills for comparison (``neutral``) and background bars (``wash``).
@@ -74,9 +76,14 @@ _KIND_LABELS = {"recurring": "Recurring", "one_time": "One-time (new customers)"
 
 def workload(content: "ReportContent") -> Chart:
     """FTE per segment, split by kind of touchpoint."""
-    names = [s.name for s in content.plan.segments]
+    return plan_workload(content.plan)
+
+
+def plan_workload(plan: "Plan") -> Chart:
+    """:func:`workload` of a plan (the app's start page draws it beside its editors)."""
+    names = [s.name for s in plan.segments]
     traces = []
-    for kind, values in fte_by_kind(content.plan).items():
+    for kind, values in fte_by_kind(plan).items():
         label = _KIND_LABELS[kind]
         if any(values):
             traces.append({"type": "bar", "orientation": "h", "y": names, "x": values, "name": label,
@@ -89,7 +96,11 @@ def workload(content: "ReportContent") -> Chart:
 
 def top_down(content: "ReportContent") -> Chart:
     """Headcount by method, bottom-up highlighted."""
-    plan = content.plan
+    return plan_top_down(content.plan)
+
+
+def plan_top_down(plan: "Plan") -> Chart:
+    """:func:`top_down` of a plan."""
     labels = ["Bottom-up"] + [f"{fmt.money_short(td.arr_per_csm, plan.currency)} per CSM" for td in plan.top_down]
     values = [plan.totals.headcount] + [td.headcount for td in plan.top_down]
     colors = [PALETTE["accent"]] + [PALETTE["neutral"]] * len(plan.top_down)

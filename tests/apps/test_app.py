@@ -92,3 +92,25 @@ def test_a_port_in_use_is_refused_before_voila_starts():
         done = _launch(str(DEFAULT_SCENARIO), "--port", str(port))
     assert done.returncode == 2
     assert done.stderr.strip() == f"error: port {port} on 127.0.0.1 is in use; pick another (--port N)"
+
+
+def test_without_a_scenario_the_app_serves_the_start_page_with_a_sessions_folder(tmp_path, monkeypatch):
+    import nbformat
+
+    monkeypatch.setenv("CAPACITY_SCENARIO_PATH", "/somewhere/else.yaml")
+    assert app.START_NOTEBOOK.parent == app.NOTEBOOK.parent and app.START_NOTEBOOK.exists()
+    assert str(app.START_NOTEBOOK) in app.voila_command(8123, app.START_NOTEBOOK)
+    env = app._environment(None, None, "http://127.0.0.1:8123/", tmp_path)
+    assert "CAPACITY_SCENARIO_PATH" not in env and "CAPACITY_BOOK_PATH" not in env
+    assert env["CAPACITY_SESSIONS_DIR"] == str(tmp_path / "sessions")  # removed with the app's folder
+    code = [c.source for c in nbformat.read(app.START_NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+    assert code == ["# The start page of `capacity app` (no scenario): a session of its own for this page.\n"
+                    "from capacity.apps.session import open_start_page\n\nopen_start_page()"]
+
+
+def test_a_book_without_a_scenario_is_refused_before_a_server_starts(capsys):
+    import argparse
+
+    args = argparse.Namespace(scenario=None, example=False, book="accounts.csv", port=8123)
+    assert app.serve(args) == 2
+    assert capsys.readouterr().err.startswith("error: --book: give a scenario (or --example)")

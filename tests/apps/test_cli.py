@@ -247,7 +247,7 @@ def test_app_is_a_command_that_checks_its_inputs_like_the_launcher(tmp_path, cap
     assert main(["app", str(tmp_path / "nope.yaml"), "--port", "1"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "nope.yaml" in err and len(err.splitlines()) == 1
-    assert main(["app", "--port", "0"]) == 2  # the sample is read, then the port refused
+    assert main(["app", "--port", "0"]) == 2  # the start page reads nothing: the port is refused
     assert capsys.readouterr().err == "error: --port 0: not a port number (1 to 65535)\n"
 
 
