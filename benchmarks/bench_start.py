@@ -92,7 +92,8 @@ def export(shape: str, rows: int) -> Path:
     return path
 
 
-# A fresh kernel: the page built (as Voila does on opening), then the upload timed, then one edit of a
+# A fresh kernel: the page built (as Voila does on opening), then the upload timed (with the ARR column named
+# where the page asks for it), then one edit of a
 # touchpoint's minutes and one of a tier's threshold (the page's callbacks, charts redrawn), then a column
 # unread (the export is read again from the session's folder: the columns read are what changed).
 _CHILD = """
@@ -108,6 +109,12 @@ with tempfile.TemporaryDirectory() as folder:
     began = time.perf_counter()
     page.receive(path.name, content)
     upload = time.perf_counter() - began
+    if page.session.plan is None and "could hold ARR" in page.message_text:
+        # HubSpot's deals' ARR beside the company's Annual Revenue: the page asks, the person answers in the
+        # dropdown; the work from that answer to the plan counts as the upload's (the person's time does not).
+        began = time.perf_counter()
+        page.column_pickers["arr"].value = "Annual recurring revenue"
+        upload += time.perf_counter() - began
     assert page.session.plan is not None, page.message_text
     accounts = len(page.session.start.book)
     began = time.perf_counter()

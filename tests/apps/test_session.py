@@ -19,11 +19,20 @@ EXPORTS = ROOT / "tests" / "fixtures" / "exports"
 HUBSPOT = EXPORTS / "hubspot-companies.csv"
 
 
+def _upload_hubspot(found: Session, name: str = HUBSPOT.name) -> Session:
+    """HubSpot's export: its deals' "Annual recurring revenue" beside the company's "Annual Revenue" is asked about
+    (the session keeps the header), and naming the ARR column plans it, as ``capacity init --map`` does."""
+    with pytest.raises(BookError) as raised:
+        found.upload(name, HUBSPOT.read_bytes())
+    assert "2 columns could hold ARR: 'Annual recurring revenue' and 'Annual Revenue'" in str(raised.value)
+    assert found.header and found.plan is None
+    found.remap("arr", "Annual recurring revenue")
+    return found
+
+
 @pytest.fixture
 def session(tmp_path) -> Session:
-    found = Session(tmp_path / "session")
-    found.upload(HUBSPOT.name, HUBSPOT.read_bytes())
-    return found
+    return _upload_hubspot(Session(tmp_path / "session"))
 
 
 def _cli_error(tmp_path: Path, name: str, content: bytes, capsys, monkeypatch, *args: str) -> str:
@@ -62,8 +71,10 @@ def test_a_column_named_by_hand_reads_the_export_again(session):
     assert session.start.book.total_arr > before  # billing's ARR: deals lag it for some companies
     _, path = session.scenario_file()
     assert plan(load_scenario(path)).to_dict() == session.plan.to_dict()
-    session.remap("arr", None)  # back to what capacity recognises
+    session.remap("arr", "Annual recurring revenue")  # back to the deals' ARR
     assert session.start.book.total_arr == before
+    with pytest.raises(BookError, match="2 columns could hold ARR"):  # left to capacity, it asks again
+        session.remap("arr", None)
 
 
 def test_a_refused_column_keeps_the_header_to_settle_it(session):
@@ -139,7 +150,7 @@ def test_a_book_the_checks_refuse_gets_the_command_lines_line(tmp_path, capsys, 
         found.upload("accounts.csv", content)
     assert found.line(raised.value) == expected
     assert found.header == ("Account ID", "Account Name", "ARR") and found.plan is None
-    found.upload(HUBSPOT.name, HUBSPOT.read_bytes())  # the session keeps working
+    _upload_hubspot(found)  # the session keeps working
     assert found.plan is not None
     assert [p.name for p in found.folder.iterdir()] == [HUBSPOT.name]
 
@@ -157,7 +168,7 @@ def test_an_upload_over_the_limit_is_refused_naming_the_limit(tmp_path, monkeypa
 
 def test_an_uploaded_name_stays_inside_the_folder(tmp_path):
     found = Session(tmp_path / "session")
-    found.upload("../../etc/.hubspot companies.csv", HUBSPOT.read_bytes())
+    _upload_hubspot(found, "../../etc/.hubspot companies.csv")
     assert found.export.parent == found.folder and found.export.name == "hubspot companies.csv"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["session"]
 
@@ -166,7 +177,7 @@ def test_a_sessions_own_folder_is_made_under_the_apps_and_removed_with_it(tmp_pa
     monkeypatch.setenv(session_module.SESSIONS_VARIABLE, str(tmp_path / "sessions"))
     found = Session()
     assert found.folder.parent == (tmp_path / "sessions").resolve() and found.folder.name.startswith("session-")
-    found.upload(HUBSPOT.name, HUBSPOT.read_bytes())
+    _upload_hubspot(found)
     found.close()
     assert not found.folder.exists()
 
@@ -196,7 +207,9 @@ def test_an_excel_export_plans_as_its_csv(session, tmp_path):
     buffer = io.BytesIO()
     frame.to_excel(buffer, index=False)
     found = Session(tmp_path / "excel")
-    found.upload("hubspot-companies.xlsx", buffer.getvalue())
+    with pytest.raises(BookError, match="2 columns could hold ARR"):
+        found.upload("hubspot-companies.xlsx", buffer.getvalue())
+    found.remap("arr", "Annual recurring revenue")
     assert found.header == session.header
     csv_plan = {**session.plan.to_dict(), "scenario": "CS capacity from hubspot-companies.xlsx"}  # only the name
     assert found.plan.to_dict() == csv_plan
