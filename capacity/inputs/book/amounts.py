@@ -98,10 +98,21 @@ def _without_currency(trimmed: pa.Array) -> pa.Array:
     out = trimmed
     for token in _CURRENCY_TOKENS:
         starts = pc.starts_with(trimmed, token)
-        if pc.any(starts).as_py():
-            stripped = pc.utf8_ltrim(pc.utf8_slice_codeunits(trimmed, len(token)), characters=_PATTERN_SPACE)
-            out = pc.if_else(starts, stripped, out)
+        if not pc.any(starts).as_py():
+            continue
+        if pc.all(starts).as_py():  # every amount in one currency, as an export writes them: nothing to pick
+            return pc.utf8_ltrim(_after(trimmed, token), characters=_PATTERN_SPACE)
+        stripped = pc.utf8_ltrim(pc.utf8_slice_codeunits(trimmed, len(token)), characters=_PATTERN_SPACE)
+        out = pc.if_else(starts, stripped, out)
     return out
+
+
+def _after(text: pa.Array, token: str) -> pa.Array:
+    """Cells that all start with ``token``, without it."""
+    width = len(token.encode())
+    if width == len(token):  # an ASCII token: cut bytes (a third of the time of cutting code units)
+        return pc.binary_slice(text.cast(pa.binary()), width, 2**31 - 1).cast(pa.string())
+    return pc.utf8_slice_codeunits(text, len(token))
 
 
 #: Rows parsed on their own before a whole column: Arrow's parse of a column of formatted amounts fails
