@@ -5,6 +5,10 @@ can be bound by the next while a client of the first still reconnects to it. The
 then logs "DELIM not in msg_list" into whatever cell is running, and nbval reports an output
 mismatch that has nothing to do with the notebook (seen here while five test suites shared
 two cores). IPC sockets are files in a fresh temporary folder per kernel, so they cannot collide.
+
+A chart cell is run again (twice at most) when kaleido evaluated its script before chromium had loaded
+the page ("kaleido_scopes is not defined", seen under load): a race in the image renderer, not in the
+notebook. Any other error, and any output that differs, fails at once.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import tempfile
 
 import nbval.kernel
+import nbval.plugin
 from jupyter_client.manager import KernelManager
 
 
@@ -33,3 +38,22 @@ class IPCKernelManager(KernelManager):
 # nbval builds its kernel manager from this module-level name (nbval.kernel.start_new_kernel).
 if getattr(nbval.kernel, "KernelManager", None) is KernelManager:
     nbval.kernel.KernelManager = IPCKernelManager
+
+
+#: The renderer's race, as the cell's traceback words it.
+_KALEIDO_RACE = "kaleido_scopes is not defined"
+_ATTEMPTS = 3
+_runtest = nbval.plugin.IPyNbCell.runtest
+
+
+def _runtest_past_the_renderers_race(self):
+    for attempt in range(1, _ATTEMPTS + 1):
+        try:
+            return _runtest(self)
+        except nbval.plugin.NbCellError as error:
+            if attempt == _ATTEMPTS or _KALEIDO_RACE not in str(error.inner_traceback or ""):
+                raise
+
+
+if nbval.plugin.IPyNbCell.runtest is _runtest:
+    nbval.plugin.IPyNbCell.runtest = _runtest_past_the_renderers_race
