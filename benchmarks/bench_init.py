@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from capacity import load_book, load_scenario, plan
 from capacity.apps.cli import main
 
+from .bench_book import unique_seconds
 from .books import CACHE
 from .harness import Measurement, budget
 
@@ -83,13 +83,7 @@ def _repeat_check_seconds(export: Path, runs: int) -> float:
     ids = pacsv.read_csv(export, parse_options=pacsv.ParseOptions(invalid_row_handler=lambda row: "skip"),
                          convert_options=pacsv.ConvertOptions(include_columns=["Account ID"],
                                                               column_types={"Account ID": pa.string()}))
-    ids = ids.column(0).drop_null().combine_chunks()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        pc.unique(ids)
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return unique_seconds(ids.column(0).drop_null().combine_chunks(), runs)
 
 
 @budget("capacity init on a 1M-row Salesforce report export, as a multiple of bare pandas.read_csv plus the plan",

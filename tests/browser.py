@@ -7,7 +7,10 @@ sentence and read the charts' traces the same way.
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
 import time
 
 from tests.conftest import ROOT
@@ -84,3 +87,15 @@ def keep_failure(page, name: str, errors: list[str] = ()) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}-failure.png"))
     (ARTIFACTS / f"{name}-failure.html").write_text(page.content())
     (ARTIFACTS / f"{name}-failure-errors.txt").write_text("\n".join(errors))
+
+
+def stop_server(server: subprocess.Popen, log) -> None:
+    """Stop an app's launcher (it stops Voila and its kernels), killing its process group if it hangs; close its log."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=10)
+    log.close()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ import pytest
 from capacity import load_book, load_scenario
 from capacity.analysis.whatif import Workbench, summary_sentence
 
-from tests.browser import (ARTIFACTS, CHROMIUM_ARGS, free_port, keep_failure, move_slider, plot_data,
+from tests.browser import (ARTIFACTS, CHROMIUM_ARGS, free_port, keep_failure, move_slider, plot_data, stop_server,
                            wait_for_cost_curve, wait_for_summary)
 from tests.conftest import DEFAULT_BOOK, DEFAULT_SCENARIO, ROOT, chromium_path
 
@@ -76,14 +75,7 @@ def app_url(tmp_path_factory):
         assert found.group(1) == f"http://127.0.0.1:{port}/"
         yield found.group(1)
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)  # the launcher stops Voila and its kernels
-            try:
-                server.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=10)
-        log.close()
+        stop_server(server, log)
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import html
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +28,7 @@ from capacity.analysis.whatif import summary_sentence
 from capacity.apps.app import START_NOTEBOOK
 from capacity.formatting import money_short
 
-from tests.browser import ARTIFACTS, CHROMIUM_ARGS, free_port, keep_failure
+from tests.browser import ARTIFACTS, CHROMIUM_ARGS, free_port, keep_failure, stop_server
 from tests.conftest import ROOT, chromium_path
 
 pytestmark = pytest.mark.browser
@@ -77,14 +76,7 @@ def app_url(tmp_path_factory):
         assert "start page" in line
         yield found.group(1), tmp / "app-tmp"
     finally:
-        if server.poll() is None:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=40)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait(timeout=10)
-        log.close()
+        stop_server(server, log)
 
 
 @pytest.fixture(scope="module")
