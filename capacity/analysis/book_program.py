@@ -40,7 +40,7 @@ from capacity.exceptions import RebalanceInfeasible
 from capacity.formulas.balance import relative_mean_absolute_deviation
 
 __all__ = ["Settings", "Rule", "Facts", "Model", "Program", "StageResult", "build", "make_program", "solve_stages",
-           "option_count", "candidate_accounts", "chosen_options", "after_units", "moves_bound", "immovable_accounts",
+           "option_count", "candidate_accounts", "chosen_options", "after_units", "moves_bound", "immovable_accounts", "may_stay",
            "component_segments", "item_hours", "fits_with", "csms_for_whole_accounts", "RECEIVERS", "BALANCE_ITEMS"]
 
 _TOLERANCE = 1e-7
@@ -150,8 +150,7 @@ def build(facts: Facts, candidate: np.ndarray | None = None, rank: np.ndarray | 
     movable = facts.dedicated.copy()
     fixed = movable & owned & (facts.locked | facts.frozen) & ~owner_leaving
     eligible = facts.eligible
-    keep_ok = np.zeros(n, dtype=bool)
-    keep_ok[owned] = eligible[facts.spv[owned], unit[owned]]
+    keep_ok = may_stay(facts)
 
     labels = facts.hierarchy
     mov = np.flatnonzero(movable)
@@ -350,6 +349,16 @@ def immovable_accounts(facts: Facts) -> np.ndarray:
     owned = unit >= 0
     leaving = owned & facts.leaving[np.maximum(unit, 0)]
     return owned & (~facts.dedicated | ((facts.locked | facts.frozen) & ~leaving))
+
+
+def may_stay(facts: Facts) -> np.ndarray:
+    """Accounts whose owner today may keep them (owned, and the owner eligible for the account's segment and
+    vertical): the others must move."""
+    unit = facts.loads.unit
+    owned = unit >= 0
+    out = np.zeros(len(unit), dtype=bool)
+    out[owned] = facts.eligible[facts.spv[owned], unit[owned]]
+    return out
 
 
 def make_program(model: Model, facts: Facts, settings: Settings) -> Program:
@@ -968,8 +977,7 @@ def candidate_accounts(facts: Facts, settings: Settings, factor: float = 2.0,
     n_units = len(loads.units)
     owned = unit >= 0
     immovable = immovable_accounts(facts)
-    keep_ok = np.zeros(len(unit), dtype=bool)
-    keep_ok[owned] = facts.eligible[facts.spv[owned], unit[owned]]
+    keep_ok = may_stay(facts)
     must = facts.dedicated & ~immovable & (~owned | ~keep_ok)
     # A hierarchy with an account that must move moves whole.
     must |= facts.dedicated & np.isin(facts.hierarchy, facts.hierarchy[must])
@@ -1088,8 +1096,7 @@ def _whole_book_bound(program: Program, facts: Facts, settings: Settings, x: np.
     n_units = len(loads.units)
     owned = unit >= 0
     immovable = immovable_accounts(facts)
-    keep_ok = np.zeros(len(unit), dtype=bool)
-    keep_ok[owned] = facts.eligible[facts.spv[owned], unit[owned]]
+    keep_ok = may_stay(facts)
     labels = facts.hierarchy
     mine = facts.dedicated & owned
     frame = pd.DataFrame({"label": labels[mine], "unit": unit[mine], "held": immovable[mine],

@@ -59,7 +59,7 @@ from capacity.analysis.assignment import Assignment, move_bound, solve_assignmen
 from capacity.analysis.book_program import (RECEIVERS, Facts, Model, Program, Rule, Settings, StageResult, after_units,
                                             build, candidate_accounts, chosen_options, component_segments,
                                             csms_for_whole_accounts, fits_with, item_hours, make_program,
-                                            moves_bound, option_count, solve_stages)
+                                            may_stay, moves_bound, option_count, solve_stages)
 from capacity.analysis.team import AccountLoads, account_loads, book_of, target_utilization, utilization
 from capacity.exceptions import ScenarioError
 from capacity.formulas.balance import coefficient_of_variation, max_min_ratio
@@ -850,9 +850,7 @@ def _moves(scenario: Scenario, book: Book, facts: Facts, settings: Settings, pro
     has_name = book.has_column("name")
     item_size = np.zeros(len(loads.unit), dtype=np.int64)
     item_size[model.item_accounts] = np.repeat(np.diff(model.item_start), np.diff(model.item_start))
-    owned = loads.unit >= 0
-    keep_ok = np.zeros(len(loads.unit), dtype=bool)
-    keep_ok[owned] = facts.eligible[facts.spv[owned], loads.unit[owned]]
+    keep_ok = may_stay(facts)
     as_of = np.datetime64(settings.as_of, "D")
     effective = np.full(len(moved), as_of)
     reasons = []
